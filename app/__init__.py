@@ -1,0 +1,165 @@
+"""Houtai: a multi-tenant e-commerce back office."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.config import Config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BLUEPRINTS = [
+    "app.core.routes:bp",
+    "app.blueprints.auth:platform_bp",
+    "app.blueprints.auth:supplier_bp",
+    "app.blueprints.auth:store_bp",
+    "app.blueprints.platform:bp",
+    "app.blueprints.store:bp",
+    "app.blueprints.purchasing:portal_bp",
+]
+
+
+def _import(path: str):
+    module, _, attr = path.partition(":")
+    mod = __import__(module, fromlist=[attr])
+    return getattr(mod, attr)
+
+
+def select_locale() -> str:
+    user_locale = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    if user_locale:
+        return user_locale
+    if session.get("locale"):
+        return session["locale"]
+    store = g.get("store")
+    if store is not None:
+        return store.default_locale
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best == "en":
+        return "en"
+    return "zh_CN" if best else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    store = g.get("store")
+    return store.timezone if store is not None else None
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app. `overrides` (tests) are applied on top of the environment's settings."""
+    app = Flask(__name__, instance_path=os.path.abspath(Config().INSTANCE_PATH))
+    app.config.from_object(Config())
+    app.config.update(overrides or {})
+
+    from app.core.embedded import resolve_urls
+    resolve_urls(app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
+    redis_url = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_url(redis_url))
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+
+    from app.core.redisconn import get_redis, init_redis
+    from app.core.sessions import RedisSessionInterface
+    init_redis(app)
+    app.session_interface = RedisSessionInterface(lambda: app.extensions["houtai_redis"])
+
+    _init_login(app)
+    _import_models()
+    for path in BLUEPRINTS:
+        app.register_blueprint(_import(path))
+
+    from app.core.errors import register_error_pages
+    from app.core.tenancy import teardown_binding
+    register_error_pages(app)
+    app.teardown_request(teardown_binding)
+    _template_helpers(app)
+
+    from app.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _sqlalchemy_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if url.startswith("postgres://"):
+        return url.replace("postgres://", "postgresql+psycopg://", 1)
+    return url
+
+
+def _limits_url(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def _import_models() -> None:
+    import app.blueprints.platform.models  # noqa: F401
+    import app.blueprints.store.models  # noqa: F401
+    import app.core.audit  # noqa: F401
+
+
+def _init_login(app: Flask) -> None:
+    from flask import redirect, url_for
+
+    from app.core.htmx import is_htmx
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side and rotated at login
+
+    @login_manager.user_loader
+    def load_user(identity):
+        from app.blueprints.auth.services import load_identity
+        return load_identity(identity)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import make_response
+        from app.core.tenancy import bound_store
+
+        path = request.path
+        if path.startswith("/platform"):
+            target = url_for("platform_auth.login", next=request.full_path)
+        elif path.startswith("/supplier"):
+            target = url_for("supplier_auth.login", next=request.full_path)
+        elif bound_store() is not None:
+            target = url_for("store_auth.login", next=request.full_path)
+        else:
+            target = url_for("core.index")
+        if is_htmx():
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _template_helpers(app: Flask) -> None:
+    from app.core import menu, permissions
+    from app.core.tenancy import bound_store
+
+    @app.context_processor
+    def inject():
+        return {
+            "current_store": bound_store(),
+            "store_menu": menu.visible_entries,
+            "can": permissions.can,
+            "current_locale": str(get_locale()),
+        }
+
+    @app.template_filter("dt")
+    def format_dt(value):
+        from flask_babel import format_datetime
+        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+    @app.template_filter("money")
+    def format_money(minor, currency="CNY"):
+        from app.core.money import format_money as fmt
+        return fmt(minor, currency)

@@ -1,0 +1,1 @@
+"""One package per center (see DESIGN.md)."""

@@ -1,0 +1,11 @@
+"""Sign-in for the three kinds of account. The URLs sit under each realm's prefix
+(/platform, /store/<slug>, /supplier); the logic is shared."""
+from flask import Blueprint
+
+from app.core.tenancy import StoreBlueprint
+
+platform_bp = Blueprint("platform_auth", __name__, url_prefix="/platform")
+supplier_bp = Blueprint("supplier_auth", __name__, url_prefix="/supplier")
+store_bp = StoreBlueprint("store_auth", __name__)
+
+from app.blueprints.auth import views  # noqa: E402,F401

@@ -1,0 +1,123 @@
+"""Platform tables: stores, plans, platform staff, supplier accounts and their links."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
+                        Integer, String, UniqueConstraint, func, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import CreatedAt, platform_args
+from app.extensions import db
+
+STORE_STATUSES = ("active", "suspended", "deleted")
+
+
+class Plan(CreatedAt, db.Model):
+    __tablename__ = "plans"
+    __table_args__ = platform_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    max_staff: Mapped[int] = mapped_column(Integer, default=20)
+    price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Store(CreatedAt, db.Model):
+    __tablename__ = "stores"
+    __table_args__ = platform_args(
+        CheckConstraint(f"status IN {STORE_STATUSES}", name="status"),
+        # a deleted store keeps its record but frees its slug
+        Index("uq_stores_live_slug", "slug", unique=True, postgresql_where=text("status <> 'deleted'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    schema_name: Mapped[str | None] = mapped_column(String(63), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("platform.plans.id"))
+    owner_email: Mapped[str] = mapped_column(String(254))
+    default_locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    schema_version: Mapped[str | None] = mapped_column(String(32))
+    staff_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspend_reason: Mapped[str | None] = mapped_column(String(500))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    plan: Mapped[Plan | None] = relationship(lazy="joined")
+
+
+class PlatformUser(CreatedAt, db.Model):
+    __tablename__ = "platform_users"
+    __table_args__ = platform_args(Index("uq_platform_users_email", text("lower(email)"), unique=True))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    realm = "platform"
+
+    def get_id(self) -> str:
+        return f"platform:{self.id}"
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class SupplierAccount(CreatedAt, db.Model):
+    __tablename__ = "supplier_accounts"
+    __table_args__ = platform_args(Index("uq_supplier_accounts_email", text("lower(email)"), unique=True))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    company: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    links: Mapped[list["SupplierLink"]] = relationship(back_populates="account", cascade="all, delete-orphan")
+
+    realm = "supplier"
+
+    def get_id(self) -> str:
+        return f"supplier:{self.id}"
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class SupplierLink(CreatedAt, db.Model):
+    """One supplier account serves one store; the store's own supplier record is named by
+    code, never by a foreign key into the store's schema."""
+
+    __tablename__ = "supplier_links"
+    __table_args__ = platform_args(UniqueConstraint("account_id", "store_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("platform.supplier_accounts.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("platform.stores.id", ondelete="CASCADE"), index=True)
+    supplier_code: Mapped[str] = mapped_column(String(40))
+
+    account: Mapped[SupplierAccount] = relationship(back_populates="links")
+    store: Mapped[Store] = relationship(lazy="joined")

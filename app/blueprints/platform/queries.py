@@ -1,0 +1,68 @@
+"""Read side of the platform: figures for the dashboard and the health page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Date, cast, func, select, text
+
+from app.blueprints.platform.models import Plan, Store
+from app.core.db import utcnow
+from app.extensions import db
+
+
+def stores_by_status() -> dict[str, int]:
+    return dict(db.session.execute(select(Store.status, func.count()).group_by(Store.status)).all())
+
+
+def new_stores_by_day(days: int = 30) -> list[tuple[str, int]]:
+    since = (utcnow() - timedelta(days=days - 1)).date()
+    day = cast(Store.created_at, Date)
+    rows = dict(db.session.execute(select(day, func.count()).where(day >= since).group_by(day)).all())
+    return [((since + timedelta(days=i)).isoformat(), rows.get(since + timedelta(days=i), 0)) for i in range(days)]
+
+
+def plan_choices() -> list[tuple[str, str]]:
+    return [(p.code, p.name) for p in db.session.scalars(select(Plan).where(Plan.active).order_by(Plan.id))]
+
+
+def database_status() -> dict:
+    try:
+        version = db.session.execute(text("SHOW server_version")).scalar()
+        size = db.session.execute(text("SELECT pg_database_size(current_database())")).scalar()
+        return {"ok": True, "version": version, "size_bytes": size}
+    except Exception as err:  # health must report, not raise
+        db.session.rollback()
+        return {"ok": False, "error": str(err)}
+
+
+def redis_status(redis) -> dict:
+    try:
+        info = redis.info()
+        policy = redis.config_get("maxmemory-policy").get("maxmemory-policy")
+        status = {"ok": True, "version": info.get("redis_version"), "used_memory": info.get("used_memory_human"),
+                  "maxmemory_policy": policy}
+        if policy != "noeviction":
+            status["warning"] = "maxmemory-policy should be noeviction so queued jobs are never evicted"
+        return status
+    except Exception as err:  # health must report, not raise
+        return {"ok": False, "error": str(err)}
+
+
+def worker_status(redis) -> dict:
+    from rq import Worker
+
+    try:
+        workers = Worker.all(connection=redis)
+    except Exception as err:  # health must report, not raise
+        return {"ok": False, "error": str(err), "workers": []}
+    now = utcnow()
+    rows = []
+    for w in workers:
+        beat = w.last_heartbeat
+        if beat is not None and beat.tzinfo is None:
+            from datetime import timezone
+            beat = beat.replace(tzinfo=timezone.utc)
+        rows.append({"name": w.name, "state": w.get_state(), "queues": [q.name for q in w.queues],
+                     "last_heartbeat": beat.isoformat() if beat else None,
+                     "alive": bool(beat and (now - beat).total_seconds() < 120)})
+    return {"ok": any(r["alive"] for r in rows), "workers": rows}

@@ -1,0 +1,221 @@
+"""Platform operations: the life of a store (create, suspend, reactivate, delete), platform
+staff and supplier accounts. Each function flushes and audits; the caller commits."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAccount, SupplierLink
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import DomainError, DuplicateCode, IllegalTransition
+from app.core.schemas import create_tenant_schema, drop_tenant_schema
+from app.core.security import MIN_PASSWORD_LENGTH, hash_password
+from app.core.tenancy import store_context
+from app.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{3,40}$")
+RESERVED_SLUGS = frozenset({
+    "admin", "api", "app", "assets", "auth", "help", "houtai", "login", "logout", "mail", "platform",
+    "public", "root", "shop", "static", "status", "store", "stores", "supplier", "support", "system",
+    "www", "healthz", "new", "settings",
+})
+LOCALES = ("zh_CN", "en")
+CURRENCIES = ("CNY", "USD", "EUR", "HKD", "JPY")
+
+# allowed store status changes: from -> {to}
+STORE_TRANSITIONS = {
+    "active": {"suspended", "deleted"},
+    "suspended": {"active", "deleted"},
+    "deleted": set(),
+}
+
+
+def validate_slug(slug: str) -> str:
+    """The normalised slug, or a DomainError that says what rule it broke."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise DomainError(_("Use 3 to 40 characters: lower-case letters a–z, digits and hyphens."), field="slug")
+    if slug.startswith("-") or slug.endswith("-") or "--" in slug:
+        raise DomainError(_("A hyphen cannot start or end the address, nor follow another hyphen."), field="slug")
+    if slug in RESERVED_SLUGS:
+        raise DomainError(_("“%(slug)s” is reserved. Choose another address.", slug=slug), field="slug")
+    return slug
+
+
+def _check_password(password: str, field: str = "owner_password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field=field)
+
+
+def _email(value: str, field: str = "email") -> str:
+    value = (value or "").strip()
+    if "@" not in value or len(value) > 254:
+        raise DomainError(_("Enter a valid email address."), field=field)
+    return value
+
+
+def create_store(actor, slug: str, name: str, owner_email: str, owner_password: str | None = None,
+                 owner_name: str | None = None, plan_code: str | None = None, default_locale: str = "zh_CN",
+                 timezone: str = "Asia/Shanghai", currency: str = "CNY") -> Store:
+    """Create a store with its own schema, its tables, the built-in roles and its owner,
+    all in the caller's transaction: if anything fails, no half store is left.
+
+    With no owner password the owner is invited (the caller mails the returned
+    store's `invitation_token`)."""
+    from app.blueprints.store import services as store_services
+
+    slug = validate_slug(slug)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the store a name."), field="name")
+    owner_email = _email(owner_email, "owner_email")
+    if owner_password:
+        _check_password(owner_password)
+    if default_locale not in LOCALES:
+        raise DomainError(_("Choose a supported language."), field="default_locale")
+    if currency not in CURRENCIES:
+        raise DomainError(_("Choose a supported currency."), field="currency")
+    taken = db.session.scalar(select(Store.id).where(Store.slug == slug, Store.status != "deleted"))
+    if taken:
+        raise DuplicateCode(_("The address “%(slug)s” is taken. Choose another.", slug=slug), field="slug")
+    plan = db.session.scalar(select(Plan).where(Plan.code == plan_code)) if plan_code else None
+    store = Store(slug=slug, name=name, owner_email=owner_email, plan=plan, default_locale=default_locale,
+                  timezone=timezone, currency=currency, status="active", staff_count=0)
+    db.session.add(store)
+    db.session.flush()
+    store.schema_name = f"store_{store.id}"
+    store.schema_version = create_tenant_schema(db.session.connection(), store.schema_name)
+    db.session.flush()
+    with store_context(store):
+        owner, token = store_services.seed_store(owner_email, owner_name or owner_email.split("@")[0],
+                                                 owner_password)
+        store.staff_count = 1
+        audit.record(actor, "store.created", owner, label=name)
+        db.session.flush()
+    store.invitation_token = token
+    audit.record_platform(actor, "store.created", store, label=slug,
+                          changes=audit.snapshot(store, ["slug", "name", "owner_email", "schema_name"]))
+    return store
+
+
+def _transition(store: Store, to: str) -> str:
+    if to not in STORE_TRANSITIONS[store.status]:
+        raise IllegalTransition(_("A %(from)s store cannot become %(to)s.", **{"from": store.status, "to": to}))
+    before, store.status = store.status, to
+    return before
+
+
+def suspend_store(actor, store: Store, reason: str = "") -> Store:
+    """Staff and shoppers then get the 'suspended' page; the data stays untouched."""
+    before = _transition(store, "suspended")
+    store.suspended_at = utcnow()
+    store.suspend_reason = (reason or "").strip()[:500] or None
+    audit.record_platform(actor, "store.suspended", store, label=store.slug,
+                          changes={"status": [before, "suspended"], "reason": [None, store.suspend_reason]})
+    return store
+
+
+def reactivate_store(actor, store: Store) -> Store:
+    before = _transition(store, "active")
+    store.suspended_at = None
+    store.suspend_reason = None
+    audit.record_platform(actor, "store.reactivated", store, label=store.slug, changes={"status": [before, "active"]})
+    return store
+
+
+def delete_store(actor, store: Store, confirmation: str) -> Store:
+    """Drop the store's schema for good; the platform keeps the store's record.
+    `confirmation` must repeat the slug."""
+    if (confirmation or "").strip() != store.slug:
+        raise DomainError(_("Type the store address “%(slug)s” exactly to confirm.", slug=store.slug),
+                          field="confirmation")
+    before = _transition(store, "deleted")
+    drop_tenant_schema(db.session.connection(), store.schema_name)
+    store.deleted_at = utcnow()
+    db.session.execute(db.delete(SupplierLink).where(SupplierLink.store_id == store.id))
+    audit.record_platform(actor, "store.deleted", store, label=store.slug, changes={"status": [before, "deleted"]})
+    return store
+
+
+def update_store_settings(actor, store_id: int, name: str, default_locale: str, timezone: str,
+                          currency: str) -> Store:
+    """Settings a store's owner edits; audited in the store's own log."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    store = db.session.get(Store, store_id)
+    if not (name or "").strip():
+        raise DomainError(_("Give the store a name."), field="name")
+    if default_locale not in LOCALES:
+        raise DomainError(_("Choose a supported language."), field="default_locale")
+    if currency not in CURRENCIES:
+        raise DomainError(_("Choose a supported currency."), field="currency")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(_("Unknown time zone; use a name such as Asia/Shanghai."), field="timezone")
+    store.name, store.default_locale, store.timezone, store.currency = name.strip(), default_locale, timezone, currency
+    changes = audit.changes_of(store, {"name", "default_locale", "timezone", "currency"})
+    if changes:
+        audit.record(actor, "store.settings_changed", None, changes=changes, label=store.name)
+    return store
+
+
+def create_platform_user(actor, email: str, name: str, password: str) -> PlatformUser:
+    email = _email(email)
+    _check_password(password, "password")
+    if db.session.scalar(select(PlatformUser.id).where(func.lower(PlatformUser.email) == email.lower())):
+        raise DuplicateCode(_("An account with this email exists already."), field="email")
+    user = PlatformUser(email=email, name=(name or email).strip(), password_hash=hash_password(password))
+    db.session.add(user)
+    audit.record_platform(actor, "platform_user.created", user, label=email)
+    return user
+
+
+def set_platform_user_active(actor, user: PlatformUser, active: bool) -> PlatformUser:
+    if actor is not None and actor.id == user.id and not active:
+        raise DomainError(_("You cannot disable your own account."))
+    user.active = active
+    audit.record_platform(actor, "platform_user.enabled" if active else "platform_user.disabled", user,
+                          label=user.email, changes=audit.changes_of(user))
+    return user
+
+
+def create_supplier_account(actor, email: str, name: str, company: str, password: str) -> SupplierAccount:
+    email = _email(email)
+    _check_password(password, "password")
+    if db.session.scalar(select(SupplierAccount.id).where(func.lower(SupplierAccount.email) == email.lower())):
+        raise DuplicateCode(_("An account with this email exists already."), field="email")
+    account = SupplierAccount(email=email, name=(name or email).strip(), company=(company or "").strip(),
+                              password_hash=hash_password(password))
+    db.session.add(account)
+    audit.record_platform(actor, "supplier_account.created", account, label=email)
+    return account
+
+
+def link_supplier(actor, account: SupplierAccount, store_slug: str, supplier_code: str) -> SupplierLink:
+    """Let a supplier account serve a store, as that store's supplier `supplier_code`."""
+    store = db.session.scalar(select(Store).where(Store.slug == store_slug.strip(), Store.status != "deleted"))
+    if store is None:
+        raise DomainError(_("No store has that address."), field="store_slug")
+    code = (supplier_code or "").strip()
+    if not code:
+        raise DomainError(_("Give the supplier's code in that store."), field="supplier_code")
+    if any(link.store_id == store.id for link in account.links):
+        raise DuplicateCode(_("This account is linked to that store already."), field="store_slug")
+    link = SupplierLink(account=account, store=store, supplier_code=code)
+    db.session.add(link)
+    audit.record_platform(actor, "supplier_account.linked", account, label=account.email,
+                          changes={"store": [None, store.slug], "supplier_code": [None, code]})
+    return link
+
+
+def ensure_plans() -> None:
+    """The default plans; idempotent."""
+    defaults = [("free", "Free", 3, 0), ("standard", "Standard", 20, 29900), ("pro", "Pro", 200, 99900)]
+    existing = set(db.session.scalars(select(Plan.code)))
+    for code, name, staff, price in defaults:
+        if code not in existing:
+            db.session.add(Plan(code=code, name=name, max_staff=staff, price_minor=price))

@@ -1,0 +1,7 @@
+"""Purchasing (采购中心) and the supplier portal. For now the portal's home: the stores a
+supplier account serves; purchase orders arrive with the purchasing issue."""
+from flask import Blueprint
+
+portal_bp = Blueprint("portal", __name__, url_prefix="/supplier")
+
+from app.blueprints.purchasing import views  # noqa: E402,F401

@@ -1,0 +1,185 @@
+"""Store-management operations on the bound store: staff, roles, invitations.
+Each function flushes and audits; the caller commits (and mails after commit)."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.blueprints.platform.models import Store
+from app.blueprints.store.models import Role, StaffUser
+from app.core import audit, permissions
+from app.core.errors import DomainError, DuplicateCode
+from app.core.security import (BadToken, hash_password, make_token, password_fingerprint, read_token)
+from app.core.tenancy import current_store
+from app.extensions import db
+
+
+def seed_store(owner_email: str, owner_name: str, owner_password: str | None):
+    """Built-in roles and the owner of a new store. Returns (owner, invitation token or None)."""
+    roles = {}
+    for code in permissions.BUILTIN_ROLES:
+        role = Role(builtin=code, name=code, permissions=[] if code == "owner" else permissions.defaults_for(code))
+        db.session.add(role)
+        roles[code] = role
+    owner = StaffUser(email=owner_email, name=owner_name, role=roles["owner"],
+                      status="active" if owner_password else "invited",
+                      password_hash=hash_password(owner_password) if owner_password else None)
+    db.session.add(owner)
+    db.session.flush()
+    return owner, None if owner_password else invitation_token(owner)
+
+
+def _sync_staff_count() -> None:
+    count = db.session.scalar(select(func.count(StaffUser.id)).where(StaffUser.status != "disabled"))
+    db.session.execute(db.update(Store).where(Store.id == current_store().id).values(staff_count=count))
+
+
+def _role(role_id) -> Role:
+    role = db.session.get(Role, role_id) if role_id else None
+    if role is None:
+        raise DomainError(_("Choose a role."), field="role_id")
+    return role
+
+
+def _active_owners() -> int:
+    return db.session.scalar(
+        select(func.count(StaffUser.id)).join(Role).where(Role.builtin == "owner", StaffUser.status == "active"))
+
+
+def invitation_token(staff: StaffUser) -> str:
+    return make_token("invite", {"s": current_store().id, "u": staff.id, "f": password_fingerprint(staff.password_hash)})
+
+
+def invite_staff(actor, email: str, name: str, role_id: int) -> tuple[StaffUser, str]:
+    """Add an invited staff member and return them with the token for their invitation
+    link. The plan's staff limit applies."""
+    email = (email or "").strip()
+    if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email.lower())):
+        raise DuplicateCode(_("Someone with this email is on the staff already."), field="email")
+    store = db.session.get(Store, current_store().id)
+    if store.plan is not None:
+        used = db.session.scalar(select(func.count(StaffUser.id)).where(StaffUser.status != "disabled"))
+        if used >= store.plan.max_staff:
+            raise DomainError(_("Your plan allows %(n)d staff members. Disable someone or ask the platform to "
+                                "upgrade the plan.", n=store.plan.max_staff))
+    staff = StaffUser(email=email, name=(name or "").strip() or email.split("@")[0], role=_role(role_id),
+                      status="invited", invited_by_id=getattr(actor, "id", None))
+    db.session.add(staff)
+    db.session.flush()
+    audit.record(actor, "staff.invited", staff, label=email,
+                 changes=audit.snapshot(staff, ["email", "name", "status"]) | {"role": [None, staff.role.display_name]})
+    _sync_staff_count()
+    return staff, invitation_token(staff)
+
+
+def check_invitation(token: str) -> StaffUser:
+    """The invited staff member a link is for; BadToken when invalid, used or expired."""
+    data = read_token("invite", token, current_app.config["INVITE_TOKEN_MAX_AGE"])
+    if data.get("s") != current_store().id:
+        raise BadToken()
+    staff = db.session.get(StaffUser, data.get("u"))
+    if staff is None or staff.status != "invited" or password_fingerprint(staff.password_hash) != data.get("f"):
+        raise BadToken()
+    return staff
+
+
+def accept_invitation(token: str, name: str, password: str) -> StaffUser:
+    """The invited person sets a name and password; the link then stops working."""
+    staff = check_invitation(token)
+    staff.name = name.strip()
+    staff.password_hash = hash_password(password)
+    staff.status = "active"
+    audit.record(staff, "staff.joined", staff, label=staff.email, changes={"status": ["invited", "active"]})
+    return staff
+
+
+def update_staff(actor, staff: StaffUser, name: str, role_id: int) -> StaffUser:
+    """Rename or re-role a staff member; the store always keeps one active owner."""
+    role = _role(role_id)
+    if staff.role.is_owner and not role.is_owner and staff.status == "active" and _active_owners() <= 1:
+        raise DomainError(_("The store needs at least one active owner. Make someone else owner first."),
+                          field="role_id")
+    old_role = staff.role.display_name
+    staff.name = (name or "").strip() or staff.name
+    staff.role = role
+    changes = audit.changes_of(staff, {"name"})
+    if old_role != role.display_name:
+        changes["role"] = [old_role, role.display_name]
+    if changes:
+        audit.record(actor, "staff.updated", staff, label=staff.email, changes=changes)
+    return staff
+
+
+def set_staff_status(actor, staff: StaffUser, enabled: bool) -> StaffUser:
+    """Disable (sign-in refused, sessions end) or re-enable a staff member."""
+    if staff.id == getattr(actor, "id", None) and not enabled:
+        raise DomainError(_("You cannot disable your own account."))
+    if not enabled and staff.role.is_owner and staff.status == "active" and _active_owners() <= 1:
+        raise DomainError(_("The store needs at least one active owner."))
+    before = staff.status
+    if enabled:
+        staff.status = "active" if staff.password_hash else "invited"
+    else:
+        staff.status = "disabled"
+    if before != staff.status:
+        audit.record(actor, "staff.enabled" if enabled else "staff.disabled", staff, label=staff.email,
+                     changes={"status": [before, staff.status]})
+        _sync_staff_count()
+    return staff
+
+
+def _clean_permissions(codes) -> list[str]:
+    unknown = [c for c in codes if c not in permissions.REGISTRY]
+    if unknown:
+        raise DomainError(_("Unknown permissions: %(codes)s", codes=", ".join(unknown)), field="permissions")
+    return sorted(set(codes))
+
+
+def create_role(actor, name: str, description: str, codes: list[str]) -> Role:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the role a name."), field="name")
+    if db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower())):
+        raise DuplicateCode(_("A role with this name exists already."), field="name")
+    role = Role(name=name, description=(description or "").strip(), permissions=_clean_permissions(codes))
+    db.session.add(role)
+    audit.record(actor, "role.created", role, label=name, changes=audit.snapshot(role, ["name", "permissions"]))
+    return role
+
+
+def update_role(actor, role: Role, name: str, description: str, codes: list[str]) -> Role:
+    """Change a role's permissions (and name, for custom roles). The owner role always
+    holds every permission and cannot be edited."""
+    if role.is_owner:
+        raise DomainError(_("The owner role always has every permission."))
+    if not role.builtin:
+        name = (name or "").strip()
+        if not name:
+            raise DomainError(_("Give the role a name."), field="name")
+        clash = db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower(), Role.id != role.id))
+        if clash:
+            raise DuplicateCode(_("A role with this name exists already."), field="name")
+        role.name = name
+    role.description = (description or "").strip()
+    role.permissions = _clean_permissions(codes)
+    changes = audit.changes_of(role, {"name", "description", "permissions"})
+    if changes:
+        audit.record(actor, "role.updated", role, label=role.display_name, changes=changes)
+    return role
+
+
+def delete_role(actor, role: Role) -> None:
+    if role.builtin:
+        raise DomainError(_("Built-in roles cannot be deleted."))
+    if db.session.scalar(select(func.count(StaffUser.id)).where(StaffUser.role_id == role.id)):
+        raise DomainError(_("Staff still hold this role. Give them another role first."))
+    audit.record(actor, "role.deleted", role, label=role.name)
+    db.session.delete(role)
+
+
+def set_locale(user, locale: str) -> None:
+    """A user's own language choice."""
+    if locale not in ("zh_CN", "en"):
+        raise DomainError(_("Choose a supported language."))
+    user.locale = locale

@@ -1,0 +1,210 @@
+"""Command line: `flask --app wsgi tenants ...`, `platform ...`, `demo seed`."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.core.errors import DomainError
+from app.extensions import db
+
+tenants = AppGroup("tenants", help="Create, list, migrate, suspend and delete stores.")
+platform = AppGroup("platform", help="Platform staff accounts.")
+demo = AppGroup("demo", help="Demo data.")
+
+DEMO = {
+    "admin": ("admin@houtai.cn", "admin-password"),
+    "owner": ("owner@demo.houtai.cn", "owner-password"),
+    "supplier": ("supplier@houtai.cn", "supplier-password"),
+}
+
+
+def upgrade_platform() -> None:
+    """Bring the platform schema to the newest revision."""
+    import flask_migrate
+
+    flask_migrate.upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def _store(slug: str):
+    from app.blueprints.platform.models import Store
+
+    store = db.session.scalar(select(Store).where(Store.slug == slug, Store.status != "deleted"))
+    if store is None:
+        raise click.ClickException(f"no store with address {slug!r}")
+    return store
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--owner-password", required=True)
+@click.option("--plan", "plan_code", default="standard", show_default=True)
+@click.option("--locale", "default_locale", default="zh_CN", show_default=True)
+def tenants_create(slug, name, owner_email, owner_password, plan_code, default_locale):
+    """Create a store: schema, tables, roles and owner, all or nothing."""
+    from app.blueprints.platform import services
+
+    started = time.perf_counter()
+    try:
+        store = services.create_store(None, slug, name, owner_email, owner_password, plan_code=plan_code,
+                                      default_locale=default_locale)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(f"{err.field or 'error'}: {err.message}")
+    click.echo(f"created store {store.slug} (schema {store.schema_name}) in {time.perf_counter() - started:.2f}s")
+
+
+@tenants.command("list")
+def tenants_list():
+    """Every store with its status and schema version."""
+    from app.blueprints.platform.models import Store
+
+    rows = db.session.scalars(select(Store).order_by(Store.id)).all()
+    click.echo(f"{'id':>5}  {'slug':<24} {'status':<10} {'schema':<14} {'version':<14} name")
+    for s in rows:
+        click.echo(f"{s.id:>5}  {s.slug:<24} {s.status:<10} {s.schema_name or '':<14} {s.schema_version or '':<14} {s.name}")
+
+
+@tenants.command("migrate")
+@click.option("--jobs", "-j", type=int, default=None, help="stores migrated in parallel (default MIGRATE_JOBS)")
+@click.option("--store", "slugs", multiple=True, help="only these stores")
+def tenants_migrate(jobs, slugs):
+    """Upgrade the platform schema, then every store schema; report failures (exit 1)."""
+    from app.blueprints.platform.models import Store
+    from app.core.schemas import migrate_schemas
+
+    upgrade_platform()
+    stmt = select(Store).where(Store.status != "deleted").order_by(Store.id)
+    if slugs:
+        stmt = stmt.where(Store.slug.in_(slugs))
+    stores = db.session.scalars(stmt).all()
+    by_schema = {s.schema_name: s for s in stores}
+    started = time.perf_counter()
+    url = db.engine.url.render_as_string(hide_password=False)
+    results = migrate_schemas(url, list(by_schema), jobs or current_app.config["MIGRATE_JOBS"])
+    failed = 0
+    for r in results:
+        store = by_schema[r.schema]
+        if r.ok:
+            store.schema_version = r.after
+            state = "up to date" if r.before == r.after else f"{r.before} -> {r.after}"
+            click.echo(f"ok      {store.slug:<24} {state}")
+        else:
+            failed += 1
+            click.echo(f"FAILED  {store.slug:<24} {r.error}", err=True)
+    db.session.commit()
+    click.echo(f"{len(results) - failed} stores at head, {failed} failed, {time.perf_counter() - started:.2f}s")
+    if failed:
+        sys.exit(1)
+
+
+@tenants.command("revision")
+@click.option("-m", "--message", required=True)
+def tenants_revision(message):
+    """(Developers) write a tenant migration for what the models changed."""
+    from app.core.schemas import autogenerate_tenant_revision
+
+    path = autogenerate_tenant_revision(db.engine, message)
+    click.echo(f"wrote {path}" if path else "no changes: the models match the tenant migrations")
+
+
+def _lifecycle(action: str, slug: str, **kwargs) -> None:
+    from app.blueprints.platform import services
+
+    store = _store(slug)
+    try:
+        getattr(services, action)(None, store, **kwargs)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message)
+    click.echo(f"{store.slug}: {store.status}")
+
+
+@tenants.command("suspend")
+@click.argument("slug")
+@click.option("--reason", default="")
+def tenants_suspend(slug, reason):
+    """Lock staff and shoppers out; data untouched."""
+    _lifecycle("suspend_store", slug, reason=reason)
+
+
+@tenants.command("reactivate")
+@click.argument("slug")
+def tenants_reactivate(slug):
+    _lifecycle("reactivate_store", slug)
+
+
+@tenants.command("delete")
+@click.argument("slug")
+@click.option("--confirm", required=True, help="repeat the slug")
+def tenants_delete(slug, confirm):
+    """Drop the store's schema; the platform keeps the record."""
+    _lifecycle("delete_store", slug, confirmation=confirm)
+
+
+@platform.command("create-admin")
+@click.argument("email")
+@click.option("--password", required=True)
+@click.option("--name", default=None)
+def create_admin(email, password, name):
+    """Create a platform staff account."""
+    from app.blueprints.platform import services
+
+    try:
+        services.create_platform_user(None, email, name or email.split("@")[0], password)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message)
+    click.echo(f"platform admin {email} created")
+
+
+@demo.command("seed")
+def demo_seed():
+    """Idempotent demo data: a platform admin, the store `demo` and a linked supplier."""
+    from app.blueprints.platform import services
+    from app.blueprints.platform.models import PlatformUser, Store, SupplierAccount
+
+    services.ensure_plans()
+    db.session.flush()
+    email, password = DEMO["admin"]
+    if not db.session.scalar(select(PlatformUser).where(func.lower(PlatformUser.email) == email)):
+        services.create_platform_user(None, email, "Demo admin", password)
+    owner_email, owner_password = DEMO["owner"]
+    store = db.session.scalar(select(Store).where(Store.slug == "demo", Store.status != "deleted"))
+    if store is None:
+        store = services.create_store(None, "demo", "演示商店 Demo Store", owner_email, owner_password,
+                                      owner_name="Demo owner", plan_code="standard")
+    sup_email, sup_password = DEMO["supplier"]
+    account = db.session.scalar(select(SupplierAccount).where(func.lower(SupplierAccount.email) == sup_email))
+    if account is None:
+        account = services.create_supplier_account(None, sup_email, "Demo supplier", "示例供应商 Demo Supplies Ltd",
+                                                   sup_password)
+        db.session.flush()
+    if not any(link.store_id == store.id for link in account.links):
+        services.link_supplier(None, account, "demo", "SUP-001")
+    db.session.commit()
+    click.echo("demo data ready")
+
+
+def print_logins(base_url: str) -> None:
+    click.echo(f"""
+  Houtai is running at {base_url}
+    platform admin  {base_url}/platform/login   {DEMO['admin'][0]} / {DEMO['admin'][1]}
+    store owner     {base_url}/store/demo/login  {DEMO['owner'][0]} / {DEMO['owner'][1]}
+    supplier        {base_url}/supplier/login   {DEMO['supplier'][0]} / {DEMO['supplier'][1]}
+""")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(tenants)
+    app.cli.add_command(platform)
+    app.cli.add_command(demo)

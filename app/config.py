@@ -1,0 +1,69 @@
+"""Configuration, read from the environment.
+
+Every variable is listed in README.md. With no DATABASE_URL and no REDIS_URL the app
+starts its own PostgreSQL and Redis under the instance folder (see core/embedded.py).
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_path() -> Path:
+    return Path(os.environ.get("HOUTAI_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment; values come from os.environ."""
+
+    def __init__(self) -> None:
+        instance = _instance_path()
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = _secret_key(instance)
+        self.DATABASE_URL = os.environ.get("DATABASE_URL")
+        self.REDIS_URL = os.environ.get("REDIS_URL")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
+        }
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.WTF_CSRF_HEADERS = ["X-CSRFToken"]
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_CN")
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.LANGUAGES = ["zh_CN", "en"]
+        self.SESSION_COOKIE_NAME = "houtai_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+        self.LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "30 per minute")
+        self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 10 minutes")
+        self.RESET_TOKEN_MAX_AGE = int(os.environ.get("RESET_TOKEN_MAX_AGE", str(3600)))
+        self.INVITE_TOKEN_MAX_AGE = int(os.environ.get("INVITE_TOKEN_MAX_AGE", str(7 * 86400)))
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Houtai <no-reply@houtai.local>")
+        self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))

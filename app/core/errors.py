@@ -1,0 +1,103 @@
+"""Domain errors and the error pages (400, 403, 404, 429, 500) in both languages."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from app.core.htmx import is_htmx
+from app.core.permissions import REGISTRY, MissingPermission
+from app.core.tenancy import StoreSuspended, bound_store
+
+
+class DomainError(Exception):
+    """A business rule refused the operation; `field` names the form field it concerns."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class NotFound(DomainError):
+    pass
+
+
+class DuplicateCode(DomainError):
+    pass
+
+
+class IllegalTransition(DomainError):
+    pass
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _layout() -> str:
+    path = request.path
+    if path.startswith("/store/") and bound_store() is not None:
+        return "layouts/store.html"
+    if path.startswith("/platform"):
+        return "layouts/platform.html"
+    return "layouts/bare.html"
+
+
+def render_error(status: int, title: str, message: str, **extra):
+    if _wants_json():
+        return jsonify(error={"status": status, "title": title, "message": message, **extra}), status
+    template = "errors/fragment.html" if is_htmx() else "errors/page.html"
+    return render_template(template, status=status, title=title, message=message,
+                           layout=_layout(), **extra), status
+
+
+def register_error_pages(app) -> None:
+    @app.errorhandler(400)
+    def bad_request(err):
+        return render_error(400, _("Bad request"), _("The request could not be understood. Go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return render_error(400, _("Form expired"),
+                            _("The security token was missing or has expired. Reload the page and submit again."))
+
+    @app.errorhandler(403)
+    def forbidden(err):
+        return render_error(403, _("Not allowed"), _("You do not have access to this page."))
+
+    @app.errorhandler(MissingPermission)
+    def missing_permission(err):
+        perm = REGISTRY.get(err.permission)
+        label = f"{perm.label} ({perm.code})" if perm else err.permission
+        return render_error(403, _("Not allowed"),
+                            _("Your role lacks the permission “%(perm)s”. Ask the store owner to grant it.",
+                              perm=label), permission=err.permission)
+
+    @app.errorhandler(StoreSuspended)
+    def suspended(err):
+        return render_error(403, _("Store suspended"),
+                            _("The store “%(name)s” is suspended. Its data is kept; contact the platform "
+                              "operator to reactivate it.", name=err.store.name), suspended=True)
+
+    @app.errorhandler(404)
+    def not_found(err):
+        return render_error(404, _("Not found"), _("This page or record does not exist. Check the address or go back."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(err):
+        return render_error(405, _("Method not allowed"), _("This address does not accept that kind of request."))
+
+    @app.errorhandler(429)
+    def too_many(err):
+        return render_error(429, _("Too many attempts"),
+                            _("Too many attempts in a short time. Wait a few minutes and try again, "
+                              "or reset your password."))
+
+    @app.errorhandler(500)
+    def server_error(err):
+        return render_error(500, _("Something went wrong"),
+                            _("The error was logged. Try again in a moment; if it keeps happening, tell support."))

@@ -1,0 +1,82 @@
+"""The shared create/edit page: a center declares its form, how to load the object and
+which service saves it. Field errors re-render the form with the user's input intact;
+domain errors land on the field they name."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template, request
+from flask.views import View
+from flask_babel import gettext as _
+
+from app.core import permissions
+from app.core.errors import DomainError
+from app.core.htmx import is_htmx, redirect_to
+from app.extensions import db
+
+
+def attach_error(form, err: DomainError) -> None:
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message] if isinstance(field.errors, list) else [err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+class FormView(View):
+    methods = ["GET", "POST"]
+    realm = "store"
+    permission: str | None = None
+    form_class: Any = None
+    title: Any = ""
+    submit_label: Any = None
+    template = "components/form_page.html"
+    fragment_template = "components/_form.html"   # what an htmx submit with errors gets back
+    cancel_endpoint: str | None = None
+
+    @classmethod
+    def register(cls, bp, rule: str, endpoint: str) -> None:
+        view = cls.as_view(endpoint)
+        if cls.realm == "platform":
+            view = permissions.platform_staff(view)
+        else:
+            view = permissions.requires(cls.permission)(view)
+        bp.add_url_rule(rule, view_func=view)
+
+    def get_object(self, **kwargs):
+        return None
+
+    def make_form(self, obj):
+        return self.form_class(obj=obj)
+
+    def save(self, form, obj):
+        raise NotImplementedError
+
+    def success_url(self, result) -> str:
+        raise NotImplementedError
+
+    def success_message(self, result) -> str:
+        return _("Saved.")
+
+    def extra_context(self, obj) -> dict:
+        return {}
+
+    def dispatch_request(self, **kwargs):
+        obj = self.get_object(**kwargs)
+        form = self.make_form(obj)
+        if form.validate_on_submit():
+            try:
+                result = self.save(form, obj)
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                attach_error(form, err)
+            else:
+                flash(self.success_message(result), "success")
+                return redirect_to(self.success_url(result))
+        status = 422 if request.method == "POST" else 200
+        layout = "layouts/platform.html" if self.realm == "platform" else "layouts/store.html"
+        context = {"form": form, "obj": obj, "view": self, "layout": layout, **self.extra_context(obj)}
+        if is_htmx() and request.method == "POST":
+            return render_template(self.fragment_template, **context), status
+        return render_template(self.template, **context), status

@@ -1,0 +1,30 @@
+"""Money is integer minor units with the currency beside it (DESIGN rule 5); never floats."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+EXPONENT = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0}
+SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥"}
+
+
+def to_minor(text: str, currency: str = "CNY") -> int:
+    """'12.34' -> 1234 for CNY; raises ValueError on anything that is not an exact amount."""
+    exp = EXPONENT[currency]
+    try:
+        value = Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation as err:
+        raise ValueError(f"not an amount: {text!r}") from err
+    scaled = value * (10 ** exp)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"too many decimals for {currency}: {text!r}")
+    return int(scaled)
+
+
+def format_money(minor: int | None, currency: str = "CNY") -> str:
+    if minor is None:
+        return ""
+    exp = EXPONENT.get(currency, 2)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10 ** exp) if exp else (abs(minor), 0)
+    body = f"{whole:,}" + (f".{frac:0{exp}d}" if exp else "")
+    return f"{sign}{SYMBOL.get(currency, currency + ' ')}{body}"

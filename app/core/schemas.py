@@ -1,0 +1,229 @@
+"""Store schemas: create one from the models, drop one, and keep all at the newest
+tenant migration (``migrations/tenant/``).
+
+Each store's Alembic version lives in its own schema (``<schema>.alembic_version``) and is
+mirrored to ``platform.stores.schema_version`` for the platform's pages.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.pool import NullPool
+
+from app.core.db import TENANT_SCHEMA, is_tenant_table
+from app.core.tenancy import SCHEMA_RE
+
+ROOT = Path(__file__).resolve().parents[2]
+TENANT_MIGRATIONS = ROOT / "migrations" / "tenant"
+PLATFORM_MIGRATIONS = ROOT / "migrations"
+
+
+def quote_schema(schema: str) -> str:
+    if not SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
+        raise ValueError(f"not a store schema name: {schema!r}")
+    return f'"{schema}"'
+
+
+def tenant_script(location: Path | str | None = None) -> ScriptDirectory:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(location or TENANT_MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    script.houtai_config = cfg
+    return script
+
+
+def tenant_head(location=None) -> str:
+    return tenant_script(location).get_current_head()
+
+
+def tenant_tables():
+    from app.extensions import db
+
+    return [t for t in db.metadata.sorted_tables if is_tenant_table(t)]
+
+
+def create_tenant_schema(connection: Connection, schema: str, location=None) -> str:
+    """Create `schema` with every tenant table, stamped at the newest revision.
+    Runs in the caller's transaction, so a later failure leaves no schema behind."""
+    from app.extensions import db
+
+    qs = quote_schema(schema)
+    connection.execute(text(f"CREATE SCHEMA {qs}"))
+    translated = connection.execution_options(schema_translate_map={TENANT_SCHEMA: schema})
+    db.metadata.create_all(translated, tables=tenant_tables(), checkfirst=False)
+    head = tenant_head(location)
+    connection.execute(text(
+        f"CREATE TABLE {qs}.alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+    connection.execute(text(f"INSERT INTO {qs}.alembic_version (version_num) VALUES (:v)"), {"v": head})
+    return head
+
+
+def drop_tenant_schema(connection: Connection, schema: str) -> None:
+    connection.execute(text(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE"))
+
+
+def schema_version(connection: Connection, schema: str) -> str | None:
+    exists = connection.execute(text(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'alembic_version'"),
+        {"s": schema}).first()
+    if not exists:
+        return None
+    return connection.execute(text(f"SELECT version_num FROM {quote_schema(schema)}.alembic_version")).scalar()
+
+
+def upgrade_tenant(connection: Connection, schema: str, target: str = "head", location=None,
+                   script: ScriptDirectory | None = None) -> tuple[str | None, str]:
+    """Bring one store schema to `target` in one transaction; returns (before, after)."""
+    script = script or tenant_script(location)
+    cfg = script.houtai_config
+    with connection.begin():
+        before = schema_version(connection, schema)
+        wanted = script.get_current_head() if target == "head" else target
+        if before == wanted:
+            return before, before
+        connection.execute(text(f"SET LOCAL search_path TO {quote_schema(schema)}"))
+
+        def upgrade(rev, context):
+            return script._upgrade_revs(target, rev)
+
+        with EnvironmentContext(cfg, script, fn=upgrade, destination_rev=target) as env:
+            env.configure(connection=connection, version_table_schema=schema, transactional_ddl=True)
+            with env.begin_transaction():
+                env.run_migrations()
+        after = schema_version(connection, schema)
+    return before, after
+
+
+@dataclass
+class MigrateResult:
+    schema: str
+    ok: bool
+    before: str | None = None
+    after: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def _migrate_batch(url: str, schemas: list[str], location) -> list[MigrateResult]:
+    engine = create_engine(url, poolclass=NullPool)
+    script = tenant_script(location)
+    results = []
+    with engine.connect() as conn:
+        for schema in schemas:
+            started = time.perf_counter()
+            try:
+                before, after = upgrade_tenant(conn, schema, location=location, script=script)
+                results.append(MigrateResult(schema, True, before, after, seconds=time.perf_counter() - started))
+            except Exception as err:  # one store's failure must not stop the others
+                if conn.in_transaction():
+                    conn.rollback()
+                results.append(MigrateResult(schema, False, error=f"{type(err).__name__}: {err}",
+                                             seconds=time.perf_counter() - started))
+    engine.dispose()
+    return results
+
+
+def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None) -> list[MigrateResult]:
+    """Upgrade every schema to head, `jobs` processes at a time. A store that fails is
+    reported and the others go on. (Processes, not threads: Alembic's `op` proxy is global.)"""
+    if not schemas:
+        return []
+    jobs = max(1, min(jobs, len(schemas)))
+    if jobs == 1:
+        return _migrate_batch(url, schemas, location)
+    batches = [schemas[i::jobs] for i in range(jobs)]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        parts = pool.map(_migrate_batch, [url] * jobs, batches, [location] * jobs)
+        results = [r for part in parts for r in part]
+    order = {s: i for i, s in enumerate(schemas)}
+    return sorted(results, key=lambda r: order[r.schema])
+
+
+REVISION_TEMPLATE = '''"""{message}
+
+Revision ID: {rev_id}
+Revises: {down}
+Create Date: {date}
+
+Tenant revision: runs once per store schema, with search_path set to that schema.
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+revision = {rev_id!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{upgrade}
+
+
+def downgrade():
+{downgrade}
+'''
+
+
+def _unqualify(code: str) -> str:
+    """Drop the placeholder schema from rendered ops (tenant scripts run on search_path)."""
+    code = re.sub(r",\s*schema='tenant'", "", code)
+    code = re.sub(r"^\s*schema='tenant'\n", "", code, flags=re.M)
+    code = code.replace("astext_type=Text()", "astext_type=sa.Text()")
+    code = re.sub(r"^# ###", "    # ###", code, flags=re.M)
+    return code.replace("'tenant.", "'")
+
+
+def autogenerate_tenant_revision(engine, message: str, location=None) -> Path | None:
+    """Write a tenant revision for the difference between the models and a scratch schema
+    upgraded to the current head. Returns the new file, or None when nothing changed.
+
+    The scratch schema is named like the placeholder (``tenant``) so that the models
+    compare against it as they are."""
+    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.runtime.migration import MigrationContext
+
+    from app.core.db import utcnow
+    from app.extensions import db
+
+    script = tenant_script(location)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{TENANT_SCHEMA}" CASCADE; CREATE SCHEMA "{TENANT_SCHEMA}"'))
+        conn.commit()
+        if script.get_current_head():
+            upgrade_tenant(conn, TENANT_SCHEMA, script=script)
+        ctx = MigrationContext.configure(conn, opts={
+            "target_metadata": db.metadata, "include_schemas": True, "version_table_schema": TENANT_SCHEMA,
+            "include_name": lambda name, type_, parent: type_ != "schema" or name == TENANT_SCHEMA,
+            "include_object": lambda obj, name, type_, r, c: type_ != "table" or obj.schema == TENANT_SCHEMA,
+        })
+        ops = produce_migrations(ctx, db.metadata)
+        conn.rollback()
+        conn.execute(text(f'DROP SCHEMA "{TENANT_SCHEMA}" CASCADE'))
+        conn.commit()
+    if ops.upgrade_ops.is_empty():
+        return None
+    down = script.get_current_head()
+    rev_id = f"{int(down or 0) + 1:04d}"
+    render = {"alembic_module_prefix": "op.", "sqlalchemy_module_prefix": "sa."}
+    body = REVISION_TEMPLATE.format(
+        message=message, rev_id=rev_id, down=down, date=utcnow().isoformat(timespec="seconds"),
+        upgrade=_unqualify(render_python_code(ops.upgrade_ops, **render)),
+        downgrade=_unqualify(render_python_code(ops.downgrade_ops, **render)),
+    )
+    slug = "_".join(message.lower().split())[:40]
+    path = Path(location or TENANT_MIGRATIONS) / "versions" / f"{rev_id}_{slug}.py"
+    path.write_text(body)
+    return path
