@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -28,6 +28,11 @@ def _import(path: str):
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and jobs: the bound store's language, else the default
+        from app.core.tenancy import bound_store
+
+        store = bound_store()
+        return store.default_locale if store else current_app.config["BABEL_DEFAULT_LOCALE"]
     user_locale = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
     if user_locale:
         return user_locale

@@ -1,0 +1,43 @@
+# Houtai: `make run` to try it, `make test` to check it. Nothing else to install first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export PORT
+
+.PHONY: run test install translations worker lint bench extract-messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Houtai needs Python 3.11 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@$(BIN)/pip install -q -e '.[embedded]' || echo "\n!! No embedded PostgreSQL/Redis wheel fits this Python ($$($(BIN)/python -V)).\n!! Set DATABASE_URL and REDIS_URL to your own servers (see README).\n"
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	@$(BIN)/pybabel -q compile -d app/translations -D messages
+
+run: install translations
+	$(BIN)/python -m app.devserver
+
+worker: install translations
+	$(BIN)/python -m app.worker
+
+test: install translations
+	$(BIN)/python -m pytest
+
+bench: install translations
+	$(BIN)/python -m bench.store_create
+	$(BIN)/python -m bench.tenants_migrate
+
+extract-messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,58 @@
+"""`make run`: start the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are
+set), bring every schema to head, seed the demo data, start one RQ worker and serve on
+127.0.0.1:$PORT. Ctrl-C stops everything it started."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from werkzeug.serving import run_simple
+
+
+def main() -> int:
+    from app.core.embedded import EmbeddedUnavailable
+
+    try:
+        from app import create_app
+
+        app = create_app()
+    except EmbeddedUnavailable as err:
+        print(err, file=sys.stderr)
+        return 2
+    port = int(os.environ.get("PORT", "5000"))
+    runner = app.test_cli_runner()
+    for args in (["tenants", "migrate"], ["demo", "seed"]):
+        result = runner.invoke(args=args)
+        print(result.output.strip().splitlines()[-1] if result.output.strip() else "")
+        if result.exit_code != 0:
+            print(result.output, file=sys.stderr)
+            return result.exit_code
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"]}
+    worker = subprocess.Popen([sys.executable, "-m", "app.worker"], env=env)
+    from app.cli import print_logins
+
+    with app.app_context():
+        print_logins(f"http://127.0.0.1:{port}")
+    try:
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        if not os.environ.get("REDIS_URL"):
+            from app.core.embedded import stop_redis
+
+            stop_redis(Path(app.config["INSTANCE_PATH"]))
+        print("Houtai stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

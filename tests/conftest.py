@@ -1,0 +1,188 @@
+"""Shared fixtures: one embedded PostgreSQL and Redis per test run (under a temporary
+instance folder), the app, clients per realm, and a factory for stores."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+_INSTANCE = Path(tempfile.mkdtemp(prefix="houtai-test-"))
+os.environ["HOUTAI_INSTANCE"] = str(_INSTANCE)
+os.environ.setdefault("EMBEDDED_DATABASE", "houtai_test")
+
+from app import create_app  # noqa: E402
+from app.extensions import db, limiter  # noqa: E402
+
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+class Client(FlaskClient):
+    """A test client that posts forms with a valid CSRF token, as a browser would. It
+    browses in English unless a test says otherwise."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def csrf_token(self) -> str:
+        html = self.get("/").get_data(as_text=True)
+        return CSRF_RE.search(html).group(1)
+
+    def form(self, url: str, data: dict | None = None, htmx: bool = False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.post(url, data=data, headers=headers, **kwargs)
+
+    def login(self, realm: str, email: str, password: str = PASSWORD, slug: str | None = None):
+        url = {"platform": "/platform/login", "supplier": "/supplier/login"}.get(realm) or f"/store/{slug}/login"
+        response = self.form(url, {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        return response
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app({"TESTING": True, "SERVER_NAME": None})
+    app.test_client_class = Client
+    with app.app_context():
+        from app.blueprints.platform.services import ensure_plans
+        from app.cli import upgrade_platform
+
+        upgrade_platform()
+        ensure_plans()
+        db.session.commit()
+        app.extensions["houtai_redis"].flushdb()
+    yield app
+    from app.core.embedded import stop_redis
+
+    stop_redis(_INSTANCE)
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Overrides pytest-flask's fixture of this name, which pushes one request context
+    around each test: test-client requests would then share `g` (and with it the signed-in
+    user and the database session). Each request here stands alone, as in production."""
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    with app.app_context():
+        limiter.reset()
+    yield
+
+
+@pytest.fixture()
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture()
+def client(app) -> Client:
+    return app.test_client()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.getpid() % 1000}-{next(_seq)}"
+
+
+class StoreInfo:
+    def __init__(self, store):
+        self.id, self.slug, self.schema, self.name = store.id, store.slug, store.schema_name, store.name
+        self.owner_email = store.owner_email
+
+
+@pytest.fixture()
+def make_store(app):
+    """make_store() -> StoreInfo; the owner's password is PASSWORD."""
+
+    def make(plan: str = "standard", **kwargs) -> StoreInfo:
+        from app.blueprints.platform.services import create_store
+
+        slug = kwargs.pop("slug", None) or unique("shop")
+        with app.app_context():
+            kwargs.setdefault("default_locale", "en")
+            store = create_store(None, slug, kwargs.pop("name", f"Store {slug}"), f"owner@{slug}.cn", PASSWORD,
+                                 plan_code=plan, **kwargs)
+            db.session.commit()
+            return StoreInfo(store)
+
+    return make
+
+
+@pytest.fixture()
+def store(make_store) -> StoreInfo:
+    return make_store()
+
+
+@pytest.fixture()
+def owner(app, store) -> Client:
+    client = app.test_client()
+    client.login("store", store.owner_email, slug=store.slug)
+    return client
+
+
+@pytest.fixture()
+def platform_admin(app) -> Client:
+    from app.blueprints.platform.services import create_platform_user
+
+    email = f"{unique('admin')}@houtai.cn"
+    with app.app_context():
+        create_platform_user(None, email, "Admin", PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    client.login("platform", email)
+    return client
+
+
+def add_staff(app, store: StoreInfo, role: str | None = None, permissions: list[str] | None = None,
+              status: str = "active") -> str:
+    """Add a staff member straight through the services; returns their email."""
+    from app.blueprints.store import services
+    from app.blueprints.store.models import Role
+    from app.core.security import hash_password
+    from app.core.tenancy import store_context
+
+    email = f"{unique('staff')}@{store.slug}.cn"
+    with app.app_context(), store_context(_bound(store)):
+        if permissions is not None:
+            role_obj = services.create_role(None, unique("role"), "", permissions)
+        else:
+            role_obj = db.session.scalar(db.select(Role).where(Role.builtin == (role or "operations")))
+        db.session.flush()
+        staff, _ = services.invite_staff(None, email, "Staff", role_obj.id)
+        if status == "active":
+            staff.password_hash = hash_password(PASSWORD)
+            staff.status = "active"
+        db.session.commit()
+    return email
+
+
+def _bound(store: StoreInfo):
+    from app.blueprints.platform.models import Store
+
+    return db.session.get(Store, store.id)
+
+
+def last_mail(app, to: str) -> str:
+    """Body of the newest mail sent to `to` (development mail files)."""
+    from app.core.mail import list_mail
+
+    with app.app_context():
+        for message in list_mail():
+            if message["to"] == to:
+                return message["body"]
+    raise AssertionError(f"no mail to {to}")

@@ -1,0 +1,81 @@
+"""Store schemas: creation is all-or-nothing, and models and migrations agree."""
+import pytest
+from sqlalchemy import select, text
+
+from app.blueprints.platform import services
+from app.blueprints.platform.models import Store
+from app.core.errors import DomainError
+from app.core.schemas import create_tenant_schema, drop_tenant_schema, tenant_script, upgrade_tenant
+from app.extensions import db
+
+
+def _describe(conn, schema: str) -> dict:
+    columns = conn.execute(text(
+        "SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2"), {"s": schema}).all()
+    constraints = conn.execute(text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = CAST(:s AS regnamespace) ORDER BY 2"), {"s": schema}).all()
+    indexes = conn.execute(text(
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}).all()
+    strip = lambda rows: sorted(tuple(str(v).replace(schema + ".", "") for v in row) for row in rows)  # noqa: E731
+    return {"columns": strip(columns), "constraints": strip(constraints), "indexes": strip(indexes)}
+
+
+def test_fresh_store_schema_equals_one_migrated_step_by_step(app):
+    with app.app_context(), db.engine.connect() as conn:
+        for schema in ("store_900001", "store_900002"):
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.commit()
+        with conn.begin():
+            create_tenant_schema(conn, "store_900001")
+        conn.execute(text("CREATE SCHEMA store_900002"))
+        conn.commit()
+        script = tenant_script()
+        revisions = list(reversed(list(script.walk_revisions())))
+        for rev in revisions:  # one revision at a time, from the first
+            upgrade_tenant(conn, "store_900002", target=rev.revision, script=script)
+        fresh, migrated = _describe(conn, "store_900001"), _describe(conn, "store_900002")
+        conn.rollback()
+        with conn.begin():
+            drop_tenant_schema(conn, "store_900001")
+            drop_tenant_schema(conn, "store_900002")
+    assert fresh["columns"] and fresh == migrated
+
+
+def test_failed_store_creation_leaves_no_schema_and_no_record(app, monkeypatch):
+    from app.blueprints.store import services as store_services
+
+    def broken_seed(*args, **kwargs):
+        raise DomainError("seeding failed")
+
+    monkeypatch.setattr(store_services, "seed_store", broken_seed)
+    with app.app_context():
+        with pytest.raises(DomainError):
+            services.create_store(None, "half-store", "Half", "o@half.cn", "long-enough-pw")
+        db.session.rollback()
+        assert db.session.scalar(select(Store).where(Store.slug == "half-store")) is None
+        leftover = db.session.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'store_%' AND nspname NOT IN "
+            "(SELECT schema_name FROM platform.stores WHERE schema_name IS NOT NULL)")).scalars().all()
+        assert leftover == []
+
+
+@pytest.mark.parametrize("slug, message", [
+    ("ab", "3 to 40"), ("bad!chars", "3 to 40"), ("has space", "3 to 40"), ("x" * 41, "3 to 40"),
+    ("-lead", "hyphen"), ("trail-", "hyphen"), ("dou--ble", "hyphen"), ("admin", "reserved"), ("api", "reserved"),
+])
+def test_bad_slugs_are_refused_with_a_clear_reason(app, slug, message):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(DomainError) as err:
+            services.create_store(None, slug, "Name", "o@x.cn", "long-enough-pw")
+        db.session.rollback()
+    assert message in err.value.message and err.value.field == "slug"
+
+
+def test_slug_taken_is_refused(app, store):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(DomainError) as err:
+            services.create_store(None, store.slug, "Again", "o@x.cn", "long-enough-pw")
+        db.session.rollback()
+    assert "taken" in err.value.message
