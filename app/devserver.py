@@ -12,8 +12,14 @@ from pathlib import Path
 from werkzeug.serving import run_simple
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     from app.core.embedded import EmbeddedUnavailable
+
+    signal.signal(signal.SIGTERM, _stop)
 
     try:
         from app import create_app
