@@ -20,7 +20,13 @@ def main() -> int:
     from app.core.embedded import EmbeddedUnavailable
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
 
+    from app.config import Config
+    from app.core.embedded import postgres_running
+
+    instance = Path(Config().INSTANCE_PATH)
+    own_postgres = not os.environ.get("DATABASE_URL") and not postgres_running(instance)
     try:
         from app import create_app
 
@@ -52,10 +58,16 @@ def main() -> int:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker.kill()
-        if not os.environ.get("REDIS_URL"):
-            from app.core.embedded import stop_redis
+        from app.core.embedded import stop_postgres, stop_redis
 
-            stop_redis(Path(app.config["INSTANCE_PATH"]))
+        if not os.environ.get("REDIS_URL"):
+            stop_redis(instance)
+        if own_postgres:
+            from app.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+            stop_postgres(instance)
         print("Houtai stopped.")
     return 0
 

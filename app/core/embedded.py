@@ -54,6 +54,26 @@ def postgres_url(instance: Path, database: str = "houtai") -> str:
     )
 
 
+def postgres_running(instance: Path) -> bool:
+    """Is an embedded PostgreSQL already serving this instance folder?"""
+    try:
+        from pgserver.utils import PostmasterInfo
+    except ImportError:
+        return False
+    info = PostmasterInfo.read_from_pgdata((instance / "pg").resolve())
+    return bool(info and info.is_running())
+
+
+def stop_postgres(instance: Path) -> None:
+    """Stop the embedded PostgreSQL of this instance folder (fast shutdown)."""
+    import pgserver
+
+    pgdata = (instance / "pg").resolve()
+    if postgres_running(instance):
+        user = "pgserver" if os.geteuid() == 0 else None
+        pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+
+
 def _ensure_database(uri: str, database: str) -> None:
     import psycopg
 
