@@ -3,7 +3,7 @@ which service saves it. Field errors re-render the form with the user's input in
 domain errors land on the field they name."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import flash, render_template, request
 from flask.views import View
@@ -13,6 +13,20 @@ from app.core import permissions
 from app.core.errors import DomainError
 from app.core.htmx import is_htmx, redirect_to
 from app.extensions import db
+
+
+def perform(action: Callable[[], Any], success) -> bool:
+    """One service call behind a POST button: commit and flash `success` (a string, or a
+    function of the action's result), or roll back and flash the domain error."""
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return False
+    flash(success(result) if callable(success) else success, "success")
+    return True
 
 
 def attach_error(form, err: DomainError) -> None:
@@ -36,12 +50,7 @@ class FormView(View):
 
     @classmethod
     def register(cls, bp, rule: str, endpoint: str) -> None:
-        view = cls.as_view(endpoint)
-        if cls.realm == "platform":
-            view = permissions.platform_staff(view)
-        else:
-            view = permissions.requires(cls.permission)(view)
-        bp.add_url_rule(rule, view_func=view)
+        bp.add_url_rule(rule, view_func=permissions.guard(cls.as_view(endpoint), cls.realm, cls.permission))
 
     def get_object(self, **kwargs):
         return None

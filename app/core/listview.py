@@ -127,12 +127,7 @@ class ListView(View):
 
     @classmethod
     def register(cls, bp, rule: str, endpoint: str) -> None:
-        view = cls.as_view(endpoint)
-        if cls.realm == "platform":
-            view = permissions.platform_staff(view)
-        else:
-            view = permissions.requires(cls.permission)(view)
-        bp.add_url_rule(rule, view_func=view)
+        bp.add_url_rule(rule, view_func=permissions.guard(cls.as_view(endpoint), cls.realm, cls.permission))
 
     # --- the parts a center overrides ------------------------------------------------------
     def query(self) -> Select:

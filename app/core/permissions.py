@@ -85,26 +85,24 @@ def _realm_user(realm: str):
     return None
 
 
-def platform_staff(fn):
-    """Only signed-in platform staff."""
+def _realm_only(realm: str, declaration: str):
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            refused = _realm_user(realm)
+            return refused if refused is not None else fn(*args, **kwargs)
 
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        refused = _realm_user("platform")
-        return refused if refused is not None else fn(*args, **kwargs)
+        return _mark(wrapper, declaration)
 
-    return _mark(wrapper, PLATFORM)
+    return decorate
 
 
-def supplier_user(fn):
-    """Only signed-in supplier accounts."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        refused = _realm_user("supplier")
-        return refused if refused is not None else fn(*args, **kwargs)
-
-    return _mark(wrapper, SUPPLIER)
+platform_staff = _realm_only("platform", PLATFORM)
+platform_staff.__doc__ = "Only signed-in platform staff."
+supplier_user = _realm_only("supplier", SUPPLIER)
+supplier_user.__doc__ = "Only signed-in supplier accounts."
+# any active staff member of the bound store (own account page, language)
+signed_in_staff = _realm_only("store", "store.signed_in")
 
 
 def requires(code: str):
@@ -127,15 +125,9 @@ def requires(code: str):
     return decorate
 
 
-def signed_in_staff(fn):
-    """Any active staff member of the bound store (own account page, language)."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        refused = _realm_user("store")
-        return refused if refused is not None else fn(*args, **kwargs)
-
-    return _mark(wrapper, "store.signed_in")
+def guard(view, realm: str, permission: str | None):
+    """Wrap a class-based view's function with its realm's declaration (shared views)."""
+    return platform_staff(view) if realm == "platform" else requires(permission)(view)
 
 
 def can(code: str) -> bool:

@@ -54,57 +54,44 @@ class Store(CreatedAt, db.Model):
     plan: Mapped[Plan | None] = relationship(lazy="joined")
 
 
-class PlatformUser(CreatedAt, db.Model):
+class _Account(CreatedAt):
+    """A sign-in account of the platform schema (Flask-Login user)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    realm = ""
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.realm}:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class PlatformUser(_Account, db.Model):
     __tablename__ = "platform_users"
     __table_args__ = platform_args(Index("uq_platform_users_email", text("lower(email)"), unique=True))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    locale: Mapped[str | None] = mapped_column(String(10))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
     realm = "platform"
 
-    def get_id(self) -> str:
-        return f"platform:{self.id}"
 
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-
-class SupplierAccount(CreatedAt, db.Model):
+class SupplierAccount(_Account, db.Model):
     __tablename__ = "supplier_accounts"
     __table_args__ = platform_args(Index("uq_supplier_accounts_email", text("lower(email)"), unique=True))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(120))
     company: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    locale: Mapped[str | None] = mapped_column(String(10))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
     links: Mapped[list["SupplierLink"]] = relationship(back_populates="account", cascade="all, delete-orphan")
 
     realm = "supplier"
-
-    def get_id(self) -> str:
-        return f"supplier:{self.id}"
-
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
 
 
 class SupplierLink(CreatedAt, db.Model):

@@ -11,7 +11,8 @@ from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAc
 from app.core import charts
 from app.core.audit import PlatformAuditEntry
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error
+from app.core.auditlist import audit_columns
+from app.core.formview import FormView, attach_error, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.mail import list_mail, send_mail
@@ -127,45 +128,32 @@ def store_detail(id):
                            status_labels=STORE_STATUS)
 
 
-def _store_action(id, action):
-    store = db.get_or_404(Store, id)
-    try:
-        action(store)
-        db.session.commit()
-        return store, None
-    except DomainError as err:
-        db.session.rollback()
-        return store, err
-
-
 @bp.route("/stores/<int:id>/suspend", methods=["POST"])
 @platform_staff
 def store_suspend(id):
-    form = forms.SuspendForm()
-    if not form.validate_on_submit():
+    store, form = db.get_or_404(Store, id), forms.SuspendForm()
+    if form.validate_on_submit():
+        perform(lambda: services.suspend_store(current_user, store, form.reason.data), _("Store suspended."))
+    else:
         flash(_("The reason is too long (500 characters at most)."), "error")
-        return redirect_to(url_for("platform.store_detail", id=id))
-    store, err = _store_action(id, lambda s: services.suspend_store(current_user, s, form.reason.data))
-    flash(err.message if err else _("Store suspended."), "error" if err else "success")
     return redirect_to(url_for("platform.store_detail", id=id))
 
 
 @bp.route("/stores/<int:id>/reactivate", methods=["POST"])
 @platform_staff
 def store_reactivate(id):
-    store, err = _store_action(id, lambda s: services.reactivate_store(current_user, s))
-    flash(err.message if err else _("Store reactivated."), "error" if err else "success")
+    store = db.get_or_404(Store, id)
+    perform(lambda: services.reactivate_store(current_user, store), _("Store reactivated."))
     return redirect_to(url_for("platform.store_detail", id=id))
 
 
 @bp.route("/stores/<int:id>/delete", methods=["POST"])
 @platform_staff
 def store_delete(id):
-    form = forms.DeleteForm()
+    store, form = db.get_or_404(Store, id), forms.DeleteForm()
     form.validate_on_submit()
-    store, err = _store_action(id, lambda s: services.delete_store(current_user, s, form.confirmation.data or ""))
-    flash(err.message if err else _("Store deleted. Its schema was dropped; the record stays here."),
-          "error" if err else "success")
+    perform(lambda: services.delete_store(current_user, store, form.confirmation.data or ""),
+            _("Store deleted. Its schema was dropped; the record stays here."))
     return redirect_to(url_for("platform.store_detail", id=id))
 
 
@@ -315,14 +303,7 @@ class PlatformAuditList(ListView):
     default_sort = "-at"
     export_name = "platform-audit-log"
     per_page_choices = (50, 100, 200)
-    columns = [
-        Column("at", _l("When"), sort=PlatformAuditEntry.at, value=lambda e: fmt_dt(e.at)),
-        Column("actor_name", _l("Who"), sort=PlatformAuditEntry.actor_name),
-        Column("action", _l("Action"), sort=PlatformAuditEntry.action, badge=True),
-        Column("object_label", _l("Object"), value=lambda e: e.object_label or ""),
-        Column("changes", _l("Changes"), value=lambda e: e.changes),
-        Column("ip", _l("IP address")),
-    ]
+    columns = audit_columns(PlatformAuditEntry)
 
 
 PlatformAuditList.register(bp, "/audit", "audit")

@@ -17,7 +17,8 @@ from app.blueprints.store.models import Role, StaffUser
 from app.core import audit, charts, permissions
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error
+from app.core.auditlist import audit_columns
+from app.core.formview import FormView, attach_error, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.mail import send_mail
@@ -161,13 +162,8 @@ StaffEdit.register(bp, "/staff/<int:id>", "staff_edit")
 @requires("store.staff_manage")
 def staff_status(id):
     staff = _staff_or_404(id)
-    try:
-        services.set_staff_status(current_user, staff, request.form.get("enabled") == "1")
-        db.session.commit()
-        flash(_("%(email)s is now %(status)s.", email=staff.email, status=STATUS_LABELS[staff.status]), "success")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    perform(lambda: services.set_staff_status(current_user, staff, request.form.get("enabled") == "1"),
+            lambda s: _("%(email)s is now %(status)s.", email=s.email, status=STATUS_LABELS[s.status]))
     return redirect_to(url_for("store.staff_edit", id=id))
 
 
@@ -272,15 +268,9 @@ RoleEdit.register(bp, "/roles/<int:id>", "role_edit")
 @requires("store.roles")
 def role_delete(id):
     role = db.get_or_404(Role, id)
-    try:
-        services.delete_role(current_user, role)
-        db.session.commit()
-        flash(_("Role deleted."), "success")
+    if perform(lambda: services.delete_role(current_user, role), _("Role deleted.")):
         return redirect_to(url_for("store.roles"))
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_to(url_for("store.role_edit", id=id))
+    return redirect_to(url_for("store.role_edit", id=id))
 
 
 # --- audit log -----------------------------------------------------------------------------
@@ -303,14 +293,7 @@ class AuditList(ListView):
     default_sort = "-at"
     export_name = "audit-log"
     per_page_choices = (50, 100, 200)
-    columns = [
-        Column("at", _l("When"), sort=AuditEntry.at, value=lambda e: fmt_dt(e.at)),
-        Column("actor_name", _l("Who"), sort=AuditEntry.actor_name),
-        Column("action", _l("Action"), sort=AuditEntry.action, badge=True),
-        Column("object_label", _l("Object"), value=lambda e: e.object_label or ""),
-        Column("changes", _l("Changes"), value=lambda e: e.changes),
-        Column("ip", _l("IP address")),
-    ]
+    columns = audit_columns(AuditEntry)
     filters = [
         Filter("action", _l("Action"), lambda q, v: q.where(AuditEntry.action == v), choices=queries.action_choices),
         Filter("since", _l("From"), _since, parse=date.fromisoformat, placeholder="2026-01-31"),
