@@ -21,6 +21,25 @@ BLUEPRINTS = [
 ]
 
 
+CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.purchasing"]
+
+
+def import_center_modules() -> None:
+    """Import each center's jobs and handlers so their declarations register, plus any
+    modules named in HOUTAI_EXTRA_MODULES (comma-separated; tests use it)."""
+    import importlib
+
+    for package in CENTER_PACKAGES:
+        for name in ("jobs", "handlers"):
+            try:
+                importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{package}.{name}":
+                    raise
+    for name in filter(None, os.environ.get("HOUTAI_EXTRA_MODULES", "").split(",")):
+        importlib.import_module(name.strip())
+
+
 def _import(path: str):
     module, _, attr = path.partition(":")
     mod = __import__(module, fromlist=[attr])
@@ -78,6 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_login(app)
     _import_models()
+    import_center_modules()
     for path in BLUEPRINTS:
         app.register_blueprint(_import(path))
 
@@ -110,6 +130,8 @@ def _import_models() -> None:
     import app.blueprints.platform.models  # noqa: F401
     import app.blueprints.store.models  # noqa: F401
     import app.core.audit  # noqa: F401
+    import app.core.outbox  # noqa: F401
+    import app.core.tasks  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

@@ -67,3 +67,8 @@ class Config:
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Houtai <no-reply@houtai.local>")
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
+        self.WEBHOOK_BACKOFF = [int(x) for x in os.environ.get(
+            "WEBHOOK_BACKOFF", "30,60,120,300,600,1800,3600").split(",") if x.strip()]
+        self.WEBHOOK_MAX_AGE_HOURS = int(os.environ.get("WEBHOOK_MAX_AGE_HOURS", "24"))
+        self.WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", "15"))
+        self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))

@@ -44,6 +44,8 @@ def main() -> int:
             return result.exit_code
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"]}
     worker = subprocess.Popen([sys.executable, "-m", "app.worker"], env=env)
+    cron = subprocess.Popen([sys.executable, "-m", "rq.cli", "cron", "app.cron", "--url", app.config["REDIS_URL"]],
+                            env=env)
     from app.cli import print_logins
 
     with app.app_context():
@@ -53,11 +55,13 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for child in (cron, worker):
+            child.send_signal(signal.SIGINT)
+        for child in (cron, worker):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
         from app.core.embedded import stop_postgres, stop_redis
 
         if not os.environ.get("REDIS_URL"):

@@ -1,22 +1,22 @@
-"""`python -m app.worker`: an RQ worker (with the scheduler) bound to the app's Redis."""
+"""`python -m app.worker [QUEUE ...]`: an RQ worker with the scheduler (for retries and
+delayed jobs) on every queue, or on the queues named."""
 from __future__ import annotations
 
 import sys
 
-from rq import Queue, Worker
+from rq import Worker
 
 from app import create_app
-
-QUEUES = ["default"]
+from app.core import jobs
 
 
 def main(argv: list[str] | None = None) -> None:
     app = create_app()
-    names = (argv if argv is not None else sys.argv[1:]) or QUEUES
+    jobs.set_app(app)
+    names = (argv if argv is not None else sys.argv[1:]) or list(jobs.QUEUES)
     redis = app.extensions["houtai_redis"]
-    with app.app_context():
-        worker = Worker([Queue(n, connection=redis) for n in names], connection=redis)
-        worker.work(with_scheduler=True)
+    worker = Worker([jobs.get_queue(n, redis) for n in names], connection=redis)
+    worker.work(with_scheduler=True)
 
 
 if __name__ == "__main__":

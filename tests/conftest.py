@@ -14,6 +14,9 @@ from flask.testing import FlaskClient
 _INSTANCE = Path(tempfile.mkdtemp(prefix="houtai-test-"))
 os.environ["HOUTAI_INSTANCE"] = str(_INSTANCE)
 os.environ.setdefault("EMBEDDED_DATABASE", "houtai_test")
+os.environ["HOUTAI_EXTRA_MODULES"] = "tests.support.handlers"
+os.environ.setdefault("WEBHOOK_BACKOFF", "1")
+os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
 
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
@@ -66,6 +69,54 @@ def app():
     from app.core.embedded import stop_redis
 
     stop_redis(_INSTANCE)
+
+
+class WorkerProcess:
+    """A real RQ worker process (python -m app.worker) on the test Redis and database."""
+
+    def __init__(self):
+        self.proc = None
+
+    def start(self):
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-m", "app.worker"], env=dict(os.environ),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def stop(self, sig=None):
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig or signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except Exception:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def worker(app):
+    """One worker for the whole run: mail, events and tasks go through it as in production."""
+    process = WorkerProcess().start()
+    yield process
+    process.stop()
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; returns its value or fails the test."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+        time.sleep(interval)
 
 
 @pytest.fixture(autouse=True)
@@ -177,12 +228,15 @@ def _bound(store: StoreInfo):
     return db.session.get(Store, store.id)
 
 
-def last_mail(app, to: str) -> str:
-    """Body of the newest mail sent to `to` (development mail files)."""
+def last_mail(app, to: str, timeout: float = 15.0) -> str:
+    """Body of the newest mail sent to `to`, waiting for the worker to write it."""
     from app.core.mail import list_mail
 
-    with app.app_context():
-        for message in list_mail():
-            if message["to"] == to:
-                return message["body"]
-    raise AssertionError(f"no mail to {to}")
+    def find():
+        with app.app_context():
+            for message in list_mail():
+                if message["to"] == to:
+                    return message["body"]
+        return None
+
+    return wait_for(find, timeout)

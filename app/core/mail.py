@@ -47,6 +47,24 @@ def send_mail(to: str, subject: str, body: str) -> str:
     return msg["Message-ID"]
 
 
+def queue_mail(to: str, subject: str, body: str) -> None:
+    """Send mail from the `mail` queue once the current transaction commits. If Redis
+    cannot take the job, the mail is sent right away rather than lost."""
+    from app.core import jobs
+    from app.extensions import db
+
+    def push():
+        try:
+            jobs.enqueue(send_mail_job, to, str(subject), str(body))
+        except Exception:  # Redis is down: deliver now instead
+            send_mail(to, str(subject), str(body))
+
+    if db.session().in_transaction():
+        jobs.after_commit(push)
+    else:
+        push()
+
+
 def list_mail(limit: int = 200) -> list[dict]:
     """Newest files first, parsed just enough for a list."""
     from email import policy
@@ -59,3 +77,11 @@ def list_mail(limit: int = 200) -> list[dict]:
         out.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"],
                     "body": msg.get_body(preferencelist=("plain",)).get_content()})
     return out
+
+
+from app.core.jobs import job  # noqa: E402
+
+
+@job(queue="mail", timeout=60, retry=(30, 120, 600, 1800))
+def send_mail_job(to: str, subject: str, body: str) -> str:
+    return send_mail(to, subject, body)

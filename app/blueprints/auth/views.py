@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import forms, platform_bp, services, store_bp, supplier_bp
-from app.core.mail import send_mail
+from app.core.mail import queue_mail
 from app.core.permissions import public
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
@@ -86,10 +86,11 @@ def forgot_page(realm: str):
         if found:
             user, token = found
             link = url_for(f"{request.blueprint}.reset", token=token, _external=True)
-            send_mail(user.email, _("Reset your Houtai password"),
+            queue_mail(user.email, _("Reset your Houtai password"),
                       _("Someone asked to reset the password of %(email)s.\n\nOpen this link within an hour to "
                         "choose a new password:\n%(link)s\n\nIf it was not you, ignore this mail.",
                         email=user.email, link=link))
+        db.session.commit()  # sends the queued mail
         # the same answer whether or not the account exists
         flash(_("If an account with that email exists, a reset link is on its way."), "success")
         return redirect(url_for(LOGIN[realm]), code=303)

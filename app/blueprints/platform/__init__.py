@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
-from app.blueprints.platform import views  # noqa: E402,F401
+from app.blueprints.platform import jobs_views, views  # noqa: E402,F401

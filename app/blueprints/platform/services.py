@@ -159,7 +159,10 @@ def update_store_settings(actor, store_id: int, name: str, default_locale: str, 
     store.name, store.default_locale, store.timezone, store.currency = name.strip(), default_locale, timezone, currency
     changes = audit.changes_of(store, {"name", "default_locale", "timezone", "currency"})
     if changes:
+        from app.core.outbox import emit
+
         audit.record(actor, "store.settings_changed", None, changes=changes, label=store.name)
+        emit("store.settings_changed", {"changes": changes})
     return store
 
 

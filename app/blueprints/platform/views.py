@@ -15,7 +15,7 @@ from app.core.auditlist import audit_columns
 from app.core.formview import FormView, attach_error, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
-from app.core.mail import list_mail, send_mail
+from app.core.mail import list_mail, queue_mail
 from app.core.permissions import platform_staff
 from app.core.redisconn import get_redis
 from app.extensions import db
@@ -94,17 +94,18 @@ class StoreCreate(FormView):
         return form
 
     def save(self, form, obj):
-        return services.create_store(
+        store = services.create_store(
             current_user, form.slug.data, form.name.data, form.owner_email.data,
             owner_password=form.owner_password.data or None, owner_name=form.owner_name.data,
             plan_code=form.plan.data, default_locale=form.default_locale.data, currency=form.currency.data)
-
-    def success_url(self, store):
         if store.invitation_token:
             link = url_for("store.accept_invitation", slug=store.slug, token=store.invitation_token, _external=True)
-            send_mail(store.owner_email, _("Your store %(name)s is ready on Houtai", name=store.name),
-                      _("Open this link to choose your password and sign in as the owner of %(name)s:\n%(link)s",
-                        name=store.name, link=link))
+            queue_mail(store.owner_email, _("Your store %(name)s is ready on Houtai", name=store.name),
+                       _("Open this link to choose your password and sign in as the owner of %(name)s:\n%(link)s",
+                         name=store.name, link=link))
+        return store
+
+    def success_url(self, store):
         return url_for("platform.store_detail", id=store.id)
 
     def success_message(self, store):

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -47,3 +48,11 @@ class ChangePasswordForm(FlaskForm):
                                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))])
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(_l("Receiver URL"), validators=[DataRequired(), Length(max=500)],
+                      description=_l("We POST JSON here, signed with the endpoint's secret."))
+    description = StringField(_l("Description"), validators=[Length(max=200)])
+    topics = MultiCheckboxField(_l("Topics"))
+    active = BooleanField(_l("Active"), default=True)

@@ -10,6 +10,7 @@ from app.blueprints.platform.models import Store
 from app.blueprints.store.models import Role, StaffUser
 from app.core import audit, permissions
 from app.core.errors import DomainError, DuplicateCode
+from app.core.outbox import emit
 from app.core.security import (BadToken, hash_password, make_token, password_fingerprint, read_token)
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -70,6 +71,7 @@ def invite_staff(actor, email: str, name: str, role_id: int) -> tuple[StaffUser,
     audit.record(actor, "staff.invited", staff, label=email,
                  changes=audit.snapshot(staff, ["email", "name", "status"]) | {"role": [None, staff.role.display_name]})
     _sync_staff_count()
+    emit("staff.invited", {"staff_id": staff.id, "email": email, "role": staff.role.display_name})
     return staff, invitation_token(staff)
 
 
@@ -91,6 +93,7 @@ def accept_invitation(token: str, name: str, password: str) -> StaffUser:
     staff.password_hash = hash_password(password)
     staff.status = "active"
     audit.record(staff, "staff.joined", staff, label=staff.email, changes={"status": ["invited", "active"]})
+    emit("staff.joined", {"staff_id": staff.id, "email": staff.email})
     return staff
 
 
@@ -108,6 +111,7 @@ def update_staff(actor, staff: StaffUser, name: str, role_id: int) -> StaffUser:
         changes["role"] = [old_role, role.display_name]
     if changes:
         audit.record(actor, "staff.updated", staff, label=staff.email, changes=changes)
+        emit("staff.updated", {"staff_id": staff.id, "email": staff.email, "changes": changes})
     return staff
 
 
@@ -126,6 +130,7 @@ def set_staff_status(actor, staff: StaffUser, enabled: bool) -> StaffUser:
         audit.record(actor, "staff.enabled" if enabled else "staff.disabled", staff, label=staff.email,
                      changes={"status": [before, staff.status]})
         _sync_staff_count()
+        emit("staff.status_changed", {"staff_id": staff.id, "email": staff.email, "from": before, "to": staff.status})
     return staff
 
 
@@ -145,6 +150,7 @@ def create_role(actor, name: str, description: str, codes: list[str]) -> Role:
     role = Role(name=name, description=(description or "").strip(), permissions=_clean_permissions(codes))
     db.session.add(role)
     audit.record(actor, "role.created", role, label=name, changes=audit.snapshot(role, ["name", "permissions"]))
+    emit("role.changed", {"role_id": role.id, "name": name, "change": "created"})
     return role
 
 
@@ -166,6 +172,7 @@ def update_role(actor, role: Role, name: str, description: str, codes: list[str]
     changes = audit.changes_of(role, {"name", "description", "permissions"})
     if changes:
         audit.record(actor, "role.updated", role, label=role.display_name, changes=changes)
+        emit("role.changed", {"role_id": role.id, "name": role.display_name, "change": "updated", "changes": changes})
     return role
 
 
@@ -175,6 +182,7 @@ def delete_role(actor, role: Role) -> None:
     if db.session.scalar(select(func.count(StaffUser.id)).where(StaffUser.role_id == role.id)):
         raise DomainError(_("Staff still hold this role. Give them another role first."))
     audit.record(actor, "role.deleted", role, label=role.name)
+    emit("role.changed", {"role_id": role.id, "name": role.name, "change": "deleted"})
     db.session.delete(role)
 
 

@@ -21,7 +21,7 @@ from app.core.auditlist import audit_columns
 from app.core.formview import FormView, attach_error, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
-from app.core.mail import send_mail
+from app.core.mail import queue_mail
 from app.core.permissions import public, requires, signed_in_staff
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
@@ -44,8 +44,9 @@ def dashboard():
 # --- staff ---------------------------------------------------------------------------------
 
 def _send_invitation(staff: StaffUser, token: str) -> None:
+    """Queue the invitation mail; it leaves once the request commits."""
     link = url_for("store.accept_invitation", token=token, _external=True)
-    send_mail(staff.email, _("You are invited to %(store)s on Houtai", store=g.store.name),
+    queue_mail(staff.email, _("You are invited to %(store)s on Houtai", store=g.store.name),
               _("%(name)s, you have been invited to work in the back office of %(store)s.\n\n"
                 "Open this link to choose your password and sign in:\n%(link)s\n\nThe link works once, for 7 days.",
                 name=staff.name, store=g.store.name, link=link))
@@ -109,11 +110,10 @@ class StaffInvite(FormView):
 
     def save(self, form, obj):
         staff, token = services.invite_staff(current_user, form.email.data, form.name.data, form.role_id.data)
-        self.token = token
+        _send_invitation(staff, token)
         return staff
 
     def success_url(self, staff):
-        _send_invitation(staff, self.token)
         return url_for("store.staff")
 
     def success_message(self, staff):
@@ -175,8 +175,8 @@ def staff_resend(id):
         flash(_("Only invited staff can get a new invitation."), "error")
     else:
         audit.record(current_user, "staff.invitation_resent", staff, label=staff.email)
-        db.session.commit()
         _send_invitation(staff, services.invitation_token(staff))
+        db.session.commit()
         flash(_("Invitation sent to %(email)s.", email=staff.email), "success")
     return redirect_to(url_for("store.staff_edit", id=id))
 
@@ -302,6 +302,18 @@ class AuditList(ListView):
 
 
 AuditList.register(bp, "/audit", "audit")
+
+
+@bp.route("/audit/export", methods=["POST"])
+@requires("store.audit")
+def audit_export():
+    """Export the whole (or one action's) audit log as a background job with progress."""
+    from app.core.tasks import start_task
+
+    action = request.form.get("action") or None
+    task = start_task(current_user, "store.audit_export", _("Audit log export"), action=action)
+    db.session.commit()
+    return redirect_to(url_for("store.job_detail", id=task.id))
 
 
 # --- settings and own account -----------------------------------------------------------------

@@ -1,0 +1,178 @@
+"""Background jobs on RQ (DESIGN rule 1: one commit per job, at its boundary).
+
+A center declares a job with ``@job(queue=..., timeout=..., retry=(...))``; callers use
+``enqueue(fn, *ids, store_id=...)``. The job runs in an app context with the store bound,
+takes plain ids (never ORM objects), commits once at the end and rolls back on error.
+Transient errors are retried with the declared back-off; ``BadJobInput`` is not retried.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import current_app, has_app_context
+from rq import Queue, Retry, get_current_job
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "stock", "logistics", "finance", "mail", "webhooks")
+
+
+class BadJobInput(Exception):
+    """The job's arguments cannot work (missing row, deleted store): fail, do not retry."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: Callable
+    queue: str
+    timeout: int
+    retry: tuple[int, ...]
+
+
+REGISTRY: dict[str, JobSpec] = {}
+
+
+def job(queue: str = "default", timeout: int = 300, retry: tuple[int, ...] = (10, 60, 300)):
+    """Declare a job function. `retry` lists the waits (seconds) before each retry."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+
+    def decorate(fn):
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        REGISTRY[name] = JobSpec(name, fn, queue, timeout, tuple(retry))
+        fn.job_name = name
+        return fn
+
+    return decorate
+
+
+def get_queue(name: str, connection=None) -> Queue:
+    from app.core.redisconn import get_redis
+
+    return Queue(name, connection=connection or get_redis())
+
+
+def enqueue(fn, *args, store_id: int | None = None, delay: int | None = None, queue: str | None = None,
+            **kwargs):
+    """Queue a declared job now (or after `delay` seconds), on its queue unless `queue` says
+    otherwise. Arguments must be plain values (ids, strings), never ORM objects."""
+    spec = REGISTRY[getattr(fn, "job_name", fn)]
+    options = dict(
+        job_timeout=spec.timeout,
+        retry=Retry(max=len(spec.retry), interval=list(spec.retry)) if spec.retry else None,
+        meta={"store_id": store_id, "job": spec.name},
+        description=f"{spec.name} store={store_id} args={args}",
+        failure_ttl=7 * 86400,
+    )
+    target = get_queue(queue or spec.queue)
+    call = ("app.core.jobs.run_job", spec.name, store_id, list(args), kwargs)
+    if delay:
+        from datetime import timedelta
+
+        return target.enqueue_in(timedelta(seconds=delay), *call, **options)
+    return target.enqueue(*call, **options)
+
+
+# --- running ------------------------------------------------------------------------------
+
+_app = None
+_engine_pid = None
+
+
+def set_app(app) -> None:
+    global _app
+    _app = app
+
+
+def _get_app():
+    global _app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:  # a plain `rq worker` process
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def _after_fork() -> None:
+    """RQ forks a work horse per job: its pooled connections belong to the parent."""
+    global _engine_pid
+    from app.extensions import db
+
+    if _engine_pid != os.getpid():
+        db.engine.dispose(close=False)
+        _engine_pid = os.getpid()
+
+
+def _load_store(store_id: int):
+    from app.blueprints.platform.models import Store
+    from app.extensions import db
+
+    store = db.session.get(Store, store_id)
+    if store is None or store.status == "deleted":
+        raise BadJobInput(f"store {store_id} does not exist")
+    return store
+
+
+def run_job(name: str, store_id: int | None, args: list, kwargs: dict) -> Any:
+    """What RQ executes: app context, store bound, one commit."""
+    from app.core.tenancy import store_context
+    from app.extensions import db
+
+    app = _get_app()
+    with app.app_context():
+        _after_fork()
+        try:
+            spec = REGISTRY.get(name)
+            if spec is None:
+                raise BadJobInput(f"unknown job {name}")
+            if store_id is None:
+                result = spec.fn(*args, **kwargs)
+            else:
+                with store_context(_load_store(store_id)):
+                    result = spec.fn(*args, **kwargs)
+            db.session.commit()
+            return result
+        except BadJobInput:
+            db.session.rollback()
+            current = get_current_job()
+            if current is not None:
+                current.retries_left = 0  # bad input: retrying cannot help
+            raise
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+# --- side effects after commit (Saleor's on_commit) ---------------------------------------
+
+def after_commit(fn: Callable[[], Any], session: Session | None = None) -> None:
+    """Run `fn` once the current transaction commits; drop it if it rolls back."""
+    from app.extensions import db
+
+    session = session or db.session()
+    session.info.setdefault("houtai_after_commit", []).append(fn)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session) -> None:
+    callbacks = session.info.pop("houtai_after_commit", [])
+    for fn in callbacks:
+        try:
+            fn()
+        except Exception:  # the change is committed; the sweep catches what this missed
+            log.exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session) -> None:
+    session.info.pop("houtai_after_commit", None)

@@ -1,0 +1,26 @@
+"""Handlers that exist only in tests (loaded by workers through HOUTAI_EXTRA_MODULES).
+
+Their effect is an audit entry per run, so a test can count effects in the database."""
+import time
+
+from app.core import audit
+from app.core.outbox import handler
+
+
+@handler("test.effect")
+def record_effect(event):
+    audit.record(None, "test.effect", label=str(event.id))
+
+
+@handler("test.slow")
+def slow_effect(event):
+    audit.record(None, "test.slow", label=str(event.id))
+    time.sleep(float(event.payload.get("seconds", 5)))
+
+
+@handler("test.flaky")
+def flaky_effect(event):
+    """Fails while payload['fail'] is set in the event row (tests clear it)."""
+    if event.payload.get("fail"):
+        raise RuntimeError("flaky handler failed on purpose")
+    audit.record(None, "test.flaky", label=str(event.id))
