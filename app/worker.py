@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     jobs.set_app(app)
     names = (argv if argv is not None else sys.argv[1:]) or list(jobs.QUEUES)
     redis = app.extensions["houtai_redis"]
-    worker = Worker([jobs.get_queue(n, redis) for n in names], connection=redis)
+    # maintenance each minute: a worker takes over the scheduler of one that died within ~2 minutes
+    worker = Worker([jobs.get_queue(n, redis) for n in names], connection=redis, maintenance_interval=60)
     worker.work(with_scheduler=True)
 
 

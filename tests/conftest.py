@@ -77,12 +77,22 @@ class WorkerProcess:
     def __init__(self):
         self.proc = None
 
-    def start(self):
+    def start(self, take_over_scheduler: bool = False):
+        """Start the worker; `take_over_scheduler` first drops the scheduler locks a killed
+        worker left behind (else its delayed jobs wait for the locks to expire)."""
         import subprocess
         import sys
 
+        if take_over_scheduler:
+            from redis import Redis
+
+            redis = Redis.from_url(os.environ.get("REDIS_URL") or f"unix://{_INSTANCE / 'redis' / 'redis.sock'}")
+            for key in redis.scan_iter("rq:scheduler-lock:*"):
+                redis.delete(key)
+
+        log = open(_INSTANCE / "worker.log", "ab")  # read it when a test about jobs fails
         self.proc = subprocess.Popen([sys.executable, "-m", "app.worker"], env=dict(os.environ),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
     def stop(self, sig=None):

@@ -135,10 +135,11 @@ def run_job(name: str, store_id: int | None, args: list, kwargs: dict) -> Any:
                 raise BadJobInput(f"unknown job {name}")
             if store_id is None:
                 result = spec.fn(*args, **kwargs)
+                db.session.commit()
             else:
                 with store_context(_load_store(store_id)):
                     result = spec.fn(*args, **kwargs)
-            db.session.commit()
+                    db.session.commit()
             return result
         except BadJobInput:
             db.session.rollback()

@@ -24,3 +24,14 @@ def flaky_effect(event):
     if event.payload.get("fail"):
         raise RuntimeError("flaky handler failed on purpose")
     audit.record(None, "test.flaky", label=str(event.id))
+
+
+from app.core.tasks import task  # noqa: E402
+
+
+@task("test.count", "Count slowly")
+def count_slowly(ctx, steps: int = 20, pause: float = 0.2) -> dict:
+    for i in range(1, steps + 1):
+        time.sleep(pause)
+        ctx.progress(i, steps, f"step {i}")
+    return {"counted": steps}

@@ -39,7 +39,8 @@ def failed_jobs():
     jobs = Job.fetch_many([j for _, j in window], connection=get_redis())
     rows = [(name, job) for (name, _), job in zip(window, jobs) if job is not None]
     store_ids = {job.meta.get("store_id") for _, job in rows if job.meta.get("store_id")}
-    stores = dict(db.session.execute(select(Store.id, Store.slug).where(Store.id.in_(store_ids)))) if store_ids else {}
+    rows_ = db.session.execute(select(Store.id, Store.slug).where(Store.id.in_(store_ids))).all() if store_ids else []
+    stores = {store_id: slug for store_id, slug in rows_}
     return render_template("platform/failed_jobs.html", rows=rows, stores=stores, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), queue=queue, queues=QUEUES)
 

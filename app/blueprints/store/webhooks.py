@@ -69,7 +69,7 @@ class WebhookDelivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined")
+    endpoint: Mapped[WebhookEndpoint] = relationship()
 
 
 class WebhookAttempt(db.Model):
