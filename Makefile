@@ -34,6 +34,7 @@ test: install translations
 bench: install translations
 	$(BIN)/python -m bench.store_create
 	$(BIN)/python -m bench.tenants_migrate
+	$(BIN)/python -m bench.events
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

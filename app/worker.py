@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from rq import Worker
+import os
+
+from rq import SimpleWorker, Worker
 
 from app import create_app
 from app.core import jobs
@@ -15,8 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     jobs.set_app(app)
     names = (argv if argv is not None else sys.argv[1:]) or list(jobs.QUEUES)
     redis = app.extensions["houtai_redis"]
+    # WORKER_CLASS=fork runs each job in a forked work horse (isolation, ~30 ms a job);
+    # the default runs jobs in this process and keeps its database connections warm.
+    worker_class = Worker if os.environ.get("WORKER_CLASS") == "fork" else SimpleWorker
     # maintenance each minute: a worker takes over the scheduler of one that died within ~2 minutes
-    worker = Worker([jobs.get_queue(n, redis) for n in names], connection=redis, maintenance_interval=60)
+    worker = worker_class([jobs.get_queue(n, redis) for n in names], connection=redis, maintenance_interval=60)
     worker.work(with_scheduler=True)
 
 

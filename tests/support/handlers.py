@@ -35,3 +35,24 @@ def count_slowly(ctx, steps: int = 20, pause: float = 0.2) -> dict:
         time.sleep(pause)
         ctx.progress(i, steps, f"step {i}")
     return {"counted": steps}
+
+
+from app.core import jobs  # noqa: E402
+
+
+@jobs.job(queue="default", retry=(1, 1))
+def flaky_job(marker: str) -> str:
+    from app.core.redisconn import get_redis
+
+    tries = get_redis().incr(f"test:tries:{marker}")
+    if tries < 3:
+        raise ConnectionError("transient")
+    return f"ok after {tries}"
+
+
+@jobs.job(queue="default", retry=(1, 1))
+def bad_input_job(marker: str) -> str:
+    from app.core.redisconn import get_redis
+
+    get_redis().incr(f"test:tries:{marker}")
+    raise jobs.BadJobInput("this row does not exist")
