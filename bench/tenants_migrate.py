@@ -17,18 +17,18 @@ REVISION = '''"""bench: one added column"""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "bench1"
+revision = {rev!r}
 down_revision = {head!r}
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.add_column("staff_users", sa.Column("bench_note", sa.String(40), nullable=True))
+    op.add_column("staff_users", sa.Column("bench_{rev}", sa.String(40), nullable=True))
 
 
 def downgrade():
-    op.drop_column("staff_users", "bench_note")
+    op.drop_column("staff_users", "bench_{rev}")
 '''
 
 
@@ -69,14 +69,15 @@ def main(n: int = 500, jobs: int = 4) -> None:
               f"({took / len(results) * 1000:.1f} ms per store)")
     location = Path(tempfile.mkdtemp(prefix="houtai-mig-")) / "tenant"
     shutil.copytree(TENANT_MIGRATIONS, location)
-    (location / "versions" / "bench1_add_column.py").write_text(REVISION.format(head=tenant_head()))
-    half = len(schemas) // 2
-    for label, part, j in (("jobs=1", schemas[:half], 1), (f"jobs={jobs}", schemas[half:], jobs)):
+    head = tenant_head()
+    for rev, j in (("bench1", 1), ("bench2", jobs)):
+        (location / "versions" / f"{rev}_add_column.py").write_text(REVISION.format(rev=rev, head=head))
+        head = rev
         started = time.perf_counter()
-        results = migrate_schemas(url, part, jobs=j, location=location)
+        results = migrate_schemas(url, schemas, jobs=j, location=location)
         took = time.perf_counter() - started
-        ok = sum(r.ok and r.after == "bench1" for r in results)
-        print(f"migrate, one added column, {label}: {ok}/{len(results)} upgraded in {took:.2f}s "
+        ok = sum(r.ok and r.after == rev for r in results)
+        print(f"migrate, one added column, jobs={j}: {ok}/{len(results)} upgraded in {took:.2f}s "
               f"({took / len(results) * 1000:.1f} ms per store)")
     cleanup(instance)
     shutil.rmtree(location.parent, ignore_errors=True)
