@@ -17,11 +17,13 @@ BLUEPRINTS = [
     "app.blueprints.auth:store_bp",
     "app.blueprints.platform:bp",
     "app.blueprints.store:bp",
+    "app.blueprints.catalog:bp",
     "app.blueprints.purchasing:portal_bp",
 ]
 
 
-CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.purchasing"]
+CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.catalog",
+                   "app.blueprints.purchasing"]
 
 
 def import_center_modules() -> None:
@@ -129,6 +131,8 @@ def _limits_url(redis_url: str) -> str:
 def _import_models() -> None:
     import app.blueprints.platform.models  # noqa: F401
     import app.blueprints.store.models  # noqa: F401
+    import app.blueprints.store.webhooks  # noqa: F401
+    import app.blueprints.catalog.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.outbox  # noqa: F401
     import app.core.tasks  # noqa: F401

@@ -134,6 +134,13 @@ class ListView(View):
         """The base statement (joins, eager loads). Filters, search and sort are added to it."""
         return select(self.model)
 
+    def search(self, stmt: Select, q: str) -> Select:
+        """Keyword search; by default a case-insensitive substring match on `search_fields`."""
+        if not self.search_fields:
+            return stmt
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return stmt.where(or_(*[f.ilike(f"%{escaped}%") for f in self.search_fields]))
+
     # --- request handling ------------------------------------------------------------------
     def dispatch_request(self, **kwargs):
         if request.method == "POST":
@@ -166,10 +173,8 @@ class ListView(View):
         stmt = self.query()
         state: dict[str, Any] = {}
         q = (request.args.get("q") or "").strip()[:100]
-        if q and self.search_fields:
-            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            like = f"%{escaped}%"
-            stmt = stmt.where(or_(*[f.ilike(like) for f in self.search_fields]))
+        if q:
+            stmt = self.search(stmt, q)
         state["q"] = q
         state["invalid"] = []
         for flt in self.filters:

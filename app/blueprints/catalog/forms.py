@@ -1,0 +1,50 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    parent_id = SelectField(_l("Parent category"), coerce=int, choices=[])
+    template_id = SelectField(_l("Attribute template"), coerce=int, choices=[])
+    enabled = BooleanField(_l("Enabled"), default=True)
+
+
+class BrandForm(FlaskForm):
+    name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name (English)"), validators=[Length(max=80)])
+    first_letter = StringField(_l("Index letter"), validators=[Length(max=1)],
+                               description=_l("A–Z for the brand index; left empty it is worked out from the name."))
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    enabled = BooleanField(_l("Enabled"), default=True)
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    description = StringField(_l("Description"), validators=[Length(max=300)])
+
+
+class AttributeForm(FlaskForm):
+    name = StringField(_l("Attribute"), validators=[DataRequired(), Length(max=60)])
+    kind = SelectField(_l("Kind"), choices=[("key", _l("Key attribute (identifies the product)")),
+                                           ("descriptive", _l("Descriptive attribute")),
+                                           ("sales", _l("Sales attribute (spans SKUs, e.g. colour, size)"))])
+    input_type = SelectField(_l("Input"), choices=[("choice", _l("Choice from a list")), ("text", _l("Free text")),
+                                                   ("number", _l("Number with unit"))])
+    unit = StringField(_l("Unit"), validators=[Length(max=20)])
+    options = TextAreaField(_l("Choices"), description=_l("One per line (or separated by commas)."))
+    required = BooleanField(_l("Required"))
+    searchable = BooleanField(_l("Searchable"))
+    filterable = BooleanField(_l("Filterable"))
+
+
+class ProductForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    subtitle = StringField(_l("Subtitle"), validators=[Length(max=300)])
+    category_id = SelectField(_l("Category"), coerce=int, choices=[])
+    brand_id = SelectField(_l("Brand"), coerce=int, choices=[])
+    tags = StringField(_l("Tags"), description=_l("Separated by commas or spaces."))
+    weight_grams = IntegerField(_l("Weight (g)"), validators=[Optional(), NumberRange(min=0)])
+    volume_cm3 = IntegerField(_l("Volume (cm³)"), validators=[Optional(), NumberRange(min=0)])
+    description_html = TextAreaField(_l("Description"), description=_l("HTML is allowed; scripts and styles are removed."))

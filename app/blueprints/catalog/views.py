@@ -1,0 +1,256 @@
+"""Product pages: the list (search, filters, bulk), create, and the product page with its
+attributes, SKU grid, prices and status."""
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.catalog import bp, forms, queries, search, services
+from app.blueprints.catalog.models import PriceChange, Product, Sku
+from app.core.errors import DomainError
+from app.core.formview import FormView, attach_error, perform
+from app.core.htmx import redirect_to
+from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
+from app.core.money import format_money, to_minor
+from app.core.permissions import check, requires
+from app.core.tenancy import current_store
+from app.extensions import db
+
+STATUS = {"draft": _l("Draft"), "on_sale": _l("On sale"), "off_shelf": _l("Off shelf"), "archived": _l("Archived")}
+
+
+def _money(raw: str) -> int:
+    return to_minor(raw, current_store().currency)
+
+
+def _price_filter(op):
+    def apply(q, v):
+        return q.where(op(Product.min_price, v))
+    return apply
+
+
+def _bulk_status(target: str):
+    def run(ids, actor):
+        done, refused = 0, []
+        for product in db.session.scalars(select(Product).where(Product.id.in_(ids))):
+            try:
+                with db.session.begin_nested():
+                    services.change_status(actor, product, target)
+                done += 1
+            except DomainError as err:
+                refused.append(f"{product.title}: {err.message}")
+        message = _("%(n)d products updated.", n=done)
+        if refused:
+            flash("; ".join(refused[:5]), "error")
+        return message
+    return run
+
+
+class ProductList(ListView):
+    permission = "catalog.view"
+    title = _l("Products")
+    model = Product
+    search_fields = [Product.title]
+    search_placeholder = _l("Title, SKU code or barcode (中文 works)")
+    default_sort = "-id"
+    export_name = "products"
+    create_endpoint = "catalog.product_new"
+    create_label = _l("New product")
+    create_permission = "catalog.edit"
+    columns = [
+        Column("id", "#", sort=Product.id),
+        Column("title", _l("Title"), sort=Product.title, link=detail_url("catalog.product_edit")),
+        Column("category", _l("Category"), value=lambda p: p.category.name),
+        Column("brand", _l("Brand"), value=lambda p: p.brand.name if p.brand else ""),
+        Column("status", _l("Status"), sort=Product.status, value=lambda p: STATUS[p.status], badge=True),
+        Column("min_price", _l("Price"), sort=Product.min_price,
+               value=lambda p: "" if p.min_price is None else format_money(p.min_price, current_store().currency)
+               + ("" if p.max_price == p.min_price else " – " + format_money(p.max_price, current_store().currency))),
+        Column("tags", _l("Tags"), value=lambda p: ", ".join(p.tags or [])),
+        Column("updated_at", _l("Updated"), sort=Product.updated_at, value=lambda p: fmt_dt(p.updated_at)),
+    ]
+    filters = [
+        Filter("category", _l("Category"), lambda q, v: q.where(Product.category_id.in_(services.subtree_ids(int(v)))),
+               choices=lambda: [(str(i), n) for i, n in queries.category_choices()]),
+        Filter("brand", _l("Brand"), lambda q, v: q.where(Product.brand_id == int(v)),
+               choices=lambda: [(str(i), n) for i, n in queries.brand_choices()]),
+        Filter("status", _l("Status"), lambda q, v: q.where(Product.status == v),
+               choices=lambda: [(k, str(v)) for k, v in STATUS.items()]),
+        Filter("price_min", _l("Price from"), _price_filter(lambda col, v: col >= v), parse=_money, placeholder="0.00"),
+        Filter("price_max", _l("Price to"), _price_filter(lambda col, v: col <= v), parse=_money, placeholder="99.00"),
+        Filter("tag", _l("Tag"), lambda q, v: q.where(Product.tags.any(v))),
+    ]
+    bulk_actions = [
+        BulkAction("publish", _l("Put on sale"), _bulk_status("on_sale"), "catalog.publish"),
+        BulkAction("unpublish", _l("Take off shelf"), _bulk_status("off_shelf"), "catalog.publish"),
+    ]
+
+    def search(self, stmt, q):
+        query = search.tsquery(q)
+        return stmt.where(Product.search_vector.op("@@")(query)) if query is not None else stmt
+
+
+ProductList.register(bp, "/products", "products")
+
+
+def _product_form(obj=None) -> forms.ProductForm:
+    form = forms.ProductForm(obj=obj, brand_id=(obj.brand_id or 0) if obj else 0,
+                             tags=", ".join(obj.tags) if obj else "")
+    form.category_id.choices = queries.category_choices(enabled_only=True)
+    form.brand_id.choices = [(0, "—")] + queries.brand_choices()
+    return form
+
+
+def _attribute_values() -> dict:
+    return {key[5:]: value for key, value in request.form.items() if key.startswith("attr_")}
+
+
+class ProductCreate(FormView):
+    permission = "catalog.edit"
+    form_class = forms.ProductForm
+    title = _l("New product")
+    cancel_endpoint = "catalog.products"
+
+    def make_form(self, obj):
+        return _product_form()
+
+    def save(self, form, obj):
+        return _save(form, None)
+
+    def success_url(self, product):
+        return url_for("catalog.product_edit", id=product.id)
+
+
+def _save(form, product):
+    return services.save_product(
+        current_user, product, title=form.title.data, subtitle=form.subtitle.data, category_id=form.category_id.data,
+        brand_id=form.brand_id.data or None, tags=form.tags.data, weight_grams=form.weight_grams.data,
+        volume_cm3=form.volume_cm3.data, description_html=form.description_html.data,
+        attribute_values=_attribute_values() if product is not None else None)
+
+
+ProductCreate.register(bp, "/products/new", "product_new")
+
+
+def _page(product: Product, form=None, status: int = 200):
+    history = db.session.execute(
+        select(PriceChange, Sku.code).join(Sku, Sku.id == PriceChange.sku_id).where(Sku.product_id == product.id)
+        .order_by(PriceChange.id.desc()).limit(30)).all()
+    skus = db.session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).all()
+    template = product.category.template
+    return render_template(
+        "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history,
+        template=template, status_labels=STATUS, next_states=services.PRODUCT_STATES.allowed(product.status),
+        currency=current_store().currency), status
+
+
+@bp.route("/products/<int:id>", methods=["GET", "POST"])
+@requires("catalog.view")
+def product_edit(id):
+    product = db.get_or_404(Product, id)
+    if request.method == "GET":
+        return _page(product)
+    check("catalog.edit")
+    form = _product_form(product)
+    if form.validate_on_submit():
+        try:
+            _save(form, product)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("catalog.product_edit", id=id))
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+            product = db.session.get(Product, id)
+    return _page(product, form, 422)
+
+
+@bp.route("/products/<int:id>/sales-options", methods=["POST"])
+@requires("catalog.edit")
+def product_sales_options(id):
+    product = db.get_or_404(Product, id)
+    chosen = {}
+    for key in request.form:
+        if key.startswith("sales_"):
+            try:
+                chosen[int(key[6:])] = request.form.getlist(key)
+            except ValueError:
+                continue
+    perform(lambda: services.set_sales_options(current_user, product, chosen),
+            lambda skus: _("The SKU grid now has %(n)d rows.", n=len(skus)))
+    return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+
+
+@bp.route("/products/<int:id>/skus", methods=["POST"])
+@requires("catalog.edit")
+def product_skus(id):
+    product = db.get_or_404(Product, id)
+    try:
+        rows = _sku_rows()
+    except ValueError as err:
+        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+    perform(lambda: services.update_skus(current_user, product, rows),
+            lambda n: _("SKUs saved (%(n)d price changes).", n=n))
+    return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+
+
+def _sku_rows() -> list[dict]:
+    rows = []
+    for sku_id in request.form.getlist("sku_id"):
+        prefix = f"sku_{sku_id}_"
+        get = lambda name: request.form.get(prefix + name, "")  # noqa: E731
+        weight = get("weight_grams").strip()
+        rows.append({
+            "id": int(sku_id), "code": get("code"), "barcode": get("barcode"),
+            "list_price": _money(get("list_price") or "0"), "sale_price": _money(get("sale_price") or "0"),
+            "cost_price": _money(get("cost_price") or "0"),
+            "weight_grams": int(weight) if weight else None, "enabled": get("enabled") == "1",
+        })
+    return rows
+
+
+@bp.route("/products/<int:id>/prices", methods=["POST"])
+@requires("catalog.edit")
+def product_prices(id):
+    product = db.get_or_404(Product, id)
+    try:
+        values = {f: (_money(request.form[f]) if request.form.get(f, "").strip() else None)
+                  for f in ("list_price", "sale_price", "cost_price")}
+    except ValueError as err:
+        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+    perform(lambda: services.set_all_prices(current_user, product, **values),
+            lambda n: _("Prices set on every SKU (%(n)d changes).", n=n))
+    return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+
+
+@bp.route("/products/<int:id>/status", methods=["POST"])
+@requires("catalog.publish")
+def product_status(id):
+    product = db.get_or_404(Product, id)
+    target = request.form.get("status", "")
+    perform(lambda: services.change_status(current_user, product, target),
+            lambda p: _("Status: %(status)s.", status=STATUS[p.status]))
+    return redirect_to(url_for("catalog.product_edit", id=id))
+
+
+@bp.route("/products/<int:id>/copy", methods=["POST"])
+@requires("catalog.edit")
+def product_copy(id):
+    product = db.get_or_404(Product, id)
+    result = {}
+    if perform(lambda: result.setdefault("copy", services.copy_product(current_user, product)), _("Copied as a draft.")):
+        return redirect_to(url_for("catalog.product_edit", id=result["copy"].id))
+    return redirect_to(url_for("catalog.product_edit", id=id))
+
+
+@bp.route("/products/<int:id>/delete", methods=["POST"])
+@requires("catalog.edit")
+def product_delete(id):
+    product = db.get_or_404(Product, id)
+    if perform(lambda: services.delete_product(current_user, product), _("Product deleted.")):
+        return redirect_to(url_for("catalog.products"))
+    return redirect_to(url_for("catalog.product_edit", id=id))
