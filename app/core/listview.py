@@ -66,10 +66,12 @@ class Filter:
 class BulkAction:
     name: str
     label: Any
-    run: Callable[[list[int], Any], str]      # (ids, actor) -> message
+    run: Callable[..., str]                   # (ids, actor) -> message; (ids, actor, param) with a param
     permission: str | None = None
     confirm: Any = None
     danger: bool = False
+    param_label: Any = None                   # an extra value the action needs (target category, tag)
+    param_choices: Callable[[], list[tuple[str, Any]]] | None = None   # None = free text
 
 
 @dataclass
@@ -271,7 +273,11 @@ class ListView(View):
             flash(_("Select at least one row first."), "error")
             return redirect_to(back)
         try:
-            message = action.run(ids, current_user._get_current_object())
+            actor = current_user._get_current_object()
+            if action.param_label is not None:
+                message = action.run(ids, actor, (request.form.get(f"bulk_param_{action.name}") or "").strip())
+            else:
+                message = action.run(ids, actor)
             db.session.commit()
             flash(message, "success")
         except DomainError as err:

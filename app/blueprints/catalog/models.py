@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint, text)
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedAt, tenant_args, utcnow
@@ -164,3 +164,33 @@ class PriceChange(db.Model):
     new: Mapped[int] = mapped_column(BigInteger)
     actor_name: Mapped[str] = mapped_column(String(254), default="system")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ProductImage(db.Model):
+    """An image of a product; the one at position 1 is the main image."""
+
+    __tablename__ = "product_images"
+    __table_args__ = tenant_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("tenant.products.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    alt: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TierPrice(db.Model):
+    """A member-level price (`group`) or a quantity ladder price (`min_quantity`) for one SKU."""
+
+    __tablename__ = "tier_prices"
+    __table_args__ = tenant_args(
+        CheckConstraint("(member_group IS NULL) <> (min_quantity IS NULL)", name="one_kind"),
+        CheckConstraint("price >= 0 AND (min_quantity IS NULL OR min_quantity > 1)", name="values"),
+        UniqueConstraint("sku_id", "member_group", "min_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id", ondelete="CASCADE"), index=True)
+    member_group: Mapped[str | None] = mapped_column(String(40))
+    min_quantity: Mapped[int | None] = mapped_column(Integer)
+    price: Mapped[int] = mapped_column(BigInteger)

@@ -492,3 +492,115 @@ def copy_product(actor, product: Product) -> Product:
             sku.weight_grams = original.weight_grams
     reindex(copy)
     return copy
+
+
+# --- images --------------------------------------------------------------------------------
+
+def add_image(actor, product: Product, data: bytes, alt: str = "") -> "ProductImage":
+    """Store an uploaded image (PNG, JPEG, GIF or WebP up to 5 MB) as the product's last image."""
+    from app.blueprints.catalog.models import ProductImage
+    from app.core.storage import BadFile, get_storage, image_suffix
+
+    try:
+        suffix = image_suffix(data)
+    except BadFile:
+        raise DomainError(_("Upload a PNG, JPEG, GIF or WebP image of at most 5 MB."), field="image")
+    key = get_storage().save(f"products/{product.id}", data, suffix)
+    count = db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.product_id == product.id))
+    image = ProductImage(product_id=product.id, key=key, position=count + 1, alt=(alt or "")[:200])
+    db.session.add(image)
+    audit.record(actor, "product.image_added", product, label=product.title)
+    return image
+
+
+def _images(product_id: int) -> list:
+    from app.blueprints.catalog.models import ProductImage
+
+    return db.session.scalars(select(ProductImage).where(ProductImage.product_id == product_id)
+                              .order_by(ProductImage.position, ProductImage.id)).all()
+
+
+def move_image(actor, image, direction: int | None = None, main: bool = False) -> None:
+    """Reorder a product's images; `main` puts this one first."""
+    images = _images(image.product_id)
+    index = next(i for i, img in enumerate(images) if img.id == image.id)
+    images.pop(index)
+    images.insert(0 if main else max(0, min(len(images), index + (direction or 0))), image)
+    for position, img in enumerate(images, start=1):
+        img.position = position
+
+
+def remove_image(actor, image) -> None:
+    from app.core.storage import get_storage
+
+    product = db.session.get(Product, image.product_id)
+    key = image.key
+    db.session.delete(image)
+    db.session.flush()
+    for position, img in enumerate(_images(product.id), start=1):
+        img.position = position
+    audit.record(actor, "product.image_removed", product, label=product.title)
+    from app.core.jobs import after_commit
+
+    after_commit(lambda: get_storage().delete(key))
+
+
+# --- schedules and bulk changes ------------------------------------------------------------
+
+def set_schedule(actor, product: Product, publish_at, unpublish_at) -> Product:
+    """Times (UTC) at which the product goes on sale / off the shelf by itself."""
+    if publish_at and unpublish_at and unpublish_at <= publish_at:
+        raise DomainError(_("The off-sale time must come after the on-sale time."), field="unpublish_at")
+    product.publish_at, product.unpublish_at = publish_at, unpublish_at
+    changes = audit.changes_of(product, {"publish_at", "unpublish_at"})
+    if changes:
+        audit.record(actor, "product.scheduled", product, label=product.title, changes=changes)
+    return product
+
+
+def apply_schedules(now=None) -> dict:
+    """Put scheduled products on sale / off the shelf; a product that cannot go on sale keeps
+    its schedule cleared and the reason in the audit log."""
+    from app.core.db import utcnow
+
+    now = now or utcnow()
+    done = {"published": 0, "unpublished": 0, "refused": 0}
+    for product in db.session.scalars(select(Product).where(Product.publish_at <= now,
+                                                            Product.status.in_(("draft", "off_shelf")))):
+        product.publish_at = None
+        try:
+            with db.session.begin_nested():
+                change_status(None, product, "on_sale")
+            done["published"] += 1
+        except DomainError as err:
+            audit.record(None, "product.schedule_refused", product, label=product.title,
+                         changes={"reason": [None, err.message]})
+            done["refused"] += 1
+    for product in db.session.scalars(select(Product).where(Product.unpublish_at <= now, Product.status == "on_sale")):
+        product.unpublish_at = None
+        change_status(None, product, "off_shelf")
+        done["unpublished"] += 1
+    return done
+
+
+def move_products(actor, ids: list[int], category_id: int) -> int:
+    category = _category(category_id)
+    products = db.session.scalars(select(Product).where(Product.id.in_(ids))).all()
+    for product in products:
+        before, product.category_id, product.category = product.category_id, category.id, category
+        audit.record(actor, "product.moved", product, label=product.title, changes={"category_id": [before, category.id]})
+        reindex(product)
+    return len(products)
+
+
+def tag_products(actor, ids: list[int], tag: str) -> int:
+    tag = (tag or "").strip()[:40]
+    if not tag:
+        raise DomainError(_("Type the tag to add."), field="tag")
+    products = db.session.scalars(select(Product).where(Product.id.in_(ids))).all()
+    for product in products:
+        if tag not in product.tags:
+            product.tags = [*product.tags, tag]
+            reindex(product)
+    audit.record(actor, "product.tagged", None, label=tag, changes={"products": [None, len(products)]})
+    return len(products)

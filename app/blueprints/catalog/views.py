@@ -2,7 +2,7 @@
 attributes, SKU grid, prices and status."""
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -48,6 +48,12 @@ def _bulk_status(target: str):
     return run
 
 
+def _bulk_move(ids, actor, target: str) -> str:
+    if not target.isdigit():
+        raise DomainError(_("Choose the category to move to."))
+    return _("%(n)d products moved.", n=services.move_products(actor, ids, int(target)))
+
+
 class ProductList(ListView):
     permission = "catalog.view"
     title = _l("Products")
@@ -80,11 +86,17 @@ class ProductList(ListView):
                choices=lambda: [(k, str(v)) for k, v in STATUS.items()]),
         Filter("price_min", _l("Price from"), _price_filter(lambda col, v: col >= v), parse=_money, placeholder="0.00"),
         Filter("price_max", _l("Price to"), _price_filter(lambda col, v: col <= v), parse=_money, placeholder="99.00"),
-        Filter("tag", _l("Tag"), lambda q, v: q.where(Product.tags.any(v))),
+        Filter("tag", _l("Tag"), lambda q, v: q.where(Product.tags.contains([v]))),
     ]
     bulk_actions = [
         BulkAction("publish", _l("Put on sale"), _bulk_status("on_sale"), "catalog.publish"),
         BulkAction("unpublish", _l("Take off shelf"), _bulk_status("off_shelf"), "catalog.publish"),
+        BulkAction("move", _l("Move to category"), lambda ids, actor, target: _bulk_move(ids, actor, target),
+                   "catalog.edit", param_label=_l("category"),
+                   param_choices=lambda: [(str(i), n) for i, n in queries.category_choices()]),
+        BulkAction("tag", _l("Add tag"), lambda ids, actor, tag: _("%(n)d products tagged.",
+                                                                   n=services.tag_products(actor, ids, tag)),
+                   "catalog.edit", param_label=_l("tag")),
     ]
 
     def search(self, stmt, q):
@@ -139,11 +151,23 @@ def _page(product: Product, form=None, status: int = 200):
         select(PriceChange, Sku.code).join(Sku, Sku.id == PriceChange.sku_id).where(Sku.product_id == product.id)
         .order_by(PriceChange.id.desc()).limit(30)).all()
     skus = db.session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).all()
+    from app.blueprints.catalog.models import TierPrice
+
     template = product.category.template
+    tiers = db.session.execute(select(TierPrice, Sku.code).join(Sku, Sku.id == TierPrice.sku_id)
+                               .where(Sku.product_id == product.id).order_by(Sku.id, TierPrice.id)).all()
     return render_template(
         "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history,
         template=template, status_labels=STATUS, next_states=services.PRODUCT_STATES.allowed(product.status),
-        currency=current_store().currency), status
+        currency=current_store().currency, images=services._images(product.id), tiers=tiers,
+        local=_utc_to_local), status
+
+
+def _utc_to_local(value) -> str:
+    """A UTC time as the value of a datetime-local input, in the store's zone."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(current_store().timezone)).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 @bp.route("/products/<int:id>", methods=["GET", "POST"])
@@ -254,3 +278,132 @@ def product_delete(id):
     if perform(lambda: services.delete_product(current_user, product), _("Product deleted.")):
         return redirect_to(url_for("catalog.products"))
     return redirect_to(url_for("catalog.product_edit", id=id))
+
+
+# --- images, schedule, tier prices, price check --------------------------------------------
+
+@bp.route("/products/<int:id>/images", methods=["POST"])
+@requires("catalog.edit")
+def product_image_add(id):
+    from app.core.storage import BadFile, read_upload
+
+    product = db.get_or_404(Product, id)
+    try:
+        data = read_upload(request.files.get("image"))
+    except BadFile:
+        flash(_("Choose an image file to upload."), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id) + "#images")
+    perform(lambda: services.add_image(current_user, product, data, request.form.get("alt", "")), _("Image added."))
+    return redirect_to(url_for("catalog.product_edit", id=id) + "#images")
+
+
+@bp.route("/images/<int:id>/<action>", methods=["POST"])
+@requires("catalog.edit")
+def product_image_action(id, action):
+    from app.blueprints.catalog.models import ProductImage
+
+    image = db.get_or_404(ProductImage, id)
+    product_id = image.product_id
+    if action == "main":
+        perform(lambda: services.move_image(current_user, image, main=True), _("Main image set."))
+    elif action in ("left", "right"):
+        perform(lambda: services.move_image(current_user, image, -1 if action == "left" else 1), _("Order saved."))
+    elif action == "delete":
+        perform(lambda: services.remove_image(current_user, image), _("Image removed."))
+    else:
+        abort(404)
+    return redirect_to(url_for("catalog.product_edit", id=product_id) + "#images")
+
+
+@bp.route("/files/<path:key>")
+@requires("catalog.view")
+def file(key):
+    from app.core.storage import get_storage
+
+    storage = get_storage()
+    if not storage.owns(key):
+        abort(404)
+    try:
+        path = storage.path(key)
+    except FileNotFoundError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    return send_file(path, max_age=86400)
+
+
+def _local_to_utc(raw: str):
+    """A datetime-local value in the store's time zone, as UTC (None when empty)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    local = datetime.fromisoformat(raw)
+    return local.replace(tzinfo=ZoneInfo(current_store().timezone)).astimezone(timezone.utc)
+
+
+@bp.route("/products/<int:id>/schedule", methods=["POST"])
+@requires("catalog.publish")
+def product_schedule(id):
+    product = db.get_or_404(Product, id)
+    try:
+        publish_at, unpublish_at = _local_to_utc(request.form.get("publish_at")), _local_to_utc(request.form.get("unpublish_at"))
+    except ValueError:
+        flash(_("Times look like 2026-12-01 09:00."), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id))
+    perform(lambda: services.set_schedule(current_user, product, publish_at, unpublish_at), _("Schedule saved."))
+    return redirect_to(url_for("catalog.product_edit", id=id))
+
+
+@bp.route("/products/<int:id>/tiers", methods=["POST"])
+@requires("catalog.edit")
+def product_tier_add(id):
+    from app.blueprints.catalog import pricing
+
+    product = db.get_or_404(Product, id)
+    sku = db.session.get(Sku, request.form.get("sku_id", type=int) or 0)
+    if sku is None or sku.product_id != product.id:
+        flash(_("Choose one of this product's SKUs."), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
+    try:
+        price = _money(request.form.get("price") or "")
+        min_quantity = request.form.get("min_quantity", type=int)
+    except ValueError as err:
+        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
+        return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
+    perform(lambda: pricing.add_tier_price(current_user, sku, price, request.form.get("member_group"), min_quantity),
+            _("Price rule added."))
+    return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
+
+
+@bp.route("/tiers/<int:id>/delete", methods=["POST"])
+@requires("catalog.edit")
+def product_tier_delete(id):
+    from app.blueprints.catalog import pricing
+    from app.blueprints.catalog.models import TierPrice
+
+    tier = db.get_or_404(TierPrice, id)
+    product_id = db.session.get(Sku, tier.sku_id).product_id
+    perform(lambda: pricing.remove_tier_price(current_user, tier), _("Price rule removed."))
+    return redirect_to(url_for("catalog.product_edit", id=product_id) + "#tiers")
+
+
+@bp.route("/products/<int:id>/quote")
+@requires("catalog.view")
+def product_quote(id):
+    """The price check (htmx fragment): what would this SKU cost, for whom, and why."""
+    from app.blueprints.catalog import pricing
+
+    product = db.get_or_404(Product, id)
+    sku = db.session.get(Sku, request.args.get("sku_id", type=int) or 0)
+    if sku is None or sku.product_id != product.id:
+        abort(404)
+    try:
+        result = pricing.quote(sku.id, max(1, request.args.get("quantity", 1, type=int) or 1),
+                               request.args.get("member_group") or None)
+        error = None
+    except DomainError as err:
+        result, error = None, err.message
+    return render_template("catalog/_quote.html", quote=result, error=error, currency=current_store().currency)

@@ -1,0 +1,72 @@
+"""Prices beyond the SKU's own: member-level prices, quantity ladders, and the one price
+service that orders and promotions call."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.blueprints.catalog.models import Sku, TierPrice
+from app.core import audit
+from app.core.errors import DomainError, DuplicateCode
+from app.core.tenancy import current_store
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    sku_id: int
+    quantity: int
+    unit_price: int          # minor units
+    total: int
+    currency: str
+    rule: str                # "sale" | "member" | "ladder"
+    reason: str              # for people: why this price
+
+
+def add_tier_price(actor, sku: Sku, price: int, member_group: str | None = None,
+                   min_quantity: int | None = None) -> TierPrice:
+    """A member-level price (give `member_group`) or a ladder price (give `min_quantity` > 1)."""
+    group = (member_group or "").strip() or None
+    if (group is None) == (min_quantity is None):
+        raise DomainError(_("Give either a member level or a minimum quantity."), field="member_group")
+    if min_quantity is not None and min_quantity < 2:
+        raise DomainError(_("A ladder price starts at 2 pieces or more."), field="min_quantity")
+    if price < 0:
+        raise DomainError(_("Prices must be amounts of zero or more."), field="price")
+    clash = select(TierPrice.id).where(TierPrice.sku_id == sku.id,
+                                       TierPrice.member_group == group if group else TierPrice.min_quantity == min_quantity)
+    if db.session.scalar(clash):
+        raise DuplicateCode(_("That SKU has this price rule already; delete it first."), field="member_group")
+    tier = TierPrice(sku_id=sku.id, member_group=group, min_quantity=min_quantity, price=price)
+    db.session.add(tier)
+    audit.record(actor, "price.tier_added", sku, label=sku.code,
+                 changes={"member_group": [None, group], "min_quantity": [None, min_quantity], "price": [None, price]})
+    return tier
+
+
+def remove_tier_price(actor, tier: TierPrice) -> None:
+    sku = db.session.get(Sku, tier.sku_id)
+    audit.record(actor, "price.tier_removed", sku, label=sku.code,
+                 changes={"member_group": [tier.member_group, None], "min_quantity": [tier.min_quantity, None]})
+    db.session.delete(tier)
+
+
+def quote(sku_id: int, quantity: int = 1, member_group: str | None = None) -> PriceQuote:
+    """The unit price of a SKU for this quantity and customer group, and why: the lowest of
+    the sale price, the group's member price and the best ladder price reached."""
+    if quantity < 1:
+        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+    sku = db.session.get(Sku, sku_id)
+    if sku is None or not sku.enabled:
+        raise DomainError(_("This SKU does not exist or is disabled."), field="sku_id")
+    candidates = [(sku.sale_price, "sale", _("sale price"))]
+    tiers = db.session.scalars(select(TierPrice).where(TierPrice.sku_id == sku_id)).all()
+    for tier in tiers:
+        if member_group and tier.member_group == member_group:
+            candidates.append((tier.price, "member", _("member price for %(group)s", group=member_group)))
+        elif tier.min_quantity is not None and quantity >= tier.min_quantity:
+            candidates.append((tier.price, "ladder", _("%(n)d or more pieces", n=tier.min_quantity)))
+    unit, rule, reason = min(candidates, key=lambda c: (c[0], c[1] != "sale"))
+    return PriceQuote(sku_id, quantity, unit, unit * quantity, current_store().currency, rule, reason)
