@@ -7,3 +7,27 @@ from app.core.periodic import every
 def apply_product_schedules() -> dict:
     """Scheduled on-sale and off-sale times, applied every minute in every store."""
     return services.apply_schedules()
+
+
+from flask_babel import lazy_gettext as _l  # noqa: E402
+
+from app.core.tasks import task  # noqa: E402
+
+
+@task("catalog.import", _l("Import products"))
+def import_products(ctx, file_key: str, filename: str, mode: str, actor_id: int | None = None) -> dict:
+    """Check the file again (it may have aged) and write its good rows, with progress."""
+    from app.blueprints.catalog import transfer
+    from app.blueprints.store.models import StaffUser
+    from app.core.errors import DomainError
+    from app.core.storage import get_storage
+    from app.extensions import db
+
+    actor = db.session.get(StaffUser, actor_id) if actor_id else None
+    plan = transfer.plan_import(transfer.read_rows(get_storage().path(file_key).read_bytes(), filename))
+    if plan.errors and mode != "good":
+        raise DomainError(f"{len(plan.errors)} bad rows; nothing was imported")
+    ctx.progress(0, len(plan.groups), "")
+    result = transfer.apply_import(actor, plan, ctx.progress)
+    result["skipped_rows"] = len({e.row for e in plan.errors})
+    return result

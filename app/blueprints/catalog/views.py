@@ -60,6 +60,7 @@ class ProductList(ListView):
     model = Product
     search_fields = [Product.title]
     search_placeholder = _l("Title, SKU code or barcode (中文 works)")
+    template = "catalog/product_list.html"
     default_sort = "-id"
     export_name = "products"
     create_endpoint = "catalog.product_new"
@@ -407,3 +408,98 @@ def product_quote(id):
     except DomainError as err:
         result, error = None, err.message
     return render_template("catalog/_quote.html", quote=result, error=error, currency=current_store().currency)
+
+
+# --- import and export -----------------------------------------------------------------------
+
+IMPORT_TYPES = (".csv", ".xlsx")
+
+
+@bp.route("/products/import", methods=["GET", "POST"])
+@requires("catalog.edit")
+def product_import():
+    """Upload → dry run report (nothing written) → Import now (a background task)."""
+    from app.blueprints.catalog import transfer
+    from app.core.storage import get_storage
+
+    if request.method == "GET":
+        return render_template("catalog/import.html", plan=None)
+    upload = request.files.get("file")
+    mode = "good" if request.form.get("mode") == "good" else "all"
+    if upload is None or not upload.filename or not upload.filename.lower().endswith(IMPORT_TYPES):
+        flash(_("Choose a .csv or .xlsx file."), "error")
+        return render_template("catalog/import.html", plan=None), 422
+    data = upload.read(20 * 1024 * 1024 + 1)
+    if len(data) > 20 * 1024 * 1024:
+        flash(_("The file is larger than 20 MB; split it."), "error")
+        return render_template("catalog/import.html", plan=None), 422
+    try:
+        plan = transfer.plan_import(transfer.read_rows(data, upload.filename))
+    except (UnicodeDecodeError, ValueError, KeyError) as err:
+        flash(_("The file cannot be read (%(error)s). Save it as UTF-8 CSV or XLSX.", error=type(err).__name__), "error")
+        return render_template("catalog/import.html", plan=None), 422
+    key = get_storage().save("imports", data, ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv")
+    return render_template("catalog/import.html", plan=plan, file_key=key, filename=upload.filename, mode=mode,
+                           errors=plan.errors[:500]), 422 if plan.errors and mode == "all" else 200
+
+
+@bp.route("/products/import/run", methods=["POST"])
+@requires("catalog.edit")
+def product_import_run():
+    from app.core.storage import get_storage
+    from app.core.tasks import start_task
+
+    key, filename = request.form.get("file_key", ""), request.form.get("filename", "import.csv")
+    if not get_storage().owns(key):
+        abort(404)
+    task = start_task(current_user, "catalog.import", _("Product import: %(name)s", name=filename[:100]),
+                      file_key=key, filename=filename, mode=request.form.get("mode", "all"), actor_id=current_user.id)
+    db.session.commit()
+    return redirect_to(url_for("store.job_detail", id=task.id))
+
+
+@bp.route("/products/import/template.<kind>")
+@requires("catalog.view")
+def product_import_template(kind):
+    from flask import Response
+
+    from app.blueprints.catalog import transfer
+
+    if kind not in ("csv", "xlsx"):
+        abort(404)
+    mime = "text/csv" if kind == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(transfer.template_bytes(kind), mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="products-template.{kind}"'})
+
+
+@bp.route("/products/export")
+@requires("catalog.view")
+def product_export():
+    """The filtered products with their SKUs, in the import format (edit and import back)."""
+    import csv
+    import io
+
+    from flask import Response, stream_with_context
+
+    from app.blueprints.catalog import transfer
+    from app.core.tenancy import bound_store, store_context
+
+    view = ProductList()
+    stmt, _state = view.filtered()
+    store = bound_store()
+
+    def rows():
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        buf.write("\ufeff")
+        with store_context(store):
+            for i, row in enumerate(transfer.export_rows(stmt)):
+                writer.writerow(row)
+                if i % 500 == 0:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+        yield buf.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="products-import-format.csv"'})
