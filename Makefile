@@ -35,6 +35,7 @@ bench: install translations
 	$(BIN)/python -m bench.store_create
 	$(BIN)/python -m bench.tenants_migrate
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.catalog
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

@@ -15,6 +15,9 @@ from sqlalchemy import BigInteger, DateTime, Index, Integer, String, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from app.core.db import platform_args, tenant_args, utcnow
 from app.extensions import db
 
@@ -102,9 +105,11 @@ def record(actor, action: str, target=None, changes: dict | None = None, label: 
     if target is not None and inspect(target).identity is None:
         db.session.flush()
     entry = _entry(AuditEntry, actor, action, target, changes, label)
-    db.session.execute(
-        db.update(Store).where(Store.id == current_store().id).values(last_activity_at=utcnow())
-    )
+    if not db.session.info.get("houtai_activity_touched"):  # once per transaction is enough
+        db.session.execute(
+            db.update(Store).where(Store.id == current_store().id).values(last_activity_at=utcnow())
+        )
+        db.session.info["houtai_activity_touched"] = True
     return entry
 
 
@@ -113,3 +118,9 @@ def record_platform(actor, action: str, target=None, changes: dict | None = None
     if target is not None and inspect(target).identity is None:
         db.session.flush()
     return _entry(PlatformAuditEntry, actor, action, target, changes, label)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _reset_activity_flag(session) -> None:
+    session.info.pop("houtai_activity_touched", None)

@@ -105,3 +105,11 @@ def test_xlsx_template_and_only_good_rows(app, owner, store):
     book.save(data)
     html = _upload(owner, store, data.getvalue(), name="p.xlsx", mode="good").get_data(as_text=True)
     assert 'data-errors="1"' in html and "Import now" in html
+
+
+def test_two_rows_of_one_product_with_the_same_options_are_refused(app, owner, store):
+    _setup(app, store)
+    text = "\n".join([HEADER, "new-1,衣,,服装/T恤,,,,,,D-1,,颜色=红色,,10,,,1",
+                      "new-1,衣,,服装/T恤,,,,,,D-2,,颜色=红色,,10,,,1"])
+    html = _upload(owner, store, text).get_data(as_text=True)
+    assert 'data-errors="1"' in html and "<td>3</td><td><code>options</code>" in html

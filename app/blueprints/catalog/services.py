@@ -282,7 +282,8 @@ def _check_attribute_values(category: Category, values: dict) -> dict:
 
 def save_product(actor, product: Product | None, *, title: str, subtitle: str = "", category_id: int,
                  brand_id: int | None = None, tags="", weight_grams: int | None = None,
-                 volume_cm3: int | None = None, description_html: str = "", attribute_values: dict | None = None) -> Product:
+                 volume_cm3: int | None = None, description_html: str = "", attribute_values: dict | None = None,
+                 default_sku: bool = True, index: bool = True) -> Product:
     """Create or edit a product's own fields. A new product is a draft with one SKU.
     Required attributes are checked when values are given and again before going on sale."""
     category = _category(category_id)
@@ -306,15 +307,17 @@ def save_product(actor, product: Product | None, *, title: str, subtitle: str = 
     if created:
         db.session.add(product)
         db.session.flush()
-        db.session.add(Sku(product=product, code=_next_code(product), option_key="", options={}))
-        db.session.flush()
+        if default_sku:
+            db.session.add(Sku(product=product, code=_next_code(product), option_key="", options={}))
+            db.session.flush()
         audit.record(actor, "product.created", product, label=product.title)
     else:
         changes = audit.changes_of(product, {"title", "subtitle", "category_id", "brand_id", "tags", "weight_grams",
                                              "volume_cm3"})
         if changes:
             audit.record(actor, "product.updated", product, label=product.title, changes=changes)
-    reindex(product)
+    if index:  # a bulk import indexes once, after the SKUs
+        reindex(product)
     return product
 
 

@@ -184,6 +184,10 @@ def plan_import(rows: list[dict]) -> Plan:
                 "title": get("title")[:200], "subtitle": get("subtitle")[:300], "category_id": category.id,
                 "brand_id": brand_id, "tags": get("tags"), "weight_grams": numbers.get("weight_grams"),
                 "volume_cm3": numbers.get("volume_cm3")})
+        option_key = tuple(sorted(options.items()))
+        if any(tuple(sorted(other["options"].items())) == option_key for other in group.skus):
+            errors.append(RowError(index, "options", _("Another row of this product has the same options.")))
+            continue
         group.skus.append({"row": index, "sku_id": existing_sku[0] if existing_sku else None, "code": code,
                            "barcode": get("barcode")[:64], "options": options, **prices,
                            "weight_grams": numbers.get("sku_weight_grams"),
@@ -200,11 +204,8 @@ def apply_import(actor, plan: Plan, progress=None) -> dict:
         if group.ref.startswith("product:"):
             product = db.session.get(Product, int(group.ref.split(":", 1)[1]))
         fresh = product is None
-        product = services.save_product(actor, product, attribute_values=None, **group.fields)
-        if fresh:
-            for sku in db.session.scalars(select(Sku).where(Sku.product_id == product.id)):
-                db.session.delete(sku)
-            db.session.flush()
+        product = services.save_product(actor, product, attribute_values=None, default_sku=False, index=False,
+                                        **group.fields)
         chosen: dict[str, list[str]] = {k: list(v) for k, v in (product.sales_options or {}).items()}
         attributes = {a.name: a for a in (product.category.template.attributes if product.category.template else [])}
         for row in group.skus:
@@ -212,11 +213,12 @@ def apply_import(actor, plan: Plan, progress=None) -> dict:
             if sku is None:
                 key = "|".join(f"{attributes[n].id}:{v}" for n, v in sorted(row["options"].items(),
                                                                              key=lambda kv: attributes[kv[0]].position))
-                sku = db.session.scalar(select(Sku).where(Sku.product_id == product.id, Sku.option_key == key))
-                if sku is None:
-                    sku = Sku(product_id=product.id, option_key=key, options=row["options"], code=row["code"])
+                sku = None if fresh else db.session.scalar(
+                    select(Sku).where(Sku.product_id == product.id, Sku.option_key == key))
+                if sku is None:  # a new SKU starts at its prices: nothing changed, no history
+                    sku = Sku(product_id=product.id, option_key=key, options=row["options"], code=row["code"],
+                              **{f: row[f] for f in services.PRICE_FIELDS})
                     db.session.add(sku)
-                    db.session.flush()
                     created += 1
                 else:
                     updated += 1
@@ -227,8 +229,9 @@ def apply_import(actor, plan: Plan, progress=None) -> dict:
                 values = chosen.setdefault(str(attributes[name].id), [])
                 if value not in values:
                     values.append(value)
-            for price_field in services.PRICE_FIELDS:
-                services._set_price(actor, product, sku, price_field, row[price_field])
+            if sku.id is not None:
+                for price_field in services.PRICE_FIELDS:
+                    services._set_price(actor, product, sku, price_field, row[price_field])
         product.sales_options = chosen
         services.reindex(product)
         if progress and (number % 50 == 0 or number == total):
