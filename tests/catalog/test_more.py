@@ -108,3 +108,34 @@ def test_bulk_move_and_tag_from_the_list(app, owner, store):
     assert _get(app, store, lambda: [db.session.get(Product, p).category_id for p in (a, b)]) == [target, target]
     html = owner.get(f"/store/{store.slug}/catalog/products?tag=新品").get_data(as_text=True)
     assert ">A<" in html and ">B<" not in html
+
+
+def test_brand_logo_upload_and_az_index(app, owner, store):
+    import io
+
+    response = owner.form(f"/store/{store.slug}/catalog/brands/new",
+                          {"name": "波司登", "logo": (io.BytesIO(png()), "logo.png")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    html = owner.get(f"/store/{store.slug}/catalog/brands?letter=B").get_data(as_text=True)
+    assert "波司登" in html
+    from app.blueprints.catalog.models import Brand
+    logo = _get(app, store, lambda: db.session.scalar(select(Brand.logo)))
+    assert logo and owner.get(f"/store/{store.slug}/catalog/files/{logo}").data.startswith(b"\x89PNG")
+    bad = owner.form(f"/store/{store.slug}/catalog/brands/new",
+                     {"name": "坏图", "logo": (io.BytesIO(b"GIF"), "x.gif")}, content_type="multipart/form-data")
+    assert bad.status_code == 422
+
+
+def test_filterable_attribute_filters_the_list(app, owner, store):
+    def make():
+        template = services.save_template(None, None, "面料", "")
+        material = services.add_attribute(None, template, "材质", "descriptive", "choice", filterable=True,
+                                          options=["棉", "麻"])
+        category = services.create_category(None, "衬衫", template_id=template.id)
+        db.session.flush()
+        services.save_product(None, None, title="棉衬衫", category_id=category.id, attribute_values={str(material.id): "棉"})
+        services.save_product(None, None, title="麻衬衫", category_id=category.id, attribute_values={str(material.id): "麻"})
+        return material.id
+    material_id = _get(app, store, make)
+    html = owner.get(f"/store/{store.slug}/catalog/products?attr={material_id}:麻").get_data(as_text=True)
+    assert "麻衬衫" in html and "棉衬衫" not in html

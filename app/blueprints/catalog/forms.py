@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -17,6 +18,7 @@ class BrandForm(FlaskForm):
     first_letter = StringField(_l("Index letter"), validators=[Length(max=1)],
                                description=_l("A–Z for the brand index; left empty it is worked out from the name."))
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB."))
     enabled = BooleanField(_l("Enabled"), default=True)
 
 

@@ -94,6 +94,8 @@ class Product(CreatedAt, db.Model):
         CheckConstraint(f"status IN {PRODUCT_STATUSES}", name="status"),
         Index("ix_products_search", "search_vector", postgresql_using="gin"),
         Index("ix_products_tags", "tags", postgresql_using="gin"),
+        Index("ix_products_attributes", "attribute_values", postgresql_using="gin",
+              postgresql_ops={"attribute_values": "jsonb_path_ops"}),
         Index("ix_products_status_id", "status", "id"),
     )
 

@@ -40,3 +40,12 @@ def brand_choices() -> list[tuple[int, str]]:
 
 def template_choices() -> list[tuple[int, str]]:
     return [(t.id, t.name) for t in db.session.scalars(select(AttributeTemplate).order_by(AttributeTemplate.name))]
+
+
+def filterable_choices() -> list[tuple[str, str]]:
+    """("<attribute id>:<value>", "Material: cotton") for every filterable choice attribute."""
+    from app.blueprints.catalog.models import Attribute
+
+    rows = db.session.scalars(select(Attribute).where(Attribute.filterable, Attribute.input_type == "choice",
+                                                      Attribute.kind != "sales").order_by(Attribute.name)).all()
+    return [(f"{a.id}:{o}", f"{a.name}: {o}") for a in rows for o in a.options]

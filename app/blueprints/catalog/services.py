@@ -156,7 +156,7 @@ def first_letter(name: str, name_en: str = "") -> str:
 
 
 def save_brand(actor, brand: Brand | None, name: str, name_en: str, description: str, enabled: bool,
-               letter: str | None = None) -> Brand:
+               letter: str | None = None, logo: bytes | None = None) -> Brand:
     name = _name(name)
     clash = select(Brand.id).where(func.lower(Brand.name) == name.lower())
     if brand is not None:
@@ -170,6 +170,14 @@ def save_brand(actor, brand: Brand | None, name: str, name_en: str, description:
     brand.enabled = enabled
     letter = (letter or "").strip().upper()
     brand.first_letter = letter if re.fullmatch(r"[A-Z#]", letter) else first_letter(name, name_en)
+    if logo:
+        from app.core.storage import BadFile, get_storage, image_suffix
+
+        try:
+            suffix = image_suffix(logo)
+        except BadFile:
+            raise DomainError(_("Upload a PNG, JPEG, GIF or WebP image of at most 5 MB."), field="logo")
+        brand.logo = get_storage().save("brands", logo, suffix)
     if created:
         db.session.add(brand)
         audit.record(actor, "brand.created", brand, label=name)
@@ -408,6 +416,8 @@ def update_skus(actor, product: Product, rows: list[dict]) -> int:
             if value is None or value < 0:
                 raise DomainError(_("Prices must be amounts of zero or more."), field="skus")
         sku.code, sku.barcode = code, (row.get("barcode") or "").strip()[:64]
+        if "image" in row:
+            sku.image = row["image"] if row["image"] in _image_keys(product.id) else None
         sku.weight_grams, sku.enabled = row.get("weight_grams"), bool(row.get("enabled"))
         for field in PRICE_FIELDS:
             changed += _set_price(actor, product, sku, field, row[field])
@@ -514,6 +524,10 @@ def add_image(actor, product: Product, data: bytes, alt: str = "") -> "ProductIm
     db.session.add(image)
     audit.record(actor, "product.image_added", product, label=product.title)
     return image
+
+
+def _image_keys(product_id: int) -> set[str]:
+    return {img.key for img in _images(product_id)}
 
 
 def _images(product_id: int) -> list:

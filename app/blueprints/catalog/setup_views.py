@@ -96,6 +96,7 @@ class BrandList(ListView):
     create_endpoint = "catalog.brand_new"
     create_label = _l("New brand")
     create_permission = "catalog.setup"
+    template = "catalog/brand_list.html"
     columns = [
         Column("first_letter", _l("Letter"), sort=Brand.first_letter),
         Column("name", _l("Name (Chinese)"), sort=Brand.name, link=detail_url("catalog.brand_edit")),
@@ -124,9 +125,14 @@ class BrandEdit(FormView):
     def get_object(self, id=None):
         return db.get_or_404(Brand, id) if id else None
 
+    template = "catalog/brand_form.html"
+
     def save(self, form, brand):
+        from app.core.storage import MAX_IMAGE_BYTES
+
+        logo = form.logo.data.read(MAX_IMAGE_BYTES + 1) if form.logo.data else None
         return services.save_brand(current_user, brand, form.name.data, form.name_en.data, form.description.data,
-                                   form.enabled.data, form.first_letter.data)
+                                   form.enabled.data, form.first_letter.data, logo)
 
     def success_url(self, brand):
         return url_for("catalog.brands")

@@ -88,6 +88,8 @@ class ProductList(ListView):
         Filter("price_min", _l("Price from"), _price_filter(lambda col, v: col >= v), parse=_money, placeholder="0.00"),
         Filter("price_max", _l("Price to"), _price_filter(lambda col, v: col <= v), parse=_money, placeholder="99.00"),
         Filter("tag", _l("Tag"), lambda q, v: q.where(Product.tags.contains([v]))),
+        Filter("attr", _l("Attribute"), lambda q, v: q.where(Product.attribute_values.contains(
+            {v.split(":", 1)[0]: v.split(":", 1)[1]})), choices=lambda: queries.filterable_choices()),
     ]
     bulk_actions = [
         BulkAction("publish", _l("Put on sale"), _bulk_status("on_sale"), "catalog.publish"),
@@ -233,6 +235,7 @@ def _sku_rows() -> list[dict]:
             "list_price": _money(get("list_price") or "0"), "sale_price": _money(get("sale_price") or "0"),
             "cost_price": _money(get("cost_price") or "0"),
             "weight_grams": int(weight) if weight else None, "enabled": get("enabled") == "1",
+            "image": get("image") or None,
         })
     return rows
 
