@@ -1,0 +1,136 @@
+"""Inventory tables (库存): warehouses, locations, stock levels, the stock ledger and
+reservations. Every change to a level is one conditional UPDATE plus one ledger row."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint, text)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import CreatedAt, tenant_args, utcnow
+from app.extensions import db
+
+WAREHOUSE_KINDS = ("own", "third_party", "pickup")
+MOVEMENT_KINDS = ("receipt", "shipment", "adjustment", "transfer_out", "transfer_in", "stocktake_gain",
+                  "stocktake_loss", "reservation", "release", "return")
+RESERVATION_STATUSES = ("active", "released", "committed", "expired")
+
+
+class Warehouse(CreatedAt, db.Model):
+    __tablename__ = "warehouses"
+    __table_args__ = tenant_args(
+        Index("uq_warehouses_code", text("lower(code)"), unique=True),
+        CheckConstraint(f"kind IN {WAREHOUSE_KINDS}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16), default="own")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=100)     # lower ships first
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Location(CreatedAt, db.Model):
+    """A bin: zone / aisle / shelf / bin, coded like A-01-02-03."""
+
+    __tablename__ = "locations"
+    __table_args__ = tenant_args(UniqueConstraint("warehouse_id", "code"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    zone: Mapped[str] = mapped_column(String(10), default="")
+    aisle: Mapped[str] = mapped_column(String(10), default="")
+    shelf: Mapped[str] = mapped_column(String(10), default="")
+    bin: Mapped[str] = mapped_column(String(10), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockLevel(db.Model):
+    __tablename__ = "stock_levels"
+    __table_args__ = tenant_args(
+        UniqueConstraint("sku_id", "warehouse_id"),
+        CheckConstraint("on_hand >= 0 AND reserved >= 0 AND reserved <= on_hand", name="never_negative"),
+        CheckConstraint("safety_stock >= 0 AND reorder_point >= 0 AND incoming >= 0", name="thresholds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id"), index=True)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    incoming: Mapped[int] = mapped_column(Integer, default=0)
+    safety_stock: Mapped[int] = mapped_column(Integer, default=0)
+    reorder_point: Mapped[int] = mapped_column(Integer, default=0)
+    low: Mapped[bool] = mapped_column(Boolean, default=False)      # below the reorder point since the last crossing
+
+    warehouse: Mapped[Warehouse] = relationship(lazy="joined")
+    sku = relationship("Sku", lazy="raise")   # load it explicitly (the stock list joins it)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(db.Model):
+    """The stock ledger: one row per change, with the balances before and after."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"kind IN {MOVEMENT_KINDS}", name="kind"),
+        Index("ix_stock_movements_sku_wh", "sku_id", "warehouse_id", "id"),
+        Index("ix_stock_movements_document", "document_type", "document_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sku_id: Mapped[int] = mapped_column(Integer)
+    warehouse_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    on_hand_change: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_change: Mapped[int] = mapped_column(Integer, default=0)
+    on_hand_after: Mapped[int] = mapped_column(Integer)
+    reserved_after: Mapped[int] = mapped_column(Integer)
+    document_type: Mapped[str] = mapped_column(String(30))
+    document_ref: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    @property
+    def on_hand_before(self) -> int:
+        return self.on_hand_after - self.on_hand_change
+
+    @property
+    def reserved_before(self) -> int:
+        return self.reserved_after - self.reserved_change
+
+
+class Reservation(CreatedAt, db.Model):
+    __tablename__ = "reservations"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {RESERVATION_STATUSES}", name="status"),
+        Index("ix_reservations_expiry", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lines: Mapped[list] = mapped_column(JSONB, default=list)   # [{"sku_id", "warehouse_id", "quantity"}]
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerCheck(db.Model):
+    """The result of each ledger verification (the periodic job and the button)."""
+
+    __tablename__ = "ledger_checks"
+    __table_args__ = tenant_args()
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    levels: Mapped[int] = mapped_column(Integer, default=0)
+    drift: Mapped[list] = mapped_column(JSONB, default=list)

@@ -1,0 +1,222 @@
+"""Inventory pages: stock overview, a SKU's stock card, reservations, warehouses."""
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.blueprints.catalog import queries as catalog_queries
+from app.blueprints.catalog import services as catalog_services
+from app.blueprints.catalog.models import Product, Sku
+from app.blueprints.inventory import bp, forms, services
+from app.blueprints.inventory.models import LedgerCheck, Location, Reservation, StockLevel, StockMovement, Warehouse
+from app.core.errors import DomainError
+from app.core.formview import FormView, attach_error, perform
+from app.core.htmx import redirect_to
+from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
+from app.core.permissions import requires
+from app.extensions import db
+
+KIND_LABELS = {"receipt": _l("Receipt"), "shipment": _l("Shipment"), "adjustment": _l("Adjustment"),
+               "transfer_out": _l("Transfer out"), "transfer_in": _l("Transfer in"),
+               "stocktake_gain": _l("Stocktake gain"), "stocktake_loss": _l("Stocktake loss"),
+               "reservation": _l("Reservation"), "release": _l("Release"), "return": _l("Return")}
+RESERVATION_LABELS = {"active": _l("Active"), "released": _l("Released"), "committed": _l("Shipped"),
+                      "expired": _l("Expired")}
+
+
+def _warehouse_choices():
+    return [(str(w.id), f"{w.code} {w.name}") for w in db.session.scalars(select(Warehouse).order_by(Warehouse.priority))]
+
+
+class StockList(ListView):
+    permission = "inventory.view"
+    title = _l("Stock")
+    model = StockLevel
+    template = "inventory/stock_list.html"
+    search_fields = [Sku.code, Product.title, Sku.barcode]
+    search_placeholder = _l("SKU code, barcode or product")
+    default_sort = "code"
+    export_name = "stock"
+    columns = [
+        Column("code", _l("SKU code"), sort=Sku.code, value=lambda l: l.sku.code,
+               link=lambda l: url_for("inventory.stock_card", sku_id=l.sku_id)),
+        Column("product", _l("Product"), sort=Product.title, value=lambda l: f"{l.sku.product.title} {l.sku.label}"),
+        Column("warehouse", _l("Warehouse"), value=lambda l: l.warehouse.code),
+        Column("on_hand", _l("On hand"), sort=StockLevel.on_hand),
+        Column("reserved", _l("Reserved"), sort=StockLevel.reserved),
+        Column("available", _l("Available"), sort=StockLevel.on_hand - StockLevel.reserved, value=lambda l: l.available),
+        Column("reorder_point", _l("Reorder point"), sort=StockLevel.reorder_point),
+        Column("low", _l("Low"), value=lambda l: _("Low") if l.low else "", badge=True),
+    ]
+    filters = [
+        Filter("warehouse", _l("Warehouse"), lambda q, v: q.where(StockLevel.warehouse_id == int(v)),
+               choices=_warehouse_choices),
+        Filter("category", _l("Category"),
+               lambda q, v: q.where(Product.category_id.in_(catalog_services.subtree_ids(int(v)))),
+               choices=lambda: [(str(i), n) for i, n in catalog_queries.category_choices()]),
+        Filter("low", _l("Low stock"), lambda q, v: q.where(StockLevel.low.is_(True)),
+               choices=lambda: [("1", _("Only low stock"))]),
+    ]
+
+    def query(self):
+        return (select(StockLevel).join(Sku, Sku.id == StockLevel.sku_id).join(Product, Product.id == Sku.product_id)
+                .options(joinedload(StockLevel.sku).joinedload(Sku.product)))
+
+    def context(self, page, state):
+        context = super().context(page, state)
+        context["last_check"] = db.session.scalar(select(LedgerCheck).order_by(LedgerCheck.id.desc()).limit(1))
+        return context
+
+
+StockList.register(bp, "/stock", "stock")
+
+
+@bp.route("/stock/verify", methods=["POST"])
+@requires("inventory.view")
+def stock_verify():
+    perform(services.verify_ledger, lambda check: _("Ledger checked: %(n)d levels, %(d)d with drift.",
+                                                      n=check.levels, d=len(check.drift)))
+    return redirect_to(url_for("inventory.stock"))
+
+
+@bp.route("/skus/<int:sku_id>", methods=["GET", "POST"])
+@requires("inventory.view")
+def stock_card(sku_id):
+    sku = db.get_or_404(Sku, sku_id)
+    levels = db.session.scalars(select(StockLevel).where(StockLevel.sku_id == sku_id)).all()
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    ledger = db.session.scalars(select(StockMovement).where(StockMovement.sku_id == sku_id)
+                                .order_by(StockMovement.id.desc()).limit(50).offset((page - 1) * 50)).all()
+    warehouses = {w.id: w for w in db.session.scalars(select(Warehouse))}
+    return render_template("inventory/stock_card.html", sku=sku, levels=levels, ledger=ledger, page=page,
+                           warehouses=warehouses, kinds=KIND_LABELS)
+
+
+def _int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw else None
+
+
+@bp.route("/skus/<int:sku_id>/adjust", methods=["POST"])
+@requires("inventory.adjust")
+def stock_adjust(sku_id):
+    db.get_or_404(Sku, sku_id)
+    try:
+        warehouse_id, counted, delta = _int("warehouse_id"), _int("counted"), _int("delta")
+    except ValueError:
+        flash(_("Quantities are whole numbers."), "error")
+        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    if warehouse_id is None or db.session.get(Warehouse, warehouse_id) is None:
+        flash(_("Choose a warehouse."), "error")
+        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    perform(lambda: services.adjust(current_user, sku_id, warehouse_id, counted, delta, request.form.get("reason", "")),
+            lambda m: _("Stock adjusted: on hand %(a)d → %(b)d.", a=m.on_hand_before, b=m.on_hand_after))
+    return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+
+
+@bp.route("/skus/<int:sku_id>/thresholds", methods=["POST"])
+@requires("inventory.adjust")
+def stock_thresholds(sku_id):
+    db.get_or_404(Sku, sku_id)
+    try:
+        warehouse_id = _int("warehouse_id")
+        safety, reorder = _int("safety_stock") or 0, _int("reorder_point") or 0
+    except ValueError:
+        flash(_("Quantities are whole numbers."), "error")
+        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    if warehouse_id is None or db.session.get(Warehouse, warehouse_id) is None:
+        flash(_("Choose a warehouse."), "error")
+        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    perform(lambda: services.set_thresholds(current_user, sku_id, warehouse_id, safety, reorder), _("Saved."))
+    return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+
+
+class ReservationList(ListView):
+    permission = "inventory.view"
+    title = _l("Reservations")
+    model = Reservation
+    search_fields = [Reservation.reference]
+    default_sort = "-id"
+    export_name = "reservations"
+    columns = [
+        Column("id", "#", sort=Reservation.id),
+        Column("reference", _l("Reference"), sort=Reservation.reference),
+        Column("status", _l("Status"), sort=Reservation.status, value=lambda r: RESERVATION_LABELS[r.status], badge=True),
+        Column("lines", _l("Lines"), value=lambda r: "; ".join(f"SKU {l['sku_id']} × {l['quantity']} @ {l['warehouse_id']}"
+                                                                for l in r.lines)),
+        Column("expires_at", _l("Expires"), sort=Reservation.expires_at, value=lambda r: fmt_dt(r.expires_at)),
+        Column("created_at", _l("Created"), sort=Reservation.created_at, value=lambda r: fmt_dt(r.created_at)),
+    ]
+    filters = [Filter("status", _l("Status"), lambda q, v: q.where(Reservation.status == v),
+                      choices=lambda: [(k, str(v)) for k, v in RESERVATION_LABELS.items()])]
+
+
+ReservationList.register(bp, "/reservations", "reservations")
+
+
+class WarehouseList(ListView):
+    permission = "inventory.setup"
+    title = _l("Warehouses")
+    model = Warehouse
+    search_fields = [Warehouse.code, Warehouse.name, Warehouse.address]
+    default_sort = "priority"
+    export_name = "warehouses"
+    create_endpoint = "inventory.warehouse_new"
+    create_label = _l("New warehouse")
+    create_permission = "inventory.setup"
+    columns = [
+        Column("code", _l("Code"), sort=Warehouse.code, link=detail_url("inventory.warehouse_edit")),
+        Column("name", _l("Name"), sort=Warehouse.name),
+        Column("kind", _l("Kind"), sort=Warehouse.kind),
+        Column("priority", _l("Priority"), sort=Warehouse.priority),
+        Column("active", _l("Status"), sort=Warehouse.active, value=lambda w: _("Active") if w.active else _("Disabled"),
+               badge=True),
+        Column("address", _l("Address")),
+    ]
+
+
+WarehouseList.register(bp, "/warehouses", "warehouses")
+
+
+class WarehouseEdit(FormView):
+    permission = "inventory.setup"
+    form_class = forms.WarehouseForm
+    title = _l("Warehouse")
+    cancel_endpoint = "inventory.warehouses"
+    template = "inventory/warehouse_form.html"
+
+    def get_object(self, id=None):
+        return db.get_or_404(Warehouse, id) if id else None
+
+    def save(self, form, warehouse):
+        return services.save_warehouse(current_user, warehouse, form.code.data, form.name.data, form.kind.data,
+                                       form.address.data, form.priority.data or 0, form.active.data)
+
+    def success_url(self, warehouse):
+        return url_for("inventory.warehouse_edit", id=warehouse.id)
+
+    def extra_context(self, obj):
+        locations = db.session.scalars(select(Location).where(Location.warehouse_id == obj.id)
+                                       .order_by(Location.code)).all() if obj else []
+        return {"locations": locations}
+
+
+WarehouseEdit.register(bp, "/warehouses/new", "warehouse_new")
+WarehouseEdit.register(bp, "/warehouses/<int:id>", "warehouse_edit")
+
+
+@bp.route("/warehouses/<int:id>/locations", methods=["POST"])
+@requires("inventory.setup")
+def location_add(id):
+    warehouse = db.get_or_404(Warehouse, id)
+    perform(lambda: services.add_location(current_user, warehouse, request.form.get("zone", ""),
+                                          request.form.get("aisle", ""), request.form.get("shelf", ""),
+                                          request.form.get("bin", "")),
+            lambda loc: _("Location %(code)s added.", code=loc.code))
+    return redirect_to(url_for("inventory.warehouse_edit", id=id))
