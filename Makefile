@@ -36,6 +36,7 @@ bench: install translations
 	$(BIN)/python -m bench.tenants_migrate
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.catalog
+	$(BIN)/python -m bench.reservations
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

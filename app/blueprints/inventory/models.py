@@ -134,3 +134,51 @@ class LedgerCheck(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     levels: Mapped[int] = mapped_column(Integer, default=0)
     drift: Mapped[list] = mapped_column(JSONB, default=list)
+
+
+DOCUMENT_TYPES = ("inbound", "outbound", "transfer", "stocktake")
+
+
+class StockDocument(CreatedAt, db.Model):
+    """A warehouse document: inbound order (入库单), outbound order (出库单), transfer or
+    stocktake (盘点). Its status moves through the machine of its type (documents.py)."""
+
+    __tablename__ = "stock_documents"
+    __table_args__ = tenant_args(CheckConstraint(f"doc_type IN {DOCUMENT_TYPES}", name="doc_type"),
+                                 Index("ix_stock_documents_type_status", "doc_type", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    doc_type: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id"), index=True)
+    to_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.warehouses.id"))
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_name: Mapped[str] = mapped_column(String(254), default="system")
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    warehouse: Mapped[Warehouse] = relationship(foreign_keys=[warehouse_id], lazy="joined")
+    to_warehouse: Mapped[Warehouse | None] = relationship(foreign_keys=[to_warehouse_id], lazy="joined")
+    lines: Mapped[list["StockDocumentLine"]] = relationship(back_populates="document", order_by="StockDocumentLine.id",
+                                                            cascade="all, delete-orphan")
+
+
+class StockDocumentLine(db.Model):
+    __tablename__ = "stock_document_lines"
+    __table_args__ = tenant_args(CheckConstraint("quantity >= 0 AND done >= 0", name="quantities"),
+                                 UniqueConstraint("document_id", "sku_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("tenant.stock_documents.id", ondelete="CASCADE"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)     # expected / planned / book quantity
+    done: Mapped[int] = mapped_column(Integer, default=0)         # received / picked / counted
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    location: Mapped[str] = mapped_column(String(40), default="") # put-away or pick bin
+
+    document: Mapped[StockDocument] = relationship(back_populates="lines")
+    sku = relationship("Sku", lazy="joined")

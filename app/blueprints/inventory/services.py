@@ -86,15 +86,11 @@ def move(sku_id: int, warehouse_id: int, kind: str, document_type: str, document
     """Change a stock level by (on_hand, reserved) with one conditional UPDATE and write the
     ledger row. Raises OutOfStock (changing nothing) if the result would be negative or
     reserve more than is on hand."""
-    _ensure_level(sku_id, warehouse_id)
-    row = db.session.execute(
-        update(StockLevel)
-        .where(StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id,
-               StockLevel.on_hand + on_hand >= 0, StockLevel.reserved + reserved >= 0,
-               StockLevel.reserved + reserved <= StockLevel.on_hand + on_hand)
-        .values(on_hand=StockLevel.on_hand + on_hand, reserved=StockLevel.reserved + reserved)
-        .returning(StockLevel.on_hand, StockLevel.reserved, StockLevel.reorder_point, StockLevel.low, StockLevel.id)
-        .execution_options(synchronize_session=False)).first()
+    row = _conditional_update(sku_id, warehouse_id, on_hand, reserved)
+    if row is None and not db.session.scalar(select(StockLevel.id).where(StockLevel.sku_id == sku_id,
+                                                                       StockLevel.warehouse_id == warehouse_id)):
+        _ensure_level(sku_id, warehouse_id)  # first stock of this SKU here
+        row = _conditional_update(sku_id, warehouse_id, on_hand, reserved)
     if row is None:
         raise OutOfStock(_("Not enough stock for this change."), field="quantity")
     new_on_hand, new_reserved, reorder_point, low, level_id = row
@@ -119,6 +115,17 @@ def _check_low(level_id, sku_id, warehouse_id, available: int, reorder_point: in
     elif not below and low:
         db.session.execute(update(StockLevel).where(StockLevel.id == level_id).values(low=False)
                            .execution_options(synchronize_session=False))
+
+
+def _conditional_update(sku_id: int, warehouse_id: int, on_hand: int, reserved: int):
+    return db.session.execute(
+        update(StockLevel)
+        .where(StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id,
+               StockLevel.on_hand + on_hand >= 0, StockLevel.reserved + reserved >= 0,
+               StockLevel.reserved + reserved <= StockLevel.on_hand + on_hand)
+        .values(on_hand=StockLevel.on_hand + on_hand, reserved=StockLevel.reserved + reserved)
+        .returning(StockLevel.on_hand, StockLevel.reserved, StockLevel.reorder_point, StockLevel.low, StockLevel.id)
+        .execution_options(synchronize_session=False)).first()
 
 
 def adjust(actor, sku_id: int, warehouse_id: int, counted: int | None = None, delta: int | None = None,
@@ -189,18 +196,17 @@ def reserve(lines: list[Line], reference: str, expires_at: datetime | None = Non
         allocated = []
         for sku_id, wanted in merged.items():
             remaining = wanted
-            for warehouse_id, _available in _warehouses_for(sku_id):
+            for warehouse_id, available in _warehouses_for(sku_id):
                 while remaining > 0:
-                    available = db.session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(
-                        StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id))
                     take = min(remaining, available or 0)
                     if take <= 0:
                         break
-                    try:
-                        with db.session.begin_nested():
-                            move(sku_id, warehouse_id, "reservation", "reservation", reference, reserved=take, actor=actor)
-                    except OutOfStock:
-                        continue  # someone took it meanwhile: look again
+                    try:  # a refused conditional update changes nothing, so no savepoint is needed
+                        move(sku_id, warehouse_id, "reservation", "reservation", reference, reserved=take, actor=actor)
+                    except OutOfStock:  # someone took some meanwhile: look again
+                        available = db.session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(
+                            StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id))
+                        continue
                     allocated.append({"sku_id": sku_id, "warehouse_id": warehouse_id, "quantity": take})
                     remaining -= take
                 if remaining == 0:

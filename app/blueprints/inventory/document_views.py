@@ -1,0 +1,164 @@
+"""Pages for inbound orders, outbound orders, transfers and stocktakes (one set of views,
+configured per document type)."""
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.catalog import queries as catalog_queries
+from app.blueprints.inventory import bp, documents
+from app.blueprints.inventory.models import StockDocument, Warehouse
+from app.core.audit import AuditEntry
+from app.core.errors import DomainError
+from app.core.formview import perform
+from app.core.htmx import redirect_to
+from app.core.listview import Column, Filter, ListView, fmt_dt
+from app.core.permissions import check, requires
+from app.extensions import db
+
+TITLES = {"inbound": _l("Inbound orders"), "outbound": _l("Outbound orders"), "transfer": _l("Transfers"),
+          "stocktake": _l("Stocktakes")}
+KIND_LABELS = {"purchase": _l("Purchase receipt"), "return": _l("Return receipt"), "transfer_in": _l("Transfer in"),
+               "other": _l("Other"), "sales": _l("Sales shipment"), "transfer_out": _l("Transfer out"),
+               "return_to_supplier": _l("Return to supplier"), "transfer": _l("Transfer"),
+               "full": _l("Full count"), "category": _l("Cycle count by category"),
+               "zone": _l("Cycle count by zone")}
+
+
+def _list_view(doc_type: str):
+    class DocumentList(ListView):
+        permission = "inventory.view"
+        title = TITLES[doc_type]
+        model = StockDocument
+        search_fields = [StockDocument.number, StockDocument.reference, StockDocument.note]
+        default_sort = "-id"
+        export_name = doc_type
+        template = "inventory/document_list.html"
+        columns = [
+            Column("number", _l("Number"), sort=StockDocument.number,
+                   link=lambda d: url_for("inventory.document", id=d.id)),
+            Column("kind", _l("Kind"), value=lambda d: KIND_LABELS[d.kind]),
+            Column("status", _l("Status"), sort=StockDocument.status,
+                   value=lambda d: documents.STATUS_LABELS[d.status], badge=True),
+            Column("warehouse", _l("Warehouse"), value=lambda d: d.warehouse.code + (f" → {d.to_warehouse.code}"
+                                                                                   if d.to_warehouse else "")),
+            Column("reference", _l("Reference"), sort=StockDocument.reference),
+            Column("created_by_name", _l("Created by")),
+            Column("created_at", _l("Created"), sort=StockDocument.created_at, value=lambda d: fmt_dt(d.created_at)),
+        ]
+        filters = [
+            Filter("status", _l("Status"), lambda q, v: q.where(StockDocument.status == v),
+                   choices=lambda: [(k, str(documents.STATUS_LABELS[k])) for k in
+                                    sorted({s for t in documents.MACHINES[doc_type].transitions.values() for s in t}
+                                           | set(documents.MACHINES[doc_type].transitions))]),
+            Filter("warehouse", _l("Warehouse"), lambda q, v: q.where(StockDocument.warehouse_id == int(v)),
+                   choices=lambda: [(str(w.id), w.code) for w in db.session.scalars(select(Warehouse))]),
+        ]
+
+        def query(self):
+            return select(StockDocument).where(StockDocument.doc_type == doc_type)
+
+        def context(self, page, state):
+            return {**super().context(page, state), "doc_type": doc_type}
+
+    DocumentList.__name__ = f"{doc_type.title()}List"
+    return DocumentList
+
+
+for _doc_type in documents.KINDS:
+    _list_view(_doc_type).register(bp, f"/{_doc_type}", _doc_type)
+
+
+@bp.route("/documents/new/<doc_type>", methods=["GET", "POST"])
+@requires("inventory.documents")
+def document_new(doc_type):
+    if doc_type not in documents.KINDS:
+        abort(404)
+    warehouses = db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.priority)).all()
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            document = documents.create(current_user, doc_type, form.get("kind", ""), form.get("warehouse_id", type=int),
+                                        form.get("to_warehouse_id", type=int), form.get("reference", ""),
+                                        form.get("note", ""), form.get("blind") == "1", form.get("category_id", type=int))
+            db.session.commit()
+            return redirect_to(url_for("inventory.document", id=document.id))
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render_template("inventory/document_new.html", doc_type=doc_type, title=TITLES[doc_type],
+                           kinds=[(k, KIND_LABELS[k]) for k in documents.KINDS[doc_type]], warehouses=warehouses,
+                           categories=catalog_queries.category_choices(), error=error), 422 if error else 200
+
+
+def _document(id: int) -> StockDocument:
+    return db.get_or_404(StockDocument, id)
+
+
+@bp.route("/documents/<int:id>")
+@requires("inventory.view")
+def document(id):
+    doc = _document(id)
+    timeline = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "StockDocument",
+                                                           AuditEntry.object_id == str(id)).order_by(AuditEntry.id)).all()
+    return render_template("inventory/document.html", doc=doc, title=TITLES[doc.doc_type], timeline=timeline,
+                           kinds=KIND_LABELS, statuses=documents.STATUS_LABELS,
+                           next_states=documents.MACHINES[doc.doc_type].allowed(doc.status))
+
+
+@bp.route("/documents/<int:id>/pick-list")
+@requires("inventory.view")
+def pick_list(id):
+    doc = _document(id)
+    if doc.doc_type not in ("outbound", "transfer"):
+        abort(404)
+    return render_template("inventory/pick_list.html", doc=doc, rows=documents.pick_list(doc))
+
+
+ACTIONS = {
+    "start_picking": documents.start_picking, "pack": documents.pack, "ship": documents.ship,
+    "complete": documents.complete_inbound, "dispatch": documents.dispatch_transfer,
+    "receive_transfer": documents.receive_transfer, "submit": documents.submit_count,
+    "approve": documents.approve_count, "reopen": documents.reopen_count, "cancel": documents.cancel,
+}
+
+
+@bp.route("/documents/<int:id>/<action>", methods=["POST"])
+@requires("inventory.documents")
+def document_action(id, action):
+    doc = _document(id)
+    back = url_for("inventory.document", id=id)
+    if action == "approve":
+        check("inventory.adjust")  # approving a count changes book stock
+    if action in ACTIONS:
+        perform(lambda: ACTIONS[action](current_user, doc),
+                lambda d: _("%(number)s: %(status)s.", number=d.number, status=documents.STATUS_LABELS[d.status]))
+    elif action == "line":
+        perform(lambda: documents.add_line(current_user, doc, request.form.get("sku_code", ""),
+                                           request.form.get("quantity", 0, type=int) or 0, request.form.get("location", "")),
+                _("Line added."))
+    elif action == "receive":
+        perform(lambda: documents.receive_line(current_user, doc, request.form.get("line_id", 0, type=int),
+                                               request.form.get("quantity", 0, type=int) or 0,
+                                               request.form.get("location", "")), _("Received."))
+    elif action == "counts":
+        try:
+            counts = {int(k[6:]): int(v) for k, v in request.form.items() if k.startswith("count_") and v.strip()}
+        except ValueError:
+            flash(_("Quantities are whole numbers."), "error")
+            return redirect_to(back)
+        perform(lambda: documents.record_counts(current_user, doc, counts),
+                lambda n: _("%(n)d counts saved.", n=n))
+    elif action == "scans":
+        text = request.form.get("scans", "")
+        upload = request.files.get("file")
+        if upload and upload.filename:
+            text += "\n" + upload.read(2 * 1024 * 1024).decode("utf-8-sig", "replace")
+        perform(lambda: documents.record_scans(current_user, doc, text.splitlines(), request.form.get("replace") == "1"),
+                lambda n: _("Counts recorded for %(n)d SKUs.", n=n))
+    else:
+        abort(404)
+    return redirect_to(back)

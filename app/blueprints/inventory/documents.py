@@ -1,0 +1,328 @@
+"""Warehouse documents: inbound orders, outbound orders, transfers and stocktakes.
+
+Each type has one table of allowed status changes; every change is written to the
+document's timeline (the audit log of the document) and the steps that move stock post
+ledger rows through `services.move`.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.blueprints.catalog.models import Product, Sku
+from app.blueprints.inventory import services
+from app.blueprints.inventory.models import Location, Reservation, StockDocument, StockDocumentLine, StockLevel, Warehouse
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.core.statemachine import StateMachine
+from app.extensions import db
+
+KINDS = {
+    "inbound": ("purchase", "return", "transfer_in", "other"),
+    "outbound": ("sales", "transfer_out", "return_to_supplier", "other"),
+    "transfer": ("transfer",),
+    "stocktake": ("full", "category", "zone"),
+}
+PREFIX = {"inbound": "IN", "outbound": "OUT", "transfer": "TR", "stocktake": "ST"}
+FIRST_STATUS = {"inbound": "draft", "outbound": "draft", "transfer": "draft", "stocktake": "counting"}
+STATUS_LABELS = {"draft": _l("Draft"), "receiving": _l("Receiving"), "completed": _l("Completed"),
+                 "picking": _l("Picking"), "packed": _l("Packed"), "shipped": _l("Shipped"),
+                 "in_transit": _l("In transit"), "received": _l("Received"), "counting": _l("Counting"),
+                 "review": _l("Variance review"), "approved": _l("Approved"), "cancelled": _l("Cancelled")}
+MACHINES = {
+    "inbound": StateMachine("inbound", {"draft": {"receiving", "cancelled"}, "receiving": {"completed", "cancelled"}},
+                            STATUS_LABELS),
+    "outbound": StateMachine("outbound", {"draft": {"picking", "cancelled"}, "picking": {"packed", "cancelled"},
+                                          "packed": {"shipped"}}, STATUS_LABELS),
+    "transfer": StateMachine("transfer", {"draft": {"in_transit", "cancelled"}, "in_transit": {"received"}},
+                             STATUS_LABELS),
+    "stocktake": StateMachine("stocktake", {"counting": {"review", "cancelled"}, "review": {"approved", "counting",
+                                                                                          "cancelled"}}, STATUS_LABELS),
+}
+
+
+def _warehouse(warehouse_id, field="warehouse_id") -> Warehouse:
+    warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
+    if warehouse is None or not warehouse.active:
+        raise DomainError(_("Choose an active warehouse."), field=field)
+    return warehouse
+
+
+def _transition(actor, document: StockDocument, target: str, **changes) -> None:
+    MACHINES[document.doc_type].check(document.status, target)
+    before, document.status = document.status, target
+    if target in ("completed", "shipped", "received", "approved", "cancelled"):
+        document.finished_at = utcnow()
+    audit.record(actor, f"{document.doc_type}.{target}", document, label=document.number,
+                 changes={"status": [before, target], **changes})
+
+
+def create(actor, doc_type: str, kind: str, warehouse_id: int, to_warehouse_id: int | None = None,
+           reference: str = "", note: str = "", blind: bool = False, category_id: int | None = None) -> StockDocument:
+    """Open a document. A stocktake snapshots the book quantities of its scope at once."""
+    if doc_type not in KINDS or kind not in KINDS[doc_type]:
+        raise DomainError(_("Choose a kind."), field="kind")
+    warehouse = _warehouse(warehouse_id)
+    if doc_type == "transfer":
+        target = _warehouse(to_warehouse_id, "to_warehouse_id")
+        if target.id == warehouse.id:
+            raise DomainError(_("Choose two different warehouses."), field="to_warehouse_id")
+    document = StockDocument(number="pending", doc_type=doc_type, kind=kind, status=FIRST_STATUS[doc_type],
+                             warehouse_id=warehouse.id, to_warehouse_id=to_warehouse_id if doc_type == "transfer" else None,
+                             reference=(reference or "").strip()[:80], note=(note or "").strip()[:300], blind=blind,
+                             category_id=category_id, created_by_name=getattr(actor, "email", None) or "system")
+    db.session.add(document)
+    db.session.flush()
+    document.number = f"{PREFIX[doc_type]}-{document.id:06d}"
+    if doc_type == "stocktake":
+        _snapshot(document)
+    audit.record(actor, f"{doc_type}.created", document, label=document.number,
+                 changes={"status": [None, document.status], "warehouse": [None, warehouse.code]})
+    return document
+
+
+def _snapshot(document: StockDocument) -> None:
+    """Book quantities at the start: the whole warehouse, a category, or a zone (by the bins
+    SKUs were put away in)."""
+    from app.blueprints.catalog.services import subtree_ids
+
+    homes: dict[int, str] = {}
+    stmt = select(StockLevel.sku_id, StockLevel.on_hand).where(StockLevel.warehouse_id == document.warehouse_id)
+    if document.kind == "category":
+        if not document.category_id:
+            raise DomainError(_("Choose the category to count."), field="category_id")
+        stmt = stmt.join(Sku, Sku.id == StockLevel.sku_id).join(Product, Product.id == Sku.product_id).where(
+            Product.category_id.in_(subtree_ids(document.category_id)))
+    rows = db.session.execute(stmt).all()
+    if document.kind == "zone":
+        zone = (document.reference or "").strip().upper()
+        if not zone:
+            raise DomainError(_("Give the zone to count (its code, like A)."), field="reference")
+        homes = home_locations(document.warehouse_id, [sku_id for sku_id, _ in rows])
+        rows = [(sku_id, on_hand) for sku_id, on_hand in rows
+                if homes.get(sku_id, "").split("-")[0] == zone]
+    for sku_id, on_hand in rows:
+        db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=on_hand, done=0,
+                                         location=homes.get(sku_id, "") if document.kind == "zone" else ""))
+
+
+def _sku_by_code(code: str) -> Sku:
+    sku = db.session.scalar(select(Sku).where(func.lower(Sku.code) == (code or "").strip().lower()))
+    if sku is None:
+        sku = db.session.scalar(select(Sku).where(Sku.barcode == (code or "").strip(), Sku.barcode != ""))
+    if sku is None:
+        raise DomainError(_("No SKU with the code or barcode “%(code)s”.", code=code), field="sku_code")
+    return sku
+
+
+def add_line(actor, document: StockDocument, sku_code: str, quantity: int, location: str = "") -> StockDocumentLine:
+    """Add (or raise) a line of a draft document."""
+    if document.status != "draft":
+        raise DomainError(_("Lines can only be added while the document is a draft."))
+    if quantity <= 0:
+        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+    sku = _sku_by_code(sku_code)
+    line = db.session.scalar(select(StockDocumentLine).where(StockDocumentLine.document_id == document.id,
+                                                             StockDocumentLine.sku_id == sku.id))
+    if line is None:
+        line = StockDocumentLine(document_id=document.id, sku_id=sku.id, quantity=0, done=0,
+                                 location=(location or "").strip().upper()[:40])
+        db.session.add(line)
+    line.quantity += quantity
+    audit.record(actor, f"{document.doc_type}.line_added", document, label=document.number,
+                 changes={"sku": [None, sku.code], "quantity": [None, quantity]})
+    return line
+
+
+def _line(document: StockDocument, line_id: int) -> StockDocumentLine:
+    line = db.session.get(StockDocumentLine, line_id)
+    if line is None or line.document_id != document.id:
+        raise DomainError(_("That line is not on this document."))
+    return line
+
+
+# --- inbound ---------------------------------------------------------------------------------
+
+def receive_line(actor, document: StockDocument, line_id: int, quantity: int, location: str = "") -> StockDocumentLine:
+    """Record goods received against a line (partial receipts add up) and where they were put away."""
+    if document.doc_type != "inbound":
+        raise DomainError(_("Only inbound orders receive goods."))
+    if document.status == "draft":
+        if not document.lines:
+            raise DomainError(_("Add the expected lines first."))
+        _transition(actor, document, "receiving")
+    if document.status != "receiving":
+        raise DomainError(_("This order is not receiving goods."))
+    line = _line(document, line_id)
+    if quantity <= 0:
+        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+    if line.done + quantity > line.quantity:
+        raise DomainError(_("That is more than expected (%(left)d left on this line).", left=line.quantity - line.done),
+                          field="quantity")
+    location = (location or "").strip().upper()
+    if location and not db.session.scalar(select(Location.id).where(Location.warehouse_id == document.warehouse_id,
+                                                                   Location.code == location)):
+        raise DomainError(_("No location %(code)s in this warehouse.", code=location), field="location")
+    line.done += quantity
+    if location:
+        line.location = location
+    audit.record(actor, "inbound.received", document, label=document.number,
+                 changes={"sku": [None, line.sku.code], "received": [line.done - quantity, line.done],
+                          "location": [None, location or None]})
+    return line
+
+
+def complete_inbound(actor, document: StockDocument) -> StockDocument:
+    """Close the order and post the received quantities to stock (short receipts stay short)."""
+    if not any(line.done for line in document.lines):
+        raise DomainError(_("Nothing was received yet."))
+    _transition(actor, document, "completed")
+    movement_kind = {"transfer_in": "transfer_in", "return": "return"}.get(document.kind, "receipt")
+    for line in document.lines:
+        if line.done:
+            services.move(line.sku_id, document.warehouse_id, movement_kind, "inbound", document.number,
+                          on_hand=line.done, actor=actor, note=line.location)
+    return document
+
+
+# --- outbound --------------------------------------------------------------------------------
+
+def home_locations(warehouse_id: int, sku_ids: list[int]) -> dict[int, str]:
+    """Where each SKU was last put away in this warehouse (for pick lists)."""
+    rows = db.session.execute(
+        select(StockDocumentLine.sku_id, StockDocumentLine.location)
+        .join(StockDocument, StockDocument.id == StockDocumentLine.document_id)
+        .where(StockDocument.doc_type == "inbound", StockDocument.warehouse_id == warehouse_id,
+               StockDocumentLine.sku_id.in_(sku_ids), StockDocumentLine.location != "")
+        .order_by(StockDocumentLine.id)).all()
+    return {sku_id: location for sku_id, location in rows}
+
+
+def pick_list(document: StockDocument) -> list[tuple[str, StockDocumentLine]]:
+    """The lines sorted by bin, bins first, unplaced last."""
+    homes = home_locations(document.warehouse_id, [line.sku_id for line in document.lines])
+    rows = [(line.location or homes.get(line.sku_id, ""), line) for line in document.lines]
+    return sorted(rows, key=lambda r: (r[0] == "", r[0], r[1].sku.code))
+
+
+def start_picking(actor, document: StockDocument) -> StockDocument:
+    if not document.lines:
+        raise DomainError(_("Add the lines to ship first."))
+    _transition(actor, document, "picking")
+    return document
+
+
+def pack(actor, document: StockDocument) -> StockDocument:
+    for line in document.lines:
+        line.done = line.quantity
+    _transition(actor, document, "packed")
+    return document
+
+
+def ship(actor, document: StockDocument) -> StockDocument:
+    """Confirm the shipment: stock leaves the warehouse. A sales shipment whose reference is an
+    active reservation commits that reservation instead of taking stock twice."""
+    _transition(actor, document, "shipped")
+    reservation = db.session.scalar(select(Reservation).where(Reservation.reference == document.reference,
+                                                              Reservation.status == "active")) if document.reference else None
+    if reservation is not None:
+        services.commit(reservation.reference, actor)
+        return document
+    kind = {"transfer_out": "transfer_out"}.get(document.kind, "shipment")
+    for line in document.lines:
+        services.move(line.sku_id, document.warehouse_id, kind, "outbound", document.number, on_hand=-line.quantity,
+                      actor=actor)
+    return document
+
+
+# --- transfers -------------------------------------------------------------------------------
+
+def dispatch_transfer(actor, document: StockDocument) -> StockDocument:
+    if not document.lines:
+        raise DomainError(_("Add the lines to move first."))
+    _transition(actor, document, "in_transit")
+    for line in document.lines:
+        services.move(line.sku_id, document.warehouse_id, "transfer_out", "transfer", document.number,
+                      on_hand=-line.quantity, actor=actor)
+    return document
+
+
+def receive_transfer(actor, document: StockDocument) -> StockDocument:
+    _transition(actor, document, "received")
+    for line in document.lines:
+        line.done = line.quantity
+        services.move(line.sku_id, document.to_warehouse_id, "transfer_in", "transfer", document.number,
+                      on_hand=line.quantity, actor=actor)
+    return document
+
+
+# --- stocktake -------------------------------------------------------------------------------
+
+def record_counts(actor, document: StockDocument, counts: dict[int, int]) -> int:
+    """Counted quantities by line id (from the grid)."""
+    if document.status != "counting":
+        raise DomainError(_("Counts can only be entered while counting."))
+    for line_id, counted in counts.items():
+        if counted < 0:
+            raise DomainError(_("Cannot be negative."), field="counts")
+        line = _line(document, line_id)
+        line.done, line.counted = counted, True
+    audit.record(actor, "stocktake.counted", document, label=document.number, changes={"lines": [None, len(counts)]})
+    return len(counts)
+
+
+def record_scans(actor, document: StockDocument, scans: list[str], replace: bool = False) -> int:
+    """Counts from a barcode scanner (one code per scan adds 1) or a list of code,quantity rows."""
+    if document.status != "counting":
+        raise DomainError(_("Counts can only be entered while counting."))
+    totals: dict[int, int] = {}
+    for raw in scans:
+        raw = raw.strip()
+        if not raw:
+            continue
+        code, _sep, qty = raw.partition(",")
+        try:
+            quantity = int(qty) if qty.strip() else 1
+        except ValueError:
+            raise DomainError(_("Cannot read “%(row)s”; write code,quantity.", row=raw[:60]), field="scans")
+        sku = _sku_by_code(code)
+        totals[sku.id] = totals.get(sku.id, 0) + quantity
+    lines = {line.sku_id: line for line in document.lines}
+    for sku_id, quantity in totals.items():
+        line = lines.get(sku_id)
+        if line is None:  # found stock the book did not know about
+            line = StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=0, done=0)
+            db.session.add(line)
+            lines[sku_id] = line
+        line.done = quantity if replace or not line.counted else line.done + quantity
+        line.counted = True
+    audit.record(actor, "stocktake.scanned", document, label=document.number, changes={"skus": [None, len(totals)]})
+    return len(totals)
+
+
+def submit_count(actor, document: StockDocument) -> StockDocument:
+    _transition(actor, document, "review")
+    return document
+
+
+def approve_count(actor, document: StockDocument) -> StockDocument:
+    """Post the variances (counted − book at the snapshot) as stocktake gains and losses.
+    Lines never counted are taken as zero."""
+    _transition(actor, document, "approved")
+    for line in document.lines:
+        variance = line.done - line.quantity
+        if variance:
+            services.move(line.sku_id, document.warehouse_id, "stocktake_gain" if variance > 0 else "stocktake_loss",
+                          "stocktake", document.number, on_hand=variance, actor=actor)
+    return document
+
+
+def reopen_count(actor, document: StockDocument) -> StockDocument:
+    _transition(actor, document, "counting")
+    return document
+
+
+def cancel(actor, document: StockDocument) -> StockDocument:
+    _transition(actor, document, "cancelled")
+    return document
