@@ -19,12 +19,13 @@ BLUEPRINTS = [
     "app.blueprints.store:bp",
     "app.blueprints.catalog:bp",
     "app.blueprints.inventory:bp",
+    "app.blueprints.orders:bp",
     "app.blueprints.purchasing:portal_bp",
 ]
 
 
 CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.catalog",
-                   "app.blueprints.inventory", "app.blueprints.purchasing"]
+                   "app.blueprints.inventory", "app.blueprints.orders", "app.blueprints.purchasing"]
 
 
 def import_center_modules() -> None:
@@ -135,6 +136,7 @@ def _import_models() -> None:
     import app.blueprints.store.webhooks  # noqa: F401
     import app.blueprints.catalog.models  # noqa: F401
     import app.blueprints.inventory.models  # noqa: F401
+    import app.blueprints.orders.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.outbox  # noqa: F401
     import app.core.tasks  # noqa: F401

@@ -95,7 +95,8 @@ def _forget_tenant_objects(session: Session) -> None:
     if pending:
         raise TenantNotBound("cannot switch stores with unsaved changes; commit or roll back first")
     for obj in list(session.identity_map.values()):
-        if is_tenant_table(inspect(obj).mapper.local_table):
+        # expunging a parent cascades to its children, which may come later in this list
+        if obj in session and is_tenant_table(inspect(obj).mapper.local_table):
             session.expunge(obj)
 
 

@@ -1,0 +1,114 @@
+"""Order center tables (订单中心): orders with snapshots, lines, the timeline and settings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import CreatedAt, tenant_args, utcnow
+from app.extensions import db
+
+ORDER_TYPES = ("normal", "flash_sale", "group_buy", "presale", "pickup", "wholesale")
+ORDER_STATUSES = ("pending_payment", "paid", "allocated", "shipped", "delivered", "completed", "cancelled", "closed")
+
+
+class OrderSettings(db.Model):
+    """Per order type: payment timeout, automatic receipt confirmation, after-sales window,
+    flat shipping fee (until logistics brings freight templates)."""
+
+    __tablename__ = "order_settings"
+    __table_args__ = tenant_args(CheckConstraint(f"order_type IN {ORDER_TYPES}", name="order_type"))
+
+    order_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    payment_timeout_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    auto_confirm_days: Mapped[int] = mapped_column(Integer, default=10)
+    after_sales_days: Mapped[int] = mapped_column(Integer, default=7)
+    shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    free_shipping_over: Mapped[int | None] = mapped_column(BigInteger)
+    max_quantity_per_line: Mapped[int] = mapped_column(Integer, default=99)
+
+
+class Order(CreatedAt, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),
+        CheckConstraint(f"order_type IN {ORDER_TYPES}", name="order_type"),
+        CheckConstraint("goods_total >= 0 AND discount_total >= 0 AND shipping_fee >= 0 AND payable >= 0",
+                        name="amounts"),
+        Index("ix_orders_status_created", "status", "created_at"),
+        Index("ix_orders_payment_deadline", "status", "payment_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    order_type: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    shopper_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    shopper: Mapped[dict] = mapped_column(JSONB, default=dict)       # snapshot: name, email, phone
+    address: Mapped[dict] = mapped_column(JSONB, default=dict)       # snapshot
+    delivery_method: Mapped[str] = mapped_column(String(20), default="express")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    goods_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    payable: Mapped[int] = mapped_column(BigInteger, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="storefront")    # storefront | api | staff
+    payment_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_text: Mapped[str] = mapped_column(Text, default="")       # number, shopper, SKU codes, titles
+
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.id",
+                                                    cascade="all, delete-orphan")
+
+    @property
+    def reservation_ref(self) -> str:
+        return f"order:{self.number}"
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = tenant_args(CheckConstraint("quantity > 0 AND unit_price >= 0 AND discount >= 0", name="values"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("tenant.orders.id", ondelete="CASCADE"), index=True)
+    sku_id: Mapped[int] = mapped_column(Integer, index=True)
+    product_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    sku_code: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict] = mapped_column(JSONB, default=dict)
+    image: Mapped[str | None] = mapped_column(String(300))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)      # this line's share of all discounts
+    price_rule: Mapped[str] = mapped_column(String(120), default="")
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def total(self) -> int:
+        return self.unit_price * self.quantity - self.discount
+
+
+class OrderEvent(db.Model):
+    """The order's timeline: who, when, from, to, why."""
+
+    __tablename__ = "order_events"
+    __table_args__ = tenant_args()
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("tenant.orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    data: Mapped[dict] = mapped_column(JSONB, default=dict)

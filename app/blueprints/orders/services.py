@@ -1,0 +1,257 @@
+"""Order operations: placing an order (one transaction: check, price, reserve, snapshot,
+emit), the status machine with its timeline, and the staff actions. The caller commits."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from app.blueprints.catalog import pricing
+from app.blueprints.catalog.models import Product, ProductImage, Sku
+from app.blueprints.inventory import services as inventory
+from app.blueprints.orders.models import ORDER_TYPES, Order, OrderEvent, OrderLine, OrderSettings
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.core.outbox import emit
+from app.core.statemachine import StateMachine
+from app.core.tenancy import current_store
+from app.extensions import db
+
+STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "allocated": _l("Allocated"),
+                 "shipped": _l("Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
+                 "cancelled": _l("Cancelled"), "closed": _l("Closed")}
+ORDER_STATES = StateMachine("order", {
+    "pending_payment": {"paid", "cancelled"},
+    "paid": {"allocated", "closed"},
+    "allocated": {"shipped", "closed"},
+    "shipped": {"delivered"},
+    "delivered": {"completed"},
+}, STATUS_LABELS)
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode")
+MAX_LINES = 50
+
+
+class IdempotencyConflict(DomainError):
+    """The idempotency key was used for a different order (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+def settings_for(order_type: str) -> OrderSettings:
+    """The store's settings for an order type, created with defaults the first time."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    settings = db.session.get(OrderSettings, order_type)
+    if settings is None:  # concurrent first orders may race here: let the database decide
+        db.session.execute(insert(OrderSettings).values(
+            order_type=order_type, payment_timeout_minutes=30, auto_confirm_days=10, after_sales_days=7,
+            shipping_fee=0, max_quantity_per_line=99).on_conflict_do_nothing(index_elements=["order_type"]))
+        settings = db.session.get(OrderSettings, order_type)
+    return settings
+
+
+def _clean_address(address: dict) -> dict:
+    clean = {f: str(address.get(f) or "").strip()[:120] for f in ADDRESS_FIELDS}
+    for required in ("name", "phone", "city", "street"):
+        if not clean[required]:
+            raise DomainError(_("The address needs a %(field)s.", field=required), field=f"address_{required}")
+    return clean
+
+
+def _request_hash(lines, address, shopper, delivery_method, note, order_type) -> str:
+    body = json.dumps({"lines": sorted((l.sku_id, l.quantity) for l in lines), "address": address, "shopper": shopper,
+                       "delivery": delivery_method, "note": note, "type": order_type}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _number(order_id: int) -> str:
+    """Date plus the order id: unique in the store without a race between checkouts."""
+    return f"{utcnow():%y%m%d}{order_id:07d}"
+
+
+def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
+                delivery_method: str = "express", note: str = "", order_type: str = "normal",
+                idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
+                actor=None) -> Order:
+    """Place an order in one transaction: check every line (on sale, enabled, quantity
+    limits), price it through the price service, reserve the stock, write the order with
+    snapshots and emit `order.created`. With an idempotency key a resubmission returns the
+    same order; the same key with different content raises IdempotencyConflict."""
+    if order_type != "normal":
+        if order_type in ORDER_TYPES:
+            raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
+        raise DomainError(_("Unknown order type."), field="order_type")
+    if not lines:
+        raise DomainError(_("The order has no lines."), field="lines")
+    if len(lines) > MAX_LINES:
+        raise DomainError(_("At most %(n)d lines per order.", n=MAX_LINES), field="lines")
+    address = _clean_address(address)
+    shopper = {k: str(shopper.get(k) or "").strip()[:120] for k in ("name", "email", "phone")}
+    note = (note or "").strip()[:500]
+    digest = _request_hash(lines, address, shopper, delivery_method, note, order_type)
+    if idempotency_key:
+        existing = db.session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise IdempotencyConflict(_("This idempotency key was used for a different order."))
+            return existing
+    settings = settings_for(order_type)
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity < 1 or line.quantity > settings.max_quantity_per_line:
+            raise DomainError(_("Quantities go from 1 to %(n)d.", n=settings.max_quantity_per_line), field="lines")
+        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
+    skus = {s.id: s for s in db.session.scalars(select(Sku).where(Sku.id.in_(merged)))}
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({s.product_id for s in skus.values()})))}
+    images = dict(db.session.execute(select(ProductImage.product_id, ProductImage.key)
+                                     .where(ProductImage.product_id.in_(products), ProductImage.position == 1)).all())
+    import uuid
+
+    order = Order(number=f"tmp-{uuid.uuid4().hex[:16]}", order_type=order_type, status="pending_payment", shopper_id=shopper_id,
+                  shopper=shopper, address=address, delivery_method=delivery_method, note=note,
+                  currency=current_store().currency, idempotency_key=idempotency_key, request_hash=digest, source=source,
+                  payment_deadline=utcnow() + timedelta(minutes=settings.payment_timeout_minutes))
+    goods = 0
+    for sku_id, quantity in merged.items():
+        sku = skus.get(sku_id)
+        product = products.get(sku.product_id) if sku else None
+        if sku is None or product is None or not sku.enabled or product.status != "on_sale":
+            raise DomainError(_("Item %(id)s is not for sale.", id=sku_id), field="lines")
+        quote = pricing.quote(sku_id, quantity, member_group)
+        order.lines.append(OrderLine(sku_id=sku_id, product_id=product.id, title=product.title, sku_code=sku.code,
+                                     options=dict(sku.options), image=sku.image or images.get(product.id),
+                                     unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.reason))
+        goods += quote.total
+    order.goods_total, order.discount_total = goods, 0
+    free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
+    order.shipping_fee = 0 if free or delivery_method == "pickup" else settings.shipping_fee
+    order.payable = goods - order.discount_total + order.shipping_fee
+    db.session.add(order)
+    db.session.flush()
+    order.number = _number(order.id)
+    order.search_text = " ".join([order.number, *shopper.values(), address["name"], address["phone"],
+                                  *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
+    inventory.reserve([inventory.Line(s, q) for s, q in merged.items()], order.reservation_ref,
+                      expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor)
+    _event(order, actor, "created", None, "pending_payment", data={"payable": order.payable, "source": source})
+    emit("order.created", {"order_id": order.id, "number": order.number, "payable": order.payable,
+                           "currency": order.currency, "shopper_id": shopper_id})
+    return order
+
+
+def _event(order: Order, actor, action: str, before, after, reason: str = "", data: dict | None = None) -> None:
+    db.session.add(OrderEvent(order_id=order.id, actor_name=getattr(actor, "email", None) or "system", action=action,
+                              from_status=before, to_status=after, reason=(reason or "")[:500], data=data or {}))
+
+
+def _move(order: Order, actor, target: str, reason: str = "", **data) -> None:
+    ORDER_STATES.check(order.status, target)
+    before, order.status = order.status, target
+    _event(order, actor, target, before, target, reason, data)
+    if actor is not None and getattr(actor, "realm", None) == "store":
+        audit.record(actor, f"order.{target}", order, label=order.number, changes={"status": [before, target]})
+    emit(f"order.{target}", {"order_id": order.id, "number": order.number, "from": before})
+
+
+def mark_paid(actor, order: Order, reference: str = "", offline: bool = False) -> Order:
+    """Record the payment (offline by staff, or from the payment center later)."""
+    if offline and not (reference or "").strip():
+        raise DomainError(_("Give the payment reference (bank transfer, receipt number)."), field="reference")
+    _move(order, actor, "paid", reason=_("paid offline") if offline else "", reference=reference.strip()[:80])
+    order.paid_at = utcnow()
+    return order
+
+
+def cancel_order(actor, order: Order, reason: str) -> Order:
+    """Cancel an unpaid order; its reserved stock goes back."""
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason for cancelling."), field="reason")
+    _move(order, actor, "cancelled", reason)
+    inventory.release(order.reservation_ref, actor)
+    order.finished_at = utcnow()
+    return order
+
+
+def close_order(actor, order: Order, reason: str) -> Order:
+    """Close a paid order that will not ship (refund follows in the payment center)."""
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason for closing."), field="reason")
+    _move(order, actor, "closed", reason)
+    inventory.release(order.reservation_ref, actor)
+    order.finished_at = utcnow()
+    return order
+
+
+def allocate(actor, order: Order) -> Order:
+    _move(order, actor, "allocated")
+    return order
+
+
+def ship(actor, order: Order, tracking: str = "") -> Order:
+    """The goods left: the reservation becomes a shipment in the stock ledger."""
+    _move(order, actor, "shipped", tracking=tracking.strip()[:80])
+    inventory.commit(order.reservation_ref, actor)
+    for line in order.lines:
+        sku = db.session.get(Sku, line.sku_id)
+        if sku is not None and not sku.ever_sold:
+            sku.ever_sold = True
+            db.session.get(Product, line.product_id).ever_sold = True
+    order.shipped_at = utcnow()
+    return order
+
+
+def deliver(actor, order: Order) -> Order:
+    _move(order, actor, "delivered")
+    order.delivered_at = utcnow()
+    return order
+
+
+def confirm_receipt(actor, order: Order) -> Order:
+    _move(order, actor, "completed")
+    order.finished_at = utcnow()
+    return order
+
+
+def add_note(actor, order: Order, text: str) -> None:
+    if not (text or "").strip():
+        raise DomainError(_("Write the note first."), field="note")
+    _event(order, actor, "note", order.status, order.status, text.strip())
+
+
+def change_address(actor, order: Order, address: dict) -> Order:
+    if order.status not in ("pending_payment", "paid", "allocated"):
+        raise DomainError(_("The address cannot change once the order has shipped."))
+    before, order.address = order.address, _clean_address(address)
+    _event(order, actor, "address_changed", order.status, order.status, data={"before": before, "after": order.address})
+    return order
+
+
+def cancel_unpaid(now=None) -> int:
+    """Payment timeout: cancel orders whose payment deadline passed; stock goes back."""
+    now = now or utcnow()
+    orders = db.session.scalars(select(Order).where(Order.status == "pending_payment",
+                                                    Order.payment_deadline < now).limit(500)).all()
+    for order in orders:
+        cancel_order(None, order, _("not paid in time"))
+    return len(orders)
+
+
+def auto_confirm(now=None) -> int:
+    """Delivered orders confirm themselves after the type's number of days."""
+    now = now or utcnow()
+    count = 0
+    for order in db.session.scalars(select(Order).where(Order.status == "delivered").limit(500)):
+        days = settings_for(order.order_type).auto_confirm_days
+        if order.delivered_at and order.delivered_at + timedelta(days=days) < now:
+            confirm_receipt(None, order)
+            count += 1
+    return count

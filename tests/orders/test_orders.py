@@ -1,0 +1,166 @@
+"""Placing orders (check, price, reserve, snapshot), idempotency, the state machine,
+payment timeout, staff actions, and no overselling at checkout."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.blueprints.catalog import pricing, services as catalog
+from app.blueprints.catalog.models import Product, Sku
+from app.blueprints.inventory import services as inventory
+from app.blueprints.orders import services
+from app.blueprints.orders.models import Order, OrderEvent
+from app.blueprints.platform.models import Store
+from app.core.db import utcnow
+from app.core.errors import DomainError, IllegalTransition
+from app.core.outbox import OutboxEvent
+from app.core.tenancy import store_context
+from app.extensions import db
+from tests.catalog.test_pages import _get
+from tests.inventory.test_stock import _level, _seq
+
+ADDRESS = {"name": "张三", "phone": "13800000000", "province": "上海", "city": "上海", "district": "浦东",
+           "street": "世纪大道 1 号"}
+SHOPPER = {"name": "张三", "email": "zhang@example.com", "phone": "13800000000"}
+
+
+def _shop(app, store, stock=10, price=5900, skus=1):
+    """Products on sale with stock; returns (sku ids, warehouse id)."""
+    def make():
+        category = catalog.create_category(None, f"订单类目{next(_seq)}")
+        warehouse = inventory.save_warehouse(None, None, f"OW{next(_seq)}", "仓", "own", "", 1, True)
+        ids = []
+        for i in range(skus):
+            product = catalog.save_product(None, None, title=f"商品{i}", category_id=category.id)
+            catalog.set_all_prices(None, product, price + 1000, price, 100)
+            catalog.change_status(None, product, "on_sale")
+            db.session.flush()
+            ids.append(product.skus[0].id)
+            inventory.receive(None, product.skus[0].id, warehouse.id, stock, "setup")
+        return ids, warehouse.id
+    return _get(app, store, make)
+
+
+def _place(app, store, lines, key=None, **kwargs):
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        order = services.place_order([services.LineRequest(s, q) for s, q in lines], kwargs.pop("address", ADDRESS),
+                                     shopper=SHOPPER, idempotency_key=key, **kwargs)
+        db.session.commit()
+        return order.id
+
+
+def test_placing_an_order_prices_reserves_and_snapshots(app, store):
+    (sku,), wh = _shop(app, store, price=5900)
+    order_id = _place(app, store, [(sku, 2)])
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        order = db.session.get(Order, order_id)
+        line = order.lines[0]
+        assert (order.status, order.goods_total, order.payable) == ("pending_payment", 11800, 11800)
+        assert line.title == "商品0" and line.unit_price == 5900 and line.quantity == 2
+        db.session.get(Product, line.product_id).title = "改名了"   # the snapshot does not follow
+        db.session.commit()
+        assert db.session.get(Order, order_id).lines[0].title == "商品0"
+        assert "order.created" in db.session.scalars(select(OutboxEvent.topic)).all()
+    assert _level(app, store, sku, wh) == (10, 2)
+
+
+def test_idempotency_key_returns_the_same_order_and_refuses_different_content(app, store):
+    (sku,), _wh = _shop(app, store)
+    first = _place(app, store, [(sku, 1)], key="k-1")
+    assert _place(app, store, [(sku, 1)], key="k-1") == first
+    with pytest.raises(services.IdempotencyConflict):
+        _place(app, store, [(sku, 2)], key="k-1")
+
+
+def test_lines_not_for_sale_are_refused_and_change_nothing(app, store):
+    (sku,), wh = _shop(app, store)
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        product = db.session.get(Product, db.session.get(Sku, sku).product_id)
+        catalog.change_status(None, product, "off_shelf")
+        db.session.commit()
+    with pytest.raises(DomainError):
+        _place(app, store, [(sku, 1)])
+    with pytest.raises(DomainError):
+        _place(app, store, [(sku, 1000)])
+    assert _level(app, store, sku, wh) == (10, 0)
+
+
+def test_state_machine_refuses_illegal_steps_without_change(app, store):
+    (sku,), wh = _shop(app, store)
+    order_id = _place(app, store, [(sku, 3)])
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        order = db.session.get(Order, order_id)
+        for illegal in (services.allocate, services.deliver, services.confirm_receipt):
+            with pytest.raises(IllegalTransition):
+                illegal(None, order)
+        assert order.status == "pending_payment"
+        with pytest.raises(DomainError):
+            services.mark_paid(None, order, "", offline=True)      # offline needs a reference
+        services.mark_paid(None, order, "BANK-1", offline=True)
+        with pytest.raises(IllegalTransition):
+            services.cancel_order(None, order, "changed mind")      # paid: close, not cancel
+        services.allocate(None, order)
+        services.ship(None, order, "SF123")
+        services.deliver(None, order)
+        services.confirm_receipt(None, order)
+        db.session.commit()
+        events = db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)
+                                    .order_by(OrderEvent.id)).all()
+        assert events == ["created", "paid", "allocated", "shipped", "delivered", "completed"]
+        assert db.session.get(Sku, sku).ever_sold
+    assert _level(app, store, sku, wh) == (7, 0)
+
+
+def test_payment_timeout_cancels_and_releases_stock(app, store):
+    (sku,), wh = _shop(app, store)
+    order_id = _place(app, store, [(sku, 4)])
+    assert _level(app, store, sku, wh) == (10, 4)
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        assert services.cancel_unpaid(now=utcnow() + timedelta(hours=1)) == 1
+        db.session.commit()
+        assert db.session.get(Order, order_id).status == "cancelled"
+    assert _level(app, store, sku, wh) == (10, 0)
+
+
+def test_concurrent_checkouts_never_oversell_the_last_units(app, store):
+    (sku,), wh = _shop(app, store, stock=5)
+    with app.app_context():
+        bound = db.session.get(Store, store.id)
+        db.session.expunge(bound)
+
+    def buy(i):
+        with app.app_context(), store_context(bound):
+            try:
+                services.place_order([services.LineRequest(sku, 1)], ADDRESS, shopper=SHOPPER)
+                db.session.commit()
+                return True
+            except DomainError:
+                db.session.rollback()
+                return False
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(buy, range(60)))
+    assert sum(results) == 5
+    assert _level(app, store, sku, wh) == (5, 5)
+
+
+def test_staff_order_pages(app, owner, store):
+    (sku,), wh = _shop(app, store, price=2000)
+    code = _get(app, store, lambda: db.session.get(Sku, sku).code)
+    base = f"/store/{store.slug}/orders"
+    form = {"sku_code": [code], "quantity": ["3"], "shopper_name": "李四", "address_name": "李四",
+            "address_phone": "139", "address_city": "杭州", "address_street": "文三路", "idempotency_key": "staff-1"}
+    response = owner.form(f"{base}/new", form)
+    assert response.status_code == 303
+    order_url = response.headers["Location"]
+    assert owner.form(f"{base}/new", form).headers["Location"] == order_url      # resubmission: same order
+    listing = owner.get(f"{base}/?q=李四&status=pending_payment").get_data(as_text=True)
+    assert "李四" in listing and "¥60.00" in listing
+    assert code.lower() in owner.get(f"{base}/?sku={code}").get_data(as_text=True).lower()
+    owner.form(f"{order_url}/cancel", {"reason": ""})                          # a reason is required
+    assert _level(app, store, sku, wh) == (10, 3)
+    owner.form(f"{order_url}/cancel", {"reason": "顾客来电取消"})
+    assert _level(app, store, sku, wh) == (10, 0)
+    page = owner.get(order_url).get_data(as_text=True)
+    assert 'data-status="cancelled"' in page and "顾客来电取消" in page
