@@ -15,12 +15,14 @@ BLUEPRINTS = [
     "app.blueprints.auth:platform_bp",
     "app.blueprints.auth:supplier_bp",
     "app.blueprints.auth:store_bp",
+    "app.blueprints.auth:shop_bp",
     "app.blueprints.platform:bp",
     "app.blueprints.store:bp",
     "app.blueprints.catalog:bp",
     "app.blueprints.inventory:bp",
     "app.blueprints.orders:bp",
     "app.blueprints.purchasing:portal_bp",
+    "app.blueprints.storefront:bp",
 ]
 
 
@@ -137,6 +139,7 @@ def _import_models() -> None:
     import app.blueprints.catalog.models  # noqa: F401
     import app.blueprints.inventory.models  # noqa: F401
     import app.blueprints.orders.models  # noqa: F401
+    import app.blueprints.members.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.outbox  # noqa: F401
     import app.core.tasks  # noqa: F401
@@ -165,6 +168,8 @@ def _init_login(app: Flask) -> None:
             target = url_for("platform_auth.login", next=request.full_path)
         elif path.startswith("/supplier"):
             target = url_for("supplier_auth.login", next=request.full_path)
+        elif path.startswith("/shop/") and bound_store() is not None:
+            target = url_for("shop_auth.login", next=request.full_path)
         elif bound_store() is not None:
             target = url_for("store_auth.login", next=request.full_path)
         else:

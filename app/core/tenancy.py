@@ -176,10 +176,11 @@ def _push_slug(endpoint, values) -> None:
 
 
 class StoreBlueprint(Blueprint):
-    """A blueprint under /store/<slug>/...: binds the store's schema for every request."""
+    """A blueprint under /store/<slug>/... (or /shop/<slug>/... with base="/shop"): binds the
+    store's schema for every request."""
 
-    def __init__(self, name: str, import_name: str, url_prefix: str = "", **kwargs):
-        super().__init__(name, import_name, url_prefix="/store/<slug>" + url_prefix, **kwargs)
+    def __init__(self, name: str, import_name: str, url_prefix: str = "", base: str = "/store", **kwargs):
+        super().__init__(name, import_name, url_prefix=f"{base}/<slug>" + url_prefix, **kwargs)
         self.url_value_preprocessor(_pull_store)
         self.url_defaults(_push_slug)
 

@@ -7,5 +7,6 @@ from app.core.tenancy import StoreBlueprint
 platform_bp = Blueprint("platform_auth", __name__, url_prefix="/platform")
 supplier_bp = Blueprint("supplier_auth", __name__, url_prefix="/supplier")
 store_bp = StoreBlueprint("store_auth", __name__)
+shop_bp = StoreBlueprint("shop_auth", __name__, base="/shop")
 
 from app.blueprints.auth import views  # noqa: E402,F401

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.blueprints.platform.models import PlatformUser, SupplierAccount
+from app.blueprints.members.models import Member
 from app.blueprints.store.models import StaffUser
 from app.core import audit
 from app.core.db import utcnow
@@ -16,7 +17,8 @@ from app.core.security import (BadToken, hash_password, make_token, needs_rehash
 from app.core.tenancy import bound_store
 from app.extensions import db
 
-MODELS = {"platform": PlatformUser, "supplier": SupplierAccount, "store": StaffUser}
+MODELS = {"platform": PlatformUser, "supplier": SupplierAccount, "store": StaffUser, "shopper": Member}
+STORE_REALMS = ("store", "shopper")   # accounts that live in one store's schema
 
 
 def find_account(realm: str, email: str):
@@ -41,6 +43,8 @@ def authenticate(realm: str, email: str, password: str):
     user.last_login_at = utcnow()
     if realm == "store":
         audit.record(user, "auth.login", user, label=user.email)
+    elif realm == "shopper":
+        pass  # shoppers' sign-ins are not staff actions
     else:
         audit.record_platform(user, f"auth.{realm}_login", user, label=user.email)
     return user
@@ -56,12 +60,12 @@ def load_identity(identity: str):
             user = db.session.get(PlatformUser, int(rest))
         elif kind == "supplier":
             user = db.session.get(SupplierAccount, int(rest))
-        elif kind == "store":
+        elif kind in STORE_REALMS:
             store_id, _, user_id = rest.partition(":")
             store = bound_store()
             if store is None or store.id != int(store_id):
                 return None
-            user = db.session.get(StaffUser, int(user_id))
+            user = db.session.get(MODELS[kind], int(user_id))
         else:
             return None
     except ValueError:
@@ -70,7 +74,7 @@ def load_identity(identity: str):
 
 
 def _token_data(realm: str, user) -> dict:
-    store = bound_store() if realm == "store" else None
+    store = bound_store() if realm in STORE_REALMS else None
     return {"r": realm, "s": store.id if store else None, "u": user.id, "f": password_fingerprint(user.password_hash)}
 
 
@@ -85,7 +89,7 @@ def start_password_reset(realm: str, email: str):
 
 def _account_from_token(purpose: str, realm: str, token: str, max_age: int):
     data = read_token(purpose, token, max_age)
-    store = bound_store() if realm == "store" else None
+    store = bound_store() if realm in STORE_REALMS else None
     if data.get("r") != realm or data.get("s") != (store.id if store else None):
         raise BadToken()
     user = db.session.get(MODELS[realm], data.get("u"))
@@ -108,6 +112,8 @@ def reset_password(realm: str, token: str, password: str):
     user.password_hash = hash_password(password)
     if realm == "store":
         audit.record(user, "auth.password_reset", user, label=user.email)
+    elif realm == "shopper":
+        pass
     else:
         audit.record_platform(user, f"auth.{realm}_password_reset", user, label=user.email)
     return user

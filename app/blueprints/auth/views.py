@@ -4,18 +4,22 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.blueprints.auth import forms, platform_bp, services, store_bp, supplier_bp
+from app.blueprints.auth import forms, platform_bp, services, shop_bp, store_bp, supplier_bp
 from app.core.mail import queue_mail
 from app.core.permissions import public
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
 from app.extensions import db, limiter
 
-HOME = {"platform": "platform.home", "supplier": "portal.home", "store": "store.dashboard"}
-LOGIN = {"platform": "platform_auth.login", "supplier": "supplier_auth.login", "store": "store_auth.login"}
+HOME = {"platform": "platform.home", "supplier": "portal.home", "store": "store.dashboard",
+        "shopper": "storefront.home"}
+LOGIN = {"platform": "platform_auth.login", "supplier": "supplier_auth.login", "store": "store_auth.login",
+         "shopper": "shop_auth.login"}
 
 
 def _realm_title(realm: str) -> str:
+    if realm == "shopper":
+        return g.store.name
     if realm == "platform":
         return _("Platform administration")
     if realm == "supplier":
@@ -41,7 +45,9 @@ account_limit = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
 
 def _safe_next(realm: str) -> str:
     target = request.args.get("next", "")
-    prefix = {"platform": "/platform", "supplier": "/supplier", "store": f"/store/{g.store.slug}" if realm == "store" else ""}[realm]
+    prefix = {"platform": "/platform", "supplier": "/supplier",
+              "store": f"/store/{g.store.slug}" if realm == "store" else "",
+              "shopper": f"/shop/{g.store.slug}" if realm == "shopper" else ""}[realm]
     if target.startswith(prefix + "/") and not target.startswith("//"):
         return target
     return url_for(HOME[realm])
@@ -58,10 +64,16 @@ def login_page(realm: str):
             db.session.commit()
             session.clear()
             rotate_session(session)
+            guest_cart = request.cookies.get("cart") if realm == "shopper" else None
             login_user(user)
             if user.locale:
                 session["locale"] = user.locale
-            return redirect(_safe_next(realm), code=303)
+            response = redirect(_safe_next(realm), code=303)
+            if guest_cart:
+                from app.blueprints.storefront.cart import merge_guest_cart
+
+                merge_guest_cart(user, guest_cart, response)
+            return response
         db.session.rollback()
         form.form_errors.append(_("The email or password is wrong, or the account is disabled."))
         status = 401
@@ -140,3 +152,4 @@ def _routes(bp, realm: str) -> None:
 _routes(platform_bp, "platform")
 _routes(supplier_bp, "supplier")
 _routes(store_bp, "store")
+_routes(shop_bp, "shopper")

@@ -1,0 +1,90 @@
+"""Member operations: registration, profile, address book, the signed-in cart."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.blueprints.members.models import Address, CartItem, Member
+from app.core.errors import DomainError, DuplicateCode
+from app.core.outbox import emit
+from app.core.security import MIN_PASSWORD_LENGTH, hash_password
+from app.extensions import db
+
+MAX_CART_QUANTITY = 99
+
+
+def register(email: str, password: str, name: str = "", phone: str = "") -> Member:
+    """Create a shopper account of the bound store."""
+    email = (email or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise DomainError(_("Enter a valid email address."), field="email")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field="password")
+    if db.session.scalar(select(Member.id).where(func.lower(Member.email) == email.lower())):
+        raise DuplicateCode(_("An account with this email exists already. Sign in or reset the password."),
+                            field="email")
+    member = Member(email=email, name=(name or "").strip()[:120], phone=(phone or "").strip()[:40],
+                    password_hash=hash_password(password), status="active")
+    db.session.add(member)
+    db.session.flush()
+    emit("member.registered", {"member_id": member.id, "email": email})
+    return member
+
+
+def save_address(member: Member, values: dict, address: Address | None = None) -> Address:
+    clean = {f: (values.get(f) or "").strip()[:200] for f in ("name", "phone", "province", "city", "district",
+                                                               "street", "postcode")}
+    for required in ("name", "phone", "city", "street"):
+        if not clean[required]:
+            raise DomainError(_("This field is required."), field=required)
+    if address is None:
+        address = Address(member_id=member.id, **clean)
+        db.session.add(address)
+    else:
+        for key, value in clean.items():
+            setattr(address, key, value)
+    count = db.session.scalar(select(func.count(Address.id)).where(Address.member_id == member.id))
+    if values.get("is_default") or not count:
+        set_default(member, address)
+    return address
+
+
+def set_default(member: Member, address: Address) -> None:
+    db.session.flush()
+    for other in db.session.scalars(select(Address).where(Address.member_id == member.id)):
+        other.is_default = other.id == address.id
+
+
+def addresses(member_id: int) -> list[Address]:
+    return db.session.scalars(select(Address).where(Address.member_id == member_id)
+                              .order_by(Address.is_default.desc(), Address.id)).all()
+
+
+def cart_of(member_id: int) -> dict[int, int]:
+    return dict(db.session.execute(select(CartItem.sku_id, CartItem.quantity).where(CartItem.member_id == member_id)).all())
+
+
+def set_cart_line(member_id: int, sku_id: int, quantity: int) -> None:
+    """Set (0 removes) one line of a shopper's cart."""
+    quantity = max(0, min(quantity, MAX_CART_QUANTITY))
+    item = db.session.scalar(select(CartItem).where(CartItem.member_id == member_id, CartItem.sku_id == sku_id))
+    if quantity == 0:
+        if item is not None:
+            db.session.delete(item)
+    elif item is None:
+        db.session.add(CartItem(member_id=member_id, sku_id=sku_id, quantity=quantity))
+    else:
+        item.quantity = quantity
+
+
+def merge_cart(member_id: int, guest: dict[int, int]) -> None:
+    """At sign-in the guest cart joins the account's cart (quantities add up)."""
+    current = cart_of(member_id)
+    for sku_id, quantity in guest.items():
+        set_cart_line(member_id, sku_id, current.get(sku_id, 0) + quantity)
+
+
+def clear_cart(member_id: int, sku_ids) -> None:
+    for item in db.session.scalars(select(CartItem).where(CartItem.member_id == member_id,
+                                                          CartItem.sku_id.in_(list(sku_ids)))):
+        db.session.delete(item)

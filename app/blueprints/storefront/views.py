@@ -1,0 +1,295 @@
+"""Shopper pages: browse, product, cart, register, account and addresses, checkout, my orders."""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.blueprints.catalog import pricing, search
+from app.blueprints.catalog.models import Category, Product, ProductImage, Sku
+from app.blueprints.catalog.services import subtree_ids
+from app.blueprints.inventory import services as inventory
+from app.blueprints.members import services as members
+from app.blueprints.members.models import Address
+from app.blueprints.orders import services as orders
+from app.blueprints.orders.models import Order, OrderEvent
+from app.blueprints.storefront import bp, cart
+from app.core.errors import DomainError
+from app.core.permissions import _realm_only, public
+from app.core.sessions import rotate_session
+from app.core.tenancy import current_store
+from app.extensions import db
+
+shopper = _realm_only("shopper", "shopper")
+PER_PAGE = 24
+
+
+def _main_images(product_ids) -> dict[int, str]:
+    return dict(db.session.execute(select(ProductImage.product_id, ProductImage.key).where(
+        ProductImage.product_id.in_(list(product_ids)), ProductImage.position == 1)).all())
+
+
+def _product_page(stmt, page: int):
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    products = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return products, total, _main_images(p.id for p in products)
+
+
+def _on_sale():
+    return select(Product).where(Product.status == "on_sale")
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/")
+@public
+def home():
+    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None), Category.enabled)
+                                    .order_by(Category.position)).all()
+    stmt = _on_sale()
+    q = (request.args.get("q") or "").strip()[:100]
+    query = search.tsquery(q) if q else None
+    if query is not None:
+        stmt = stmt.where(Product.search_vector.op("@@")(query))
+    page = _page_arg()
+    products, total, images = _product_page(stmt.order_by(Product.id.desc()), page)
+    return render_template("shop/home.html", categories=categories, products=products, images=images, total=total,
+                           page=page, pages=max(1, -(-total // PER_PAGE)), q=q)
+
+
+SORTS = {"new": Product.id.desc(), "price": Product.min_price.asc(), "-price": Product.min_price.desc()}
+
+
+@bp.route("/c/<int:id>")
+@public
+def category(id):
+    category = db.get_or_404(Category, id)
+    if not category.enabled:
+        abort(404)
+    stmt = _on_sale().where(Product.category_id.in_(subtree_ids(id)))
+    try:
+        low = int(float(request.args["min"]) * 100) if request.args.get("min") else None
+        high = int(float(request.args["max"]) * 100) if request.args.get("max") else None
+    except ValueError:
+        low = high = None
+        flash(_("Prices look like 99 or 99.50."), "error")
+    if low is not None:
+        stmt = stmt.where(Product.min_price >= low)
+    if high is not None:
+        stmt = stmt.where(Product.min_price <= high)
+    sort = request.args.get("sort", "new")
+    page = _page_arg()
+    products, total, images = _product_page(stmt.order_by(SORTS.get(sort, SORTS["new"]), Product.id), page)
+    children = db.session.scalars(select(Category).where(Category.parent_id == id, Category.enabled)
+                                  .order_by(Category.position)).all()
+    return render_template("shop/category.html", category=category, children=children, products=products,
+                           images=images, total=total, page=page, pages=max(1, -(-total // PER_PAGE)), sort=sort)
+
+
+@bp.route("/p/<int:id>")
+@public
+def product(id):
+    product = db.session.scalar(_on_sale().where(Product.id == id))
+    if product is None:
+        abort(404)
+    skus = db.session.scalars(select(Sku).where(Sku.product_id == id, Sku.enabled).order_by(Sku.id)).all()
+    stock = inventory.sellable([s.id for s in skus])
+    images = db.session.scalars(select(ProductImage).where(ProductImage.product_id == id)
+                                .order_by(ProductImage.position)).all()
+    return render_template("shop/product.html", product=product, skus=skus, stock=stock, images=images)
+
+
+# --- cart ------------------------------------------------------------------------------------
+
+def _cart_lines(items: dict[int, int]):
+    if not items:
+        return [], 0
+    skus = {s.id: s for s in db.session.scalars(select(Sku).options(selectinload(Sku.product))
+                                                 .where(Sku.id.in_(list(items))))}
+    stock = inventory.sellable(list(skus))
+    group = getattr(current_user, "level", None) if cart.shopper_signed_in() else None
+    lines, total = [], 0
+    for sku_id, quantity in items.items():
+        sku = skus.get(sku_id)
+        if sku is None:
+            continue
+        buyable = sku.enabled and sku.product.status == "on_sale"
+        quote = pricing.quote(sku_id, quantity, group or None) if buyable else None
+        lines.append({"sku": sku, "quantity": quantity, "quote": quote, "available": stock.get(sku_id, 0),
+                      "buyable": buyable and stock.get(sku_id, 0) >= quantity})
+        total += quote.total if quote else 0
+    return lines, total
+
+
+@bp.route("/cart")
+@public
+def cart_page():
+    lines, total = _cart_lines(cart.current_items())
+    return render_template("shop/cart.html", lines=lines, total=total)
+
+
+@bp.route("/cart", methods=["POST"])
+@public
+def cart_update():
+    """Add to (mode=add) or set (mode=set; 0 removes) a cart line."""
+    try:
+        sku_id, quantity = int(request.form.get("sku_id", "")), int(request.form.get("quantity", "1"))
+    except ValueError:
+        flash(_("Choose an item and a quantity."), "error")
+        return redirect(request.referrer or url_for("storefront.cart_page"), code=303)
+    sku = db.session.get(Sku, sku_id)
+    if sku is None or not sku.enabled:
+        abort(404)
+    items = cart.current_items()
+    quantity = items.get(sku_id, 0) + quantity if request.form.get("mode") == "add" else quantity
+    quantity = max(0, min(quantity, members.MAX_CART_QUANTITY))
+    response = make_response(redirect(url_for("storefront.cart_page"), code=303))
+    if cart.shopper_signed_in():
+        members.set_cart_line(current_user.id, sku_id, quantity)
+        db.session.commit()
+    else:
+        items = {k: v for k, v in {**items, sku_id: quantity}.items() if v > 0}
+        cart.write_guest(response, items)
+    flash(_("Cart updated."), "success")
+    return response
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    error = None
+    if request.method == "POST":
+        from flask import session
+
+        try:
+            member = members.register(request.form.get("email", ""), request.form.get("password", ""),
+                                      request.form.get("name", ""), request.form.get("phone", ""))
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+        else:
+            guest = request.cookies.get(cart.COOKIE)
+            session.clear()
+            rotate_session(session)
+            login_user(member)
+            response = redirect(url_for("storefront.account"), code=303)
+            if guest:
+                cart.merge_guest_cart(member, guest, response)
+            flash(_("Welcome! Your account is ready."), "success")
+            return response
+    return render_template("shop/register.html", error=error), 422 if error else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@shopper
+def account():
+    error = None
+    if request.method == "POST":
+        try:
+            members.save_address(current_user, request.form)
+            db.session.commit()
+            flash(_("Address saved."), "success")
+            return redirect(url_for("storefront.account"), code=303)
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render_template("shop/account.html", addresses=members.addresses(current_user.id), error=error), \
+        422 if error else 200
+
+
+# --- checkout and orders ---------------------------------------------------------------------
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@shopper
+def checkout():
+    items = members.cart_of(current_user.id)
+    lines, total = _cart_lines(items)
+    addresses = members.addresses(current_user.id)
+    error = None
+    if request.method == "POST":
+        address = db.session.get(Address, request.form.get("address_id", type=int) or 0)
+        if address is None or address.member_id != current_user.id:
+            error = _("Choose a delivery address (add one under My account).")
+        else:
+            try:
+                order = orders.place_order(
+                    [orders.LineRequest(s, q) for s, q in items.items()], address.as_dict(),
+                    shopper={"name": current_user.name, "email": current_user.email, "phone": current_user.phone},
+                    shopper_id=current_user.id, delivery_method=request.form.get("delivery", "express"),
+                    note=request.form.get("note", ""), idempotency_key=request.form.get("idempotency_key") or None,
+                    member_group=current_user.level or None, source="storefront")
+                members.clear_cart(current_user.id, items)
+                db.session.commit()
+                return redirect(url_for("storefront.my_order", number=order.number), code=303)
+            except DomainError as err:
+                db.session.rollback()
+                error = err.message
+    return render_template("shop/checkout.html", lines=lines, total=total, addresses=addresses, error=error,
+                           key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
+
+
+def _my_order(number: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == current_user.id))
+    if order is None:  # another shopper's order looks exactly like a missing one
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+@shopper
+def my_orders():
+    rows = db.session.scalars(select(Order).where(Order.shopper_id == current_user.id)
+                              .order_by(Order.id.desc()).limit(100)).all()
+    return render_template("shop/orders.html", orders=rows, statuses=orders.STATUS_LABELS)
+
+
+@bp.route("/orders/<number>", methods=["GET", "POST"])
+@shopper
+def my_order(number):
+    order = _my_order(number)
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "cancel":
+                orders.cancel_order(current_user, order, _("cancelled by the shopper"))
+            elif action == "confirm":
+                orders.confirm_receipt(current_user, order)
+            else:
+                abort(400)
+            db.session.commit()
+            flash(_("Done."), "success")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        return redirect(url_for("storefront.my_order", number=number), code=303)
+    timeline = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                                           OrderEvent.action != "note").order_by(OrderEvent.id)).all()
+    return render_template("shop/order.html", order=order, timeline=timeline, statuses=orders.STATUS_LABELS)
+
+
+@bp.route("/files/<path:key>")
+@public
+def file(key):
+    """Product images for shoppers (only images of products on sale)."""
+    from flask import send_file
+
+    from app.core.storage import get_storage
+
+    storage = get_storage()
+    on_sale = db.session.scalar(select(ProductImage.id).join(Product, Product.id == ProductImage.product_id)
+                                .where(ProductImage.key == key, Product.status == "on_sale"))
+    if not on_sale or not storage.owns(key):
+        abort(404)
+    return send_file(storage.path(key), max_age=86400)

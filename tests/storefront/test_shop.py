@@ -1,0 +1,83 @@
+"""A shopper browses, fills a guest cart, registers (the cart follows), checks out, and
+sees only their own orders."""
+import re
+
+from sqlalchemy import select
+
+from app.blueprints.catalog.models import Sku
+from app.blueprints.orders.models import Order
+from app.extensions import db
+from tests.catalog.test_pages import _get
+from tests.conftest import PASSWORD
+from tests.inventory.test_stock import _level
+from tests.orders.test_orders import _shop
+
+
+def _register(client, slug, email):
+    response = client.form(f"/shop/{slug}/register", {"email": email, "password": PASSWORD, "name": "顾客", "phone": "139"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def _add_address(client, slug):
+    response = client.form(f"/shop/{slug}/account", {"name": "顾客", "phone": "139", "city": "上海", "street": "南京路 1 号"})
+    assert response.status_code == 303
+
+
+def test_guest_cart_follows_into_the_account_and_checkout_places_the_order(app, client, store):
+    (a, b), wh = _shop(app, store, stock=10, price=3000, skus=2)
+    slug = store.slug
+    assert "商品0" in client.get(f"/shop/{slug}/").get_data(as_text=True)
+    page = client.get(f"/shop/{slug}/p/{_get(app, store, lambda: db.session.get(Sku, a).product_id)}")
+    assert "10 available" in page.get_data(as_text=True)
+    client.form(f"/shop/{slug}/cart", {"sku_id": a, "quantity": 2, "mode": "add"})
+    client.form(f"/shop/{slug}/cart", {"sku_id": b, "quantity": 1, "mode": "add"})
+    assert client.get_cookie("cart", path=f"/shop/{slug}/") is not None
+    assert "¥90.00" in client.get(f"/shop/{slug}/cart").get_data(as_text=True)
+    _register(client, slug, f"buyer@{slug}.cn")
+    assert "¥90.00" in client.get(f"/shop/{slug}/cart").get_data(as_text=True)   # merged into the account
+    _add_address(client, slug)
+    checkout = client.get(f"/shop/{slug}/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', checkout).group(1)
+    address_id = re.search(r'name="address_id" value="(\d+)"', checkout).group(1)
+    response = client.form(f"/shop/{slug}/checkout", {"address_id": address_id, "delivery": "express",
+                                                      "idempotency_key": key, "note": "请尽快"})
+    assert response.status_code == 303
+    order_url = response.headers["Location"]
+    assert client.form(f"/shop/{slug}/checkout", {"address_id": address_id, "delivery": "express",
+                                                  "idempotency_key": key, "note": "请尽快"}).status_code in (303, 422)
+    assert _get(app, store, lambda: len(db.session.scalars(select(Order)).all())) == 1
+    assert _level(app, store, a, wh) == (10, 2)
+    html = client.get(order_url).get_data(as_text=True)
+    assert "¥90.00" in html and 'data-status="pending_payment"' in html
+    assert "Your cart is empty" in client.get(f"/shop/{slug}/cart").get_data(as_text=True)
+    client.form(order_url, {"action": "cancel"})
+    assert _level(app, store, a, wh) == (10, 0)
+
+
+def test_a_shopper_never_sees_another_shoppers_order(app, store):
+    (a,), _ = _shop(app, store)
+    first, second = app.test_client(), app.test_client()
+    slug = store.slug
+    _register(first, slug, f"one@{slug}.cn")
+    _register(second, slug, f"two@{slug}.cn")
+    _add_address(first, slug)
+    first.form(f"/shop/{slug}/cart", {"sku_id": a, "quantity": 1, "mode": "add"})
+    checkout = first.get(f"/shop/{slug}/checkout").get_data(as_text=True)
+    address_id = re.search(r'name="address_id" value="(\d+)"', checkout).group(1)
+    order_url = first.form(f"/shop/{slug}/checkout", {"address_id": address_id}).headers["Location"]
+    assert first.get(order_url).status_code == 200
+    assert second.get(order_url).status_code == 404
+    assert second.form(order_url, {"action": "cancel"}).status_code == 404
+    assert order_url.rsplit("/", 1)[1] not in second.get(f"/shop/{slug}/orders").get_data(as_text=True)
+
+
+def test_shop_sign_in_and_suspended_store(app, store, platform_admin):
+    client = app.test_client()
+    _register(client, store.slug, f"me@{store.slug}.cn")
+    client.form(f"/shop/{store.slug}/logout")
+    assert client.get(f"/shop/{store.slug}/orders").status_code == 302
+    response = client.form(f"/shop/{store.slug}/login", {"email": f"me@{store.slug}.cn", "password": PASSWORD})
+    assert response.status_code == 303
+    platform_admin.form(f"/platform/stores/{store.id}/suspend", {"reason": "x"})
+    page = app.test_client().get(f"/shop/{store.slug}/")
+    assert page.status_code == 403 and "suspended" in page.get_data(as_text=True)
