@@ -23,6 +23,8 @@ BLUEPRINTS = [
     "app.blueprints.orders:bp",
     "app.blueprints.purchasing:portal_bp",
     "app.blueprints.storefront:bp",
+    "app.blueprints.storefront.api:api",
+    "app.blueprints.storefront.openapi:doc_bp",
 ]
 
 
@@ -50,6 +52,19 @@ def _import(path: str):
     module, _, attr = path.partition(":")
     mod = __import__(module, fromlist=[attr])
     return getattr(mod, attr)
+
+
+from werkzeug.routing import IntegerConverter  # noqa: E402
+
+MAX_DB_INT = 2 ** 31 - 1
+
+
+class DbIntConverter(IntegerConverter):
+    """<int:...> limited to what an INTEGER column holds."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def select_locale() -> str:
@@ -80,6 +95,7 @@ def select_timezone() -> str | None:
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` (tests) are applied on top of the environment's settings."""
     app = Flask(__name__, instance_path=os.path.abspath(Config().INSTANCE_PATH))
+    app.url_map.converters["int"] = DbIntConverter  # ids beyond PostgreSQL's integer are 404, not 500
     app.config.from_object(Config())
     app.config.update(overrides or {})
 

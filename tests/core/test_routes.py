@@ -81,3 +81,9 @@ def test_error_pages_in_both_languages(client):
     assert "Not found" in client.get("/platform/nothing-here").get_data(as_text=True)
     zh = client.get("/platform/nothing-here", headers={"Accept-Language": "zh-CN"})
     assert zh.status_code == 404 and "未找到" in zh.get_data(as_text=True)
+
+
+def test_ids_beyond_the_database_integer_are_404_not_500(owner, store):
+    """Found by schemathesis: /products/2147483648 reached PostgreSQL and failed there."""
+    assert owner.get(f"/store/{store.slug}/catalog/products/2147483648").status_code == 404
+    assert owner.get(f"/api/v1/shop/{store.slug}/products/99999999999").status_code == 404

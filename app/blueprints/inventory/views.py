@@ -100,7 +100,10 @@ def stock_card(sku_id):
 
 def _int(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw else None
+    value = int(raw) if raw else None
+    if value is not None and abs(value) >= 2 ** 31:
+        raise ValueError(raw)
+    return value
 
 
 @bp.route("/skus/<int:sku_id>/adjust", methods=["POST"])

@@ -143,6 +143,8 @@ def cart_update():
     """Add to (mode=add) or set (mode=set; 0 removes) a cart line."""
     try:
         sku_id, quantity = int(request.form.get("sku_id", "")), int(request.form.get("quantity", "1"))
+        if not 0 < sku_id < 2 ** 31:
+            raise ValueError(sku_id)
     except ValueError:
         flash(_("Choose an item and a quantity."), "error")
         return redirect(request.referrer or url_for("storefront.cart_page"), code=303)
@@ -219,7 +221,8 @@ def checkout():
     addresses = members.addresses(current_user.id)
     error = None
     if request.method == "POST":
-        address = db.session.get(Address, request.form.get("address_id", type=int) or 0)
+        address_id = request.form.get("address_id", type=int) or 0
+        address = db.session.get(Address, address_id) if 0 < address_id < 2 ** 31 else None
         if address is None or address.member_id != current_user.id:
             error = _("Choose a delivery address (add one under My account).")
         else:

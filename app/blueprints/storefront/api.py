@@ -1,0 +1,296 @@
+"""The storefront JSON API at /api/v1/shop/<slug>/ (documented in /api/v1/openapi.json).
+
+Shoppers authenticate with a bearer token from POST /auth/token. Errors are
+``{"error": {"code", "message", "field"}}`` with a 4xx status; bad input changes nothing.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.blueprints.auth import services as auth
+from app.blueprints.catalog import search
+from app.blueprints.catalog.models import Product, ProductImage, Sku
+from app.blueprints.catalog.services import subtree_ids
+from app.blueprints.inventory import services as inventory
+from app.blueprints.members import services as members
+from app.blueprints.members.models import Address, Member
+from app.blueprints.orders import services as orders
+from app.blueprints.orders.models import Order, OrderEvent
+from app.core.errors import DomainError
+from app.core.permissions import public
+from app.core.security import password_fingerprint
+from app.core.tenancy import StoreBlueprint, current_store
+from app.extensions import csrf, db, limiter
+
+api = StoreBlueprint("shop_api", __name__, base="/api/v1/shop")
+csrf.exempt(api)
+limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "300 per minute"))(api)
+TOKEN_AGE = 30 * 86400
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@api.errorhandler(ApiError)
+def _api_error(err: ApiError):
+    return jsonify(error={"code": err.code, "message": err.message, "field": err.field}), err.status
+
+
+@api.errorhandler(DomainError)
+def _domain_error(err: DomainError):
+    status = 409 if isinstance(err, orders.IdempotencyConflict) else 422
+    code = "idempotency_conflict" if status == 409 else type(err).__name__.lower()
+    db.session.rollback()
+    return jsonify(error={"code": code, "message": err.message, "field": err.field}), status
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="houtai.api")
+
+
+def shopper_token(fn):
+    """Bearer-token shoppers only; the token is bound to this store and dies with a password change."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token> from POST /auth/token.")
+        try:
+            data = _serializer().loads(header[7:], max_age=TOKEN_AGE)
+        except SignatureExpired:
+            raise ApiError(401, "token_expired", "The token expired; ask for a new one.")
+        except BadSignature:
+            raise ApiError(401, "bad_token", "The token is not valid.")
+        member = db.session.get(Member, data.get("m")) if data.get("s") == current_store().id else None
+        if member is None or not member.is_active or password_fingerprint(member.password_hash) != data.get("f"):
+            raise ApiError(401, "bad_token", "The token is not valid.")
+        g.member = member
+        return fn(*args, **kwargs)
+
+    wrapper.permission = "shopper"
+    return wrapper
+
+
+def _json() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "Send a JSON object body.")
+    return data
+
+
+def _int(value, field: str, low: int = 1, high: int = 10 ** 9) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ApiError(422, "bad_value", f"{field} must be a whole number from {low} to {high}.", field)
+    return value
+
+
+def _str(data: dict, field: str, limit: int = 200, required: bool = True) -> str:
+    value = data.get(field, "")
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+        raise ApiError(422, "bad_value", f"{field} must be a text of 1 to {limit} characters.", field)
+    return value
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+@api.route("/auth/register", methods=["POST"])
+@public
+def register():
+    data = _json()
+    member = members.register(_str(data, "email", 254), _str(data, "password", 200), data.get("name") or "",
+                              data.get("phone") or "")
+    db.session.commit()
+    return jsonify(_token_body(member)), 201
+
+
+@api.route("/auth/token", methods=["POST"])
+@public
+def token():
+    data = _json()
+    member = auth.authenticate("shopper", _str(data, "email", 254), _str(data, "password", 200))
+    if member is None:
+        db.session.rollback()
+        raise ApiError(401, "bad_credentials", "The email or password is wrong.")
+    db.session.commit()
+    return jsonify(_token_body(member))
+
+
+def _token_body(member: Member) -> dict:
+    token = _serializer().dumps({"s": current_store().id, "m": member.id, "f": password_fingerprint(member.password_hash)})
+    return {"token": token, "token_type": "Bearer", "expires_in": TOKEN_AGE}
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+def _product_summary(p: Product, images: dict) -> dict:
+    return {"id": p.id, "title": p.title, "subtitle": p.subtitle, "min_price": p.min_price, "max_price": p.max_price,
+            "currency": current_store().currency, "image": images.get(p.id)}
+
+
+@api.route("/products")
+@public
+def products():
+    stmt = select(Product).where(Product.status == "on_sale")
+    q = (request.args.get("q") or "")[:100]
+    query = search.tsquery(q) if q else None
+    if query is not None:
+        stmt = stmt.where(Product.search_vector.op("@@")(query))
+    category = request.args.get("category", "")
+    if category:
+        if not category.isdigit() or len(category) > 9:
+            raise ApiError(422, "bad_value", "category must be a category id.", "category")
+        stmt = stmt.where(Product.category_id.in_(subtree_ids(int(category))))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 10000:
+        raise ApiError(422, "bad_value", "page must be a whole number from 1 to 10000.", "page")
+    page = int(page)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Product.id.desc()).limit(24).offset((page - 1) * 24)).all()
+    images = dict(db.session.execute(select(ProductImage.product_id, ProductImage.key).where(
+        ProductImage.product_id.in_([p.id for p in rows]), ProductImage.position == 1)).all())
+    return jsonify(items=[_product_summary(p, images) for p in rows], total=total, page=page, per_page=24)
+
+
+@api.route("/products/<int:id>")
+@public
+def product(id):
+    p = db.session.scalar(select(Product).where(Product.id == id, Product.status == "on_sale"))
+    if p is None:
+        raise ApiError(404, "not_found", "No such product on sale.")
+    skus = db.session.scalars(select(Sku).where(Sku.product_id == id, Sku.enabled).order_by(Sku.id)).all()
+    stock = inventory.sellable([s.id for s in skus])
+    images = db.session.scalars(select(ProductImage.key).where(ProductImage.product_id == id)
+                                .order_by(ProductImage.position)).all()
+    return jsonify({**_product_summary(p, {p.id: images[0] if images else None}), "images": images,
+                    "description_html": p.description_html,
+                    "skus": [{"id": s.id, "code": s.code, "options": s.options, "price": s.sale_price,
+                              "list_price": s.list_price, "available": stock.get(s.id, 0)} for s in skus]})
+
+
+# --- cart, addresses, checkout, orders ------------------------------------------------------------
+
+def _cart_body(member_id: int) -> dict:
+    items = members.cart_of(member_id)
+    skus = {s.id: s for s in db.session.scalars(select(Sku).where(Sku.id.in_(list(items))))} if items else {}
+    return {"items": [{"sku_id": sku_id, "quantity": quantity, "code": skus[sku_id].code if sku_id in skus else None,
+                       "price": skus[sku_id].sale_price if sku_id in skus else None} for sku_id, quantity in items.items()]}
+
+
+@api.route("/cart")
+@shopper_token
+def cart():
+    return jsonify(_cart_body(g.member.id))
+
+
+@api.route("/cart/items", methods=["PUT"])
+@shopper_token
+def cart_item():
+    data = _json()
+    sku_id = _int(data.get("sku_id"), "sku_id")
+    quantity = _int(data.get("quantity"), "quantity", 0, members.MAX_CART_QUANTITY)
+    sku = db.session.get(Sku, sku_id)
+    if sku is None or not sku.enabled:
+        raise ApiError(404, "not_found", "No such SKU.", "sku_id")
+    members.set_cart_line(g.member.id, sku_id, quantity)
+    db.session.commit()
+    return jsonify(_cart_body(g.member.id))
+
+
+def _address_body(a: Address) -> dict:
+    return {"id": a.id, **a.as_dict(), "is_default": a.is_default}
+
+
+@api.route("/addresses")
+@shopper_token
+def addresses():
+    return jsonify(items=[_address_body(a) for a in members.addresses(g.member.id)])
+
+
+@api.route("/addresses", methods=["POST"])
+@shopper_token
+def address_add():
+    data = _json()
+    values = {f: data.get(f) if isinstance(data.get(f), str) else "" for f in orders.ADDRESS_FIELDS}
+    address = members.save_address(g.member, {**values, "is_default": data.get("is_default") is True})
+    db.session.commit()
+    return jsonify(_address_body(address)), 201
+
+
+def _order_body(o: Order, timeline: bool = False) -> dict:
+    body = {"number": o.number, "status": o.status, "type": o.order_type, "currency": o.currency,
+            "goods_total": o.goods_total, "discount_total": o.discount_total, "shipping_fee": o.shipping_fee,
+            "payable": o.payable, "created_at": o.created_at.isoformat(),
+            "payment_deadline": o.payment_deadline.isoformat() if o.payment_deadline else None,
+            "address": o.address,
+            "lines": [{"sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
+                       "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
+    if timeline:
+        events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == o.id, OrderEvent.action != "note")
+                                    .order_by(OrderEvent.id)).all()
+        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in events]
+    return body
+
+
+@api.route("/checkout", methods=["POST"])
+@shopper_token
+def checkout():
+    """Place an order from the cart. Send an Idempotency-Key header to make retries safe."""
+    data = _json()
+    items = members.cart_of(g.member.id)
+    if not items:
+        raise ApiError(422, "empty_cart", "The cart is empty.")
+    address = db.session.get(Address, _int(data.get("address_id"), "address_id"))
+    if address is None or address.member_id != g.member.id:
+        raise ApiError(422, "bad_value", "address_id must be one of your addresses.", "address_id")
+    delivery = data.get("delivery_method", "express")
+    if delivery not in ("express", "pickup"):
+        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 500:
+        raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 80:
+        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address.as_dict(),
+                               shopper={"name": g.member.name, "email": g.member.email, "phone": g.member.phone},
+                               shopper_id=g.member.id, delivery_method=delivery, note=note, idempotency_key=key,
+                               member_group=g.member.level or None, source="api")
+    members.clear_cart(g.member.id, items)
+    db.session.commit()
+    return jsonify(_order_body(order)), 201
+
+
+@api.route("/orders")
+@shopper_token
+def order_list():
+    rows = db.session.scalars(select(Order).where(Order.shopper_id == g.member.id).order_by(Order.id.desc()).limit(100))
+    return jsonify(items=[_order_body(o) for o in rows])
+
+
+def _own(number: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == g.member.id))
+    if order is None:
+        raise ApiError(404, "not_found", "No such order.")
+    return order
+
+
+@api.route("/orders/<number>")
+@shopper_token
+def order_detail(number):
+    return jsonify(_order_body(_own(number), timeline=True))
+
+
+@api.route("/orders/<number>/cancel", methods=["POST"])
+@shopper_token
+def order_cancel(number):
+    order = _own(number)
+    orders.cancel_order(None, order, "cancelled by the shopper (API)")
+    db.session.commit()
+    return jsonify(_order_body(order))

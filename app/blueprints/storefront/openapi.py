@@ -1,0 +1,132 @@
+"""The OpenAPI 3 document of the storefront API, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.core.permissions import public
+
+doc_bp = Blueprint("api_doc", __name__)
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {str(code): _json(_ref("Error"), text) for code, text in (
+    (400, "Bad request"), (401, "Not signed in"), (404, "Not found"), (422, "Invalid input"), (429, "Too many requests"))}
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]{3,40}$"}}
+BEARER = [{"bearer": []}]
+
+
+def _op(summary: str, ok: dict, *, body: dict | None = None, params: list | None = None, secure: bool = False,
+        status: str = "200", extra: dict | None = None) -> dict:
+    op = {"summary": summary, "parameters": [SLUG, *(params or [])], "responses": {status: ok, **ERRORS, **(extra or {})}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if secure:
+        op["security"] = BEARER
+    return op
+
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Houtai storefront API", "version": "1.0.0",
+             "description": "Shopper API of one store. Amounts are integer minor units (fen for CNY)."},
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "field": {"type": "string", "nullable": True}, "status": {"type": "integer"},
+                               "title": {"type": "string"}}}}},
+            "Credentials": {"type": "object", "required": ["email", "password"], "properties": {
+                "email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 200}}},
+            "Registration": {"type": "object", "required": ["email", "password"], "properties": {
+                "email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 200},
+                "name": {"type": "string", "maxLength": 120}, "phone": {"type": "string", "maxLength": 40}}},
+            "Token": {"type": "object", "required": ["token", "token_type"], "properties": {
+                "token": {"type": "string"}, "token_type": {"type": "string"}, "expires_in": {"type": "integer"}}},
+            "ProductSummary": {"type": "object", "required": ["id", "title"], "properties": {
+                "id": {"type": "integer"}, "title": {"type": "string"}, "subtitle": {"type": "string"},
+                "min_price": {"type": "integer", "nullable": True}, "max_price": {"type": "integer", "nullable": True},
+                "currency": {"type": "string"}, "image": {"type": "string", "nullable": True}}},
+            "ProductList": {"type": "object", "required": ["items", "total"], "properties": {
+                "items": {"type": "array", "items": _ref("ProductSummary")}, "total": {"type": "integer"},
+                "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+            "Product": {"allOf": [_ref("ProductSummary"), {"type": "object", "properties": {
+                "images": {"type": "array", "items": {"type": "string"}}, "description_html": {"type": "string"},
+                "skus": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "code": {"type": "string"}, "options": {"type": "object"},
+                    "price": {"type": "integer"}, "list_price": {"type": "integer"},
+                    "available": {"type": "integer"}}}}}}]},
+            "CartLine": {"type": "object", "required": ["sku_id", "quantity"], "properties": {
+                "sku_id": {"type": "integer", "minimum": 1}, "quantity": {"type": "integer", "minimum": 0, "maximum": 99}}},
+            "Cart": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+                "type": "object", "properties": {"sku_id": {"type": "integer"}, "quantity": {"type": "integer"},
+                                                 "code": {"type": "string", "nullable": True},
+                                                 "price": {"type": "integer", "nullable": True}}}}}},
+            "AddressInput": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
+                f: {"type": "string", "maxLength": 200} for f in
+                ("name", "phone", "province", "city", "district", "street", "postcode")} | {
+                "is_default": {"type": "boolean"}}},
+            "Address": {"type": "object", "properties": {"id": {"type": "integer"}, "is_default": {"type": "boolean"}} | {
+                f: {"type": "string"} for f in ("name", "phone", "province", "city", "district", "street", "postcode")}},
+            "AddressList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Address")}}},
+            "Checkout": {"type": "object", "required": ["address_id"], "properties": {
+                "address_id": {"type": "integer", "minimum": 1},
+                "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
+                "note": {"type": "string", "maxLength": 500}}},
+            "Order": {"type": "object", "required": ["number", "status", "payable"], "properties": {
+                "number": {"type": "string"}, "status": {"type": "string"}, "type": {"type": "string"},
+                "currency": {"type": "string"}, "goods_total": {"type": "integer"}, "discount_total": {"type": "integer"},
+                "shipping_fee": {"type": "integer"}, "payable": {"type": "integer"}, "created_at": {"type": "string"},
+                "payment_deadline": {"type": "string", "nullable": True}, "address": {"type": "object"},
+                "lines": {"type": "array", "items": {"type": "object"}},
+                "timeline": {"type": "array", "items": {"type": "object"}}}},
+            "OrderList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Order")}}},
+        },
+    },
+    "paths": {
+        "/api/v1/shop/{slug}/auth/register": {"post": _op("Create a shopper account", _json(_ref("Token"), "Created"),
+                                                          body=_ref("Registration"), status="201")},
+        "/api/v1/shop/{slug}/auth/token": {"post": _op("Get a bearer token", _json(_ref("Token")),
+                                                       body=_ref("Credentials"))},
+        "/api/v1/shop/{slug}/products": {"get": _op("Products on sale", _json(_ref("ProductList")), params=[
+            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+            {"name": "category", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}},
+            {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,5}$"}}])},
+        "/api/v1/shop/{slug}/products/{id}": {"get": _op("One product with its SKUs and availability",
+                                                         _json(_ref("Product")), params=[
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}])},
+        "/api/v1/shop/{slug}/cart": {"get": _op("The shopper's cart", _json(_ref("Cart")), secure=True)},
+        "/api/v1/shop/{slug}/cart/items": {"put": _op("Set a cart line (0 removes it)", _json(_ref("Cart")),
+                                                      body=_ref("CartLine"), secure=True)},
+        "/api/v1/shop/{slug}/addresses": {
+            "get": _op("The shopper's addresses", _json(_ref("AddressList")), secure=True),
+            "post": _op("Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,
+                        status="201")},
+        "/api/v1/shop/{slug}/checkout": {"post": _op(
+            "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
+            status="201", params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],
+            extra={"409": _json(_ref("Error"), "The idempotency key was used for a different order")})},
+        "/api/v1/shop/{slug}/orders": {"get": _op("The shopper's orders", _json(_ref("OrderList")), secure=True)},
+        "/api/v1/shop/{slug}/orders/{number}": {"get": _op("One order with its timeline", _json(_ref("Order")),
+                                                           secure=True, params=[
+            {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
+        "/api/v1/shop/{slug}/orders/{number}/cancel": {"post": _op("Cancel an unpaid order", _json(_ref("Order")),
+                                                                   secure=True, params=[
+            {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
+    },
+}
+
+
+@doc_bp.route("/api/v1/openapi.json")
+@public
+def openapi():
+    return jsonify(SPEC)
