@@ -81,3 +81,11 @@ def test_shop_sign_in_and_suspended_store(app, store, platform_admin):
     platform_admin.form(f"/platform/stores/{store.id}/suspend", {"reason": "x"})
     page = app.test_client().get(f"/shop/{store.slug}/")
     assert page.status_code == 403 and "suspended" in page.get_data(as_text=True)
+
+
+def test_the_first_address_is_the_default(app, store):
+    client = app.test_client()
+    _register(client, store.slug, f"first@{store.slug}.cn")
+    _add_address(client, store.slug)
+    checkout = client.get(f"/shop/{store.slug}/checkout").get_data(as_text=True)
+    assert re.search(r'name="address_id" value="\d+" checked', checkout)

@@ -37,14 +37,14 @@ def save_address(member: Member, values: dict, address: Address | None = None) -
     for required in ("name", "phone", "city", "street"):
         if not clean[required]:
             raise DomainError(_("This field is required."), field=required)
+    first = not db.session.scalar(select(func.count(Address.id)).where(Address.member_id == member.id))
     if address is None:
         address = Address(member_id=member.id, **clean)
         db.session.add(address)
     else:
         for key, value in clean.items():
             setattr(address, key, value)
-    count = db.session.scalar(select(func.count(Address.id)).where(Address.member_id == member.id))
-    if values.get("is_default") or not count:
+    if values.get("is_default") or first:  # the first address is the default one
         set_default(member, address)
     return address
 
