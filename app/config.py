@@ -67,6 +67,7 @@ class Config:
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Houtai <no-reply@houtai.local>")
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
         self.WEBHOOK_BACKOFF = [int(x) for x in os.environ.get(
             "WEBHOOK_BACKOFF", "30,60,120,300,600,1800,3600").split(",") if x.strip()]
         self.WEBHOOK_MAX_AGE_HOURS = int(os.environ.get("WEBHOOK_MAX_AGE_HOURS", "24"))

@@ -164,3 +164,28 @@ def test_staff_order_pages(app, owner, store):
     assert _level(app, store, sku, wh) == (10, 0)
     page = owner.get(order_url).get_data(as_text=True)
     assert 'data-status="cancelled"' in page and "顾客来电取消" in page
+
+
+@pytest.mark.parametrize("amounts, discount", [([1000, 2000, 3000], 1001), ([333, 333, 334], 100), ([5], 5),
+                                               ([0, 0], 0), ([7, 13, 29, 101], 77)])
+def test_order_discounts_are_allocated_to_lines_exactly(amounts, discount):
+    shares = services.allocate_discount(amounts, discount)
+    assert sum(shares) == discount and all(0 <= s <= a for s, a in zip(shares, amounts))
+    assert all(abs(s - discount * a / max(sum(amounts), 1)) < 1 for s, a in zip(shares, amounts))
+
+
+def test_order_settings_page_changes_the_payment_timeout_and_shipping(app, owner, store):
+    base = f"/store/{store.slug}/orders/settings"
+    assert owner.get(base).status_code == 200
+    bad = owner.form(base, {"order_type": "normal", "payment_timeout_minutes": "0", "auto_confirm_days": "10",
+                            "after_sales_days": "7", "max_quantity_per_line": "99", "shipping_fee": "8"})
+    assert bad.status_code == 422
+    owner.form(base, {"order_type": "normal", "payment_timeout_minutes": "15", "auto_confirm_days": "10",
+                      "after_sales_days": "7", "max_quantity_per_line": "99", "shipping_fee": "8.00",
+                      "free_shipping_over": "100"})
+    (sku,), _wh = _shop(app, store, price=5000)
+    order_id = _place(app, store, [(sku, 1)])
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        order = db.session.get(Order, order_id)
+        assert order.shipping_fee == 800 and order.payable == 5800
+        assert 14 <= (order.payment_deadline - order.created_at).total_seconds() / 60 <= 16

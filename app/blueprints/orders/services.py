@@ -78,6 +78,22 @@ def _number(order_id: int) -> str:
     return f"{utcnow():%y%m%d}{order_id:07d}"
 
 
+def allocate_discount(line_amounts: list[int], discount: int) -> list[int]:
+    """Split an order-level discount over lines in proportion to their amounts, in minor
+    units, so that the shares add up exactly (the remainder goes to the largest lines).
+    A later partial refund of a line knows its share."""
+    total = sum(line_amounts)
+    if discount < 0 or discount > total:
+        raise DomainError(_("The discount cannot exceed the goods total."))
+    if total == 0:
+        return [0] * len(line_amounts)
+    shares = [discount * amount // total for amount in line_amounts]
+    remainder = discount - sum(shares)
+    for index in sorted(range(len(line_amounts)), key=lambda i: (-line_amounts[i], i))[:remainder]:
+        shares[index] += 1
+    return shares
+
+
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
@@ -131,7 +147,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
                                      options=dict(sku.options), image=sku.image or images.get(product.id),
                                      unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.reason))
         goods += quote.total
-    order.goods_total, order.discount_total = goods, 0
+    order.goods_total, order.discount_total = goods, 0   # promotions will set the order-level discount
+    for line, share in zip(order.lines, allocate_discount([l.unit_price * l.quantity for l in order.lines],
+                                                         order.discount_total)):
+        line.discount = share
     free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
     order.shipping_fee = 0 if free or delivery_method == "pickup" else settings.shipping_fee
     order.payable = goods - order.discount_total + order.shipping_fee
@@ -233,6 +252,29 @@ def change_address(actor, order: Order, address: dict) -> Order:
     before, order.address = order.address, _clean_address(address)
     _event(order, actor, "address_changed", order.status, order.status, data={"before": before, "after": order.address})
     return order
+
+
+def save_settings(actor, order_type: str, values: dict) -> OrderSettings:
+    """Change an order type's deadlines and shipping fee (in minor units)."""
+    if order_type not in ORDER_TYPES:
+        raise DomainError(_("Unknown order type."), field="order_type")
+    settings = settings_for(order_type)
+    limits = {"payment_timeout_minutes": (1, 7 * 24 * 60), "auto_confirm_days": (1, 60), "after_sales_days": (0, 365),
+              "shipping_fee": (0, 10 ** 7), "max_quantity_per_line": (1, 9999)}
+    for field, (low, high) in limits.items():
+        value = values.get(field)
+        if not isinstance(value, int) or not low <= value <= high:
+            raise DomainError(_("%(field)s must be between %(low)d and %(high)d.", field=field, low=low, high=high),
+                              field=field)
+        setattr(settings, field, value)
+    free = values.get("free_shipping_over")
+    if free is not None and (not isinstance(free, int) or free < 0):
+        raise DomainError(_("Cannot be negative."), field="free_shipping_over")
+    settings.free_shipping_over = free
+    changes = audit.changes_of(settings)
+    if changes:
+        audit.record(actor, "order.settings_changed", None, label=order_type, changes=changes)
+    return settings
 
 
 def cancel_unpaid(now=None) -> int:

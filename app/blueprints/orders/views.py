@@ -148,3 +148,32 @@ def order_new():
     import uuid
     return render_template("orders/order_new.html", error=error, address_fields=services.ADDRESS_FIELDS,
                            key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("orders.settings")
+def order_settings():
+    """Per order type: payment timeout, automatic receipt confirmation, after-sales window, shipping."""
+    error = None
+    if request.method == "POST":
+        order_type = request.form.get("order_type", "")
+        try:
+            values = {f: int(request.form.get(f, "")) for f in ("payment_timeout_minutes", "auto_confirm_days",
+                                                                 "after_sales_days", "max_quantity_per_line")}
+            values["shipping_fee"] = _money(request.form.get("shipping_fee") or "0")
+            free = (request.form.get("free_shipping_over") or "").strip()
+            values["free_shipping_over"] = _money(free) if free else None
+            services.save_settings(current_user, order_type, values)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("orders.order_settings"))
+        except ValueError:
+            db.session.rollback()
+            error = _("Use whole numbers for times and amounts like 12.00 for money.")
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    rows = [services.settings_for(t) for t in ORDER_TYPES]
+    db.session.commit()
+    return render_template("orders/settings.html", rows=rows, types=TYPE_LABELS, error=error,
+                           currency=current_store().currency), 422 if error else 200

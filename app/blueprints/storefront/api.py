@@ -28,7 +28,7 @@ from app.extensions import csrf, db, limiter
 
 api = StoreBlueprint("shop_api", __name__, base="/api/v1/shop")
 csrf.exempt(api)
-limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "300 per minute"))(api)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(api)
 TOKEN_AGE = 30 * 86400
 
 

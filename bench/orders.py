@@ -1,0 +1,177 @@
+"""Orders per second through the order service and through HTTP (gunicorn, 2 workers,
+loopback), next to pgbench's TPC-B-like transactions per second on the same PostgreSQL;
+and SQL statements per order placement.
+
+    python -m bench.orders [SECONDS]
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.common import bench_app, cleanup
+
+ADDRESS = {"name": "压测", "phone": "13800000000", "city": "上海", "street": "测试路 1 号"}
+
+
+def _setup(app):
+    from app.blueprints.catalog import services as catalog
+    from app.blueprints.inventory import services as inventory
+    from app.blueprints.platform.models import Store
+    from app.blueprints.platform.services import create_store
+    from app.core.tenancy import store_context
+    from app.extensions import db
+
+    with app.app_context():
+        store = create_store(None, f"ord-{int(time.time()) % 100000}", "Orders", "o@ord.cn", None, plan_code="pro")
+        db.session.commit()
+        bound = db.session.get(Store, store.id)
+        db.session.expunge(bound)
+    with app.app_context(), store_context(bound):
+        category = catalog.create_category(None, "压测")
+        wh = inventory.save_warehouse(None, None, "W1", "仓", "own", "", 1, True)
+        db.session.flush()
+        skus = []
+        for i in range(200):
+            product = catalog.save_product(None, None, title=f"压测商品{i}", category_id=category.id)
+            catalog.set_all_prices(None, product, 1000, 990, 500)
+            catalog.change_status(None, product, "on_sale")
+            db.session.flush()
+            inventory.receive(None, product.skus[0].id, wh.id, 10 ** 6, "bench")
+            skus.append(product.skus[0].id)
+        db.session.commit()
+    return bound, skus
+
+
+def _service(app, bound, skus, seconds: float) -> tuple[float, int]:
+    from sqlalchemy import event
+
+    from app.blueprints.orders import services as orders
+    from app.core.tenancy import store_context
+    from app.extensions import db
+
+    statements = []
+    with app.app_context(), store_context(bound):
+        engine = db.engine
+        listener = lambda *a: statements.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        orders.place_order([orders.LineRequest(skus[0], 1), orders.LineRequest(skus[1], 2)], ADDRESS,
+                           shopper={"name": "b"})
+        db.session.commit()
+        event.remove(engine, "before_cursor_execute", listener)
+        count, stop, i = 0, time.monotonic() + seconds, 0
+        started = time.monotonic()
+        while time.monotonic() < stop:
+            orders.place_order([orders.LineRequest(skus[i % 200], 1), orders.LineRequest(skus[(i + 7) % 200], 2)],
+                               ADDRESS, shopper={"name": "b"})
+            db.session.commit()
+            count, i = count + 1, i + 1
+    return count / (time.monotonic() - started), len(statements)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _http(app, bound, skus, seconds: float) -> float:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+           "API_RATE_LIMIT": "100000 per minute"}
+    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                 "-e", "API_RATE_LIMIT=100000 per minute", "wsgi:app"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/v1/shop/{bound.slug}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def call(method, path, body=None, token=None, headers=None):
+            request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                             headers={"Content-Type": "application/json",
+                                                      **({"Authorization": f"Bearer {token}"} if token else {}),
+                                                      **(headers or {})})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+
+        clients = 8
+        tokens, addresses = [], []
+        for c in range(clients):
+            token = call("POST", "/auth/register", {"email": f"bench{c}-{port}@b.cn", "password": "bench-password-1"})["token"]
+            addresses.append(call("POST", "/addresses", ADDRESS, token)["id"])
+            tokens.append(token)
+        stop = time.monotonic() + seconds
+        counts = [0] * clients
+
+        def client(c):
+            i = 0
+            while time.monotonic() < stop:
+                call("PUT", "/cart/items", {"sku_id": skus[(c * 13 + i) % 200], "quantity": 1}, tokens[c])
+                call("POST", "/checkout", {"address_id": addresses[c]}, tokens[c], {"Idempotency-Key": f"{port}-{c}-{i}"})
+                counts[c] += 1
+                i += 1
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(client, range(clients)))
+        return sum(counts) / (time.monotonic() - started)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait()
+
+
+def _pgbench(app, seconds: int) -> float:
+    import pgserver
+    import psycopg
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["DATABASE_URL"])
+    parts = [f"user={url.username or 'postgres'}"]
+    if url.password:
+        parts.append(f"password={url.password}")
+    parts.append(f"host={url.query.get('host') or url.host or 'localhost'}")
+    if url.port:
+        parts.append(f"port={url.port}")
+    base = " ".join(parts)
+    with psycopg.connect(f"{base} dbname=postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'pgbench'").fetchone():
+            conn.execute("CREATE DATABASE pgbench")
+    target = f"{base} dbname=pgbench"
+    binary = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench")
+    subprocess.run([binary, "-q", "-i", "-s", "1", target], check=True, capture_output=True)
+    out = subprocess.run([binary, "-c", "8", "-j", "2", "-T", str(seconds), target], check=True, capture_output=True,
+                         text=True).stdout
+    return float(re.search(r"tps = ([0-9.]+)", out).group(1))
+
+
+def main(seconds: float = 10.0) -> None:
+    app, instance = bench_app()
+    bound, skus = _setup(app)
+    service_rate, statements = _service(app, bound, skus, seconds)
+    http_rate = _http(app, bound, skus, seconds)
+    tps = _pgbench(app, int(seconds))
+    print(f"SQL statements per order placement (2 lines): {statements}")
+    print(f"order service, one thread: {service_rate:.0f} orders/s")
+    print(f"HTTP API (gunicorn 2 workers, 8 clients, cart + checkout per order): {http_rate:.0f} orders/s")
+    print(f"pgbench TPC-B-like, 8 clients: {tps:.0f} tps; service/pgbench = {service_rate / tps:.2f}, "
+          f"HTTP/pgbench = {http_rate / tps:.2f}")
+    cleanup(instance)
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 10.0)
