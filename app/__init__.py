@@ -127,11 +127,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core.tenancy import teardown_binding
     register_error_pages(app)
     app.teardown_request(teardown_binding)
+    app.before_request(_refuse_nul_characters)
     _template_helpers(app)
 
     from app.cli import register_cli
     register_cli(app)
     return app
+
+
+def _refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL: refuse such input with a 400 instead of failing later
+    (schemathesis found it). File uploads are binary and are not checked."""
+    from flask import abort
+
+    values = [*request.args.values(), *(request.form.values() if request.form else [])]
+    if any("\x00" in value for value in values):
+        abort(400)
+    if request.is_json and (b"\x00" in request.get_data() or b"\\u0000" in request.get_data()):
+        abort(400)
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -87,3 +87,10 @@ def test_ids_beyond_the_database_integer_are_404_not_500(owner, store):
     """Found by schemathesis: /products/2147483648 reached PostgreSQL and failed there."""
     assert owner.get(f"/store/{store.slug}/catalog/products/2147483648").status_code == 404
     assert owner.get(f"/api/v1/shop/{store.slug}/products/99999999999").status_code == 404
+
+
+def test_nul_characters_are_refused_not_a_server_error(client, store):
+    """Found by schemathesis: a NUL in an email reached PostgreSQL, which cannot store it."""
+    response = client.post(f"/api/v1/shop/{store.slug}/auth/token", json={"email": "a\u0000b", "password": "x"})
+    assert response.status_code == 400 and response.get_json()["error"]["status"] == 400
+    assert client.get(f"/store/{store.slug}/login?next=%00").status_code == 400
