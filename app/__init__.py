@@ -172,6 +172,7 @@ def _import_models() -> None:
     import app.core.audit  # noqa: F401
     import app.core.outbox  # noqa: F401
     import app.core.tasks  # noqa: F401
+    import app.core.savedfilters  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

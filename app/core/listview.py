@@ -126,6 +126,7 @@ class ListView(View):
     create_permission: str | None = None
     template = "components/list.html"
     empty_message: Any = None
+    saved_filters = False             # let staff save named filters of this list
 
     @classmethod
     def register(cls, bp, rule: str, endpoint: str) -> None:
@@ -158,7 +159,13 @@ class ListView(View):
 
     def context(self, page: Page, state: dict) -> dict:
         layout = "layouts/platform.html" if self.realm == "platform" else "layouts/store.html"
+        saved = []
+        if self.saved_filters and self.realm == "store":
+            from app.core import savedfilters
+
+            saved = savedfilters.for_view(current_user.id, request.endpoint)
         return {
+            "saved": saved,
             "view": self, "page": page, "state": state, "layout": layout,
             "columns": self.columns, "filters": self.filters,
             "bulk_actions": [a for a in self.bulk_actions if self._allowed(a)],

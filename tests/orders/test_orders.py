@@ -189,3 +189,17 @@ def test_order_settings_page_changes_the_payment_timeout_and_shipping(app, owner
         order = db.session.get(Order, order_id)
         assert order.shipping_fee == 800 and order.payable == 5800
         assert 14 <= (order.payment_deadline - order.created_at).total_seconds() / 60 <= 16
+
+
+def test_saved_filters_on_the_order_list_are_per_person(app, owner, store):
+    from tests.conftest import add_staff
+
+    base = f"/store/{store.slug}/orders/"
+    owner.form(f"/store/{store.slug}/saved-filters", {"view": "orders.orders", "name": "待付款",
+                                                       "query": "status=pending_payment", "next": base})
+    html = owner.get(base).get_data(as_text=True)
+    assert '<a href="?status=pending_payment">待付款</a>' in html
+    email = add_staff(app, store, role="operations")
+    colleague = app.test_client()
+    colleague.login("store", email, slug=store.slug)
+    assert "待付款" not in colleague.get(base).get_data(as_text=True)

@@ -34,6 +34,7 @@ class OrderList(ListView):
     title = _l("Orders")
     model = Order
     template = "orders/order_list.html"
+    saved_filters = True
     search_fields = [Order.search_text]
     search_placeholder = _l("Order number, shopper, phone, SKU or title")
     default_sort = "-created_at"

@@ -371,3 +371,32 @@ def account_locale():
     if not target.startswith(f"/store/{g.store.slug}/"):
         target = url_for("store.dashboard")
     return redirect(target, code=303)
+
+
+
+@bp.route("/saved-filters", methods=["POST"])
+@signed_in_staff
+def saved_filter_save():
+    from app.core import savedfilters
+
+    perform(lambda: savedfilters.save(current_user.id, request.form.get("view", "")[:80], request.form.get("name", ""),
+                                      request.form.get("query", "")), _("Filter saved."))
+    return redirect(_own_page(request.form.get("next")), code=303)
+
+
+@bp.route("/saved-filters/<int:id>/delete", methods=["POST"])
+@signed_in_staff
+def saved_filter_delete(id):
+    from app.core import savedfilters
+
+    saved = db.session.get(savedfilters.SavedFilter, id)
+    if saved is None or saved.staff_id != current_user.id:
+        abort(404)
+    perform(lambda: savedfilters.delete(current_user.id, id), _("Filter deleted."))
+    return redirect(_own_page(request.form.get("next")), code=303)
+
+
+def _own_page(target: str | None) -> str:
+    """Only go back to a page of this store."""
+    target = target or ""
+    return target if target.startswith(f"/store/{g.store.slug}/") else url_for("store.dashboard")
