@@ -89,3 +89,17 @@ def test_the_first_address_is_the_default(app, store):
     _add_address(client, store.slug)
     checkout = client.get(f"/shop/{store.slug}/checkout").get_data(as_text=True)
     assert re.search(r'name="address_id" value="\d+" checked', checkout)
+
+
+def test_address_book_default_and_delete_only_own(app, store):
+    client, stranger = app.test_client(), app.test_client()
+    _register(client, store.slug, f"book@{store.slug}.cn")
+    _register(stranger, store.slug, f"other-book@{store.slug}.cn")
+    _add_address(client, store.slug)
+    _add_address(client, store.slug)
+    ids = re.findall(r"/account/addresses/(\d+)/delete", client.get(f"/shop/{store.slug}/account").get_data(as_text=True))
+    assert stranger.form(f"/shop/{store.slug}/account/addresses/{ids[0]}/delete").status_code == 404
+    client.form(f"/shop/{store.slug}/account/addresses/{ids[1]}/default")
+    client.form(f"/shop/{store.slug}/account/addresses/{ids[1]}/delete")
+    html = client.get(f"/shop/{store.slug}/account").get_data(as_text=True)
+    assert len(re.findall(r"/account/addresses/(\d+)/delete", html)) == 1 and "Default" in html

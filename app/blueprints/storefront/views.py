@@ -211,6 +211,26 @@ def account():
         422 if error else 200
 
 
+@bp.route("/account/addresses/<int:id>/<action>", methods=["POST"])
+@shopper
+def address_action(id, action):
+    address = db.session.get(Address, id)
+    if address is None or address.member_id != current_user.id or action not in ("default", "delete"):
+        abort(404)
+    if action == "default":
+        members.set_default(current_user, address)
+    else:
+        was_default = address.is_default
+        db.session.delete(address)
+        db.session.flush()
+        remaining = members.addresses(current_user.id)
+        if was_default and remaining:
+            members.set_default(current_user, remaining[0])
+    db.session.commit()
+    flash(_("Address saved."), "success")
+    return redirect(url_for("storefront.account"), code=303)
+
+
 # --- checkout and orders ---------------------------------------------------------------------
 
 @bp.route("/checkout", methods=["GET", "POST"])
