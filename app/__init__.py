@@ -21,6 +21,8 @@ BLUEPRINTS = [
     "app.blueprints.catalog:bp",
     "app.blueprints.inventory:bp",
     "app.blueprints.orders:bp",
+    "app.blueprints.payments:bp",
+    "app.blueprints.payments:gateway_bp",
     "app.blueprints.purchasing:portal_bp",
     "app.blueprints.storefront:bp",
     "app.blueprints.storefront.api:api",
@@ -29,7 +31,8 @@ BLUEPRINTS = [
 
 
 CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.catalog",
-                   "app.blueprints.inventory", "app.blueprints.orders", "app.blueprints.purchasing"]
+                   "app.blueprints.inventory", "app.blueprints.orders", "app.blueprints.payments",
+                   "app.blueprints.purchasing"]
 
 
 def import_center_modules() -> None:
@@ -169,6 +172,7 @@ def _import_models() -> None:
     import app.blueprints.inventory.models  # noqa: F401
     import app.blueprints.orders.models  # noqa: F401
     import app.blueprints.members.models  # noqa: F401
+    import app.blueprints.payments.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.outbox  # noqa: F401
     import app.core.tasks  # noqa: F401

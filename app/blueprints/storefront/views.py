@@ -285,6 +285,12 @@ def my_order(number):
     if request.method == "POST":
         action = request.form.get("action")
         try:
+            if action == "pay":
+                from app.blueprints.payments import services as payments
+
+                payment = payments.start_payment(order)
+                db.session.commit()
+                return redirect(url_for("sandbox_gateway.sandbox_pay", number=payment.number), code=303)
             if action == "cancel":
                 orders.cancel_order(current_user, order, _("cancelled by the shopper"))
             elif action == "confirm":
