@@ -7,6 +7,7 @@ from app.core.tenancy import StoreBlueprint
 
 CENTER = _l("Payments")
 register("payments.view", _l("See payments and their notifications"), CENTER, ("finance", "operations"))
+register("payments.refund", _l("Refund payments"), CENTER, ("finance",))
 
 bp = StoreBlueprint("payments", __name__, url_prefix="/payments")
 gateway_bp = StoreBlueprint("sandbox_gateway", __name__, base="/sandbox")

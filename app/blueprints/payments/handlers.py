@@ -20,3 +20,20 @@ def order_paid(event) -> None:
     elif order.status in ("cancelled", "closed"):
         payment = db.session.get(Payment, event.payload["payment_id"])
         payment.flagged = _("Paid after the order was %(status)s: refund it.", status=order.status)
+
+
+register_topic("refund.succeeded", _l("A refund succeeded"))
+
+
+@handler("refund.succeeded", queue="finance")
+def order_refunded(event) -> None:
+    """The order's timeline records the refund; a fully refunded paid order is closed."""
+    from app.blueprints.orders.models import OrderEvent
+
+    order = db.session.get(Order, event.payload["order_id"], with_for_update=True)
+    if order is None:
+        return
+    db.session.add(OrderEvent(order_id=order.id, action="refunded", from_status=order.status, to_status=order.status,
+                              reason=str(event.payload["amount"]), data=event.payload))
+    if event.payload.get("full") and order.status in ("paid", "allocated"):
+        orders.close_order(None, order, _("refunded in full"))

@@ -45,3 +45,19 @@ class PaymentNotification(db.Model):
     body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSONB, default=dict)
     outcome: Mapped[str] = mapped_column(String(40))    # applied | duplicate | bad_signature | amount_mismatch | ...
+
+
+class Refund(CreatedAt, db.Model):
+    __tablename__ = "refunds"
+    __table_args__ = tenant_args(CheckConstraint("amount > 0", name="amount"),
+                                 CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("tenant.payments.id"), index=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)    # idempotency
+    amount: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[dict] = mapped_column(JSONB, default=dict)           # {order_line_id: amount}
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

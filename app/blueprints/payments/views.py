@@ -2,8 +2,10 @@
 notification endpoint."""
 from __future__ import annotations
 
+import uuid
+
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.blueprints.orders.models import Order
@@ -47,8 +49,34 @@ def payment(id):
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
     order = db.session.get(Order, p.order_id)
-    return render_template("payments/payment.html", payment=p, notes=notes, order=order,
-                           statuses=services.STATUS_LABELS)
+    from app.blueprints.payments.models import Refund
+
+    refunds = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
+    return render_template("payments/payment.html", payment=p, notes=notes, order=order, refunds=refunds,
+                           statuses=services.STATUS_LABELS, refundable=services.refundable(p),
+                           request_id=uuid.uuid4().hex)
+
+
+@bp.route("/<int:id>/refund", methods=["POST"])
+@requires("payments.refund")
+def payment_refund(id):
+    import uuid
+
+    from flask_login import current_user
+
+    from app.core.formview import perform
+    from app.core.htmx import redirect_to
+    from app.core.money import to_minor
+
+    p = db.get_or_404(Payment, id)
+    try:
+        amount = to_minor(request.form.get("amount") or "0", p.currency)
+    except ValueError:
+        amount = -1
+    perform(lambda: services.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, amount,
+                                    reason=request.form.get("reason", "")),
+            lambda r: _("Refund %(status)s.", status=r.status))
+    return redirect_to(url_for("payments.payment", id=id))
 
 
 # --- the sandbox gateway ----------------------------------------------------------------------
