@@ -192,7 +192,36 @@ def demo_seed():
     if not any(link.store_id == store.id for link in account.links):
         services.link_supplier(None, account, "demo", "SUP-001")
     db.session.commit()
+    _demo_catalog(store)
     click.echo("demo data ready")
+
+
+def _demo_catalog(store) -> None:
+    """A few products with a colour × size grid, prices and stock in the demo store (once)."""
+    from app.blueprints.catalog import services as catalog
+    from app.blueprints.catalog.models import Product
+    from app.blueprints.inventory import services as inventory
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(Product.id))):
+            return
+        template = catalog.save_template(None, None, "服装 Apparel", "")
+        colour = catalog.add_attribute(None, template, "颜色", "sales", "choice", options=["红色", "蓝色", "白色"])
+        size = catalog.add_attribute(None, template, "尺码", "sales", "choice", options=["S", "M", "L"])
+        db.session.flush()
+        root = catalog.create_category(None, "服装", template_id=template.id)
+        tops = catalog.create_category(None, "上衣", parent_id=root.id, template_id=template.id)
+        warehouse = inventory.save_warehouse(None, None, "SH01", "上海仓", "own", "上海市浦东新区", 10, True)
+        db.session.flush()
+        for title, price in (("纯棉圆领T恤", 7900), ("法式碎花衬衫", 15900), ("休闲连帽卫衣", 19900)):
+            product = catalog.save_product(None, None, title=title, category_id=tops.id, tags="新品")
+            skus = catalog.set_sales_options(None, product, {colour.id: ["红色", "蓝色"], size.id: ["S", "M", "L"]})
+            catalog.set_all_prices(None, product, price + 4000, price, price // 3)
+            for sku in skus:
+                inventory.receive(None, sku.id, warehouse.id, 50, "demo")
+            catalog.change_status(None, product, "on_sale")
+        db.session.commit()
 
 
 def print_logins(base_url: str) -> None:

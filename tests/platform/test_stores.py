@@ -117,3 +117,12 @@ def test_platform_user_cannot_disable_self_and_can_create_others(app, platform_a
     email = f"{unique('ops')}@houtai.cn"
     assert platform_admin.form("/platform/users/new", {"email": email, "name": "Ops", "password": PASSWORD}).status_code == 303
     app.test_client().login("platform", email)
+
+
+def test_demo_seed_is_idempotent_and_gives_a_shop_to_browse(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    html = app.test_client().get("/shop/demo/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert html.count("product-card") == 3 and "纯棉圆领T恤" in html
+    app.test_client().login("store", "owner@demo.houtai.cn", password="owner-password", slug="demo")
