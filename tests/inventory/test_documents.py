@@ -150,3 +150,16 @@ def test_zone_count_covers_the_skus_put_away_in_that_zone(app, store):
         db.session.flush()
         assert [(l.sku_id, l.quantity, l.location) for l in count.lines] == [(a, 5, "A-01")]
         db.session.rollback()
+
+
+def test_a_large_stocktake_page_runs_a_fixed_number_of_queries(app, owner, store):
+    from tests.core.test_listview import _queries_for
+
+    counts = {}
+    for n in (2, 12):
+        _sku_ids, (wh,) = _setup(app, store, skus=n, stock=(3,))
+        doc = _get(app, store, lambda: documents.create(None, "stocktake", "full", wh).id)
+        count, html = _queries_for(app, owner, f"/store/{store.slug}/inventory/documents/{doc}")
+        assert html.count("data-sku=") == n
+        counts[n] = count
+    assert counts[2] == counts[12]

@@ -95,7 +95,18 @@ def document_new(doc_type):
 
 
 def _document(id: int) -> StockDocument:
-    return db.get_or_404(StockDocument, id)
+    """The document with its lines, their SKUs and products in two queries (a stocktake can
+    have thousands of lines)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.inventory.models import StockDocumentLine
+
+    doc = db.session.scalar(select(StockDocument).where(StockDocument.id == id).options(
+        selectinload(StockDocument.lines).joinedload(StockDocumentLine.sku).joinedload(Sku.product)))
+    if doc is None:
+        abort(404)
+    return doc
 
 
 @bp.route("/documents/<int:id>")

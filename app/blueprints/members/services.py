@@ -55,6 +55,16 @@ def set_default(member: Member, address: Address) -> None:
         other.is_default = other.id == address.id
 
 
+def remove_address(member: Member, address: Address) -> None:
+    """Delete an address; if it was the default, the next one becomes the default."""
+    was_default = address.is_default
+    db.session.delete(address)
+    db.session.flush()
+    remaining = addresses(member.id)
+    if was_default and remaining:
+        set_default(member, remaining[0])
+
+
 def addresses(member_id: int) -> list[Address]:
     return db.session.scalars(select(Address).where(Address.member_id == member_id)
                               .order_by(Address.is_default.desc(), Address.id)).all()

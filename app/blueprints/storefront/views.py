@@ -220,12 +220,7 @@ def address_action(id, action):
     if action == "default":
         members.set_default(current_user, address)
     else:
-        was_default = address.is_default
-        db.session.delete(address)
-        db.session.flush()
-        remaining = members.addresses(current_user.id)
-        if was_default and remaining:
-            members.set_default(current_user, remaining[0])
+        members.remove_address(current_user, address)
     db.session.commit()
     flash(_("Address saved."), "success")
     return redirect(url_for("storefront.account"), code=303)
