@@ -23,6 +23,7 @@ BLUEPRINTS = [
     "app.blueprints.orders:bp",
     "app.blueprints.payments:bp",
     "app.blueprints.payments:gateway_bp",
+    "app.blueprints.payments:notify_bp",
     "app.blueprints.purchasing:portal_bp",
     "app.blueprints.storefront:bp",
     "app.blueprints.storefront.api:api",

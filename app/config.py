@@ -66,6 +66,14 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Houtai <no-reply@houtai.local>")
+        self.SANDBOX_GATEWAY = _bool("SANDBOX_GATEWAY", False)
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+        self.ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "")
+        self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+        self.CREDENTIALS_KEYS = os.environ.get("CREDENTIALS_KEYS", "")
+        self.SANDBOX_NOTIFY_SCHEDULE = [int(x) for x in os.environ.get(
+            "SANDBOX_NOTIFY_SCHEDULE", "4,10,10,60,120,360,900").split(",") if x.strip()]
+        self.PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "15"))
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
         self.WEBHOOK_BACKOFF = [int(x) for x in os.environ.get(

@@ -27,6 +27,7 @@ def main() -> int:
 
     instance = Path(Config().INSTANCE_PATH)
     own_postgres = not os.environ.get("DATABASE_URL") and not postgres_running(instance)
+    os.environ.setdefault("SANDBOX_GATEWAY", "1")    # the test gateway is for development and demos
     try:
         from app import create_app
 
@@ -42,7 +43,8 @@ def main() -> int:
         if result.exit_code != 0:
             print(result.output, file=sys.stderr)
             return result.exit_code
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"]}
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+           "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{port}"}
     worker = subprocess.Popen([sys.executable, "-m", "app.worker"], env=env)
     cron = subprocess.Popen([sys.executable, "-m", "rq.cli", "cron", "app.cron", "--url", app.config["REDIS_URL"]],
                             env=env)

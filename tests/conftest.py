@@ -16,7 +16,24 @@ os.environ["HOUTAI_INSTANCE"] = str(_INSTANCE)
 os.environ.setdefault("EMBEDDED_DATABASE", "houtai_test")
 os.environ["HOUTAI_EXTRA_MODULES"] = "tests.support.handlers"
 os.environ.setdefault("WEBHOOK_BACKOFF", "1")
+os.environ.setdefault("SANDBOX_GATEWAY", "1")
+os.environ.setdefault("SANDBOX_NOTIFY_SCHEDULE", "1,1,2")
 os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Alipay's and Stripe's servers are faked on one local port (tests/support/fake_gateways.py);
+# the app and the worker process both point at it.
+_GATEWAY_PORT = _free_port()
+os.environ["ALIPAY_GATEWAY_URL"] = f"http://127.0.0.1:{_GATEWAY_PORT}/gateway.do"
+os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
 
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
@@ -105,6 +122,17 @@ class WorkerProcess:
             except Exception:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def fake_gateways():
+    """(FakeAlipay, FakeStripe) serving on the port the app was configured with."""
+    from tests.support.fake_gateways import FakeAlipay, FakeStripe, serve
+
+    alipay, stripe_fake = FakeAlipay(), FakeStripe()
+    server = serve(alipay, stripe_fake, _GATEWAY_PORT)
+    yield alipay, stripe_fake
+    server.shutdown()
 
 
 @pytest.fixture(scope="session", autouse=True)

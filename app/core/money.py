@@ -28,3 +28,9 @@ def format_money(minor: int | None, currency: str = "CNY") -> str:
     whole, frac = divmod(abs(minor), 10 ** exp) if exp else (abs(minor), 0)
     body = f"{whole:,}" + (f".{frac:0{exp}d}" if exp else "")
     return f"{sign}{SYMBOL.get(currency, currency + ' ')}{body}"
+
+
+def to_decimal_text(minor: int, currency: str = "CNY") -> str:
+    """1234 -> '12.34' for CNY: the plain form gateways such as Alipay expect."""
+    exp = EXPONENT.get(currency, 2)
+    return str((Decimal(minor) / (10 ** exp)).quantize(Decimal(1).scaleb(-exp))) if exp else str(minor)

@@ -2,7 +2,8 @@
 from sqlalchemy import select
 
 from app.blueprints.orders.models import Order, OrderEvent
-from app.blueprints.payments import sandbox, services
+from app.blueprints.payments import services
+from app.blueprints.payments.gateways import sandbox
 from app.blueprints.payments.models import Payment, PaymentNotification
 from app.blueprints.platform.models import Store
 from app.core.tenancy import store_context
@@ -21,7 +22,7 @@ def _payment(app, store, order_id) -> tuple[str, int]:
 
 def _fields(app, store, number, amount, status="TRADE_SUCCESS", currency="CNY", key=None):
     with app.app_context():
-        fields = {"out_trade_no": number, "trade_no": "SBX1", "total_amount": str(amount), "currency": currency,
+        fields = {"notify_type": "trade_status_sync", "out_trade_no": number, "trade_no": "SBX1", "total_amount": str(amount), "currency": currency,
                   "trade_status": status}
         fields["sign"] = sandbox.sign(fields, key or sandbox.secret(store.id))
     return fields
@@ -35,7 +36,7 @@ def test_duplicate_and_shuffled_notifications_change_state_once(app, client, sto
     (sku,), _wh = _shop(app, store, price=1990)
     order_id = _place(app, store, [(sku, 1)])
     number, amount = _payment(app, store, order_id)
-    notify = f"/sandbox/{store.slug}/notify"
+    notify = f"/pay/{store.slug}/notify/sandbox"
     success = _fields(app, store, number, amount)
     failure = _fields(app, store, number, amount, "TRADE_FAILED")
     answers = [client.post(notify, data=success).get_data(as_text=True) for _ in range(3)]
@@ -55,7 +56,7 @@ def test_bad_signature_and_wrong_amount_change_nothing(app, client, store):
     (sku,), _wh = _shop(app, store, price=1000)
     order_id = _place(app, store, [(sku, 1)])
     number, amount = _payment(app, store, order_id)
-    notify = f"/sandbox/{store.slug}/notify"
+    notify = f"/pay/{store.slug}/notify/sandbox"
     forged = _fields(app, store, number, amount, key="not-the-secret")
     assert client.post(notify, data=forged).status_code == 400
     wrong = _fields(app, store, number, amount - 1)
@@ -73,23 +74,28 @@ def test_payment_after_cancellation_is_flagged_for_a_refund(app, client, store):
         from app.blueprints.orders import services as orders
         orders.cancel_order(None, db.session.get(Order, order_id), "test")
         db.session.commit()
-    client.post(f"/sandbox/{store.slug}/notify", data=_fields(app, store, number, amount))
+    client.post(f"/pay/{store.slug}/notify/sandbox", data=_fields(app, store, number, amount))
     wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Payment.flagged))))
     assert _order_status(app, store, order_id) == "cancelled"
 
 
-def test_shopper_pays_on_the_sandbox_page(app, store, owner):
+def shopper_order(app, store, price: int, email: str):
+    """A signed-in shopper with one SKU checked out: (shopper client, order page URL)."""
     import re
     from tests.storefront.test_shop import _add_address, _register
 
-    (sku,), _wh = _shop(app, store, price=2500)
+    (sku,), _wh = _shop(app, store, price=price)
     shopper = app.test_client()
-    _register(shopper, store.slug, f"payer@{store.slug}.cn")
+    _register(shopper, store.slug, email)
     _add_address(shopper, store.slug)
     shopper.form(f"/shop/{store.slug}/cart", {"sku_id": sku, "quantity": 1, "mode": "add"})
     checkout = shopper.get(f"/shop/{store.slug}/checkout").get_data(as_text=True)
     address_id = re.search(r'name="address_id" value="(\d+)"', checkout).group(1)
-    order_url = shopper.form(f"/shop/{store.slug}/checkout", {"address_id": address_id}).headers["Location"]
+    return shopper, shopper.form(f"/shop/{store.slug}/checkout", {"address_id": address_id}).headers["Location"]
+
+
+def test_shopper_pays_on_the_sandbox_page(app, store, owner):
+    shopper, order_url = shopper_order(app, store, 2500, f"payer@{store.slug}.cn")
     pay_page = shopper.form(order_url, {"action": "pay"}).headers["Location"]
     assert "¥25.00" in shopper.get(pay_page).get_data(as_text=True)
     shopper.form(pay_page, {"choice": "success"})
@@ -97,3 +103,64 @@ def test_shopper_pays_on_the_sandbox_page(app, store, owner):
     wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Order.status).where(Order.number == number)))
              == "paid")
     assert "Succeeded" in owner.get(f"/store/{store.slug}/payments/").get_data(as_text=True)
+
+
+def test_notifications_are_retried_until_the_shop_answers_success(app, store):
+    """The sandbox gateway keeps its own books and retries on its schedule (1 s in tests)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from app.blueprints.payments import jobs
+    from app.blueprints.payments.models import SandboxTrade
+
+    (sku,), _wh = _shop(app, store, price=700)
+    order_id = _place(app, store, [(sku, 1)])
+    number, amount = _payment(app, store, order_id)
+    seen = []
+
+    class Down(BaseHTTPRequestHandler):      # the shop is down for the first delivery
+        def do_POST(self):
+            seen.append(self.path)
+            self.send_response(502)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Down)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with app.app_context(), store_context(db.session.get(Store, store.id)):
+            trade = SandboxTrade(kind="payment", reference=number, trade_no="SBX-retry", amount=amount,
+                                 currency="CNY", status="TRADE_SUCCESS")
+            db.session.add(trade)
+            db.session.commit()
+            trade_id = trade.id
+            assert "next try" in jobs.deliver_sandbox_notice(trade_id)
+            db.session.commit()
+    finally:
+        app.config["PUBLIC_URL"] = ""
+        server.server_close()
+    assert seen == [f"/pay/{store.slug}/notify/sandbox"]
+    # the retry (run by the worker, which reaches the app in-process) is answered `success`
+    wait_for(lambda: _get(app, store, lambda: db.session.get(SandboxTrade, trade_id).notified_at is not None))
+    assert _get(app, store, lambda: db.session.get(SandboxTrade, trade_id).notify_attempts) == 2
+    wait_for(lambda: _order_status(app, store, order_id) == "paid")
+
+
+def test_daily_statement_lists_what_the_gateway_booked(app, client, owner, store):
+    (sku,), _wh = _shop(app, store, price=1200)
+    order_id = _place(app, store, [(sku, 1)])
+    number, amount = _payment(app, store, order_id)
+    client.form(f"/sandbox/{store.slug}/pay/{number}", {"choice": "success"})
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    answer = owner.get(f"/store/{store.slug}/payments/sandbox-statement?day={today}")
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    lines = answer.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("kind,reference,trade_no,amount")
+    assert lines[1].startswith(f"payment,{number},") and f",{amount},CNY,TRADE_SUCCESS," in lines[1]
+    assert owner.get(f"/store/{store.slug}/payments/sandbox-statement?day=yesterday").status_code == 302

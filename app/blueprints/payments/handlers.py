@@ -1,4 +1,5 @@
-"""payment.succeeded moves the order to paid (or flags a payment for a cancelled order)."""
+"""payment.succeeded moves the order to paid (or refunds or flags a payment for a cancelled order);
+refund.succeeded goes on the order's timeline."""
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.blueprints.orders import services as orders
@@ -18,7 +19,18 @@ def order_paid(event) -> None:
     if order.status == "pending_payment":
         orders.mark_paid(None, order, event.payload.get("number", ""))
     elif order.status in ("cancelled", "closed"):
-        payment = db.session.get(Payment, event.payload["payment_id"])
+        late_payment(db.session.get(Payment, event.payload["payment_id"]), order)
+
+
+def late_payment(payment: Payment, order: Order) -> None:
+    """Money for an order that no longer wants it: refund at once or flag it, as the store chose."""
+    from app.blueprints.payments import accounts, refunds
+
+    if accounts.options().late_payment == "refund" and refunds.refundable(payment) > 0:
+        refunds.refund(None, payment, f"late-{payment.number}", refunds.refundable(payment),
+                       reason=_("paid after the order was %(status)s", status=order.status))
+        payment.flagged = _("Paid after the order was %(status)s: refunded automatically.", status=order.status)
+    else:
         payment.flagged = _("Paid after the order was %(status)s: refund it.", status=order.status)
 
 
@@ -37,3 +49,6 @@ def order_refunded(event) -> None:
                               reason=str(event.payload["amount"]), data=event.payload))
     if event.payload.get("full") and order.status in ("paid", "allocated"):
         orders.close_order(None, order, _("refunded in full"))
+
+
+register_topic("refund.failed", _l("A refund failed"))

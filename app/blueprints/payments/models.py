@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from datetime import date
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedAt, tenant_args, utcnow
 from app.extensions import db
@@ -27,7 +30,8 @@ class Payment(CreatedAt, db.Model):
     gateway: Mapped[str] = mapped_column(String(20))
     method: Mapped[str] = mapped_column(String(20), default="")
     status: Mapped[str] = mapped_column(String(20), default="created")
-    gateway_trade_no: Mapped[str | None] = mapped_column(String(64))
+    gateway_trade_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    last_queried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flagged: Mapped[str | None] = mapped_column(String(300))           # needs a person: why
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -59,5 +63,99 @@ class Refund(CreatedAt, db.Model):
     lines: Mapped[dict] = mapped_column(JSONB, default=dict)           # {order_line_id: amount}
     reason: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    gateway_refund_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    failure: Mapped[str | None] = mapped_column(String(300))
     actor_name: Mapped[str] = mapped_column(String(254), default="system")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
+
+
+class GatewayAccount(db.Model):
+    """A store's account with one gateway: plain settings beside credentials sealed by
+    app.core.secrets (never shown back in full)."""
+
+    __tablename__ = "payment_gateways"
+    __table_args__ = tenant_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict] = mapped_column(JSONB, default=dict)
+    sealed: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PaymentOptions(db.Model):
+    """Store-wide payment choices (one row)."""
+
+    __tablename__ = "payment_options"
+    __table_args__ = tenant_args(CheckConstraint("id = 1", name="single"),
+                                 CheckConstraint("late_payment IN ('refund', 'flag')", name="late_payment"))
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    late_payment: Mapped[str] = mapped_column(String(10), default="flag")
+
+
+class SandboxTrade(db.Model):
+    """The sandbox gateway's own books (what a real gateway keeps on its side): what it
+    took or paid back, and its notifications to the shop. Its daily statement comes from here."""
+
+    __tablename__ = "sandbox_trades"
+    __table_args__ = tenant_args(Index("ix_sandbox_trades_day", "happened_at"),
+                                 Index("ix_sandbox_trades_reference", "reference"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))                  # payment | refund
+    reference: Mapped[str] = mapped_column(String(64))             # out_trade_no / out_request_no
+    trade_no: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))                # TRADE_SUCCESS | TRADE_FAILED | REFUND_SUCCESS
+    happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+RECON_KINDS = ("missing_ours", "missing_gateway", "amount_mismatch")
+
+
+class ReconciliationRun(db.Model):
+    """One gateway's statement for one day, matched against our payments and refunds."""
+
+    __tablename__ = "reconciliation_runs"
+    __table_args__ = tenant_args(UniqueConstraint("gateway", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="running")   # running | done | failed
+    statement_rows: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    differences: Mapped[int] = mapped_column(Integer, default=0)
+    gateway_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    our_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReconciliationItem(db.Model):
+    """One difference between the statement and our books, open until staff resolve it."""
+
+    __tablename__ = "reconciliation_items"
+    __table_args__ = tenant_args(CheckConstraint(f"kind IN {RECON_KINDS}", name="kind"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("tenant.reconciliation_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record: Mapped[str] = mapped_column(String(10))                 # payment | refund
+    reference: Mapped[str] = mapped_column(String(64))
+    trade_no: Mapped[str | None] = mapped_column(String(64))
+    our_amount: Mapped[int | None] = mapped_column(BigInteger)
+    gateway_amount: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    payment_id: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,11 +1,20 @@
-"""Payment operations: start a payment, apply a gateway notification exactly once."""
+"""Payments: start an attempt, apply what gateways say exactly once, ask about stale ones.
+
+Every notification, whichever gateway sent it, is kept raw and then applied by
+`apply_payment_notice` / `refunds.apply_refund_notice` under a row lock, so copies and
+out-of-order notices change nothing after the first that moves the state.
+"""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.blueprints.orders.models import Order
-from app.blueprints.payments import sandbox
+from app.blueprints.payments import accounts
+from app.blueprints.payments.gateways import BadNotification, GatewayError, Notice
 from app.blueprints.payments.models import Payment, PaymentNotification
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -27,11 +36,13 @@ PAYMENT_STATES = StateMachine("payment", {
 }, STATUS_LABELS)
 
 
-def start_payment(order: Order, gateway: str = sandbox.NAME, method: str = "") -> Payment:
+def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "") -> Payment:
     """A payment attempt for the order's payable amount (one per attempt)."""
     if order.status != "pending_payment":
         raise DomainError(_("This order is not waiting for payment."))
-    payment = Payment(number=f"tmp", order_id=order.id, amount=order.payable, currency=order.currency,
+    if gateway not in accounts.enabled_gateways():
+        raise DomainError(_("This payment method is not available."))
+    payment = Payment(number="tmp", order_id=order.id, amount=order.payable, currency=order.currency,
                       gateway=gateway, method=method, status="pending")
     db.session.add(payment)
     db.session.flush()
@@ -39,105 +50,92 @@ def start_payment(order: Order, gateway: str = sandbox.NAME, method: str = "") -
     return payment
 
 
-def handle_sandbox_notification(fields: dict, headers: dict) -> str:
-    """Verify, then apply at most once. Returns the outcome (also kept with the raw notice)."""
-    body = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
-    note = PaymentNotification(gateway=sandbox.NAME, body=body, headers=headers, outcome="received")
+def handle_notification(gateway_name: str, body: bytes, form: dict, headers: dict) -> tuple[str, bool]:
+    """Keep the raw notification, verify it, apply each notice in it. Returns (outcome, acknowledge):
+    a copy we already applied is acknowledged so the gateway stops sending it."""
+    from app.blueprints.payments import refunds
+
+    note = PaymentNotification(gateway=gateway_name, body=body.decode("utf-8", "replace")[:20000],
+                               headers=headers, outcome="received")
     db.session.add(note)
-    if not sandbox.verify(fields, sandbox.secret(current_store().id)):
-        note.outcome = "bad_signature"
-        return note.outcome
-    payment = db.session.scalar(select(Payment).where(Payment.number == fields.get("out_trade_no"))
-                                .with_for_update())
-    if payment is None:
-        note.outcome = "unknown_payment"
-        return note.outcome
-    note.payment_id = payment.id
     try:
-        amount = int(fields.get("total_amount", ""))
-    except ValueError:
-        amount = -1
-    if amount != payment.amount or fields.get("currency") != payment.currency:
-        note.outcome = "amount_mismatch"
-        payment.flagged = _("The gateway reported %(amount)s %(currency)s.", amount=fields.get("total_amount"),
-                            currency=fields.get("currency"))
-        return note.outcome
-    status = fields.get("trade_status")
-    target = {"TRADE_SUCCESS": "succeeded", "TRADE_FAILED": "failed", "TRADE_CLOSED": "closed"}.get(status)
-    if target is None:
-        note.outcome = "unknown_status"
-        return note.outcome
+        notices = accounts.gateway(gateway_name).parse_notification(body, form, headers)
+    except BadNotification:
+        note.outcome = "bad_signature"
+        return note.outcome, False
+    except DomainError:
+        note.outcome = "unknown_gateway"
+        return note.outcome, False
+    outcomes = []
+    for notice in notices:
+        if notice.kind == "refund":
+            outcomes.append(refunds.apply_refund_notice(notice, note))
+        else:
+            outcomes.append(apply_payment_notice(notice, gateway_name, note))
+    note.outcome = outcomes[0] if outcomes else "ignored"
+    return note.outcome, all(o in ("applied", "duplicate", "ignored") for o in outcomes)
+
+
+def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotification | None = None) -> str:
+    """Check the notice against our payment (same gateway, amount, currency), then move its state at most once."""
+    payment = db.session.scalar(select(Payment).where(Payment.number == notice.reference).with_for_update())
+    if payment is None or payment.gateway != gateway_name:
+        return "unknown_payment"
+    if note is not None:
+        note.payment_id = payment.id
+    if notice.amount != payment.amount or (notice.currency or "").upper() != payment.currency:
+        payment.flagged = _("The gateway reported %(amount)s %(currency)s.", amount=notice.amount,
+                            currency=notice.currency)
+        return "amount_mismatch"
+    target = notice.status
+    if target not in ("succeeded", "failed", "closed"):
+        return "ignored" if target == "pending" else "unknown_status"
     if payment.status == target or target not in PAYMENT_STATES.allowed(payment.status):
-        note.outcome = "duplicate"      # copies and out-of-order notices change nothing
-        return note.outcome
-    payment.status, payment.gateway_trade_no = target, fields.get("trade_no") or payment.gateway_trade_no
+        return "duplicate"      # copies and out-of-order notices change nothing
+    payment.status = target
+    payment.gateway_trade_no = notice.trade_no or payment.gateway_trade_no
     if target == "succeeded":
         payment.paid_at = utcnow()
         emit("payment.succeeded", {"payment_id": payment.id, "order_id": payment.order_id, "amount": payment.amount,
                                    "number": payment.number})
-    note.outcome = "applied"
+    return "applied"
+
+
+def query_stale(limit: int = 100) -> int:
+    """Ask the gateway about payments pending longer than PAYMENT_QUERY_AFTER_MINUTES and settle
+    them as a notification would. A payment the gateway never saw is closed once its order
+    no longer waits for payment. Returns how many changed."""
+    wait = timedelta(minutes=current_app.config["PAYMENT_QUERY_AFTER_MINUTES"])
+    cutoff = utcnow() - wait
+    stale = db.session.scalars(select(Payment).where(
+        Payment.status.in_(("created", "pending")), Payment.created_at < cutoff,
+        or_(Payment.last_queried_at.is_(None), Payment.last_queried_at < cutoff))
+        .order_by(Payment.id).limit(limit)).all()
+    changed = 0
+    for payment in stale:
+        payment.last_queried_at = utcnow()
+        changed += settle_by_query(payment) == "applied"
+    return changed
+
+
+def settle_by_query(payment: Payment) -> str:
+    """One active query; the answer is logged with the notifications."""
+    note = PaymentNotification(gateway=payment.gateway, payment_id=payment.id, body="", headers={"via": "query"},
+                               outcome="received")
+    db.session.add(note)
+    try:
+        notice = accounts.gateway(payment.gateway).query(payment)
+    except GatewayError as err:
+        note.body, note.outcome = str(err)[:2000], "query_failed"
+        return note.outcome
+    if notice is None:
+        note.body = "trade does not exist"
+        order = db.session.get(Order, payment.order_id)
+        if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
+            payment.status, note.outcome = "closed", "applied"
+        else:
+            note.outcome = "not_found"
+        return note.outcome
+    note.body = f"{notice.raw_status} {notice.amount} {notice.currency} {notice.trade_no or ''}"
+    note.outcome = apply_payment_notice(notice, payment.gateway, note)
     return note.outcome
-
-
-def refundable(payment: Payment) -> int:
-    from sqlalchemy import func
-
-    from app.blueprints.payments.models import Refund
-
-    done = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.payment_id == payment.id, Refund.status.in_(("pending", "succeeded"))))
-    return payment.amount - int(done)  # sum() of bigint comes back as numeric
-
-
-def line_amounts(order_id: int, quantities: dict[int, int]) -> dict[int, int]:
-    """What refunding these quantities of order lines is worth, net of each line's discount share."""
-    from app.blueprints.orders.models import OrderLine
-
-    out = {}
-    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)):
-        quantity = quantities.get(line.id, 0)
-        if quantity < 0 or quantity > line.quantity:
-            raise DomainError(_("Refund between 0 and %(n)d of %(sku)s.", n=line.quantity, sku=line.sku_code))
-        if quantity:
-            out[line.id] = line.total * quantity // line.quantity
-    return out
-
-
-def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
-           lines: dict[int, int] | None = None, reason: str = ""):
-    """Refund to the original method, by amount or by order lines. Idempotent per request id:
-    the same request returns the same refund. The sandbox gateway answers at once."""
-    from app.blueprints.payments.models import Refund
-
-    request_id = (request_id or "").strip()[:64]
-    if not request_id:
-        raise DomainError(_("A refund needs a request id."), field="request_id")
-    existing = db.session.scalar(select(Refund).where(Refund.request_id == request_id))
-    if existing is not None:
-        return existing
-    payment = db.session.get(Payment, payment.id, with_for_update=True)
-    if payment.status not in ("succeeded", "partially_refunded"):
-        raise DomainError(_("Only successful payments can be refunded."))
-    by_line = line_amounts(payment.order_id, lines) if lines else {}
-    amount = sum(by_line.values()) if by_line else amount
-    if not amount or amount <= 0:
-        raise DomainError(_("Give an amount above zero."), field="amount")
-    if amount > refundable(payment):
-        raise DomainError(_("At most %(n)s can still be refunded.", n=refundable(payment)), field="amount")
-    item = Refund(payment_id=payment.id, request_id=request_id, amount=amount, lines={str(k): v for k, v in by_line.items()},
-                  reason=(reason or "").strip()[:300], status="pending",
-                  actor_name=getattr(actor, "email", None) or "system")
-    db.session.add(item)
-    db.session.flush()
-    if payment.gateway == sandbox.NAME:
-        _refund_succeeded(payment, item)
-    return item
-
-
-def _refund_succeeded(payment: Payment, item) -> None:
-    item.status, item.finished_at = "succeeded", utcnow()
-    target = "refunded" if refundable(payment) == 0 else "partially_refunded"
-    PAYMENT_STATES.check(payment.status, target)
-    payment.status = target
-    emit("refund.succeeded", {"refund_id": item.id, "payment_id": payment.id, "order_id": payment.order_id,
-                              "amount": item.amount, "full": target == "refunded"})

@@ -1,21 +1,34 @@
-"""Payments list and detail for staff; the sandbox gateway's hosted pay page and its
-notification endpoint."""
+"""Staff pages: payments and refunds lists, payment detail with its notification log and
+refund form, gateway settings."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.blueprints.orders.models import Order
-from app.blueprints.payments import bp, gateway_bp, sandbox, services
-from app.blueprints.payments.models import Payment, PaymentNotification
+from app.blueprints.payments import accounts, bp, refunds, services
+from app.blueprints.payments.gateways import registry
+from app.blueprints.payments.models import Payment, PaymentNotification, Refund
+from app.core.formview import perform
+from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
-from app.core.money import format_money
-from app.core.permissions import public, requires
-from app.core.tenancy import current_store
-from app.extensions import csrf, db
+from app.core.money import format_money, to_minor
+from app.core.permissions import requires
+from app.extensions import db
+
+
+def _gateway_choices():
+    return [(name, str(cls.label)) for name, cls in registry().items()]
+
+
+def _day(v: str) -> date:
+    return date.fromisoformat(v)
 
 
 class PaymentList(ListView):
@@ -30,16 +43,64 @@ class PaymentList(ListView):
         Column("status", _l("Status"), sort=Payment.status, value=lambda p: services.STATUS_LABELS[p.status], badge=True),
         Column("amount", _l("Amount"), sort=Payment.amount, value=lambda p: format_money(p.amount, p.currency)),
         Column("gateway", _l("Gateway"), sort=Payment.gateway),
+        Column("gateway_trade_no", _l("Gateway trade no.")),
         Column("flagged", _l("Needs attention"), value=lambda p: p.flagged or ""),
         Column("created_at", _l("Created"), sort=Payment.created_at, value=lambda p: fmt_dt(p.created_at)),
+        Column("paid_at", _l("Paid"), sort=Payment.paid_at, value=lambda p: fmt_dt(p.paid_at)),
     ]
-    filters = [Filter("status", _l("Status"), lambda q, v: q.where(Payment.status == v),
-                      choices=lambda: [(k, str(v)) for k, v in services.STATUS_LABELS.items()]),
-               Filter("flagged", _l("Needs attention"), lambda q, v: q.where(Payment.flagged.is_not(None)),
-                      choices=lambda: [("1", "✓")])]
+    filters = [
+        Filter("status", _l("Status"), lambda q, v: q.where(Payment.status == v),
+               choices=lambda: [(k, str(v)) for k, v in services.STATUS_LABELS.items()]),
+        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=_gateway_choices),
+        Filter("flagged", _l("Needs attention"), lambda q, v: q.where(Payment.flagged.is_not(None)),
+               choices=lambda: [("1", "✓")]),
+        Filter("since", _l("From"), lambda q, v: q.where(Payment.created_at >= v), parse=_day, placeholder="2026-01-01"),
+        Filter("until", _l("To"), lambda q, v: q.where(Payment.created_at < v + timedelta(days=1)), parse=_day,
+               placeholder="2026-01-31"),
+    ]
 
 
 PaymentList.register(bp, "/", "payments")
+
+
+class RefundList(ListView):
+    permission = "payments.view"
+    title = _l("Refunds")
+    model = Refund
+    search_fields = [Refund.request_id]     # plus payment number and reason, see search()
+    default_sort = "-id"
+    export_name = "refunds"
+    columns = [
+        Column("request_id", _l("Request id"), sort=Refund.request_id),
+        Column("payment", _l("Payment"), value=lambda r: r.payment.number,
+               link=lambda r: url_for("payments.payment", id=r.payment_id)),
+        Column("status", _l("Status"), sort=Refund.status, value=lambda r: refunds.STATUS_LABELS[r.status], badge=True),
+        Column("amount", _l("Amount"), sort=Refund.amount, value=lambda r: format_money(r.amount, r.payment.currency)),
+        Column("gateway", _l("Gateway"), value=lambda r: r.payment.gateway),
+        Column("reason", _l("Reason")),
+        Column("failure", _l("Gateway answer"), value=lambda r: r.failure or ""),
+        Column("actor_name", _l("By")),
+        Column("created_at", _l("Requested"), sort=Refund.created_at, value=lambda r: fmt_dt(r.created_at)),
+        Column("finished_at", _l("Finished"), sort=Refund.finished_at, value=lambda r: fmt_dt(r.finished_at)),
+    ]
+    filters = [
+        Filter("status", _l("Status"), lambda q, v: q.where(Refund.status == v),
+               choices=lambda: [(k, str(v)) for k, v in refunds.STATUS_LABELS.items()]),
+        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=_gateway_choices),
+        Filter("since", _l("From"), lambda q, v: q.where(Refund.created_at >= v), parse=_day, placeholder="2026-01-01"),
+        Filter("until", _l("To"), lambda q, v: q.where(Refund.created_at < v + timedelta(days=1)), parse=_day,
+               placeholder="2026-01-31"),
+    ]
+
+    def query(self):
+        return select(Refund).join(Refund.payment).options(contains_eager(Refund.payment))
+
+    def search(self, stmt, q):
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return stmt.where(Refund.request_id.ilike(like) | Payment.number.ilike(like) | Refund.reason.ilike(like))
+
+
+RefundList.register(bp, "/refunds", "refunds")
 
 
 @bp.route("/<int:id>")
@@ -48,72 +109,86 @@ def payment(id):
     p = db.get_or_404(Payment, id)
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
-    order = db.session.get(Order, p.order_id)
-    from app.blueprints.payments.models import Refund
-
-    refunds = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
-    return render_template("payments/payment.html", payment=p, notes=notes, order=order, refunds=refunds,
-                           statuses=services.STATUS_LABELS, refundable=services.refundable(p),
-                           request_id=uuid.uuid4().hex)
+    rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
+    return render_template("payments/payment.html", payment=p, notes=notes, order=db.session.get(Order, p.order_id),
+                           refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
+                           refundable=refunds.refundable(p), request_id=uuid.uuid4().hex)
 
 
 @bp.route("/<int:id>/refund", methods=["POST"])
 @requires("payments.refund")
 def payment_refund(id):
-    import uuid
-
-    from flask_login import current_user
-
-    from app.core.formview import perform
-    from app.core.htmx import redirect_to
-    from app.core.money import to_minor
-
     p = db.get_or_404(Payment, id)
     try:
         amount = to_minor(request.form.get("amount") or "0", p.currency)
     except ValueError:
         amount = -1
-    perform(lambda: services.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, amount,
-                                    reason=request.form.get("reason", "")),
-            lambda r: _("Refund %(status)s.", status=r.status))
+    perform(lambda: refunds.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, amount,
+                                   reason=request.form.get("reason", "")),
+            lambda r: _("Refund requested; it is %(status)s.", status=refunds.STATUS_LABELS[r.status]))
     return redirect_to(url_for("payments.payment", id=id))
 
 
-# --- the sandbox gateway ----------------------------------------------------------------------
-
-def _sandbox_fields(p: Payment, status: str) -> dict:
-    fields = {"out_trade_no": p.number, "trade_no": f"SBX{p.id:012d}", "total_amount": str(p.amount),
-              "currency": p.currency, "trade_status": status}
-    fields["sign"] = sandbox.sign(fields, sandbox.secret(current_store().id))
-    return fields
-
-
-@gateway_bp.route("/pay/<number>", methods=["GET", "POST"])
-@public
-def sandbox_pay(number):
-    """The hosted pay page: the payer chooses success, failure or abandonment. The gateway then
-    notifies the shop with a signed message, as a real one would."""
-    p = db.session.scalar(select(Payment).where(Payment.number == number))
-    if p is None:
-        abort(404)
-    order = db.session.get(Order, p.order_id)
-    if request.method == "POST":
-        choice = request.form.get("choice")
-        if choice in ("success", "failure"):
-            fields = _sandbox_fields(p, "TRADE_SUCCESS" if choice == "success" else "TRADE_FAILED")
-            services.handle_sandbox_notification(fields, {"via": "sandbox page"})
-            db.session.commit()
-        return redirect(url_for("storefront.my_order", number=order.number), code=303)
-    return render_template("payments/sandbox_pay.html", payment=p, order=order)
+@bp.route("/<int:id>/refunds/<int:refund_id>/resend", methods=["POST"])
+@requires("payments.refund")
+def refund_resend(id, refund_id):
+    """Send a pending refund again with the same request id (gateways treat it as the same refund)."""
+    item = db.session.scalar(select(Refund).where(Refund.id == refund_id, Refund.payment_id == id))
+    if item is None or item.status != "pending":
+        return redirect_to(url_for("payments.payment", id=id))
+    perform(lambda: refunds.send_later(item), _("The refund is being sent again."))
+    return redirect_to(url_for("payments.payment", id=id))
 
 
-@gateway_bp.route("/notify", methods=["POST"])
-@public
-@csrf.exempt
-def sandbox_notify():
-    """Where the sandbox gateway posts notifications; answers plain `success` after the commit."""
-    outcome = services.handle_sandbox_notification(request.form.to_dict(), {"User-Agent": request.user_agent.string})
-    db.session.commit()
-    if outcome in ("applied", "duplicate"):
-        return "success", 200, {"Content-Type": "text/plain"}
-    return "fail", 400, {"Content-Type": "text/plain"}
+@bp.route("/<int:id>/query", methods=["POST"])
+@requires("payments.view")
+def payment_query(id):
+    """Ask the gateway now instead of waiting for the periodic query."""
+    p = db.get_or_404(Payment, id)
+    perform(lambda: services.settle_by_query(p), lambda outcome: _("The gateway answered: %(outcome)s.", outcome=outcome))
+    return redirect_to(url_for("payments.payment", id=id))
+
+
+# --- gateway settings -------------------------------------------------------------------------
+
+@bp.route("/gateways")
+@requires("payments.settings")
+def gateways():
+    cards = [{"name": name, "cls": cls, "account": accounts.account(name), "masked": accounts.masked(name),
+              "enabled": name in accounts.enabled_gateways()} for name, cls in registry().items()]
+    notify = {name: url_for("payment_notify.notify", gateway=name, _external=True) for name in registry()}
+    return render_template("payments/gateways.html", cards=cards, notify=notify, options=accounts.options(),
+                           errors=request.args.get("error"))
+
+
+@bp.route("/gateways/<name>", methods=["POST"])
+@requires("payments.settings")
+def gateway_save(name):
+    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "enabled")}
+    perform(lambda: accounts.save_account(current_user, name, request.form.get("enabled") == "1", values),
+            _("Gateway settings saved."))
+    return redirect_to(url_for("payments.gateways"))
+
+
+@bp.route("/options", methods=["POST"])
+@requires("payments.settings")
+def options_save():
+    perform(lambda: accounts.save_options(current_user, request.form.get("late_payment", "")),
+            _("Payment options saved."))
+    return redirect_to(url_for("payments.gateways"))
+
+
+@bp.route("/sandbox-statement")
+@requires("payments.view")
+def sandbox_statement():
+    """The sandbox gateway's statement for a day, as its merchant portal would offer it."""
+    from app.blueprints.payments.gateways import sandbox
+
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        flash(_("Give the day as YYYY-MM-DD."), "error")
+        return redirect(url_for("payments.reconciliation"))
+    return sandbox.statement_csv(day), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="sandbox-statement-{day.isoformat()}.csv"'}

@@ -18,6 +18,7 @@ from app.blueprints.members.models import Address
 from app.blueprints.orders import services as orders
 from app.blueprints.orders.models import Order, OrderEvent
 from app.blueprints.storefront import bp, cart
+from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import _realm_only, public
 from app.core.sessions import rotate_session
@@ -281,11 +282,9 @@ def my_order(number):
         action = request.form.get("action")
         try:
             if action == "pay":
-                from app.blueprints.payments import services as payments
+                from app.blueprints.payments.gateway_views import pay_order
 
-                payment = payments.start_payment(order)
-                db.session.commit()
-                return redirect(url_for("sandbox_gateway.sandbox_pay", number=payment.number), code=303)
+                return pay_order(order, request.form.get("gateway") or "sandbox")
             if action == "cancel":
                 orders.cancel_order(current_user, order, _("cancelled by the shopper"))
             elif action == "confirm":
@@ -297,10 +296,18 @@ def my_order(number):
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
+        except GatewayError:
+            db.session.rollback()
+            flash(_("The payment service did not answer. Please try again in a moment."), "error")
         return redirect(url_for("storefront.my_order", number=number), code=303)
     timeline = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
                                                            OrderEvent.action != "note").order_by(OrderEvent.id)).all()
-    return render_template("shop/order.html", order=order, timeline=timeline, statuses=orders.STATUS_LABELS)
+    from app.blueprints.payments import accounts
+    from app.blueprints.payments.gateways import registry
+
+    methods = [(name, registry()[name].label) for name in accounts.enabled_gateways()]
+    return render_template("shop/order.html", order=order, timeline=timeline, statuses=orders.STATUS_LABELS,
+                           methods=methods, paying=request.args.get("paying"))
 
 
 @bp.route("/files/<path:key>")

@@ -1,0 +1,86 @@
+"""Where gateways talk to us (notification endpoint), the shopper's pay step, and the sandbox
+gateway's hosted pay page."""
+from __future__ import annotations
+
+import urllib.parse
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.orders.models import Order
+from app.blueprints.payments import accounts, gateway_bp, notify_bp, services
+from app.blueprints.payments.gateways import GatewayError, registry
+from app.blueprints.payments.models import Payment, SandboxTrade
+from app.core.jobs import after_commit, enqueue
+from app.core.permissions import public
+from app.core.tenancy import current_store
+from app.extensions import csrf, db
+
+
+@notify_bp.route("/notify/<gateway>", methods=["POST"])
+@public
+@csrf.exempt
+def notify(gateway):
+    """Gateways post here. The answer (Alipay's plain `success`, a 2xx for Stripe) is sent only
+    after the commit; anything else makes the gateway try again later."""
+    cls = registry().get(gateway)
+    if cls is None:
+        abort(404)
+    headers = {k: v for k, v in request.headers.items() if k in ("User-Agent", "Stripe-Signature", "Content-Type")}
+    form = request.form.to_dict()
+    # a form body was consumed by form parsing; keep it in the order received
+    body = request.get_data() or urllib.parse.urlencode(list(request.form.items(multi=True))).encode()
+    outcome, ok = services.handle_notification(gateway, body, form, headers)
+    db.session.commit()
+    return cls.ack_ok if ok else cls.ack_fail
+
+
+def checkout(payment: Payment, order: Order):
+    """Send the payer on to the gateway (a redirect, or our page carrying the gateway's form)."""
+    return_url = url_for("storefront.my_order", slug=current_store().slug, number=order.number, _external=True)
+    notify_url = url_for("payment_notify.notify", slug=current_store().slug, gateway=payment.gateway, _external=True)
+    result = accounts.gateway(payment.gateway).checkout(payment, order, return_url, notify_url)
+    db.session.commit()     # Stripe's intent id is kept on the payment
+    if result.redirect_url:
+        return redirect(result.redirect_url, code=303)
+    return render_template(result.template, payment=payment, order=order, **result.context)
+
+
+def pay_order(order: Order, gateway: str):
+    """The shopper's "pay" button: a new attempt, then the gateway."""
+    payment = services.start_payment(order, gateway)
+    db.session.commit()
+    try:
+        return checkout(payment, order)
+    except GatewayError:
+        db.session.rollback()
+        raise
+
+
+# --- the sandbox gateway ----------------------------------------------------------------------
+
+@gateway_bp.route("/pay/<number>", methods=["GET", "POST"])
+@public
+def sandbox_pay(number):
+    """The hosted pay page: the payer chooses success, failure or abandonment. The gateway books
+    the trade on its side and notifies the shop asynchronously, retrying until it hears `success`."""
+    p = db.session.scalar(select(Payment).where(Payment.number == number, Payment.gateway == "sandbox"))
+    if p is None or not current_app.config["SANDBOX_GATEWAY"]:
+        abort(404)
+    order = db.session.get(Order, p.order_id)
+    if request.method == "POST":
+        choice = request.form.get("choice")
+        if choice in ("success", "failure"):
+            trade = SandboxTrade(kind="payment", reference=p.number, trade_no=f"SBX{p.id:012d}", amount=p.amount,
+                                 currency=p.currency, status="TRADE_SUCCESS" if choice == "success" else "TRADE_FAILED")
+            db.session.add(trade)
+            db.session.flush()
+            from app.blueprints.payments import jobs
+
+            trade_id, store_id = trade.id, current_store().id
+            after_commit(lambda: enqueue(jobs.deliver_sandbox_notice, trade_id, store_id=store_id))
+            db.session.commit()
+        return redirect(url_for("storefront.my_order", number=order.number, paying=1 if choice == "success" else None),
+                        code=303)
+    return render_template("payments/sandbox_pay.html", payment=p, order=order)

@@ -1,0 +1,124 @@
+"""The sandbox gateway: Houtai's own test gateway for development and demos.
+
+Its protocol is that of the real ones in small: the shop sends the payer to a hosted page;
+the gateway keeps its own books (`sandbox_trades`), posts form notifications signed with
+HMAC-SHA256 over the sorted fields (``sign`` field, hex) and retries them on Alipay's schedule
+(4 m, 10 m, 10 m, 1 h, 2 h, 6 h, 15 h; compressed to seconds by SANDBOX_NOTIFY_SCHEDULE) until
+the shop answers the plain text ``success``. It answers queries and refunds at once and serves
+a daily statement as CSV.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from datetime import date
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.blueprints.payments.gateways import BadNotification, Checkout, Gateway, Notice, StatementRow, day_bounds
+from app.extensions import db
+
+NAME = "sandbox"
+PAYMENT_STATUS = {"TRADE_SUCCESS": "succeeded", "TRADE_FAILED": "failed", "TRADE_CLOSED": "closed"}
+STATEMENT_COLUMNS = ["kind", "reference", "trade_no", "amount", "currency", "status", "happened_at"]
+
+
+def secret(store_id: int) -> str:
+    """Per-store signing secret, derived from the app secret (real gateways: per merchant)."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"sandbox:{store_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign(fields: dict, key: str) -> str:
+    payload = "&".join(f"{k}={fields[k]}" for k in sorted(fields) if k != "sign" and fields[k] not in (None, ""))
+    return hmac.new(key.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def verify(fields: dict, key: str) -> bool:
+    return hmac.compare_digest(sign(fields, key), str(fields.get("sign", "")))
+
+
+def notice_fields(trade, store_id: int) -> dict:
+    """The signed form the gateway posts for one of its trades."""
+    if trade.kind == "payment":
+        fields = {"notify_type": "trade_status_sync", "out_trade_no": trade.reference, "trade_no": trade.trade_no,
+                  "total_amount": str(trade.amount), "currency": trade.currency, "trade_status": trade.status}
+    else:
+        fields = {"notify_type": "refund_status_sync", "out_request_no": trade.reference,
+                  "refund_no": trade.trade_no, "refund_amount": str(trade.amount), "currency": trade.currency,
+                  "refund_status": trade.status}
+    fields["notify_id"] = f"{trade.id}-{trade.notify_attempts}"
+    fields["sign"] = sign(fields, secret(store_id))
+    return fields
+
+
+def statement_csv(day: date) -> str:
+    """The gateway's statement for a day (store time): every trade that moved money."""
+    from app.blueprints.payments.models import SandboxTrade
+    from app.core.tenancy import current_store
+
+    start, end = day_bounds(current_store(), day)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(STATEMENT_COLUMNS)
+    rows = db.session.scalars(select(SandboxTrade).where(
+        SandboxTrade.happened_at >= start, SandboxTrade.happened_at < end,
+        SandboxTrade.status.in_(("TRADE_SUCCESS", "REFUND_SUCCESS"))).order_by(SandboxTrade.id))
+    for t in rows:
+        writer.writerow([t.kind, t.reference, t.trade_no, t.amount, t.currency, t.status, t.happened_at.isoformat()])
+    return out.getvalue()
+
+
+class Sandbox(Gateway):
+    name = NAME
+    label = _l("Sandbox (test gateway, no money moves)")
+    fields = []
+
+    def checkout(self, payment, order, return_url, notify_url) -> Checkout:
+        return Checkout(redirect_url=url_for("sandbox_gateway.sandbox_pay", slug=self.store.slug, number=payment.number))
+
+    def parse_notification(self, body, form, headers) -> list[Notice]:
+        if not verify(form, secret(self.store.id)):
+            raise BadNotification("bad signature")
+        try:
+            if form.get("notify_type") == "refund_status_sync":
+                return [Notice("refund", form["out_request_no"], "succeeded" if form.get("refund_status") ==
+                               "REFUND_SUCCESS" else "failed", int(form["refund_amount"]), form.get("currency"),
+                               form.get("refund_no"), form.get("refund_status", ""))]
+            return [Notice("payment", form["out_trade_no"], PAYMENT_STATUS.get(form.get("trade_status"), "unknown"),
+                           int(form["total_amount"]), form.get("currency"), form.get("trade_no"),
+                           form.get("trade_status", ""))]
+        except (KeyError, ValueError) as err:
+            raise BadNotification(f"missing or bad field: {err}") from err
+
+    def query(self, payment) -> Notice | None:
+        from app.blueprints.payments.models import SandboxTrade
+
+        trade = db.session.scalar(select(SandboxTrade).where(SandboxTrade.kind == "payment",
+                                                             SandboxTrade.reference == payment.number)
+                                  .order_by(SandboxTrade.id.desc()).limit(1))
+        if trade is None:
+            return None
+        return Notice("payment", trade.reference, PAYMENT_STATUS.get(trade.status, "unknown"), trade.amount,
+                      trade.currency, trade.trade_no, trade.status)
+
+    def refund(self, payment, refund) -> Notice:
+        """Answered at once, like Alipay's refund API; a notification follows as well."""
+        from app.blueprints.payments.models import SandboxTrade
+        from app.blueprints.payments import jobs
+        from app.core.jobs import after_commit, enqueue
+
+        trade = SandboxTrade(kind="refund", reference=refund.request_id, trade_no=f"SBR{refund.id:012d}",
+                             amount=refund.amount, currency=payment.currency, status="REFUND_SUCCESS")
+        db.session.add(trade)
+        db.session.flush()
+        store_id, trade_id = self.store.id, trade.id
+        after_commit(lambda: enqueue(jobs.deliver_sandbox_notice, trade_id, store_id=store_id))
+        return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency, trade.trade_no)
+
+    def statement(self, day: date) -> list[StatementRow]:
+        rows = csv.DictReader(io.StringIO(statement_csv(day)))
+        return [StatementRow(r["kind"], r["reference"], r["trade_no"], int(r["amount"]), r["currency"]) for r in rows]

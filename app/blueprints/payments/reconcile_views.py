@@ -1,0 +1,129 @@
+"""Reconciliation pages: the daily summary (one row per gateway and day), a run's differences,
+resolving a difference with a note, and running a day by hand."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.blueprints.payments import accounts, bp, reconcile
+from app.blueprints.payments.models import ReconciliationItem, ReconciliationRun
+from app.core.db import utcnow
+from app.core.formview import perform
+from app.core.htmx import redirect_to
+from app.core.listview import Column, Filter, ListView, fmt_dt
+from app.core.money import format_money
+from app.core.permissions import requires
+from app.extensions import db
+
+RUN_STATUS = {"running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+
+
+def _open_counts(runs) -> dict[int, int]:
+    ids = [r.id for r in runs]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(ReconciliationItem.run_id, func.count()).where(
+        ReconciliationItem.run_id.in_(ids), ReconciliationItem.resolved_at.is_(None))
+        .group_by(ReconciliationItem.run_id)).all())
+
+
+def _chart():
+    """Differences found per day over the last 30 days, all gateways."""
+    from app.core.charts import bar_chart
+
+    since = (utcnow() - timedelta(days=30)).date()
+    per_day = dict(db.session.execute(select(ReconciliationRun.day, func.sum(ReconciliationRun.differences))
+                                      .where(ReconciliationRun.day >= since).group_by(ReconciliationRun.day)).all())
+    points = [((since + timedelta(days=i)).isoformat(), int(per_day.get(since + timedelta(days=i), 0)))
+              for i in range(1, 31)]
+    return bar_chart(points, _("Differences per day, last 30 days"))
+
+
+class RunList(ListView):
+    """The daily summary."""
+
+    permission = "payments.view"
+    title = _l("Reconciliation")
+    model = ReconciliationRun
+    default_sort = "-day"
+    export_name = "reconciliation"
+    template = "payments/reconciliation.html"
+    columns = [
+        Column("day", _l("Day"), sort=ReconciliationRun.day, link=lambda r: url_for("payments.reconciliation_run", id=r.id)),
+        Column("gateway", _l("Gateway"), sort=ReconciliationRun.gateway),
+        Column("status", _l("Status"), value=lambda r: RUN_STATUS[r.status], badge=True),
+        Column("statement_rows", _l("Statement rows"), sort=ReconciliationRun.statement_rows),
+        Column("matched", _l("Matched"), sort=ReconciliationRun.matched),
+        Column("differences", _l("Differences"), sort=ReconciliationRun.differences),
+        Column("gateway_total", _l("Gateway net"), value=lambda r: format_money(r.gateway_total)),
+        Column("our_total", _l("Our net"), value=lambda r: format_money(r.our_total)),
+        Column("finished_at", _l("Finished"), value=lambda r: fmt_dt(r.finished_at)),
+    ]
+    filters = [
+        Filter("gateway", _l("Gateway"), lambda q, v: q.where(ReconciliationRun.gateway == v),
+               choices=lambda: [(n, n) for n in accounts.enabled_gateways()]),
+        Filter("open", _l("Open differences"), lambda q, v: q.where(ReconciliationRun.id.in_(
+            select(ReconciliationItem.run_id).where(ReconciliationItem.resolved_at.is_(None)))),
+            choices=lambda: [("1", "✓")]),
+        Filter("since", _l("From"), lambda q, v: q.where(ReconciliationRun.day >= v), parse=date.fromisoformat,
+               placeholder="2026-01-01"),
+    ]
+
+    def context(self, page, state):
+        ctx = super().context(page, state)
+        ctx.update(open_counts=_open_counts(page.rows), gateways=accounts.enabled_gateways(),
+                   yesterday=(utcnow() - timedelta(days=1)).date().isoformat(), chart=_chart())
+        return ctx
+
+
+RunList.register(bp, "/reconciliation", "reconciliation")
+
+
+@bp.route("/reconciliation/run", methods=["POST"])
+@requires("payments.reconcile")
+def reconciliation_start():
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash(_("Give the day as YYYY-MM-DD."), "error")
+        return redirect_to(url_for("payments.reconciliation"))
+    gateway = request.form.get("gateway", "")
+    if gateway not in accounts.enabled_gateways():
+        flash(_("Choose an enabled gateway."), "error")
+        return redirect_to(url_for("payments.reconciliation"))
+    done = {}
+
+    def go():
+        done["run"] = reconcile.run(gateway, day)
+        return done["run"]
+
+    perform(go, lambda r: _("Reconciled: %(n)d differences.", n=r.differences) if r.status == "done"
+            else _("The statement could not be loaded: %(error)s", error=r.error))
+    if "run" in done:
+        return redirect_to(url_for("payments.reconciliation_run", id=done["run"].id))
+    return redirect_to(url_for("payments.reconciliation"))
+
+
+@bp.route("/reconciliation/<int:id>")
+@requires("payments.view")
+def reconciliation_run(id):
+    run = db.get_or_404(ReconciliationRun, id)
+    items = db.session.scalars(select(ReconciliationItem).where(ReconciliationItem.run_id == id)
+                               .order_by(ReconciliationItem.resolved_at.is_not(None), ReconciliationItem.id)).all()
+    return render_template("payments/reconciliation_run.html", run=run, items=items, kinds=reconcile.KIND_LABELS,
+                           statuses=RUN_STATUS)
+
+
+@bp.route("/reconciliation/<int:id>/items/<int:item_id>/resolve", methods=["POST"])
+@requires("payments.reconcile")
+def reconciliation_resolve(id, item_id):
+    item = db.session.scalar(select(ReconciliationItem).where(ReconciliationItem.id == item_id,
+                                                              ReconciliationItem.run_id == id))
+    if item is None:
+        return redirect_to(url_for("payments.reconciliation_run", id=id))
+    perform(lambda: reconcile.resolve(current_user, item, request.form.get("note", "")), _("Resolved."))
+    return redirect_to(url_for("payments.reconciliation_run", id=id))
