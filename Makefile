@@ -38,6 +38,7 @@ bench: install translations
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.orders
+	$(BIN)/python -m bench.payments
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

@@ -39,3 +39,16 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def sign_in_owner(page, live_server, store) -> str:
+    """Sign the store's owner in on `page`; returns the store's base URL."""
+    from tests.conftest import PASSWORD
+
+    base = f"{live_server}/store/{store.slug}"
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", store.owner_email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#main-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return base

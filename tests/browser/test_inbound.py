@@ -8,8 +8,8 @@ from app.blueprints.catalog.models import Sku
 from app.blueprints.inventory import services
 from app.blueprints.inventory.models import Warehouse
 from app.extensions import db
+from tests.browser.conftest import sign_in_owner
 from tests.catalog.test_pages import _get
-from tests.conftest import PASSWORD
 from tests.inventory.test_stock import _setup
 
 pytestmark = pytest.mark.browser
@@ -19,12 +19,7 @@ def test_receive_into_a_bin_and_see_the_stock_card(app, live_server, page, store
     (sku,), (wh,) = _setup(app, store, stock=(0,))
     code = _get(app, store, lambda: db.session.get(Sku, sku).code)
     _get(app, store, lambda: services.add_location(None, db.session.get(Warehouse, wh), "A", "01", "02", "03"))
-    base = f"{live_server}/store/{store.slug}"
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", store.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#main-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    base = sign_in_owner(page, live_server, store)
 
     page.goto(f"{base}/inventory/inbound")
     page.click("text=New")

@@ -6,6 +6,7 @@ import pytest
 
 from app.blueprints.catalog.models import Sku
 from app.extensions import db
+from tests.browser.conftest import sign_in_owner
 from tests.catalog.test_pages import _get
 from tests.conftest import PASSWORD
 from tests.inventory.test_stock import _level
@@ -42,12 +43,7 @@ def test_shopper_buys_and_staff_cancels(app, live_server, browser, store):
 
     staff = browser.new_context(locale="en-US").new_page()
     staff.set_default_timeout(15000)
-    base = f"{live_server}/store/{store.slug}"
-    staff.goto(f"{base}/login")
-    staff.fill("input[name=email]", store.owner_email)
-    staff.fill("input[name=password]", PASSWORD)
-    staff.click("#main-form button[type=submit]")
-    staff.wait_for_url(f"{base}/")
+    base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/orders/?q={number}")
     staff.click(f"text={number}")
     assert staff.locator("#lines tr[data-sku]").count() == 2

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from app.blueprints.catalog import services
+from tests.browser.conftest import sign_in_owner
 from tests.catalog.test_more import png
 from tests.catalog.test_pages import _get
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +21,7 @@ def test_product_from_grid_to_search(app, live_server, page, store, tmp_path):
     _get(app, store, setup)
     image = tmp_path / "dress.png"
     image.write_bytes(png(8, 8))
-    base = f"{live_server}/store/{store.slug}"
-
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", store.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#main-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    base = sign_in_owner(page, live_server, store)
 
     page.goto(f"{base}/catalog/products/new")
     page.fill("input[name=title]", "法式碎花连衣裙")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app.blueprints.orders.models import Order
+from app.blueprints.orders.models import Order, OrderLine
 from app.blueprints.payments import accounts, bp, refunds, services
 from app.blueprints.payments.gateways import registry
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
@@ -110,7 +110,9 @@ def payment(id):
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
     rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
+    order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == p.order_id).order_by(OrderLine.id)).all()
     return render_template("payments/payment.html", payment=p, notes=notes, order=db.session.get(Order, p.order_id),
+                           order_lines=order_lines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
                            refundable=refunds.refundable(p), request_id=uuid.uuid4().hex)
 
@@ -119,12 +121,23 @@ def payment(id):
 @requires("payments.refund")
 def payment_refund(id):
     p = db.get_or_404(Payment, id)
-    try:
-        amount = to_minor(request.form.get("amount") or "0", p.currency)
-    except ValueError:
-        amount = -1
+    amount, lines = -1, None
+    if request.form.get("by") == "lines":
+        lines = {}
+        for key, value in request.form.items():
+            if key.startswith("qty_") and value.strip():
+                try:
+                    lines[int(key[4:])] = int(value)
+                except ValueError:
+                    lines[int(key[4:]) if key[4:].isdigit() else 0] = -1    # refused with a message below
+        amount = None
+    else:
+        try:
+            amount = to_minor(request.form.get("amount") or "0", p.currency)
+        except ValueError:
+            pass
     perform(lambda: refunds.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, amount,
-                                   reason=request.form.get("reason", "")),
+                                   lines=lines, reason=request.form.get("reason", "")),
             lambda r: _("Refund requested; it is %(status)s.", status=refunds.STATUS_LABELS[r.status]))
     return redirect_to(url_for("payments.payment", id=id))
 

@@ -3,6 +3,7 @@ webhooks verified with the endpoint secret and a timestamp tolerance, refunds, a
 transactions as the daily statement."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import stripe
@@ -56,7 +57,7 @@ class StripeGateway(Gateway):
                                                    self.secrets.get("webhook_secret", ""), tolerance=TOLERANCE)
         except (stripe.SignatureVerificationError, ValueError) as err:
             raise BadNotification(str(err)) from err
-        obj = event.data.object
+        obj = json.loads(body)["data"]["object"]     # verified above: read it as plain JSON
         if event.type.startswith("payment_intent."):
             status = {"payment_intent.succeeded": "succeeded", "payment_intent.payment_failed": "failed",
                       "payment_intent.canceled": "closed"}.get(event.type)
@@ -93,12 +94,15 @@ class StripeGateway(Gateway):
                   "limit": 100, "expand": ["data.source"]}
         page = self._do(lambda: self._client().v1.balance_transactions.list(params=params))
         rows = []
-        for tx in page.auto_paging_iter():
+        for item in page.auto_paging_iter():
+            tx = item.to_dict()
             source = tx.get("source") or {}
-            if tx.type in ("charge", "payment"):
-                rows.append(StatementRow("payment", "", source.get("payment_intent") or "", abs(tx.amount),
-                                         tx.currency.upper()))
-            elif tx.type in ("refund", "payment_refund"):
+            if isinstance(source, str):
+                source = {"id": source}
+            if tx["type"] in ("charge", "payment"):
+                rows.append(StatementRow("payment", "", source.get("payment_intent") or "", abs(tx["amount"]),
+                                         tx["currency"].upper()))
+            elif tx["type"] in ("refund", "payment_refund"):
                 rows.append(StatementRow("refund", (source.get("metadata") or {}).get("request_id", ""),
-                                         source.get("id") or "", abs(tx.amount), tx.currency.upper()))
+                                         source.get("id") or "", abs(tx["amount"]), tx["currency"].upper()))
         return rows

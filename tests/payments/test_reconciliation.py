@@ -1,0 +1,147 @@
+"""Reconciliation: each kind of difference found, staff resolve with a note, a run again keeps
+what was resolved; Alipay's bill and Stripe's balance transactions are read too."""
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.blueprints.orders.models import Order
+from app.blueprints.payments import reconcile, refunds, services
+from app.blueprints.payments.gateways import Notice
+from app.blueprints.payments.models import Payment, ReconciliationItem, Refund, SandboxTrade
+from app.blueprints.platform.models import Store
+from app.core.tenancy import store_context
+from app.extensions import db
+from tests.catalog.test_pages import _get
+from tests.orders.test_orders import _place, _shop
+from tests.payments.test_alipay import _alipay_payment, _alipay_store
+from tests.payments.test_stripe import _paying_shopper, _stripe_store
+from tests.support.fake_gateways import bill_row
+
+
+def _today():
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _sandbox_paid(app, store, price, book=True, booked_amount=None, notify=True) -> str:
+    """A sandbox payment; the gateway books it (or not), we hear of it (or not)."""
+    (sku,), _wh = _shop(app, store, price=price)
+    order_id = _place(app, store, [(sku, 1)])
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        payment = services.start_payment(db.session.get(Order, order_id))
+        db.session.flush()
+        if book:
+            db.session.add(SandboxTrade(kind="payment", reference=payment.number, trade_no=f"SBX{payment.id}",
+                                        amount=booked_amount or payment.amount, currency="CNY", status="TRADE_SUCCESS"))
+        if notify:
+            services.apply_payment_notice(Notice("payment", payment.number, "succeeded", payment.amount, "CNY",
+                                                 f"SBX{payment.id}"), "sandbox")
+        db.session.commit()
+        return payment.number
+
+
+def test_each_kind_of_difference_is_filed_and_resolved_by_staff(app, owner, store):
+    matched = _sandbox_paid(app, store, 1000)
+    ours_only = _sandbox_paid(app, store, 2000, book=False)
+    gateway_only = _sandbox_paid(app, store, 3000, notify=False)
+    differs = _sandbox_paid(app, store, 4000, booked_amount=3999)
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        payment = db.session.scalar(select(Payment).where(Payment.number == matched))
+        item = refunds.refund(None, payment, "recon-r1", 300)
+        refunds.send(item.id)                     # the sandbox books the refund and answers at once
+        db.session.commit()
+        run = reconcile.run("sandbox", _today())
+        db.session.commit()
+        found = {(i.kind, i.record, i.reference) for i in db.session.scalars(select(ReconciliationItem))}
+        run_id = run.id
+        assert found == {("missing_gateway", "payment", ours_only), ("missing_ours", "payment", gateway_only),
+                         ("amount_mismatch", "payment", differs)}
+        assert (run.statement_rows, run.matched, run.differences) == (4, 2, 3)   # agreeing: P1 and its refund
+    page = owner.get(f"/store/{store.slug}/payments/reconciliation/{run_id}").get_data(as_text=True)
+    assert page.count('data-kind="') == 3 and "Missing on our side" in page
+    item_id = _get(app, store, lambda: db.session.scalar(select(ReconciliationItem.id).where(
+        ReconciliationItem.kind == "missing_ours")))
+    resolve = f"/store/{store.slug}/payments/reconciliation/{run_id}/items/{item_id}/resolve"
+    owner.form(resolve, {"note": "  "})
+    assert _get(app, store, lambda: db.session.get(ReconciliationItem, item_id).resolved_at) is None
+    owner.form(resolve, {"note": "查询渠道后补记为已支付"})
+    assert _get(app, store, lambda: db.session.get(ReconciliationItem, item_id).resolved_by) == store.owner_email
+    # running the day again recomputes the open ones and keeps the resolved one once
+    owner.form(f"/store/{store.slug}/payments/reconciliation/run", {"gateway": "sandbox", "day": _today().isoformat()})
+    rows = _get(app, store, lambda: db.session.scalars(select(ReconciliationItem.kind)).all())
+    assert sorted(rows) == ["amount_mismatch", "missing_gateway", "missing_ours"]
+    summary = owner.get(f"/store/{store.slug}/payments/reconciliation?open=1").get_data(as_text=True)
+    assert _today().isoformat() in summary and "<svg" in summary
+    assert owner.get(f"/store/{store.slug}/payments/reconciliation?export=csv").get_data(as_text=True).count("\n") == 2
+
+
+def test_alipay_bill_is_matched(app, client, store, fake_gateways):
+    alipay, _stripe = fake_gateways
+    app_id, _public = _alipay_store(app, store, alipay)
+    _order, paid, _a = _alipay_payment(app, store, price=1888)
+    _order2, unheard, _b = _alipay_payment(app, store, price=999)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=paid, trade_no="2026B1", trade_status="TRADE_SUCCESS", total_amount="18.88"))
+    day = _today().isoformat()
+    alipay.bills[day] = [bill_row("2026B1", paid, "交易", "18.88"), bill_row("2026B2", unheard, "交易", "9.99"),
+                         bill_row("2026B1", paid, "退款", "-5.00", "refund-nobody-asked")]
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        run = reconcile.run("alipay", _today())
+        db.session.commit()
+        found = {(i.kind, i.record, i.reference, i.gateway_amount) for i in db.session.scalars(select(ReconciliationItem))}
+        assert run.status == "done" and run.matched == 1
+    assert found == {("missing_ours", "payment", unheard, 999), ("missing_ours", "refund", "refund-nobody-asked", 500)}
+
+
+def test_stripe_balance_transactions_are_matched(app, client, store, fake_gateways):
+    from tests.payments.test_stripe import _event, _signed
+
+    _alipay, fake = fake_gateways
+    secret = _stripe_store(app, store, fake)
+    _number, intent = _paying_shopper(app, store, fake, price=2500)
+    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
+    client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret))
+    now = int(time.time())
+    fake.balance[:] = [
+        {"id": "txn_1", "object": "balance_transaction", "type": "charge", "amount": 2500, "currency": "cny",
+         "created": now, "source": {"id": "ch_1", "object": "charge", "payment_intent": intent["id"]}},
+        {"id": "txn_2", "object": "balance_transaction", "type": "refund", "amount": -700, "currency": "cny",
+         "created": now, "source": {"id": "re_x", "object": "refund", "metadata": {}}},
+    ]
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        run = reconcile.run("stripe", _today())
+        db.session.commit()
+        found = {(i.kind, i.record, i.reference) for i in db.session.scalars(select(ReconciliationItem))}
+        assert run.matched == 1 and found == {("missing_ours", "refund", "re_x")}
+
+
+def test_a_failing_statement_marks_the_run_failed(app, store, fake_gateways):
+    alipay, _stripe = fake_gateways
+    _alipay_store(app, store, alipay)
+    alipay.apps.clear()                     # the gateway no longer accepts our signature
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        run = reconcile.run("alipay", _today())
+        db.session.commit()
+        assert run.status == "failed" and "signature" in run.error
+
+
+def test_late_payment_is_refunded_automatically_when_the_store_says_so(app, client, owner, store):
+    from tests.payments.test_sandbox import _fields, _payment
+
+    owner.form(f"/store/{store.slug}/payments/options", {"late_payment": "refund"})
+    (sku,), _wh = _shop(app, store, price=1600)
+    order_id = _place(app, store, [(sku, 1)])
+    number, amount = _payment(app, store, order_id)
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        from app.blueprints.orders import services as orders
+
+        orders.cancel_order(None, db.session.get(Order, order_id), "test")
+        db.session.commit()
+    client.post(f"/pay/{store.slug}/notify/sandbox", data=_fields(app, store, number, amount))
+    from tests.conftest import wait_for
+
+    wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Refund.status))) == "succeeded")
+    assert _get(app, store, lambda: db.session.scalar(select(Payment.status))) == "refunded"
+    assert "refunded automatically" in _get(app, store, lambda: db.session.scalar(select(Payment.flagged)))
+    assert _get(app, store, lambda: db.session.get(Order, order_id).status) == "cancelled"
