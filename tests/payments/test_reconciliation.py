@@ -43,11 +43,14 @@ def _sandbox_paid(app, store, price, book=True, booked_amount=None, notify=True)
 
 def test_each_kind_of_difference_is_filed_and_resolved_by_staff(app, owner, store):
     matched = _sandbox_paid(app, store, 1000)
+    twice = _sandbox_paid(app, store, 1500)
     ours_only = _sandbox_paid(app, store, 2000, book=False)
     gateway_only = _sandbox_paid(app, store, 3000, notify=False)
     differs = _sandbox_paid(app, store, 4000, booked_amount=3999)
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
         payment = db.session.scalar(select(Payment).where(Payment.number == matched))
+        db.session.add(SandboxTrade(kind="payment", reference=twice, trade_no="SBX-again", amount=1500,
+                                    currency="CNY", status="TRADE_SUCCESS"))   # the gateway took it twice
         item = refunds.refund(None, payment, "recon-r1", 300)
         refunds.send(item.id)                     # the sandbox books the refund and answers at once
         db.session.commit()
@@ -56,12 +59,13 @@ def test_each_kind_of_difference_is_filed_and_resolved_by_staff(app, owner, stor
         found = {(i.kind, i.record, i.reference) for i in db.session.scalars(select(ReconciliationItem))}
         run_id = run.id
         assert found == {("missing_gateway", "payment", ours_only), ("missing_ours", "payment", gateway_only),
-                         ("amount_mismatch", "payment", differs)}
-        assert (run.statement_rows, run.matched, run.differences) == (4, 2, 3)   # agreeing: P1 and its refund
+                         ("amount_mismatch", "payment", differs), ("missing_ours", "payment", twice)}
+        # agreeing: P1, its refund and the first row of `twice`
+        assert (run.statement_rows, run.matched, run.differences) == (6, 3, 4)
     page = owner.get(f"/store/{store.slug}/payments/reconciliation/{run_id}").get_data(as_text=True)
-    assert page.count('data-kind="') == 3 and "Missing on our side" in page
+    assert page.count('data-kind="') == 4 and "Missing on our side" in page
     item_id = _get(app, store, lambda: db.session.scalar(select(ReconciliationItem.id).where(
-        ReconciliationItem.kind == "missing_ours")))
+        ReconciliationItem.kind == "missing_ours", ReconciliationItem.reference == gateway_only)))
     resolve = f"/store/{store.slug}/payments/reconciliation/{run_id}/items/{item_id}/resolve"
     owner.form(resolve, {"note": "  "})
     assert _get(app, store, lambda: db.session.get(ReconciliationItem, item_id).resolved_at) is None
@@ -70,7 +74,7 @@ def test_each_kind_of_difference_is_filed_and_resolved_by_staff(app, owner, stor
     # running the day again recomputes the open ones and keeps the resolved one once
     owner.form(f"/store/{store.slug}/payments/reconciliation/run", {"gateway": "sandbox", "day": _today().isoformat()})
     rows = _get(app, store, lambda: db.session.scalars(select(ReconciliationItem.kind)).all())
-    assert sorted(rows) == ["amount_mismatch", "missing_gateway", "missing_ours"]
+    assert sorted(rows) == ["amount_mismatch", "missing_gateway", "missing_ours", "missing_ours"]
     summary = owner.get(f"/store/{store.slug}/payments/reconciliation?open=1").get_data(as_text=True)
     assert _today().isoformat() in summary and "<svg" in summary
     assert owner.get(f"/store/{store.slug}/payments/reconciliation?export=csv").get_data(as_text=True).count("\n") == 2

@@ -164,3 +164,50 @@ def test_daily_statement_lists_what_the_gateway_booked(app, client, owner, store
     assert lines[0].startswith("kind,reference,trade_no,amount")
     assert lines[1].startswith(f"payment,{number},") and f",{amount},CNY,TRADE_SUCCESS," in lines[1]
     assert owner.get(f"/store/{store.slug}/payments/sandbox-statement?day=yesterday").status_code == 302
+
+
+def test_a_second_successful_attempt_is_flagged_as_paid_twice(app, client, store):
+    (sku,), _wh = _shop(app, store, price=800)
+    order_id = _place(app, store, [(sku, 1)])
+    first, amount = _payment(app, store, order_id)
+    second, _amount = _payment(app, store, order_id)        # the shopper opened the pay page twice
+    notify = f"/pay/{store.slug}/notify/sandbox"
+    client.post(notify, data=_fields(app, store, first, amount))
+    wait_for(lambda: _order_status(app, store, order_id) == "paid")
+    client.post(notify, data=_fields(app, store, second, amount))
+    flagged = wait_for(lambda: _get(app, store, lambda: db.session.scalar(
+        select(Payment.flagged).where(Payment.number == second))))
+    assert "already paid" in flagged
+    assert _get(app, store, lambda: db.session.scalar(select(Payment.flagged).where(Payment.number == first))) is None
+
+
+def test_the_sandbox_page_does_not_take_a_payment_twice(app, client, store):
+    from app.blueprints.payments.models import SandboxTrade
+
+    (sku,), _wh = _shop(app, store, price=800)
+    number, _amount = _payment(app, store, _place(app, store, [(sku, 1)]))
+    for _ in range(2):
+        client.form(f"/sandbox/{store.slug}/pay/{number}", {"choice": "success"})
+    assert _get(app, store, lambda: len(db.session.scalars(select(SandboxTrade)).all())) == 1
+
+
+def test_an_abandoned_attempt_is_closed_once_its_order_is_cancelled(app, store):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.blueprints.orders import services as orders
+    from app.core.db import utcnow
+
+    (sku,), _wh = _shop(app, store, price=800)
+    order_id = _place(app, store, [(sku, 1)])
+    _payment(app, store, order_id)                            # the payer abandoned the gateway page
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(hours=1)))
+        assert services.query_stale() == 0                    # the order still waits: keep asking later
+        assert db.session.scalar(select(Payment.status)) == "pending"
+        orders.cancel_order(None, db.session.get(Order, order_id), "timeout")
+        db.session.execute(update(Payment).values(last_queried_at=None))
+        assert services.query_stale() == 1
+        db.session.commit()
+        assert db.session.scalar(select(Payment.status)) == "closed"

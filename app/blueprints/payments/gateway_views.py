@@ -71,7 +71,9 @@ def sandbox_pay(number):
     order = db.session.get(Order, p.order_id)
     if request.method == "POST":
         choice = request.form.get("choice")
-        if choice in ("success", "failure"):
+        booked = db.session.scalar(select(SandboxTrade.id).where(
+            SandboxTrade.kind == "payment", SandboxTrade.reference == p.number, SandboxTrade.status == "TRADE_SUCCESS"))
+        if choice in ("success", "failure") and booked is None:   # a paid trade is not paid twice
             trade = SandboxTrade(kind="payment", reference=p.number, trade_no=f"SBX{p.id:012d}", amount=p.amount,
                                  currency=p.currency, status="TRADE_SUCCESS" if choice == "success" else "TRADE_FAILED")
             db.session.add(trade)

@@ -1,6 +1,7 @@
 """payment.succeeded moves the order to paid (or refunds or flags a payment for a cancelled order);
 refund.succeeded goes on the order's timeline."""
 from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
 
 from app.blueprints.orders import services as orders
 from app.blueprints.orders.models import Order
@@ -16,22 +17,27 @@ def order_paid(event) -> None:
     order = db.session.get(Order, event.payload["order_id"], with_for_update=True)
     if order is None:
         return
+    payment = db.session.get(Payment, event.payload["payment_id"])
     if order.status == "pending_payment":
         orders.mark_paid(None, order, event.payload.get("number", ""))
     elif order.status in ("cancelled", "closed"):
-        late_payment(db.session.get(Payment, event.payload["payment_id"]), order)
+        unwanted_payment(payment, _("paid after the order was %(status)s", status=order.status))
+    elif db.session.scalar(select(Payment.id).where(
+            Payment.order_id == order.id, Payment.id != payment.id,
+            Payment.status.in_(("succeeded", "partially_refunded", "refunded"))).limit(1)):
+        # a second attempt that also went through: the shopper paid twice
+        unwanted_payment(payment, _("the order was already paid by another payment"))
 
 
-def late_payment(payment: Payment, order: Order) -> None:
-    """Money for an order that no longer wants it: refund at once or flag it, as the store chose."""
+def unwanted_payment(payment: Payment, why: str) -> None:
+    """Money the order does not need: refund it at once or flag it, as the store chose."""
     from app.blueprints.payments import accounts, refunds
 
     if accounts.options().late_payment == "refund" and refunds.refundable(payment) > 0:
-        refunds.refund(None, payment, f"late-{payment.number}", refunds.refundable(payment),
-                       reason=_("paid after the order was %(status)s", status=order.status))
-        payment.flagged = _("Paid after the order was %(status)s: refunded automatically.", status=order.status)
+        refunds.refund(None, payment, f"late-{payment.number}", refunds.refundable(payment), reason=why)
+        payment.flagged = _("Not needed (%(why)s): refunded automatically.", why=why)
     else:
-        payment.flagged = _("Paid after the order was %(status)s: refund it.", status=order.status)
+        payment.flagged = _("Not needed (%(why)s): refund it.", why=why)
 
 
 register_topic("refund.succeeded", _l("A refund succeeded"))

@@ -85,7 +85,7 @@ def _match_payments(rows: list[StatementRow], payments: list[Payment]) -> list[R
     seen, out = set(), []
     for row in (r for r in rows if r.kind == "payment"):
         ours = by_number.get(row.reference) or by_trade.get(row.trade_no)
-        if ours is None:
+        if ours is None or ours.id in seen:     # unknown, or a second row for one payment (taken twice)
             out.append(ReconciliationItem(kind="missing_ours", record="payment", reference=row.reference or row.trade_no,
                                           trade_no=row.trade_no, gateway_amount=row.amount, currency=row.currency,
                                           payment_id=_payment_id(row)))
@@ -116,7 +116,7 @@ def _match_refunds(rows: list[StatementRow], refunds: list[tuple[Refund, Payment
     seen, out = set(), []
     for row in (r for r in rows if r.kind == "refund"):
         pair = by_request.get(row.reference) or by_no.get(row.trade_no)
-        if pair is None:
+        if pair is None or pair[0].id in seen:
             out.append(ReconciliationItem(kind="missing_ours", record="refund", reference=row.reference or row.trade_no,
                                           trade_no=row.trade_no, gateway_amount=row.amount, currency=row.currency))
             continue

@@ -128,13 +128,14 @@ def settle_by_query(payment: Payment) -> str:
     except GatewayError as err:
         note.body, note.outcome = str(err)[:2000], "query_failed"
         return note.outcome
-    if notice is None:
-        note.body = "trade does not exist"
+    if notice is None or notice.status == "pending":
+        note.body = f"{notice.raw_status} (not paid)" if notice else "trade does not exist"
         order = db.session.get(Order, payment.order_id)
+        # an attempt never completed whose order no longer waits: nothing can arrive for it any more
         if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
             payment.status, note.outcome = "closed", "applied"
         else:
-            note.outcome = "not_found"
+            note.outcome = "not_found" if notice is None else "ignored"
         return note.outcome
     note.body = f"{notice.raw_status} {notice.amount} {notice.currency} {notice.trade_no or ''}"
     note.outcome = apply_payment_notice(notice, payment.gateway, note)
