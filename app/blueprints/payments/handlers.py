@@ -21,7 +21,7 @@ def order_paid(event) -> None:
     if order.status == "pending_payment":
         orders.mark_paid(None, order, event.payload.get("number", ""))
     elif order.status in ("cancelled", "closed"):
-        unwanted_payment(payment, _("paid after the order was %(status)s", status=order.status))
+        unwanted_payment(payment, _("paid after the order was %(status)s", status=orders.STATUS_LABELS[order.status]))
     elif db.session.scalar(select(Payment.id).where(
             Payment.order_id == order.id, Payment.id != payment.id,
             Payment.status.in_(("succeeded", "partially_refunded", "refunded"))).limit(1)):
