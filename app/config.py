@@ -73,6 +73,7 @@ class Config:
         self.CREDENTIALS_KEYS = os.environ.get("CREDENTIALS_KEYS", "")
         self.SANDBOX_NOTIFY_SCHEDULE = [int(x) for x in os.environ.get(
             "SANDBOX_NOTIFY_SCHEDULE", "4,10,10,60,120,360,900").split(",") if x.strip()]
+        self.RECONCILE_AFTER_HOUR = int(os.environ.get("RECONCILE_AFTER_HOUR", "10"))
         self.PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "15"))
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")

@@ -166,6 +166,8 @@ def after_commit(fn: Callable[[], Any], session: Session | None = None) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return      # a SAVEPOINT was released; the outer transaction has not committed yet
     callbacks = session.info.pop("houtai_after_commit", [])
     for fn in callbacks:
         try:

@@ -14,6 +14,8 @@ def to_minor(text: str, currency: str = "CNY") -> int:
         value = Decimal(str(text).strip().replace(",", ""))
     except InvalidOperation as err:
         raise ValueError(f"not an amount: {text!r}") from err
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 15:
+        raise ValueError(f"not an amount: {text!r}")
     scaled = value * (10 ** exp)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"too many decimals for {currency}: {text!r}")

@@ -63,6 +63,19 @@ def test_rolled_back_transaction_emits_nothing(app, store):
     assert _effects(app, store, "test.effect", event_id) == 0
 
 
+def test_an_event_emitted_inside_a_savepoint_is_dispatched_after_the_outer_commit(app, store):
+    """Releasing a SAVEPOINT is not a commit: dispatching then would queue a job for a row the
+    worker cannot see yet (found by the payment query job, which uses one savepoint per payment)."""
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        with db.session.begin_nested():
+            event_id = outbox.emit("test.effect", {}).id
+        assert db.session.info.get("houtai_after_commit"), "dispatched before the outer commit"
+        db.session.commit()
+        assert not db.session.info.get("houtai_after_commit")
+    wait_for(lambda: _event(app, store, event_id).status == "delivered", timeout=10)
+    assert _effects(app, store, "test.effect", event_id) == 1
+
+
 def test_the_same_event_delivered_twice_has_one_effect(app, store):
     event_id = _emit(app, store, "test.effect")
     wait_for(lambda: _event(app, store, event_id).status == "delivered")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.blueprints.orders.models import Order
 from app.blueprints.payments import reconcile, refunds, services
 from app.blueprints.payments.gateways import Notice
-from app.blueprints.payments.models import Payment, ReconciliationItem, Refund, SandboxTrade
+from app.blueprints.payments.models import Payment, ReconciliationItem, ReconciliationRun, Refund, SandboxTrade
 from app.blueprints.platform.models import Store
 from app.core.tenancy import store_context
 from app.extensions import db
@@ -88,7 +88,7 @@ def test_alipay_bill_is_matched(app, client, store, fake_gateways):
     client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
         app_id, out_trade_no=paid, trade_no="2026B1", trade_status="TRADE_SUCCESS", total_amount="18.88"))
     day = _today().isoformat()
-    alipay.bills[day] = [bill_row("2026B1", paid, "交易", "18.88"), bill_row("2026B2", unheard, "交易", "9.99"),
+    alipay.bills[(app_id, day)] = [bill_row("2026B1", paid, "交易", "18.88"), bill_row("2026B2", unheard, "交易", "9.99"),
                          bill_row("2026B1", paid, "退款", "-5.00", "refund-nobody-asked")]
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
         run = reconcile.run("alipay", _today())
@@ -120,14 +120,42 @@ def test_stripe_balance_transactions_are_matched(app, client, store, fake_gatewa
         assert run.matched == 1 and found == {("missing_ours", "refund", "re_x")}
 
 
-def test_a_failing_statement_marks_the_run_failed(app, store, fake_gateways):
+def test_a_missing_statement_fails_the_run_unless_the_day_was_quiet(app, client, store, fake_gateways):
     alipay, _stripe = fake_gateways
-    _alipay_store(app, store, alipay)
-    alipay.apps.clear()                     # the gateway no longer accepts our signature
+    app_id, _public = _alipay_store(app, store, alipay)
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        quiet = reconcile.run("alipay", _today())           # no bill and nothing of ours: nothing to do
+        db.session.commit()
+        assert quiet.status == "done" and quiet.statement_rows == 0
+    _order, number, _a = _alipay_payment(app, store, price=700)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=number, trade_no="2026F1", trade_status="TRADE_SUCCESS", total_amount="7.00"))
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        run = reconcile.run("alipay", _today())             # the bill is not out yet: try again later
+        db.session.commit()
+        assert run.status == "failed" and "not ready" in run.error
+        del alipay.apps[app_id]                             # the gateway no longer accepts our signature
         run = reconcile.run("alipay", _today())
         db.session.commit()
-        assert run.status == "failed" and "signature" in run.error
+        assert run.status == "failed" and "isv.invalid-signature" in run.error
+
+
+def test_the_daily_job_waits_for_the_statements_and_does_a_day_once(app, store):
+    from datetime import timedelta, timezone
+
+    _sandbox_paid(app, store, 500)
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        today = _today()
+        beijing_early = datetime.combine(today + timedelta(days=1), datetime.min.time(),
+                                         tzinfo=ZoneInfo("Asia/Shanghai")).replace(hour=3)
+        assert reconcile.run_due(beijing_early.astimezone(timezone.utc)) == 0     # before the cut-off
+        assert db.session.scalar(select(ReconciliationRun)) is None
+        reconcile.run_due(beijing_early.replace(hour=11).astimezone(timezone.utc))
+        db.session.commit()
+        runs = db.session.scalars(select(ReconciliationRun)).all()
+        assert [(r.gateway, r.day, r.status, r.matched) for r in runs] == [("sandbox", today, "done", 1)]
+        reconcile.run_due(beijing_early.replace(hour=12).astimezone(timezone.utc))   # done: not again
+        assert db.session.scalar(select(ReconciliationRun.started_at)) == runs[0].started_at
 
 
 def test_late_payment_is_refunded_automatically_when_the_store_says_so(app, client, owner, store):

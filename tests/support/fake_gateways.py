@@ -39,7 +39,7 @@ class FakeAlipay:
         self.apps: dict[str, str] = {}               # app_id -> app public key
         self.trades: dict[str, dict] = {}            # out_trade_no -> trade
         self.refunds: list[dict] = []
-        self.bills: dict[str, list[list[str]]] = {}  # day -> detail rows
+        self.bills: dict[tuple[str, str], list[list[str]]] = {}  # (app_id, day) -> detail rows
         self.requests: list[dict] = []
         self.refuse_refund: str | None = None
         self.url = ""
@@ -72,6 +72,9 @@ class FakeAlipay:
                                             "sub_msg": "交易不存在"})
             return self.answer(method, {"code": "10000", "msg": "Success", **trade})
         if method == "alipay.trade.refund":
+            if self.refuse_refund == "busy":
+                return self.answer(method, {"code": "20000", "msg": "Service Currently Unavailable",
+                                            "sub_code": "isp.unknow-error", "sub_msg": "系统繁忙"})
             if self.refuse_refund:
                 return self.answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": self.refuse_refund,
                                             "sub_msg": "退款失败"})
@@ -84,20 +87,20 @@ class FakeAlipay:
                                         "out_trade_no": biz["out_trade_no"], "refund_fee": biz["refund_amount"],
                                         "fund_change": "Y"})
         if method == "alipay.data.dataservice.bill.downloadurl.query":
-            if biz["bill_date"] not in self.bills:
+            if (params["app_id"], biz["bill_date"]) not in self.bills:
                 return self.answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist",
                                             "sub_msg": "账单不存在"})
             return self.answer(method, {"code": "10000", "msg": "Success",
-                                        "bill_download_url": f"{self.url.rsplit('/', 1)[0]}/bill/{biz['bill_date']}.zip"})
+                                        "bill_download_url": f"{self.url.rsplit('/', 1)[0]}/bill/{params['app_id']}/{biz['bill_date']}.zip"})
         return self.answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.UNKNOWN"})
 
-    def bill_zip(self, day: str) -> bytes:
+    def bill_zip(self, app_id: str, day: str) -> bytes:
         header = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"
                   "订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,"
                   "券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注")
-        lines = ["#支付宝业务明细查询", f"#账号：[20880000000000000156]", f"#起始日期：[{day} 00:00:00]   终止日期：[{day} 23:59:59]",
+        lines = ["#支付宝业务明细查询", "#账号：[20880000000000000156]", f"#起始日期：[{day} 00:00:00]   终止日期：[{day} 23:59:59]",
                  "#-----------------------------------------业务明细列表----------------------------------------", header]
-        lines += [",".join(row) for row in self.bills[day]]
+        lines += [",".join(row) for row in self.bills[(app_id, day)]]
         lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
                   "#导出时间：[2026-11-25 09:00:00]"]
         out = io.BytesIO()
@@ -210,8 +213,8 @@ def serve(alipay: FakeAlipay, stripe_fake: FakeStripe, port: int = 0) -> Threadi
 
         def do_GET(self):
             if self.path.startswith("/bill/"):
-                day = self.path.rsplit("/", 1)[1].removesuffix(".zip")
-                return self._reply(200, alipay.bill_zip(day), "application/zip")
+                app_id, day = self.path.split("/")[2:4]
+                return self._reply(200, alipay.bill_zip(app_id, day.removesuffix(".zip")), "application/zip")
             return self._stripe("GET")
 
         def do_POST(self):

@@ -68,8 +68,7 @@ def save_account(actor, name: str, enabled: bool, values: dict) -> GatewayAccoun
                 secrets[f.name] = value
         else:
             settings[f.name] = value
-    if name == "alipay" and settings.get("environment") not in ("production", "sandbox"):
-        raise DomainError(_("Choose production or sandbox."), field="environment")
+    cls.check_settings(settings, secrets)
     if enabled:
         missing = [str(f.label) for f in cls.fields if f.required and not (secrets if f.secret else settings).get(f.name)]
         if missing:

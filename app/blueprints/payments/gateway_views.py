@@ -5,7 +5,6 @@ from __future__ import annotations
 import urllib.parse
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
 from app.blueprints.orders.models import Order

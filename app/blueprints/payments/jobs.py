@@ -6,7 +6,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
 
 from flask import current_app
 
@@ -75,13 +74,14 @@ def send_refund(refund_id: int) -> str:
 
 @every(300, queue="finance")
 def query_pending_payments() -> int:
-    """Active query: payments pending too long are settled from the gateway's answer."""
-    return services.query_stale()
+    """Active query: payments pending too long are settled from the gateway's answer, each
+    committed on its own so no payment stays locked while the next one is asked about."""
+    return services.query_stale(after_each=db.session.commit)
 
 
 @every(3600, queue="finance")
 def reconcile_yesterday() -> int:
-    """Daily reconciliation of each enabled gateway for yesterday (UTC), once per day."""
+    """Daily reconciliation of each enabled gateway for the store's yesterday, once per day."""
     from app.blueprints.payments import reconcile
 
-    return reconcile.run_due((utcnow() - timedelta(days=1)).date())
+    return reconcile.run_due()

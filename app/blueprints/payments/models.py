@@ -60,7 +60,7 @@ class Refund(CreatedAt, db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("tenant.payments.id"), index=True)
     request_id: Mapped[str] = mapped_column(String(64), unique=True)    # idempotency
     amount: Mapped[int] = mapped_column(BigInteger)
-    lines: Mapped[dict] = mapped_column(JSONB, default=dict)           # {order_line_id: amount}
+    lines: Mapped[dict] = mapped_column(JSONB, default=dict)           # {order_line_id: {quantity, amount}}
     reason: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     gateway_refund_no: Mapped[str | None] = mapped_column(String(64), index=True)

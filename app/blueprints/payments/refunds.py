@@ -32,15 +32,32 @@ def refundable(payment: Payment) -> int:
     return payment.amount - int(done)  # sum() of bigint comes back as numeric
 
 
-def line_amounts(order_id: int, quantities: dict[int, int]) -> dict[int, int]:
-    """What refunding these quantities of order lines is worth, net of each line's discount share."""
+def _refunded_quantities(payment_id: int) -> dict[str, int]:
+    """Quantities of each order line already in refunds pending or done."""
+    done: dict[str, int] = {}
+    for lines in db.session.scalars(select(Refund.lines).where(
+            Refund.payment_id == payment_id, Refund.status.in_(("pending", "succeeded")))):
+        for line_id, part in (lines or {}).items():
+            done[line_id] = done.get(line_id, 0) + int(part.get("quantity", 0))
+    return done
+
+
+def line_amounts(payment: Payment, quantities: dict[int, int]) -> dict[str, dict]:
+    """What refunding these quantities of order lines is worth, net of each line's discount share.
+    Each unit is worth its cumulative share, so refunding a line unit by unit adds up to its total."""
+    already = _refunded_quantities(payment.id)
+    order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == payment.order_id)).all()
+    if any(q and line_id not in {line.id for line in order_lines} for line_id, q in quantities.items()):
+        raise DomainError(_("That line is not part of this order."))
     out = {}
-    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)):
-        quantity = quantities.get(line.id, 0)
-        if quantity < 0 or quantity > line.quantity:
-            raise DomainError(_("Refund between 0 and %(n)d of %(sku)s.", n=line.quantity, sku=line.sku_code))
+    for line in order_lines:
+        quantity, before = quantities.get(line.id, 0), already.get(str(line.id), 0)
+        left = line.quantity - before
+        if quantity < 0 or quantity > left:
+            raise DomainError(_("Refund between 0 and %(n)d of %(sku)s.", n=left, sku=line.sku_code))
         if quantity:
-            out[line.id] = line.total * quantity // line.quantity
+            amount = line.total * (before + quantity) // line.quantity - line.total * before // line.quantity
+            out[str(line.id)] = {"quantity": quantity, "amount": amount}
     return out
 
 
@@ -50,21 +67,22 @@ def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
     request_id = (request_id or "").strip()[:64]
     if not request_id:
         raise DomainError(_("A refund needs a request id."), field="request_id")
+    # the payment lock serialises refunds of one payment, so the request id check below is final
+    payment = db.session.get(Payment, payment.id, with_for_update=True, populate_existing=True)
     existing = db.session.scalar(select(Refund).where(Refund.request_id == request_id))
     if existing is not None:
         return existing
-    payment = db.session.get(Payment, payment.id, with_for_update=True)
     if payment.status not in ("succeeded", "partially_refunded"):
         raise DomainError(_("Only successful payments can be refunded."))
-    by_line = line_amounts(payment.order_id, lines) if lines else {}
-    amount = sum(by_line.values()) if by_line else amount
+    by_line = line_amounts(payment, lines) if lines else {}
+    amount = sum(part["amount"] for part in by_line.values()) if by_line else amount
     if not amount or amount <= 0:
         raise DomainError(_("Give an amount above zero."), field="amount")
     if amount > refundable(payment):
         raise DomainError(_("At most %(n)s can still be refunded.", n=refundable(payment)), field="amount")
-    item = Refund(payment_id=payment.id, request_id=request_id, amount=amount,
-                  lines={str(k): v for k, v in by_line.items()}, reason=(reason or "").strip()[:300],
-                  status="pending", actor_name=getattr(actor, "email", None) or "system")
+    item = Refund(payment_id=payment.id, request_id=request_id, amount=amount, lines=by_line,
+                  reason=(reason or "").strip()[:300], status="pending",
+                  actor_name=getattr(actor, "email", None) or "system")
     db.session.add(item)
     db.session.flush()
     send_later(item)
@@ -78,55 +96,76 @@ def send_later(item: Refund) -> None:
     after_commit(lambda: enqueue(jobs.send_refund, refund_id, store_id=store_id))
 
 
+def _locked(refund_id: int | None = None, request_id: str | None = None) -> tuple[Refund | None, Payment | None]:
+    """The refund and its payment, locked and re-read (never a stale copy from the session)."""
+    stmt = select(Refund).with_for_update().execution_options(populate_existing=True)
+    item = db.session.scalar(stmt.where(Refund.id == refund_id) if refund_id is not None
+                             else stmt.where(Refund.request_id == request_id))
+    if item is None:
+        return None, None
+    return item, db.session.get(Payment, item.payment_id, with_for_update=True, populate_existing=True)
+
+
 def send(refund_id: int) -> str:
     """Send a pending refund to its gateway and apply the answer (the job's body).
     GatewayError propagates so the job retries with the same request id."""
-    item = db.session.get(Refund, refund_id, with_for_update=True)
+    item, payment = _locked(refund_id)
     if item is None or item.status != "pending":
         return "nothing to do"
-    payment = db.session.get(Payment, item.payment_id, with_for_update=True)
     notice = accounts.gateway(payment.gateway).refund(payment, item)
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
     if notice.status == "succeeded":
         _succeeded(payment, item)
     elif notice.status == "failed":
-        _failed(item, notice.raw_status)
+        _failed(payment, item, notice.raw_status)
     return notice.status
 
 
 def apply_refund_notice(notice: Notice, note: PaymentNotification | None = None) -> str:
-    """A refund notification: the refund it names moves from pending at most once."""
-    item = db.session.scalar(select(Refund).where(Refund.request_id == notice.reference).with_for_update())
+    """A refund notification: pending → succeeded or failed once. A gateway may also report
+    later that a refund it had confirmed failed, or that one it had refused went through;
+    both are applied and the payment is flagged for a person."""
+    item, payment = _locked(request_id=notice.reference)
     if item is None:
         return "unknown_refund"
-    payment = db.session.get(Payment, item.payment_id, with_for_update=True)
     if note is not None:
         note.payment_id = payment.id
     if notice.amount is not None and notice.amount != item.amount:
         payment.flagged = _("The gateway reported a refund of %(amount)s for %(ref)s.", amount=notice.amount,
                             ref=item.request_id)
         return "amount_mismatch"
-    if item.status != "pending" or notice.status not in ("succeeded", "failed"):
-        return "duplicate" if item.status != "pending" else "ignored"
+    if notice.status not in ("succeeded", "failed") or item.status == notice.status:
+        return "duplicate" if item.status == notice.status else "ignored"
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
+    if item.status != "pending":
+        payment.flagged = _("Refund %(ref)s was %(before)s and is now %(after)s: check it with the gateway.",
+                            ref=item.request_id, before=STATUS_LABELS[item.status], after=STATUS_LABELS[notice.status])
     if notice.status == "succeeded":
         _succeeded(payment, item)
     else:
-        _failed(item, notice.raw_status)
+        _failed(payment, item, notice.raw_status)
     return "applied"
 
 
+def _settle_payment_status(payment: Payment) -> str:
+    """The payment's status from what has been refunded so far."""
+    done = int(db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.payment_id == payment.id, Refund.status == "succeeded")))
+    target = "refunded" if done >= payment.amount else "partially_refunded" if done else "succeeded"
+    if target != payment.status:
+        PAYMENT_STATES.check(payment.status, target)
+        payment.status = target
+    return target
+
+
 def _succeeded(payment: Payment, item: Refund) -> None:
-    item.status, item.finished_at = "succeeded", utcnow()
-    done = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.payment_id == payment.id, Refund.status == "succeeded"))
-    target = "refunded" if int(done) >= payment.amount else "partially_refunded"
-    PAYMENT_STATES.check(payment.status, target)
-    payment.status = target
+    item.status, item.finished_at, item.failure = "succeeded", utcnow(), None
+    target = _settle_payment_status(payment)
     emit("refund.succeeded", {"refund_id": item.id, "payment_id": payment.id, "order_id": payment.order_id,
                               "amount": item.amount, "full": target == "refunded"})
 
 
-def _failed(item: Refund, why: str) -> None:
+def _failed(payment: Payment, item: Refund, why: str) -> None:
     item.status, item.finished_at, item.failure = "failed", utcnow(), (why or "")[:300]
+    _settle_payment_status(payment)
     emit("refund.failed", {"refund_id": item.id, "payment_id": item.payment_id, "reason": item.failure})

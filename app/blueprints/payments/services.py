@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app.blueprints.orders.models import Order
 from app.blueprints.payments import accounts
-from app.blueprints.payments.gateways import BadNotification, GatewayError, Notice
+from app.blueprints.payments.gateways import BadNotification, GatewayError, Notice, registry
 from app.blueprints.payments.models import Payment, PaymentNotification
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -32,7 +32,8 @@ PAYMENT_STATES = StateMachine("payment", {
     "failed": {"succeeded"},            # a late success after a failed attempt still counts
     "closed": {"succeeded"},
     "succeeded": {"partially_refunded", "refunded"},
-    "partially_refunded": {"partially_refunded", "refunded"},
+    "partially_refunded": {"partially_refunded", "refunded", "succeeded"},   # back: a confirmed refund failed
+    "refunded": {"partially_refunded", "succeeded"},
 }, STATUS_LABELS)
 
 
@@ -42,6 +43,9 @@ def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "
         raise DomainError(_("This order is not waiting for payment."))
     if gateway not in accounts.enabled_gateways():
         raise DomainError(_("This payment method is not available."))
+    currencies = registry()[gateway].currencies
+    if currencies and order.currency not in currencies:
+        raise DomainError(_("This payment method does not take %(currency)s.", currency=order.currency))
     payment = Payment(number="tmp", order_id=order.id, amount=order.payable, currency=order.currency,
                       gateway=gateway, method=method, status="pending")
     db.session.add(payment)
@@ -73,12 +77,16 @@ def handle_notification(gateway_name: str, body: bytes, form: dict, headers: dic
         else:
             outcomes.append(apply_payment_notice(notice, gateway_name, note))
     note.outcome = outcomes[0] if outcomes else "ignored"
-    return note.outcome, all(o in ("applied", "duplicate", "ignored") for o in outcomes)
+    # a verified notice about something we do not hold is kept for staff and acknowledged:
+    # refusing it would only make the gateway resend it for a day (and Stripe disable the endpoint)
+    return note.outcome, all(o in ("applied", "duplicate", "ignored", "unknown_payment", "unknown_refund")
+                             for o in outcomes)
 
 
 def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotification | None = None) -> str:
     """Check the notice against our payment (same gateway, amount, currency), then move its state at most once."""
-    payment = db.session.scalar(select(Payment).where(Payment.number == notice.reference).with_for_update())
+    payment = db.session.scalar(select(Payment).where(Payment.number == notice.reference).with_for_update()
+                                .execution_options(populate_existing=True))
     if payment is None or payment.gateway != gateway_name:
         return "unknown_payment"
     if note is not None:
@@ -101,20 +109,30 @@ def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotific
     return "applied"
 
 
-def query_stale(limit: int = 100) -> int:
+def query_stale(limit: int = 50, after_each=None) -> int:
     """Ask the gateway about payments pending longer than PAYMENT_QUERY_AFTER_MINUTES and settle
-    them as a notification would. A payment the gateway never saw is closed once its order
-    no longer waits for payment. Returns how many changed."""
-    wait = timedelta(minutes=current_app.config["PAYMENT_QUERY_AFTER_MINUTES"])
-    cutoff = utcnow() - wait
-    stale = db.session.scalars(select(Payment).where(
+    them as a notification would; those asked longest ago go first. A payment the gateway never
+    completed is closed once its order no longer waits for payment. One payment's trouble
+    (gateway down, broken keys) does not stop the others. `after_each` (the job passes commit)
+    runs after every payment so no lock is held across the next network call. Returns how many changed."""
+    import logging
+
+    cutoff = utcnow() - timedelta(minutes=current_app.config["PAYMENT_QUERY_AFTER_MINUTES"])
+    ids = db.session.scalars(select(Payment.id).where(
         Payment.status.in_(("created", "pending")), Payment.created_at < cutoff,
         or_(Payment.last_queried_at.is_(None), Payment.last_queried_at < cutoff))
-        .order_by(Payment.id).limit(limit)).all()
+        .order_by(Payment.last_queried_at.asc().nulls_first(), Payment.id).limit(limit)).all()
     changed = 0
-    for payment in stale:
-        payment.last_queried_at = utcnow()
-        changed += settle_by_query(payment) == "applied"
+    for payment_id in ids:
+        try:
+            with db.session.begin_nested():
+                payment = db.session.get(Payment, payment_id)
+                changed += settle_by_query(payment) == "applied"
+        except Exception:   # noqa: BLE001 - logged; the next payment must still be asked
+            logging.getLogger(__name__).exception("query of payment %s failed", payment_id)
+        db.session.execute(update(Payment).where(Payment.id == payment_id).values(last_queried_at=utcnow()))
+        if after_each:
+            after_each()
     return changed
 
 

@@ -2,6 +2,7 @@
 refund form, gateway settings."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -125,11 +126,10 @@ def payment_refund(id):
     if request.form.get("by") == "lines":
         lines = {}
         for key, value in request.form.items():
-            if key.startswith("qty_") and value.strip():
-                try:
-                    lines[int(key[4:])] = int(value)
-                except ValueError:
-                    lines[int(key[4:]) if key[4:].isdigit() else 0] = -1    # refused with a message below
+            found = re.fullmatch(r"qty_([0-9]{1,9})", key)
+            if found and value.strip():
+                # anything but a plain count becomes -1, which the service refuses with a message
+                lines[int(found.group(1))] = int(value) if re.fullmatch(r"[0-9]{1,6}", value.strip()) else -1
         amount = None
     else:
         try:
@@ -154,7 +154,7 @@ def refund_resend(id, refund_id):
 
 
 @bp.route("/<int:id>/query", methods=["POST"])
-@requires("payments.view")
+@requires("payments.reconcile")
 def payment_query(id):
     """Ask the gateway now instead of waiting for the periodic query."""
     p = db.get_or_404(Payment, id)

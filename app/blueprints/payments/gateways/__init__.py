@@ -67,11 +67,16 @@ class Gateway:
     name: ClassVar[str]
     label: ClassVar[str]
     fields: ClassVar[list[Field]] = []
+    currencies: ClassVar[tuple[str, ...]] = ()      # empty: any
     ack_ok: ClassVar[tuple] = ("success", 200, {"Content-Type": "text/plain"})
     ack_fail: ClassVar[tuple] = ("fail", 400, {"Content-Type": "text/plain"})
 
     def __init__(self, store, settings: dict, secrets: dict):
         self.store, self.settings, self.secrets = store, settings, secrets
+
+    @classmethod
+    def check_settings(cls, settings: dict, secrets: dict) -> None:
+        """Raise DomainError (with the field) when a value cannot work, before it is saved."""
 
     def checkout(self, payment, order, return_url: str, notify_url: str) -> Checkout:
         raise NotImplementedError

@@ -22,15 +22,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.blueprints.payments.gateways import (BadNotification, Checkout, Field, Gateway, GatewayError, Notice,
                                               StatementRow)
+from app.core.errors import DomainError
 from app.core.money import to_decimal_text, to_minor
 
 PRODUCTION = "https://openapi.alipay.com/gateway.do"
 SANDBOX = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
 BEIJING = timezone(timedelta(hours=8))
+UNCERTAIN = {"ACQ.SYSTEM_ERROR", "ACQ.REFUND_FEE_ERROR", "ACQ.CONTEXT_INCONSISTENT", "isp.unknow-error"}
 TRADE_STATUS = {"TRADE_SUCCESS": "succeeded", "TRADE_FINISHED": "succeeded", "TRADE_CLOSED": "closed",
                 "WAIT_BUYER_PAY": "pending"}
 
@@ -83,6 +85,23 @@ class Alipay(Gateway):
               Field("environment", _l("Environment"), help=_l("production or sandbox")),
               Field("app_private_key", _l("App private key (RSA2)"), secret=True),
               Field("alipay_public_key", _l("Alipay public key"), secret=True)]
+    currencies = ("CNY",)
+
+    @classmethod
+    def check_settings(cls, settings: dict, secrets: dict) -> None:
+        if settings.get("environment") not in ("production", "sandbox"):
+            raise DomainError(_("Choose production or sandbox."), field="environment")
+        for name, kind in (("app_private_key", "private"), ("alipay_public_key", "public")):
+            if not secrets.get(name):
+                continue
+            try:
+                if kind == "private":
+                    serialization.load_pem_private_key(_pem(secrets[name], kind), password=None)
+                else:
+                    serialization.load_pem_public_key(_pem(secrets[name], kind))
+            except (ValueError, TypeError):
+                raise DomainError(_("This is not an RSA key in PKCS#8 / PEM form (Alipay's key tool makes one)."),
+                                  field=name) from None
 
     @property
     def url(self) -> str:
@@ -151,11 +170,15 @@ class Alipay(Gateway):
         answer = self._call("alipay.trade.refund", {
             "out_trade_no": payment.number, "refund_amount": to_decimal_text(refund.amount, payment.currency),
             "out_request_no": refund.request_id, "refund_reason": refund.reason[:256]})
+        why = f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}"
         if answer.get("code") == "10000":
+            # Alipay has no refund number of its own: refunds are known by our out_request_no
             return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency,
-                          answer.get("trade_no"), answer.get("fund_change", ""))
-        return Notice("refund", refund.request_id, "failed", refund.amount, payment.currency,
-                      raw_status=f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}")
+                          None, answer.get("fund_change", ""))
+        if answer.get("code") == "40004" and answer.get("sub_code") not in UNCERTAIN:
+            return Notice("refund", refund.request_id, "failed", refund.amount, payment.currency, raw_status=why)
+        # 20000 (service busy), system errors: the outcome is unknown, so ask again with the same request
+        raise GatewayError(f"Alipay: {why}")
 
     def statement(self, day: date) -> list[StatementRow]:
         """The trade bill (业务明细) of a day: a zip of GBK CSV files; the detail file lists trades and refunds."""
@@ -163,17 +186,20 @@ class Alipay(Gateway):
                             {"bill_type": "trade", "bill_date": day.isoformat()})
         if answer.get("code") != "10000":
             if answer.get("sub_code") == "isp.bill_not_exist":
-                return []
+                raise GatewayError("Alipay: the bill for this day is not ready (or there were no trades)")
             raise GatewayError(f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}")
         try:
             with urllib.request.urlopen(answer["bill_download_url"], timeout=60) as got:
                 archive = zipfile.ZipFile(io.BytesIO(got.read()))
         except (urllib.error.URLError, zipfile.BadZipFile, KeyError) as err:
             raise GatewayError(f"The bill could not be downloaded: {err}") from err
-        detail = next((n for n in archive.namelist() if "汇总" not in n and n.endswith(".csv")), None)
-        if detail is None:
-            return []
-        return parse_bill(archive.read(detail).decode("gbk"))
+        # file names inside are GBK without the UTF-8 flag, so they cannot be trusted to pick the
+        # detail file: every CSV is read and only detail rows (交易 / 退款) are kept
+        rows = []
+        for name in archive.namelist():
+            if name.lower().endswith(".csv"):
+                rows += parse_bill(archive.read(name).decode("gbk", "replace"))
+        return rows
 
 
 def parse_bill(text: str) -> list[StatementRow]:

@@ -38,7 +38,7 @@ def sign(fields: dict, key: str) -> str:
 
 
 def verify(fields: dict, key: str) -> bool:
-    return hmac.compare_digest(sign(fields, key), str(fields.get("sign", "")))
+    return hmac.compare_digest(sign(fields, key).encode(), str(fields.get("sign", "")).encode())
 
 
 def notice_fields(trade, store_id: int) -> dict:

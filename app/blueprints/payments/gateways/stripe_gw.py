@@ -8,10 +8,11 @@ from datetime import date
 
 import stripe
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.blueprints.payments.gateways import (BadNotification, Checkout, Field, Gateway, GatewayError, Notice,
                                               StatementRow, day_bounds)
+from app.core.errors import DomainError
 
 INTENT_STATUS = {"succeeded": "succeeded", "canceled": "closed", "processing": "pending"}
 REFUND_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed", "pending": "pending",
@@ -25,6 +26,16 @@ class StripeGateway(Gateway):
     fields = [Field("publishable_key", _l("Publishable key")),
               Field("secret_key", _l("Secret key"), secret=True),
               Field("webhook_secret", _l("Webhook signing secret"), secret=True)]
+
+    @classmethod
+    def check_settings(cls, settings: dict, secrets: dict) -> None:
+        for name, prefixes in (("publishable_key", ("pk_",)), ("secret_key", ("sk_", "rk_")),
+                               ("webhook_secret", ("whsec_",))):
+            value = settings.get(name) or secrets.get(name)
+            if value and not value.startswith(prefixes):
+                raise DomainError(_("Stripe's %(field)s starts with %(prefix)s.", field=name, prefix=prefixes[0]),
+                                  field=name)
+
     ack_ok = ('{"received": true}', 200, {"Content-Type": "application/json"})
     ack_fail = ('{"received": false}', 400, {"Content-Type": "application/json"})
 

@@ -1,0 +1,118 @@
+"""Edges found in review: uncertain gateway answers, refunds that change their mind, lines
+refunded twice, hostile input, keys that cannot work, currencies a gateway does not take."""
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from app.blueprints.orders.models import Order, OrderLine
+from app.blueprints.payments import refunds, services
+from app.blueprints.payments.gateways import GatewayError
+from app.blueprints.payments.models import GatewayAccount, Payment, Refund
+from app.blueprints.platform.models import Store
+from app.core.errors import DomainError
+from app.core.tenancy import store_context
+from app.extensions import db
+from tests.catalog.test_pages import _get
+from tests.conftest import wait_for
+from tests.orders.test_orders import _place, _shop
+from tests.payments.test_alipay import _alipay_payment, _alipay_store
+from tests.payments.test_refunds import _paid
+from tests.payments.test_stripe import _event, _paying_shopper, _signed, _stripe_store
+
+
+def test_an_uncertain_alipay_answer_keeps_the_refund_pending_and_it_is_sent_again(app, client, store, fake_gateways):
+    alipay, _stripe = fake_gateways
+    app_id, _public = _alipay_store(app, store, alipay)
+    _order, number, _amount = _alipay_payment(app, store, price=1000)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=number, trade_no="2026U1", trade_status="TRADE_SUCCESS", total_amount="10.00"))
+    alipay.refuse_refund = "busy"
+    try:
+        with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+            item_id = refunds.refund(None, db.session.scalar(select(Payment)), f"u-{number}", 400).id
+            db.session.commit()
+            with pytest.raises(GatewayError, match="20000|unknow"):
+                refunds.send(item_id)
+            db.session.rollback()
+        time.sleep(0.5)
+        assert _get(app, store, lambda: db.session.get(Refund, item_id).status) == "pending"
+        assert _get(app, store, lambda: refunds.refundable(db.session.scalar(select(Payment)))) == 600
+    finally:
+        alipay.refuse_refund = None
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        refunds.send(item_id)                   # the job's retry, same out_request_no
+        db.session.commit()
+    assert _get(app, store, lambda: db.session.get(Refund, item_id).status) == "succeeded"
+    assert len([r for r in alipay.refunds if r["out_request_no"] == f"u-{number}"]) == 1
+
+
+def test_a_stripe_refund_that_fails_after_succeeding_reopens_the_payment(app, client, store, fake_gateways):
+    _alipay, fake = fake_gateways
+    secret = _stripe_store(app, store, fake)
+    _number, intent = _paying_shopper(app, store, fake, price=2000)
+    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
+    client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret))
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        refunds.refund(None, db.session.scalar(select(Payment)), "sf-1", 2000)
+        db.session.commit()
+    wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Refund.gateway_refund_no))))
+    sent = next(r for r in fake.refunds.values() if r["metadata"].get("request_id") == "sf-1")
+    for status in ("succeeded", "failed"):
+        sent["status"] = status
+        event = _event("refund.updated", sent)
+        assert client.post(f"/pay/{store.slug}/notify/stripe", data=event, headers=_signed(event, secret)).status_code == 200
+        if status == "succeeded":
+            assert _get(app, store, lambda: db.session.scalar(select(Payment.status))) == "refunded"
+    status, flagged = _get(app, store, lambda: db.session.execute(select(Payment.status, Payment.flagged)).one())
+    assert status == "succeeded" and "sf-1" in flagged
+    assert _get(app, store, lambda: db.session.scalar(select(Refund.status))) == "failed"
+    assert _get(app, store, lambda: refunds.refundable(db.session.scalar(select(Payment)))) == 2000
+
+
+def test_a_line_is_not_refunded_twice(app, client, store):
+    order_id = _paid(app, client, store, price=999, quantity=3)
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        payment = db.session.scalar(select(Payment))
+        line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order_id))
+        amounts = [refunds.refund(None, payment, "l-1", lines={line.id: 2}).amount]
+        with pytest.raises(DomainError, match="between 0 and 1"):
+            refunds.refund(None, payment, "l-2", lines={line.id: 2})
+        with pytest.raises(DomainError, match="not part of this order"):
+            refunds.refund(None, payment, "l-3", lines={line.id + 1000: 1})
+        amounts.append(refunds.refund(None, payment, "l-4", lines={line.id: 1}).amount)
+        assert sum(amounts) == line.total == 2997
+        db.session.commit()
+
+
+def test_hostile_input_gets_an_answer_not_a_crash(app, client, owner, store):
+    _paid(app, client, store, price=500, quantity=1)
+    payment_id = _get(app, store, lambda: db.session.scalar(select(Payment.id)))
+    page = f"/store/{store.slug}/payments/{payment_id}/refund"
+    for data in ({"amount": "Infinity"}, {"amount": "sNaN"}, {"amount": "1e400"},
+                 {"by": "lines", "qty_²": "1"}, {"by": "lines", "qty_1": "½"}):
+        assert owner.form(page, data).status_code in (200, 302, 303), data
+    assert _get(app, store, lambda: db.session.scalar(select(Refund.id))) is None
+    answer = client.post(f"/pay/{store.slug}/notify/sandbox", data={"out_trade_no": "x", "sign": "签名"})
+    assert answer.status_code == 400
+
+
+def test_keys_that_cannot_work_are_refused_when_saved(app, owner, store):
+    owner.form(f"/store/{store.slug}/payments/gateways/alipay", {
+        "app_id": "2021", "environment": "sandbox", "app_private_key": "not a key", "alipay_public_key": "MIIB"})
+    owner.form(f"/store/{store.slug}/payments/gateways/stripe", {
+        "publishable_key": "pk_test_1", "secret_key": "pk_oops", "webhook_secret": "whsec_1"})
+    assert _get(app, store, lambda: db.session.scalars(select(GatewayAccount)).all()) == []
+
+
+def test_alipay_takes_only_yuan(app, store, fake_gateways):
+    alipay, _stripe = fake_gateways
+    _alipay_store(app, store, alipay)
+    (sku,), _wh = _shop(app, store, price=1000)
+    order_id = _place(app, store, [(sku, 1)])
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        db.session.execute(update(Order).values(currency="USD"))
+        with pytest.raises(DomainError, match="does not take USD"):
+            services.start_payment(db.session.get(Order, order_id), "alipay")
+        assert services.start_payment(db.session.get(Order, order_id), "sandbox").currency == "USD"
+        db.session.rollback()
