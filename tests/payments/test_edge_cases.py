@@ -18,7 +18,7 @@ from tests.conftest import wait_for
 from tests.orders.test_orders import _place, _shop
 from tests.payments.test_alipay import _alipay_payment, _alipay_store
 from tests.payments.test_refunds import _paid
-from tests.payments.test_stripe import _event, _paying_shopper, _signed, _stripe_store
+from tests.payments.test_stripe import _event, _signed, stripe_paid
 
 
 def test_an_uncertain_alipay_answer_keeps_the_refund_pending_and_it_is_sent_again(app, client, store, fake_gateways):
@@ -49,10 +49,7 @@ def test_an_uncertain_alipay_answer_keeps_the_refund_pending_and_it_is_sent_agai
 
 def test_a_stripe_refund_that_fails_after_succeeding_reopens_the_payment(app, client, store, fake_gateways):
     _alipay, fake = fake_gateways
-    secret = _stripe_store(app, store, fake)
-    _number, intent = _paying_shopper(app, store, fake, price=2000)
-    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
-    client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret))
+    secret, _intent = stripe_paid(app, client, store, fake, 2000)
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
         refunds.refund(None, db.session.scalar(select(Payment)), "sf-1", 2000)
         db.session.commit()

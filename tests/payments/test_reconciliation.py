@@ -16,7 +16,7 @@ from app.extensions import db
 from tests.catalog.test_pages import _get
 from tests.orders.test_orders import _place, _shop
 from tests.payments.test_alipay import _alipay_payment, _alipay_store
-from tests.payments.test_stripe import _paying_shopper, _stripe_store
+from tests.payments.test_stripe import stripe_paid
 from tests.support.fake_gateways import bill_row
 
 
@@ -99,13 +99,8 @@ def test_alipay_bill_is_matched(app, client, store, fake_gateways):
 
 
 def test_stripe_balance_transactions_are_matched(app, client, store, fake_gateways):
-    from tests.payments.test_stripe import _event, _signed
-
     _alipay, fake = fake_gateways
-    secret = _stripe_store(app, store, fake)
-    _number, intent = _paying_shopper(app, store, fake, price=2500)
-    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
-    client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret))
+    _secret, intent = stripe_paid(app, client, store, fake, 2500)
     now = int(time.time())
     fake.balance[:] = [
         {"id": "txn_1", "object": "balance_transaction", "type": "charge", "amount": 2500, "currency": "cny",

@@ -54,6 +54,15 @@ def _paying_shopper(app, store, fake, price=4200):
     return order_url.rsplit("/", 1)[1], intent
 
 
+def stripe_paid(app, client, store, fake, price) -> tuple[str, dict]:
+    """A store with Stripe and one order paid through it: (webhook secret, PaymentIntent)."""
+    secret = _stripe_store(app, store, fake)
+    _number, intent = _paying_shopper(app, store, fake, price=price)
+    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
+    assert client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret)).status_code == 200
+    return secret, intent
+
+
 def test_payment_intent_and_webhook_applied_once(app, client, store, fake_gateways):
     _alipay, fake = fake_gateways
     secret = _stripe_store(app, store, fake)
@@ -79,10 +88,7 @@ def test_payment_intent_and_webhook_applied_once(app, client, store, fake_gatewa
 
 def test_refund_pending_then_settled_by_its_webhook(app, client, store, fake_gateways):
     _alipay, fake = fake_gateways
-    secret = _stripe_store(app, store, fake)
-    _number, intent = _paying_shopper(app, store, fake, price=3000)
-    body = _event("payment_intent.succeeded", fake.succeed(intent["id"]))
-    client.post(f"/pay/{store.slug}/notify/stripe", data=body, headers=_signed(body, secret))
+    secret, _intent = stripe_paid(app, client, store, fake, 3000)
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
         refunds.refund(None, db.session.scalar(select(Payment)), "stripe-r1", 1000, reason="late delivery")
         refunds.refund(None, db.session.scalar(select(Payment)), "stripe-r1", 1000)   # same request: nothing new
