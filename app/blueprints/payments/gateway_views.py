@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.blueprints.orders.models import Order
 from app.blueprints.payments import accounts, gateway_bp, notify_bp, services
-from app.blueprints.payments.gateways import GatewayError, registry
+from app.blueprints.payments.gateways import registry
 from app.blueprints.payments.models import Payment, SandboxTrade
 from app.core.jobs import after_commit, enqueue
 from app.core.permissions import public
@@ -35,26 +35,26 @@ def notify(gateway):
     return cls.ack_ok if ok else cls.ack_fail
 
 
-def checkout(payment: Payment, order: Order):
-    """Send the payer on to the gateway (a redirect, or our page carrying the gateway's form)."""
-    return_url = url_for("storefront.my_order", slug=current_store().slug, number=order.number, _external=True)
-    notify_url = url_for("payment_notify.notify", slug=current_store().slug, gateway=payment.gateway, _external=True)
-    result = accounts.gateway(payment.gateway).checkout(payment, order, return_url, notify_url)
+def begin(order: Order, gateway: str):
+    """A new attempt for the order and the gateway's checkout for it: (payment, Checkout).
+    The attempt is committed first so a gateway error leaves it pending, never lost."""
+    payment = services.start_payment(order, gateway)
+    db.session.commit()
+    slug = current_store().slug
+    return_url = url_for("storefront.my_order", slug=slug, number=order.number, _external=True)
+    notify_url = url_for("payment_notify.notify", slug=slug, gateway=gateway, _external=True)
+    result = accounts.gateway(gateway).checkout(payment, order, return_url, notify_url)
     db.session.commit()     # Stripe's intent id is kept on the payment
-    if result.redirect_url:
-        return redirect(result.redirect_url, code=303)
-    return render_template(result.template, payment=payment, order=order, **result.context)
+    return payment, result
 
 
 def pay_order(order: Order, gateway: str):
-    """The shopper's "pay" button: a new attempt, then the gateway."""
-    payment = services.start_payment(order, gateway)
-    db.session.commit()
-    try:
-        return checkout(payment, order)
-    except GatewayError:
-        db.session.rollback()
-        raise
+    """The shopper's "pay" button: send the payer on to the gateway (a redirect, or our page
+    carrying the gateway's card form)."""
+    payment, result = begin(order, gateway)
+    if result.redirect_url:
+        return redirect(result.redirect_url, code=303)
+    return render_template(result.template, payment=payment, order=order, **result.context)
 
 
 # --- the sandbox gateway ----------------------------------------------------------------------

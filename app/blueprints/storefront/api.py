@@ -20,6 +20,7 @@ from app.blueprints.members import services as members
 from app.blueprints.members.models import Address, Member
 from app.blueprints.orders import services as orders
 from app.blueprints.orders.models import Order, OrderEvent
+from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import public
 from app.core.security import password_fingerprint
@@ -40,6 +41,13 @@ class ApiError(Exception):
 @api.errorhandler(ApiError)
 def _api_error(err: ApiError):
     return jsonify(error={"code": err.code, "message": err.message, "field": err.field}), err.status
+
+
+@api.errorhandler(GatewayError)
+def _gateway_error(err: GatewayError):
+    db.session.rollback()
+    return jsonify(error={"code": "gateway_unavailable", "field": None,
+                          "message": "The payment service did not answer. Try again in a moment."}), 502
 
 
 @api.errorhandler(DomainError)
@@ -294,3 +302,26 @@ def order_cancel(number):
     orders.cancel_order(None, order, "cancelled by the shopper (API)")
     db.session.commit()
     return jsonify(_order_body(order))
+
+
+@api.route("/payment-methods")
+@public
+def payment_methods():
+    from app.blueprints.payments import accounts
+    from app.blueprints.payments.gateways import registry
+
+    return jsonify(items=[{"code": name, "label": str(registry()[name].label)} for name in accounts.enabled_gateways()])
+
+
+@api.route("/orders/<number>/pay", methods=["POST"])
+@shopper_token
+def order_pay(number):
+    """Start a payment: the answer says where to send the payer (`redirect_url`), or, for Stripe,
+    the PaymentIntent's `client_secret` and the publishable key for Stripe.js."""
+    from app.blueprints.payments.gateway_views import begin
+
+    order = _own(number)
+    payment, result = begin(order, _str(_json(), "gateway", limit=20))
+    return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency, gateway=payment.gateway,
+                   redirect_url=result.redirect_url, client_secret=result.context.get("client_secret"),
+                   publishable_key=result.context.get("publishable_key")), 201

@@ -45,6 +45,16 @@ SPEC = {
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                "field": {"type": "string", "nullable": True}, "status": {"type": "integer"},
                                "title": {"type": "string"}}}}},
+            "PaymentMethods": {"type": "object", "required": ["items"], "properties": {"items": {
+                "type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"}}}}}},
+            "PayInput": {"type": "object", "required": ["gateway"], "properties": {
+                "gateway": {"type": "string", "enum": ["sandbox", "alipay", "stripe"]}}},
+            "PaymentStart": {"type": "object", "required": ["payment", "amount", "currency", "gateway"], "properties": {
+                "payment": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
+                "gateway": {"type": "string"}, "redirect_url": {"type": "string", "nullable": True},
+                "client_secret": {"type": "string", "nullable": True},
+                "publishable_key": {"type": "string", "nullable": True}}},
             "Credentials": {"type": "object", "required": ["email", "password"], "properties": {
                 "email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 200}}},
             "Registration": {"type": "object", "required": ["email", "password"], "properties": {
@@ -119,6 +129,13 @@ SPEC = {
         "/api/v1/shop/{slug}/orders/{number}": {"get": _op("One order with its timeline", _json(_ref("Order")),
                                                            secure=True, params=[
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
+        "/api/v1/shop/{slug}/payment-methods": {"get": _op("Payment methods this shop takes",
+                                                           _json(_ref("PaymentMethods")))},
+        "/api/v1/shop/{slug}/orders/{number}/pay": {"post": _op(
+            "Start paying an order", _json(_ref("PaymentStart"), "Created"), body=_ref("PayInput"), secure=True,
+            status="201", params=[{"name": "number", "in": "path", "required": True,
+                                   "schema": {"type": "string", "maxLength": 24}}],
+            extra={"502": _json(_ref("Error"), "The payment gateway did not answer")})},
         "/api/v1/shop/{slug}/orders/{number}/cancel": {"post": _op("Cancel an unpaid order", _json(_ref("Order")),
                                                                    secure=True, params=[
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
