@@ -79,3 +79,21 @@ def test_slug_taken_is_refused(app, store):
             services.create_store(None, store.slug, "Again", "o@x.cn", "long-enough-pw")
         db.session.rollback()
     assert "taken" in err.value.message
+
+
+def test_payment_migration_grants_reconciliation_to_existing_finance_roles(app):
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS store_900003 CASCADE"))
+        conn.execute(text("CREATE SCHEMA store_900003"))
+        conn.commit()
+        upgrade_tenant(conn, "store_900003", target="0013")
+        conn.execute(text("INSERT INTO store_900003.roles (builtin, name, description, permissions, created_at) VALUES "
+                          "('finance', 'finance', '', ARRAY['payments.view'], now()), "
+                          "('operations', 'operations', '', ARRAY['payments.view'], now())"))
+        conn.commit()
+        upgrade_tenant(conn, "store_900003")
+        granted = dict(conn.execute(text("SELECT builtin, permissions FROM store_900003.roles")).all())
+        conn.rollback()
+        with conn.begin():
+            drop_tenant_schema(conn, "store_900003")
+    assert granted == {"finance": ["payments.view", "payments.reconcile"], "operations": ["payments.view"]}
