@@ -82,3 +82,23 @@ def test_schemathesis_finds_no_server_error(app, store):
 
         run()
     assert failures == []
+
+
+def test_api_order_list_pages(app, client, store):
+    from sqlalchemy import select, update
+
+    from app.blueprints.members.models import Member
+    from app.blueprints.orders.models import Order
+    from app.extensions import db
+    from tests.catalog.test_pages import _get
+    from tests.orders.test_orders import _place
+
+    (sku,), _wh = _shop(app, store, stock=50, price=100)
+    auth = _token(client, store.slug, f"pages@{store.slug}.cn")
+    ids = [_place(app, store, [(sku, 1)]) for _ in range(22)]
+    member_id = _get(app, store, lambda: db.session.scalar(select(Member.id).where(Member.email == f"pages@{store.slug}.cn")))
+    _get(app, store, lambda: db.session.execute(update(Order).where(Order.id.in_(ids)).values(shopper_id=member_id)))
+    base = f"/api/v1/shop/{store.slug}/orders"
+    first, second = client.get(base, headers=auth).get_json(), client.get(f"{base}?page=2", headers=auth).get_json()
+    assert (len(first["items"]), first["total"], first["pages"]) == (20, 22, 2) and len(second["items"]) == 2
+    assert client.get(f"{base}?page=x", headers=auth).status_code == 422

@@ -103,3 +103,29 @@ def test_address_book_default_and_delete_only_own(app, store):
     client.form(f"/shop/{store.slug}/account/addresses/{ids[1]}/delete")
     html = client.get(f"/shop/{store.slug}/account").get_data(as_text=True)
     assert len(re.findall(r"/account/addresses/(\d+)/delete", html)) == 1 and "Default" in html
+
+
+def test_my_orders_pages_and_filters_by_status(app, client, store):
+    from sqlalchemy import select, update
+
+    from app.blueprints.members.models import Member
+    from app.blueprints.orders.models import Order
+    from app.extensions import db
+    from tests.catalog.test_pages import _get
+    from tests.orders.test_orders import _place, _shop
+
+    (sku,), _wh = _shop(app, store, stock=50, price=100)
+    _register(client, store.slug, f"many@{store.slug}.cn")
+    ids = [_place(app, store, [(sku, 1)]) for _ in range(23)]
+    member_id = _get(app, store, lambda: db.session.scalar(select(Member.id).where(Member.email == f"many@{store.slug}.cn")))
+
+    def own():
+        db.session.execute(update(Order).where(Order.id.in_(ids)).values(shopper_id=member_id))
+        db.session.execute(update(Order).where(Order.id.in_(ids[:3])).values(status="cancelled"))
+    _get(app, store, own)
+    first = client.get(f"/shop/{store.slug}/orders").get_data(as_text=True)
+    second = client.get(f"/shop/{store.slug}/orders?page=2").get_data(as_text=True)
+    assert first.count('<span class="badge') == 20 and second.count('<span class="badge') == 3
+    assert "Page 2 of 2" in second
+    cancelled = client.get(f"/shop/{store.slug}/orders?status=cancelled&page=abc").get_data(as_text=True)
+    assert cancelled.count('<span class="badge') == 3 and 'id="orders-pager"' not in cancelled

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.blueprints.auth import services as auth
 from app.blueprints.catalog import search
@@ -99,6 +100,14 @@ def _int(value, field: str, low: int = 1, high: int = 10 ** 9) -> int:
     return value
 
 
+def _page() -> int:
+    """The `page` query parameter, 1 to 10000."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 10000:
+        raise ApiError(422, "bad_value", "page must be a whole number from 1 to 10000.", "page")
+    return int(page)
+
+
 def _str(data: dict, field: str, limit: int = 200, required: bool = True) -> str:
     value = data.get(field, "")
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
@@ -155,10 +164,7 @@ def products():
         if not category.isdigit() or len(category) > 9:
             raise ApiError(422, "bad_value", "category must be a category id.", "category")
         stmt = stmt.where(Product.category_id.in_(subtree_ids(int(category))))
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 10000:
-        raise ApiError(422, "bad_value", "page must be a whole number from 1 to 10000.", "page")
-    page = int(page)
+    page = _page()
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.order_by(Product.id.desc()).limit(24).offset((page - 1) * 24)).all()
     images = dict(db.session.execute(select(ProductImage.product_id, ProductImage.key).where(
@@ -278,8 +284,13 @@ def checkout():
 @api.route("/orders")
 @shopper_token
 def order_list():
-    rows = db.session.scalars(select(Order).where(Order.shopper_id == g.member.id).order_by(Order.id.desc()).limit(100))
-    return jsonify(items=[_order_body(o) for o in rows])
+    per_page = 20
+    page = _page()
+    stmt = select(Order).where(Order.shopper_id == g.member.id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Order.id.desc()).options(selectinload(Order.lines))
+                              .limit(per_page).offset((page - 1) * per_page))
+    return jsonify(items=[_order_body(o) for o in rows], total=total, page=page, pages=max(1, -(-total // per_page)))
 
 
 def _own(number: str) -> Order:

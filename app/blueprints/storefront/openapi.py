@@ -99,7 +99,9 @@ SPEC = {
                 "payment_deadline": {"type": "string", "nullable": True}, "address": {"type": "object"},
                 "lines": {"type": "array", "items": {"type": "object"}},
                 "timeline": {"type": "array", "items": {"type": "object"}}}},
-            "OrderList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Order")}}},
+            "OrderList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Order")},
+                                                           "total": {"type": "integer"}, "page": {"type": "integer"},
+                                                           "pages": {"type": "integer"}}},
         },
     },
     "paths": {
@@ -125,7 +127,9 @@ SPEC = {
             "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
             status="201", params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],
             extra={"409": _json(_ref("Error"), "The idempotency key was used for a different order")})},
-        "/api/v1/shop/{slug}/orders": {"get": _op("The shopper's orders", _json(_ref("OrderList")), secure=True)},
+        "/api/v1/shop/{slug}/orders": {"get": _op("The shopper's orders, newest first, 20 a page",
+                                                  _json(_ref("OrderList")), secure=True, params=[
+            {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,5}$"}}])},
         "/api/v1/shop/{slug}/orders/{number}": {"get": _op("One order with its timeline", _json(_ref("Order")),
                                                            secure=True, params=[
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},

@@ -269,9 +269,21 @@ def _my_order(number: str) -> Order:
 @bp.route("/orders")
 @shopper
 def my_orders():
-    rows = db.session.scalars(select(Order).where(Order.shopper_id == current_user.id)
-                              .order_by(Order.id.desc()).limit(100)).all()
-    return render_template("shop/orders.html", orders=rows, statuses=orders.STATUS_LABELS)
+    """The shopper's orders, newest first, 20 a page, optionally by status."""
+    per_page = 20
+    status = request.args.get("status") if request.args.get("status") in orders.STATUS_LABELS else None
+    stmt = select(Order).where(Order.shopper_id == current_user.id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max(1, -(-total // per_page))
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), pages)
+    except ValueError:
+        page = 1
+    rows = db.session.scalars(stmt.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template("shop/orders.html", orders=rows, statuses=orders.STATUS_LABELS, status=status,
+                           page=page, pages=pages, total=total)
 
 
 @bp.route("/orders/<number>", methods=["GET", "POST"])
