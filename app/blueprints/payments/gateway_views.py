@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from app.blueprints.orders.models import Order
 from app.blueprints.payments import accounts, gateway_bp, notify_bp, services
-from app.blueprints.payments.gateways import registry
-from app.blueprints.payments.models import Payment, SandboxTrade
-from app.core.jobs import after_commit, enqueue
+from app.blueprints.payments.gateways import registry, sandbox
+from app.blueprints.payments.models import Payment
 from app.core.permissions import public
 from app.core.tenancy import current_store
 from app.extensions import csrf, db
@@ -70,17 +69,8 @@ def sandbox_pay(number):
     order = db.session.get(Order, p.order_id)
     if request.method == "POST":
         choice = request.form.get("choice")
-        booked = db.session.scalar(select(SandboxTrade.id).where(
-            SandboxTrade.kind == "payment", SandboxTrade.reference == p.number, SandboxTrade.status == "TRADE_SUCCESS"))
-        if choice in ("success", "failure") and booked is None:   # a paid trade is not paid twice
-            trade = SandboxTrade(kind="payment", reference=p.number, trade_no=f"SBX{p.id:012d}", amount=p.amount,
-                                 currency=p.currency, status="TRADE_SUCCESS" if choice == "success" else "TRADE_FAILED")
-            db.session.add(trade)
-            db.session.flush()
-            from app.blueprints.payments import jobs
-
-            trade_id, store_id = trade.id, current_store().id
-            after_commit(lambda: enqueue(jobs.deliver_sandbox_notice, trade_id, store_id=store_id))
+        if choice in ("success", "failure"):
+            sandbox.payer_chose(p, choice == "success")
             db.session.commit()
         return redirect(url_for("storefront.my_order", number=order.number, paying=1 if choice == "success" else None),
                         code=303)

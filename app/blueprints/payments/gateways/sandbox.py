@@ -55,6 +55,32 @@ def notice_fields(trade, store_id: int) -> dict:
     return fields
 
 
+def payer_chose(payment, paid: bool) -> None:
+    """The payer's choice on the hosted page: the gateway books the trade and notifies the shop
+    after the commit. A trade already paid is not taken twice."""
+    from app.blueprints.payments.models import SandboxTrade
+
+    if db.session.scalar(select(SandboxTrade.id).where(SandboxTrade.kind == "payment", SandboxTrade.reference ==
+                                                       payment.number, SandboxTrade.status == "TRADE_SUCCESS")):
+        return
+    trade = SandboxTrade(kind="payment", reference=payment.number, trade_no=f"SBX{payment.id:012d}",
+                         amount=payment.amount, currency=payment.currency,
+                         status="TRADE_SUCCESS" if paid else "TRADE_FAILED")
+    _book(trade)
+
+
+def _book(trade) -> None:
+    """Keep the trade in the gateway's books and notify the shop once the transaction commits."""
+    from app.blueprints.payments import jobs
+    from app.core.jobs import after_commit, enqueue
+    from app.core.tenancy import current_store
+
+    db.session.add(trade)
+    db.session.flush()
+    trade_id, store_id = trade.id, current_store().id
+    after_commit(lambda: enqueue(jobs.deliver_sandbox_notice, trade_id, store_id=store_id))
+
+
 def statement_csv(day: date) -> str:
     """The gateway's statement for a day (store time): every trade that moved money."""
     from app.blueprints.payments.models import SandboxTrade
@@ -108,15 +134,10 @@ class Sandbox(Gateway):
     def refund(self, payment, refund) -> Notice:
         """Answered at once, like Alipay's refund API; a notification follows as well."""
         from app.blueprints.payments.models import SandboxTrade
-        from app.blueprints.payments import jobs
-        from app.core.jobs import after_commit, enqueue
 
         trade = SandboxTrade(kind="refund", reference=refund.request_id, trade_no=f"SBR{refund.id:012d}",
                              amount=refund.amount, currency=payment.currency, status="REFUND_SUCCESS")
-        db.session.add(trade)
-        db.session.flush()
-        store_id, trade_id = self.store.id, trade.id
-        after_commit(lambda: enqueue(jobs.deliver_sandbox_notice, trade_id, store_id=store_id))
+        _book(trade)
         return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency, trade.trade_no)
 
     def statement(self, day: date) -> list[StatementRow]:
