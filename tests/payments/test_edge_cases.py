@@ -113,3 +113,28 @@ def test_alipay_takes_only_yuan(app, store, fake_gateways):
             services.start_payment(db.session.get(Order, order_id), "alipay")
         assert services.start_payment(db.session.get(Order, order_id), "sandbox").currency == "USD"
         db.session.rollback()
+
+
+def test_a_refund_stuck_pending_flags_its_payment(app, client, store, fake_gateways):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    alipay, _stripe = fake_gateways
+    app_id, _public = _alipay_store(app, store, alipay)
+    _order, number, _amount = _alipay_payment(app, store, price=1000)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=number, trade_no="2026S1", trade_status="TRADE_SUCCESS", total_amount="10.00"))
+    alipay.refuse_refund = "busy"
+    try:
+        with app.test_request_context(headers={"Accept-Language": "en"}), \
+                store_context(db.session.get(Store, store.id)):
+            refunds.refund(None, db.session.scalar(select(Payment)), f"stuck-{number}", 100)
+            db.session.commit()
+            assert refunds.flag_stuck() == 0                      # young: the job's retries are still going
+            db.session.execute(update(Refund).values(created_at=utcnow() - timedelta(hours=2)))
+            assert refunds.flag_stuck() == 1 and refunds.flag_stuck() == 0
+            assert f"stuck-{number}" in db.session.scalar(select(Payment.flagged))
+            db.session.rollback()
+    finally:
+        alipay.refuse_refund = None

@@ -172,3 +172,22 @@ def test_late_payment_is_refunded_automatically_when_the_store_says_so(app, clie
     assert _get(app, store, lambda: db.session.scalar(select(Payment.status))) == "refunded"
     assert "refunded automatically" in _get(app, store, lambda: db.session.scalar(select(Payment.flagged)))
     assert _get(app, store, lambda: db.session.get(Order, order_id).status) == "cancelled"
+
+
+def test_a_payment_is_reconciled_on_the_gateways_day_not_the_day_we_heard_of_it(app, client, store, fake_gateways):
+    from datetime import timedelta
+
+    alipay, _stripe = fake_gateways
+    app_id, _public = _alipay_store(app, store, alipay)
+    _order, number, _a = _alipay_payment(app, store, price=5200)
+    yesterday = _today() - timedelta(days=1)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=number, trade_no="2026M1", trade_status="TRADE_SUCCESS", total_amount="52.00",
+        gmt_payment=f"{yesterday.isoformat()} 23:59:58"))              # paid before midnight, heard of after
+    alipay.bills[(app_id, yesterday.isoformat())] = [bill_row("2026M1", number, "交易", "52.00")]
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        on_its_day = reconcile.run("alipay", yesterday)
+        today = reconcile.run("alipay", _today())
+        db.session.commit()
+        assert (on_its_day.matched, on_its_day.differences) == (1, 0)
+        assert (today.status, today.differences) == ("done", 0)

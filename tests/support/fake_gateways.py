@@ -9,7 +9,7 @@ import io
 import json
 import secrets
 import threading
-import time
+from datetime import datetime, timedelta, timezone
 import urllib.parse
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,9 +46,10 @@ class FakeAlipay:
 
     def notification(self, app_id: str, **fields) -> dict:
         """An asynchronous notification as Alipay posts it, signed with Alipay's key."""
-        form = {"notify_time": time.strftime("%Y-%m-%d %H:%M:%S"), "notify_type": "trade_status_sync",
-                "notify_id": secrets.token_hex(16), "app_id": app_id, "charset": "utf-8", "version": "1.0",
-                "sign_type": "RSA2", "gmt_payment": time.strftime("%Y-%m-%d %H:%M:%S"), **fields}
+        now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")     # Alipay's clock: Beijing
+        form = {"notify_time": now, "notify_type": "trade_status_sync", "notify_id": secrets.token_hex(16),
+                "app_id": app_id, "charset": "utf-8", "version": "1.0", "sign_type": "RSA2", "gmt_payment": now,
+                **fields}
         form["sign"] = rsa2_sign(signing_string(form, ("sign", "sign_type")), self.private_key)
         return form
 

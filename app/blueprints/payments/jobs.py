@@ -80,6 +80,12 @@ def query_pending_payments() -> int:
 
 
 @every(3600, queue="finance")
+def flag_stuck_refunds() -> int:
+    """Refunds pending for over an hour are put in front of a person."""
+    return refunds.flag_stuck()
+
+
+@every(3600, queue="finance")
 def reconcile_yesterday() -> int:
     """Daily reconciliation of each enabled gateway for the store's yesterday, once per day."""
     from app.blueprints.payments import reconcile

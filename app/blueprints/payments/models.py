@@ -33,7 +33,8 @@ class Payment(CreatedAt, db.Model):
     gateway_trade_no: Mapped[str | None] = mapped_column(String(64), index=True)
     last_queried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flagged: Mapped[str | None] = mapped_column(String(300))           # needs a person: why
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))             # when we heard
+    gateway_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))     # the gateway's time
 
 
 class PaymentNotification(db.Model):

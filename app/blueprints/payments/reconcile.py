@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import GatewayError, StatementRow, day_bounds
@@ -50,8 +50,8 @@ def run_due(now=None) -> int:
 
 def _ours(gateway: str, day: date) -> tuple[list[Payment], list[tuple[Refund, Payment]]]:
     start, end = day_bounds(current_store(), day)
-    payments = db.session.scalars(select(Payment).where(
-        Payment.gateway == gateway, Payment.paid_at >= start, Payment.paid_at < end)).all()
+    paid = func.coalesce(Payment.gateway_paid_at, Payment.paid_at)     # the gateway files by its own clock
+    payments = db.session.scalars(select(Payment).where(Payment.gateway == gateway, paid >= start, paid < end)).all()
     refunds = db.session.execute(select(Refund, Payment).join(Payment, Payment.id == Refund.payment_id).where(
         Payment.gateway == gateway, Refund.status == "succeeded", Refund.finished_at >= start,
         Refund.finished_at < end)).all()

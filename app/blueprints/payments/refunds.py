@@ -169,3 +169,19 @@ def _failed(payment: Payment, item: Refund, why: str) -> None:
     item.status, item.finished_at, item.failure = "failed", utcnow(), (why or "")[:300]
     _settle_payment_status(payment)
     emit("refund.failed", {"refund_id": item.id, "payment_id": item.payment_id, "reason": item.failure})
+
+
+def flag_stuck(older_than_minutes: int = 60) -> int:
+    """Refunds still pending after an hour (gateway errors outlasting the job's retries, a webhook
+    that never came) flag their payment for a person. Returns how many were flagged."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    stuck = db.session.execute(select(Refund, Payment).join(Payment, Payment.id == Refund.payment_id).where(
+        Refund.status == "pending", Refund.created_at < cutoff)).all()
+    flagged = 0
+    for item, payment in stuck:
+        text = _("Refund %(ref)s is still pending: check it with the gateway, then send it again.", ref=item.request_id)
+        if payment.flagged != text:
+            payment.flagged, flagged = text, flagged + 1
+    return flagged

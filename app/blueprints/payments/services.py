@@ -104,6 +104,7 @@ def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotific
     payment.gateway_trade_no = notice.trade_no or payment.gateway_trade_no
     if target == "succeeded":
         payment.paid_at = utcnow()
+        payment.gateway_paid_at = notice.at or payment.paid_at
         emit("payment.succeeded", {"payment_id": payment.id, "order_id": payment.order_id, "amount": payment.amount,
                                    "number": payment.number})
     return "applied"

@@ -9,7 +9,7 @@ exactly-once code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 
@@ -32,6 +32,7 @@ class Notice:
     currency: str | None = None
     trade_no: str | None = None
     raw_status: str = ""
+    at: datetime | None = None  # when the gateway says it happened (it files its statement by this)
 
 
 @dataclass

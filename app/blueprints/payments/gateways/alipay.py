@@ -65,6 +65,14 @@ def rsa2_verify(content: str, signature: str, public_key: str) -> bool:
         return False
 
 
+def _beijing(text: str | None) -> datetime | None:
+    """Alipay's 'yyyy-MM-dd HH:mm:ss' (Beijing time) as an aware datetime; None if absent or odd."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING) if text else None
+    except ValueError:
+        return None
+
+
 def response_member(text: str, name: str) -> tuple[dict, str]:
     """The `<name>` object of a response and its exact source text (what Alipay signed)."""
     marker = f'"{name}"'
@@ -153,7 +161,7 @@ class Alipay(Gateway):
                                form.get("trade_status", ""))]
             return [Notice("payment", form["out_trade_no"], TRADE_STATUS.get(form.get("trade_status"), "unknown"),
                            to_minor(form["total_amount"], "CNY"), "CNY", form.get("trade_no"),
-                           form.get("trade_status", ""))]
+                           form.get("trade_status", ""), _beijing(form.get("gmt_payment")))]
         except (KeyError, ValueError) as err:
             raise BadNotification(f"missing or bad field: {err}") from err
 
@@ -164,7 +172,8 @@ class Alipay(Gateway):
                 return None
             raise GatewayError(f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}")
         return Notice("payment", answer["out_trade_no"], TRADE_STATUS.get(answer.get("trade_status"), "unknown"),
-                      to_minor(answer["total_amount"], "CNY"), "CNY", answer.get("trade_no"), answer.get("trade_status", ""))
+                      to_minor(answer["total_amount"], "CNY"), "CNY", answer.get("trade_no"), answer.get("trade_status", ""),
+                      _beijing(answer.get("send_pay_date")))
 
     def refund(self, payment, refund) -> Notice:
         answer = self._call("alipay.trade.refund", {

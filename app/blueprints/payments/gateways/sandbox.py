@@ -13,7 +13,7 @@ import csv
 import hashlib
 import hmac
 import io
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -41,11 +41,20 @@ def verify(fields: dict, key: str) -> bool:
     return hmac.compare_digest(sign(fields, key).encode(), str(fields.get("sign", "")).encode())
 
 
+def _when(text: str | None) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else None
+
+
 def notice_fields(trade, store_id: int) -> dict:
     """The signed form the gateway posts for one of its trades."""
     if trade.kind == "payment":
         fields = {"notify_type": "trade_status_sync", "out_trade_no": trade.reference, "trade_no": trade.trade_no,
-                  "total_amount": str(trade.amount), "currency": trade.currency, "trade_status": trade.status}
+                  "total_amount": str(trade.amount), "currency": trade.currency, "trade_status": trade.status,
+                  "gmt_payment": trade.happened_at.isoformat()}
     else:
         fields = {"notify_type": "refund_status_sync", "out_request_no": trade.reference,
                   "refund_no": trade.trade_no, "refund_amount": str(trade.amount), "currency": trade.currency,
@@ -116,7 +125,7 @@ class Sandbox(Gateway):
                                form.get("refund_no"), form.get("refund_status", ""))]
             return [Notice("payment", form["out_trade_no"], PAYMENT_STATUS.get(form.get("trade_status"), "unknown"),
                            int(form["total_amount"]), form.get("currency"), form.get("trade_no"),
-                           form.get("trade_status", ""))]
+                           form.get("trade_status", ""), _when(form.get("gmt_payment")))]
         except (KeyError, ValueError) as err:
             raise BadNotification(f"missing or bad field: {err}") from err
 
@@ -129,7 +138,7 @@ class Sandbox(Gateway):
         if trade is None:
             return None
         return Notice("payment", trade.reference, PAYMENT_STATUS.get(trade.status, "unknown"), trade.amount,
-                      trade.currency, trade.trade_no, trade.status)
+                      trade.currency, trade.trade_no, trade.status, trade.happened_at)
 
     def refund(self, payment, refund) -> Notice:
         """Answered at once, like Alipay's refund API; a notification follows as well."""

@@ -4,7 +4,7 @@ transactions as the daily statement."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 
 import stripe
 from flask import current_app
@@ -68,15 +68,17 @@ class StripeGateway(Gateway):
                                                    self.secrets.get("webhook_secret", ""), tolerance=TOLERANCE)
         except (stripe.SignatureVerificationError, ValueError) as err:
             raise BadNotification(str(err)) from err
-        obj = json.loads(body)["data"]["object"]     # verified above: read it as plain JSON
+        data = json.loads(body)                       # verified above: read it as plain JSON
+        obj = data["data"]["object"]
         if event.type.startswith("payment_intent."):
             status = {"payment_intent.succeeded": "succeeded", "payment_intent.payment_failed": "failed",
                       "payment_intent.canceled": "closed"}.get(event.type)
             if status is None:
                 return []
             amount = obj.get("amount_received") if status == "succeeded" else obj.get("amount")
+            at = datetime.fromtimestamp(data["created"], timezone.utc) if isinstance(data.get("created"), int) else None
             return [Notice("payment", (obj.get("metadata") or {}).get("payment_number", ""), status, amount,
-                           str(obj.get("currency", "")).upper(), obj.get("id"), event.type)]
+                           str(obj.get("currency", "")).upper(), obj.get("id"), event.type, at)]
         if event.type in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
             return [Notice("refund", (obj.get("metadata") or {}).get("request_id", ""),
                            REFUND_STATUS.get(obj.get("status"), "pending"), obj.get("amount"),
