@@ -12,6 +12,7 @@ from app.blueprints.payments.gateways.alipay import rsa2_verify, signing_string
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
 from app.blueprints.platform.models import Store
 from app.core.db import utcnow
+from app.core.money import to_decimal_text
 from app.core.tenancy import store_context
 from app.extensions import db
 from tests.catalog.test_pages import _get
@@ -41,6 +42,17 @@ def _alipay_payment(app, store, price=8888) -> tuple[int, str, int]:
         payment = services.start_payment(db.session.get(Order, order_id), "alipay")
         db.session.commit()
         return order_id, payment.number, payment.amount
+
+
+def alipay_paid(app, client, store, fake, price: int) -> tuple[str, int, str]:
+    """A store with Alipay and one order paid through it (notified): (app_id, order id, payment number)."""
+    app_id, _public = _alipay_store(app, store, fake)
+    order_id, number, _amount = _alipay_payment(app, store, price=price)
+    answer = client.post(f"/pay/{store.slug}/notify/alipay", data=fake.notification(
+        app_id, out_trade_no=number, trade_no=f"2026{number}", trade_status="TRADE_SUCCESS",
+        total_amount=to_decimal_text(price)))
+    assert answer.get_data(as_text=True) == "success"
+    return app_id, order_id, number
 
 
 def test_credentials_are_sealed_and_never_shown(app, owner, store, fake_gateways):
@@ -130,12 +142,7 @@ def test_active_query_settles_a_payment_whose_notification_never_came(app, store
 
 def test_refund_through_the_gateway_and_a_refused_one(app, client, store, fake_gateways):
     alipay, _stripe = fake_gateways
-    app_id, _public = _alipay_store(app, store, alipay)
-    order_id, number, _amount = _alipay_payment(app, store, price=2000)
-    alipay.trades[number] = {"out_trade_no": number, "trade_no": "2026R1", "trade_status": "TRADE_SUCCESS",
-                             "total_amount": "20.00"}
-    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
-        app_id, out_trade_no=number, trade_no="2026R1", trade_status="TRADE_SUCCESS", total_amount="20.00"))
+    _app_id, _order_id, number = alipay_paid(app, client, store, alipay, 2000)
     with app.test_request_context(), store_context(db.session.get(Store, store.id)):
         payment = db.session.scalar(select(Payment))
         item = refunds.refund(None, payment, f"rf-{number}", 500, reason="size")

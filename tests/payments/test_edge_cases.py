@@ -16,17 +16,14 @@ from app.extensions import db
 from tests.catalog.test_pages import _get
 from tests.conftest import wait_for
 from tests.orders.test_orders import _place, _shop
-from tests.payments.test_alipay import _alipay_payment, _alipay_store
+from tests.payments.test_alipay import _alipay_store, alipay_paid
 from tests.payments.test_refunds import _paid
 from tests.payments.test_stripe import _event, _signed, stripe_paid
 
 
 def test_an_uncertain_alipay_answer_keeps_the_refund_pending_and_it_is_sent_again(app, client, store, fake_gateways):
     alipay, _stripe = fake_gateways
-    app_id, _public = _alipay_store(app, store, alipay)
-    _order, number, _amount = _alipay_payment(app, store, price=1000)
-    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
-        app_id, out_trade_no=number, trade_no="2026U1", trade_status="TRADE_SUCCESS", total_amount="10.00"))
+    _app_id, _order_id, number = alipay_paid(app, client, store, alipay, 1000)
     alipay.refuse_refund = "busy"
     try:
         with app.test_request_context(), store_context(db.session.get(Store, store.id)):
@@ -121,10 +118,7 @@ def test_a_refund_stuck_pending_flags_its_payment(app, client, store, fake_gatew
     from app.core.db import utcnow
 
     alipay, _stripe = fake_gateways
-    app_id, _public = _alipay_store(app, store, alipay)
-    _order, number, _amount = _alipay_payment(app, store, price=1000)
-    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
-        app_id, out_trade_no=number, trade_no="2026S1", trade_status="TRADE_SUCCESS", total_amount="10.00"))
+    _app_id, _order_id, number = alipay_paid(app, client, store, alipay, 1000)
     alipay.refuse_refund = "busy"
     try:
         with app.test_request_context(headers={"Accept-Language": "en"}), \
