@@ -132,3 +132,51 @@ def test_a_refund_stuck_pending_flags_its_payment(app, client, store, fake_gatew
             db.session.rollback()
     finally:
         alipay.refuse_refund = None
+
+
+def test_pending_refunds_are_settled_by_asking_the_gateway(app, client, store, fake_gateways):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    alipay, fake = fake_gateways
+    _app_id, _order_id, number = alipay_paid(app, client, store, alipay, 3000)
+    alipay.refuse_refund = "busy"                # every refund answer is "busy" for now
+    try:
+        with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+            first = refunds.refund(None, db.session.scalar(select(Payment)), f"q1-{number}", 1000).id
+            second = refunds.refund(None, db.session.scalar(select(Payment)), f"q2-{number}", 500).id
+            db.session.commit()
+        # Alipay did refund the first one; its answer was lost
+        alipay.refunds.append({"out_trade_no": number, "out_request_no": f"q1-{number}", "refund_amount": "10.00"})
+        with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+            db.session.execute(update(Refund).values(created_at=utcnow() - timedelta(minutes=30)))
+            assert refunds.query_pending(after_each=db.session.commit) == 1
+            db.session.commit()
+        statuses = _get(app, store, lambda: {r.id: r.status for r in db.session.scalars(select(Refund))})
+        assert statuses == {first: "succeeded", second: "pending"}
+    finally:
+        alipay.refuse_refund = None
+    # the one Alipay never saw is sent again with its request id (by the worker) and goes through
+    wait_for(lambda: _get(app, store, lambda: db.session.get(Refund, second).status) == "succeeded")
+    assert len([r for r in alipay.refunds if r["out_request_no"] == f"q2-{number}"]) == 1
+
+
+def test_a_stripe_refund_whose_webhook_never_came_is_settled_by_asking(app, client, make_store, fake_gateways):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    store = make_store()
+    _alipay, fake = fake_gateways
+    stripe_paid(app, client, store, fake, 2500)
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        refunds.refund(None, db.session.scalar(select(Payment)), "sq-1", 2500)
+        db.session.commit()
+    wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Refund.gateway_refund_no))))
+    next(r for r in fake.refunds.values() if r["metadata"].get("request_id") == "sq-1")["status"] = "succeeded"
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        db.session.execute(update(Refund).values(created_at=utcnow() - timedelta(minutes=30)))
+        assert refunds.query_pending(after_each=db.session.commit) == 1
+        db.session.commit()
+    assert _get(app, store, lambda: db.session.scalar(select(Payment.status))) == "refunded"

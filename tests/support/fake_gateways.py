@@ -87,6 +87,14 @@ class FakeAlipay:
             return self.answer(method, {"code": "10000", "msg": "Success", "trade_no": trade.get("trade_no", ""),
                                         "out_trade_no": biz["out_trade_no"], "refund_fee": biz["refund_amount"],
                                         "fund_change": "Y"})
+        if method == "alipay.trade.fastpay.refund.query":
+            done = next((r for r in self.refunds if r["out_request_no"] == biz["out_request_no"]), None)
+            if done is None:                      # Alipay answers success with no refund data
+                return self.answer(method, {"code": "10000", "msg": "Success", "out_trade_no": biz["out_trade_no"],
+                                            "out_request_no": biz["out_request_no"]})
+            return self.answer(method, {"code": "10000", "msg": "Success", "out_trade_no": biz["out_trade_no"],
+                                        "out_request_no": biz["out_request_no"], "refund_amount": done["refund_amount"],
+                                        "refund_status": "REFUND_SUCCESS"})
         if method == "alipay.data.dataservice.bill.downloadurl.query":
             if (params["app_id"], biz["bill_date"]) not in self.bills:
                 return self.answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist",
@@ -179,6 +187,12 @@ class FakeStripe:
             refund = {"id": rid, "object": "refund", "amount": int(params["amount"]), "currency": intent["currency"],
                       "payment_intent": intent["id"], "status": "pending", "metadata": params.get("metadata", {})}
             self.refunds[rid] = refund
+            return 200, refund
+        if method == "GET" and path.startswith("/v1/refunds/"):
+            refund = self.refunds.get(path.rsplit("/", 1)[1])
+            if refund is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                       "message": "No such refund"}}
             return 200, refund
         if method == "GET" and path == "/v1/balance_transactions":
             gte, lt = int(params["created"]["gte"]), int(params["created"]["lt"])

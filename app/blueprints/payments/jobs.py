@@ -79,6 +79,12 @@ def query_pending_payments() -> int:
     return services.query_stale(after_each=db.session.commit)
 
 
+@every(600, queue="finance")
+def query_pending_refunds() -> int:
+    """Active query of refunds pending over ten minutes (a lost answer or webhook)."""
+    return refunds.query_pending(after_each=db.session.commit)
+
+
 @every(3600, queue="finance")
 def flag_stuck_refunds() -> int:
     """Refunds pending for over an hour are put in front of a person."""

@@ -171,6 +171,46 @@ def _failed(payment: Payment, item: Refund, why: str) -> None:
     emit("refund.failed", {"refund_id": item.id, "payment_id": item.payment_id, "reason": item.failure})
 
 
+def query_pending(older_than_minutes: int = 10, limit: int = 50, after_each=None) -> int:
+    """Ask the gateway about refunds pending for a while and settle them; one the gateway never
+    saw is sent again (same request id). `after_each` (the job passes commit) runs after each.
+    Returns how many were settled."""
+    import logging
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    ids = db.session.scalars(select(Refund.id).where(Refund.status == "pending", Refund.created_at < cutoff)
+                             .order_by(Refund.id).limit(limit)).all()
+    settled = 0
+    for refund_id in ids:
+        try:
+            with db.session.begin_nested():
+                settled += _settle_by_query(refund_id)
+        except Exception:   # noqa: BLE001 - logged; the next refund must still be asked
+            logging.getLogger(__name__).exception("query of refund %s failed", refund_id)
+        if after_each:
+            after_each()
+    return settled
+
+
+def _settle_by_query(refund_id: int) -> int:
+    item, payment = _locked(refund_id)
+    if item is None or item.status != "pending":
+        return 0
+    notice = accounts.gateway(payment.gateway).refund_query(payment, item)
+    if notice is None:
+        send_later(item)
+        return 0
+    if notice.status not in ("succeeded", "failed"):
+        return 0
+    item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
+    if notice.status == "succeeded":
+        _succeeded(payment, item)
+    else:
+        _failed(payment, item, notice.raw_status)
+    return 1
+
+
 def flag_stuck(older_than_minutes: int = 60) -> int:
     """Refunds still pending after an hour (gateway errors outlasting the job's retries, a webhook
     that never came) flag their payment for a person. Returns how many were flagged."""

@@ -92,6 +92,10 @@ class Gateway:
     def refund(self, payment, refund) -> Notice:
         raise NotImplementedError
 
+    def refund_query(self, payment, refund) -> Notice | None:
+        """The refund as the gateway sees it; None when it has no such refund."""
+        raise NotImplementedError
+
     def statement(self, day: date) -> list[StatementRow]:
         raise NotImplementedError
 

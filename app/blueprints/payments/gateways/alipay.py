@@ -189,6 +189,20 @@ class Alipay(Gateway):
         # 20000 (service busy), system errors: the outcome is unknown, so ask again with the same request
         raise GatewayError(f"Alipay: {why}")
 
+    def refund_query(self, payment, refund) -> Notice | None:
+        """`alipay.trade.fastpay.refund.query`: data back (refund_status empty or REFUND_SUCCESS) means
+        refunded; no data means Alipay did not refund it."""
+        answer = self._call("alipay.trade.fastpay.refund.query",
+                            {"out_trade_no": payment.number, "out_request_no": refund.request_id})
+        if answer.get("code") != "10000":
+            raise GatewayError(f"Alipay: {answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}")
+        if not answer.get("refund_amount"):
+            return None
+        if answer.get("refund_status") not in (None, "", "REFUND_SUCCESS"):
+            return Notice("refund", refund.request_id, "pending", raw_status=answer.get("refund_status", ""))
+        return Notice("refund", refund.request_id, "succeeded", to_minor(answer["refund_amount"], "CNY"), "CNY",
+                      None, answer.get("refund_status") or "REFUND_SUCCESS")
+
     def statement(self, day: date) -> list[StatementRow]:
         """The trade bill (业务明细) of a day: a zip of GBK CSV files; the detail file lists trades and refunds."""
         answer = self._call("alipay.data.dataservice.bill.downloadurl.query",

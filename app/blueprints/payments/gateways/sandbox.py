@@ -149,6 +149,16 @@ class Sandbox(Gateway):
         _book(trade)
         return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency, trade.trade_no)
 
+    def refund_query(self, payment, refund) -> Notice | None:
+        from app.blueprints.payments.models import SandboxTrade
+
+        trade = db.session.scalar(select(SandboxTrade).where(SandboxTrade.kind == "refund",
+                                                             SandboxTrade.reference == refund.request_id))
+        if trade is None:
+            return None
+        return Notice("refund", refund.request_id, "succeeded", trade.amount, trade.currency, trade.trade_no,
+                      trade.status, trade.happened_at)
+
     def statement(self, day: date) -> list[StatementRow]:
         rows = csv.DictReader(io.StringIO(statement_csv(day)))
         return [StatementRow(r["kind"], r["reference"], r["trade_no"], int(r["amount"]), r["currency"]) for r in rows]

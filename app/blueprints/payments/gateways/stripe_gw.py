@@ -101,6 +101,13 @@ class StripeGateway(Gateway):
         return Notice("refund", refund.request_id, REFUND_STATUS.get(made.status, "pending"), made.amount,
                       made.currency.upper(), made.id, made.status)
 
+    def refund_query(self, payment, refund) -> Notice | None:
+        if not refund.gateway_refund_no:
+            return None
+        found = self._do(lambda: self._client().v1.refunds.retrieve(refund.gateway_refund_no))
+        return Notice("refund", refund.request_id, REFUND_STATUS.get(found.status, "pending"), found.amount,
+                      found.currency.upper(), found.id, found.status)
+
     def statement(self, day: date) -> list[StatementRow]:
         start, end = day_bounds(self.store, day)
         params = {"created": {"gte": int(start.timestamp()), "lt": int(end.timestamp())},
