@@ -175,22 +175,14 @@ def query_pending(older_than_minutes: int = 10, limit: int = 50, after_each=None
     """Ask the gateway about refunds pending for a while and settle them; one the gateway never
     saw is sent again (same request id). `after_each` (the job passes commit) runs after each.
     Returns how many were settled."""
-    import logging
     from datetime import timedelta
+
+    from app.blueprints.payments.services import one_by_one
 
     cutoff = utcnow() - timedelta(minutes=older_than_minutes)
     ids = db.session.scalars(select(Refund.id).where(Refund.status == "pending", Refund.created_at < cutoff)
                              .order_by(Refund.id).limit(limit)).all()
-    settled = 0
-    for refund_id in ids:
-        try:
-            with db.session.begin_nested():
-                settled += _settle_by_query(refund_id)
-        except Exception:   # noqa: BLE001 - logged; the next refund must still be asked
-            logging.getLogger(__name__).exception("query of refund %s failed", refund_id)
-        if after_each:
-            after_each()
-    return settled
+    return one_by_one(ids, _settle_by_query, (lambda _id: after_each()) if after_each else None)
 
 
 def _settle_by_query(refund_id: int) -> int:

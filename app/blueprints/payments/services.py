@@ -116,25 +116,36 @@ def query_stale(limit: int = 50, after_each=None) -> int:
     completed is closed once its order no longer waits for payment. One payment's trouble
     (gateway down, broken keys) does not stop the others. `after_each` (the job passes commit)
     runs after every payment so no lock is held across the next network call. Returns how many changed."""
-    import logging
-
     cutoff = utcnow() - timedelta(minutes=current_app.config["PAYMENT_QUERY_AFTER_MINUTES"])
     ids = db.session.scalars(select(Payment.id).where(
         Payment.status.in_(("created", "pending")), Payment.created_at < cutoff,
         or_(Payment.last_queried_at.is_(None), Payment.last_queried_at < cutoff))
         .order_by(Payment.last_queried_at.asc().nulls_first(), Payment.id).limit(limit)).all()
-    changed = 0
-    for payment_id in ids:
-        try:
-            with db.session.begin_nested():
-                payment = db.session.get(Payment, payment_id)
-                changed += settle_by_query(payment) == "applied"
-        except Exception:   # noqa: BLE001 - logged; the next payment must still be asked
-            logging.getLogger(__name__).exception("query of payment %s failed", payment_id)
+
+    def asked(payment_id):
         db.session.execute(update(Payment).where(Payment.id == payment_id).values(last_queried_at=utcnow()))
         if after_each:
             after_each()
-    return changed
+
+    return one_by_one(ids, lambda i: settle_by_query(db.session.get(Payment, i)) == "applied", asked)
+
+
+def one_by_one(ids, settle, after_each=None) -> int:
+    """`settle(id)` for each id in its own SAVEPOINT: one row's trouble (gateway down, broken keys)
+    is logged and rolled back alone, and the rest go on. `after_each(id)` runs after every one
+    (a job commits there so no lock is held across the next network call). Returns the truthy count."""
+    import logging
+
+    done = 0
+    for item_id in ids:
+        try:
+            with db.session.begin_nested():
+                done += bool(settle(item_id))
+        except Exception:   # noqa: BLE001 - logged; the next one must still be asked
+            logging.getLogger(__name__).exception("settling %s failed", item_id)
+        if after_each:
+            after_each(item_id)
+    return done
 
 
 def settle_by_query(payment: Payment) -> str:
