@@ -73,3 +73,21 @@ def test_a_notification_for_one_store_changes_nothing_in_another(app, client, ma
         "bad_signature", "unknown_payment"]
     assert _get(app, first, lambda: db.session.scalar(select(Payment.status))) == "pending"
     assert _get(app, first, lambda: db.session.scalar(select(PaymentNotification.id))) is None
+
+
+def test_overview_shows_money_taken_net_of_refunds_and_what_needs_a_person(app, client, owner, store):
+    _paid(app, client, store, price=1000, quantity=3)          # ¥30.00 taken
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from app.blueprints.payments import refunds
+        from app.blueprints.platform.models import Store
+        from app.core.tenancy import store_context
+
+        with store_context(db.session.get(Store, store.id)):
+            refunds.refund(None, db.session.scalar(select(Payment)), "ov-1", 500)
+            db.session.commit()
+    wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Refund.status))) == "succeeded")
+    _get(app, store, lambda: db.session.execute(db.update(Payment).values(flagged="check")))
+    _count, page = _queries_for(app, owner, f"/store/{store.slug}/payments/overview")
+    assert "¥25.00" in page.split('data-today>')[1][:20] and "¥25.00" in page.split('data-month>')[1][:20]
+    assert '<strong data-flagged>1</strong>' in page and '<strong data-pending>0</strong>' in page
+    assert "<svg" in page

@@ -191,3 +191,19 @@ def test_a_payment_is_reconciled_on_the_gateways_day_not_the_day_we_heard_of_it(
         db.session.commit()
         assert (on_its_day.matched, on_its_day.differences) == (1, 0)
         assert (today.status, today.differences) == ("done", 0)
+
+
+def test_a_gateway_switched_off_is_still_reconciled_for_days_it_took_money(app, owner, store):
+    from datetime import timedelta, timezone
+
+    _sandbox_paid(app, store, 900)
+    owner.form(f"/store/{store.slug}/payments/gateways/sandbox", {})            # switched off
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        from app.blueprints.payments import accounts
+
+        assert "sandbox" not in accounts.enabled_gateways()
+        next_morning = datetime.combine(_today() + timedelta(days=1), datetime.min.time(),
+                                        tzinfo=ZoneInfo("Asia/Shanghai")).replace(hour=11)
+        reconcile.run_due(next_morning.astimezone(timezone.utc))
+        db.session.commit()
+        assert [(r.gateway, r.matched) for r in db.session.scalars(select(ReconciliationRun))] == [("sandbox", 1)]

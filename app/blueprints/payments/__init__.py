@@ -16,6 +16,7 @@ bp = StoreBlueprint("payments", __name__, url_prefix="/payments")
 notify_bp = StoreBlueprint("payment_notify", __name__, base="/pay")
 gateway_bp = StoreBlueprint("sandbox_gateway", __name__, base="/sandbox")
 
+menu.add("payments.overview", _l("Overview"), "payments.view", order=59, section=CENTER)
 menu.add("payments.payments", _l("Payments"), "payments.view", order=60, section=CENTER)
 menu.add("payments.refunds", _l("Refunds"), "payments.view", order=61, section=CENTER)
 menu.add("payments.reconciliation", _l("Reconciliation"), "payments.view", order=62, section=CENTER)

@@ -162,6 +162,26 @@ def payment_query(id):
     return redirect_to(url_for("payments.payment", id=id))
 
 
+@bp.route("/overview")
+@requires("payments.view")
+def overview():
+    """Money taken per day and what needs a person, at a glance."""
+    from app.blueprints.payments import queries
+    from app.core.charts import bar_chart
+
+    from app.core.money import EXPONENT
+    from app.core.tenancy import current_store
+
+    currency = current_store().currency or "CNY"
+    days = queries.collected_by_day(30)
+    unit = 10 ** EXPONENT.get(currency, 2)
+    return render_template("payments/overview.html", attention=queries.attention(), currency=currency,
+                           chart=bar_chart([(d, max(v, 0) // unit) for d, v in days],
+                                           _("Collected per day, net of refunds (%(currency)s), last 30 days",
+                                             currency=currency)),
+                           today=days[-1][1], week=sum(v for _d, v in days[-7:]), month=sum(v for _d, v in days))
+
+
 # --- gateway settings -------------------------------------------------------------------------
 
 @bp.route("/gateways")

@@ -1,0 +1,45 @@
+"""Read-side figures for the payments overview (a fixed number of queries)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, cast, func, select
+
+from app.blueprints.payments.models import Payment, ReconciliationItem, Refund
+from app.core.db import utcnow
+from app.core.tenancy import current_store
+from app.extensions import db
+
+PAID = ("succeeded", "partially_refunded", "refunded")
+
+
+def _local_day(column, tz: str):
+    return cast(func.timezone(tz, column), Date)
+
+
+def collected_by_day(days: int = 30) -> list[tuple[str, int]]:
+    """Money taken per day (store time zone), refunds on the day they finished taken off, oldest first."""
+    tz = current_store().timezone or "Asia/Shanghai"
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    since = today - timedelta(days=days - 1)
+    start = datetime.combine(since, time(), tzinfo=ZoneInfo(tz))
+    paid_day, refund_day = _local_day(Payment.paid_at, tz), _local_day(Refund.finished_at, tz)
+    taken = dict(db.session.execute(select(paid_day, func.sum(Payment.amount)).where(
+        Payment.status.in_(PAID), Payment.paid_at >= start).group_by(paid_day)).all())
+    given = dict(db.session.execute(select(refund_day, func.sum(Refund.amount)).where(
+        Refund.status == "succeeded", Refund.finished_at >= start).group_by(refund_day)).all())
+    out = []
+    for i in range(days):
+        day: date = since + timedelta(days=i)
+        out.append((day.isoformat(), int(taken.get(day, 0)) - int(given.get(day, 0))))
+    return out
+
+
+def attention() -> dict[str, int]:
+    """What needs a person: flagged payments, refunds pending, open reconciliation differences."""
+    flagged = db.session.scalar(select(func.count()).select_from(Payment).where(Payment.flagged.is_not(None)))
+    pending = db.session.scalar(select(func.count()).select_from(Refund).where(Refund.status == "pending"))
+    open_items = db.session.scalar(select(func.count()).select_from(ReconciliationItem)
+                                   .where(ReconciliationItem.resolved_at.is_(None)))
+    return {"flagged": flagged, "pending_refunds": pending, "open_differences": open_items}
