@@ -207,3 +207,31 @@ def test_a_gateway_switched_off_is_still_reconciled_for_days_it_took_money(app, 
         reconcile.run_due(next_morning.astimezone(timezone.utc))
         db.session.commit()
         assert [(r.gateway, r.matched) for r in db.session.scalars(select(ReconciliationRun))] == [("sandbox", 1)]
+
+
+def test_a_refund_is_reconciled_on_the_gateways_day(app, client, store, fake_gateways):
+    from datetime import timedelta
+
+    from app.blueprints.payments.gateways import Notice
+
+    alipay, _stripe = fake_gateways
+    app_id, _public = _alipay_store(app, store, alipay)
+    _order, number, _a = _alipay_payment(app, store, price=4000)
+    yesterday = _today() - timedelta(days=1)
+    client.post(f"/pay/{store.slug}/notify/alipay", data=alipay.notification(
+        app_id, out_trade_no=number, trade_no="2026N1", trade_status="TRADE_SUCCESS", total_amount="40.00",
+        gmt_payment=f"{yesterday.isoformat()} 10:00:00"))
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        item = refunds.refund(None, db.session.scalar(select(Payment)), f"n-{number}", 1000)
+        db.session.flush()
+        # the gateway refunded it at 23:59:59 yesterday; we heard today
+        refunds.apply_refund_notice(Notice("refund", item.request_id, "succeeded", 1000, "CNY", None, "REFUND_SUCCESS",
+                                           datetime.combine(yesterday, datetime.max.time().replace(microsecond=0),
+                                                            tzinfo=ZoneInfo("Asia/Shanghai"))))
+        db.session.commit()
+    alipay.bills[(app_id, yesterday.isoformat())] = [bill_row("2026N1", number, "交易", "40.00"),
+                                                     bill_row("2026N1", number, "退款", "-10.00", f"n-{number}")]
+    with app.test_request_context(), store_context(db.session.get(Store, store.id)):
+        run = reconcile.run("alipay", yesterday)
+        db.session.commit()
+        assert (run.matched, run.differences) == (2, 0)

@@ -20,6 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app.blueprints.payments.gateways.alipay import rsa2_sign, rsa2_verify, signing_string
 
 
+def _beijing_now() -> str:
+    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def new_rsa_keys() -> tuple[str, str]:
     """(private PEM, public PEM) for RSA 2048, as Alipay's key tool makes."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -46,7 +50,7 @@ class FakeAlipay:
 
     def notification(self, app_id: str, **fields) -> dict:
         """An asynchronous notification as Alipay posts it, signed with Alipay's key."""
-        now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")     # Alipay's clock: Beijing
+        now = _beijing_now()     # Alipay's clock
         form = {"notify_time": now, "notify_type": "trade_status_sync", "notify_id": secrets.token_hex(16),
                 "app_id": app_id, "charset": "utf-8", "version": "1.0", "sign_type": "RSA2", "gmt_payment": now,
                 **fields}
@@ -86,7 +90,7 @@ class FakeAlipay:
             trade = self.trades.get(biz["out_trade_no"], {})
             return self.answer(method, {"code": "10000", "msg": "Success", "trade_no": trade.get("trade_no", ""),
                                         "out_trade_no": biz["out_trade_no"], "refund_fee": biz["refund_amount"],
-                                        "fund_change": "Y"})
+                                        "fund_change": "Y", "gmt_refund_pay": _beijing_now()})
         if method == "alipay.trade.fastpay.refund.query":
             done = next((r for r in self.refunds if r["out_request_no"] == biz["out_request_no"]), None)
             if done is None:                      # Alipay answers success with no refund data
@@ -185,6 +189,7 @@ class FakeStripe:
                 return 400, {"error": {"type": "invalid_request_error", "message": "This PaymentIntent has not succeeded."}}
             rid = "re_" + secrets.token_hex(12)
             refund = {"id": rid, "object": "refund", "amount": int(params["amount"]), "currency": intent["currency"],
+                      "created": int(datetime.now(timezone.utc).timestamp()),
                       "payment_intent": intent["id"], "status": "pending", "metadata": params.get("metadata", {})}
             self.refunds[rid] = refund
             return 200, refund

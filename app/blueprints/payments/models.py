@@ -67,7 +67,8 @@ class Refund(CreatedAt, db.Model):
     gateway_refund_no: Mapped[str | None] = mapped_column(String(64), index=True)
     failure: Mapped[str | None] = mapped_column(String(300))
     actor_name: Mapped[str] = mapped_column(String(254), default="system")
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))            # when we heard
+    gateway_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))    # the gateway's time
 
     payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
 

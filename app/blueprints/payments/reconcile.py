@@ -54,8 +54,9 @@ def _gateways_for(day: date) -> list[str]:
     start, end = day_bounds(current_store(), day)
     paid = func.coalesce(Payment.gateway_paid_at, Payment.paid_at)
     used = set(db.session.scalars(select(Payment.gateway).where(paid >= start, paid < end).distinct()))
+    done = func.coalesce(Refund.gateway_finished_at, Refund.finished_at)
     used |= set(db.session.scalars(select(Payment.gateway).join(Refund, Refund.payment_id == Payment.id).where(
-        Refund.finished_at >= start, Refund.finished_at < end).distinct()))
+        done >= start, done < end).distinct()))
     names = accounts.enabled_gateways()
     for name in sorted(used - set(names)):
         try:
@@ -70,9 +71,9 @@ def _ours(gateway: str, day: date) -> tuple[list[Payment], list[tuple[Refund, Pa
     start, end = day_bounds(current_store(), day)
     paid = func.coalesce(Payment.gateway_paid_at, Payment.paid_at)     # the gateway files by its own clock
     payments = db.session.scalars(select(Payment).where(Payment.gateway == gateway, paid >= start, paid < end)).all()
+    done = func.coalesce(Refund.gateway_finished_at, Refund.finished_at)
     refunds = db.session.execute(select(Refund, Payment).join(Payment, Payment.id == Refund.payment_id).where(
-        Payment.gateway == gateway, Refund.status == "succeeded", Refund.finished_at >= start,
-        Refund.finished_at < end)).all()
+        Payment.gateway == gateway, Refund.status == "succeeded", done >= start, done < end)).all()
     return payments, [tuple(r) for r in refunds]
 
 

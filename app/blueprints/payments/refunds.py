@@ -115,7 +115,7 @@ def send(refund_id: int) -> str:
     notice = accounts.gateway(payment.gateway).refund(payment, item)
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
     if notice.status == "succeeded":
-        _succeeded(payment, item)
+        _succeeded(payment, item, notice.at)
     elif notice.status == "failed":
         _failed(payment, item, notice.raw_status)
     return notice.status
@@ -141,7 +141,7 @@ def apply_refund_notice(notice: Notice, note: PaymentNotification | None = None)
         payment.flagged = _("Refund %(ref)s was %(before)s and is now %(after)s: check it with the gateway.",
                             ref=item.request_id, before=STATUS_LABELS[item.status], after=STATUS_LABELS[notice.status])
     if notice.status == "succeeded":
-        _succeeded(payment, item)
+        _succeeded(payment, item, notice.at)
     else:
         _failed(payment, item, notice.raw_status)
     return "applied"
@@ -158,8 +158,9 @@ def _settle_payment_status(payment: Payment) -> str:
     return target
 
 
-def _succeeded(payment: Payment, item: Refund) -> None:
+def _succeeded(payment: Payment, item: Refund, at=None) -> None:
     item.status, item.finished_at, item.failure = "succeeded", utcnow(), None
+    item.gateway_finished_at = at or item.gateway_finished_at or item.finished_at
     target = _settle_payment_status(payment)
     emit("refund.succeeded", {"refund_id": item.id, "payment_id": payment.id, "order_id": payment.order_id,
                               "amount": item.amount, "full": target == "refunded"})
@@ -197,7 +198,7 @@ def _settle_by_query(refund_id: int) -> int:
         return 0
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
     if notice.status == "succeeded":
-        _succeeded(payment, item)
+        _succeeded(payment, item, notice.at)
     else:
         _failed(payment, item, notice.raw_status)
     return 1

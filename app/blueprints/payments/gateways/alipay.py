@@ -158,7 +158,7 @@ class Alipay(Gateway):
             if form.get("out_biz_no") and form.get("refund_fee"):
                 # A refund shows up as a trade notice carrying the refund request and the refunded total.
                 return [Notice("refund", form["out_biz_no"], "succeeded", None, "CNY", form.get("trade_no"),
-                               form.get("trade_status", ""))]
+                               form.get("trade_status", ""), _beijing(form.get("gmt_refund")))]
             return [Notice("payment", form["out_trade_no"], TRADE_STATUS.get(form.get("trade_status"), "unknown"),
                            to_minor(form["total_amount"], "CNY"), "CNY", form.get("trade_no"),
                            form.get("trade_status", ""), _beijing(form.get("gmt_payment")))]
@@ -183,7 +183,7 @@ class Alipay(Gateway):
         if answer.get("code") == "10000":
             # Alipay has no refund number of its own: refunds are known by our out_request_no
             return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency,
-                          None, answer.get("fund_change", ""))
+                          None, answer.get("fund_change", ""), _beijing(answer.get("gmt_refund_pay")))
         if answer.get("code") == "40004" and answer.get("sub_code") not in UNCERTAIN:
             return Notice("refund", refund.request_id, "failed", refund.amount, payment.currency, raw_status=why)
         # 20000 (service busy), system errors: the outcome is unknown, so ask again with the same request
@@ -201,7 +201,7 @@ class Alipay(Gateway):
         if answer.get("refund_status") not in (None, "", "REFUND_SUCCESS"):
             return Notice("refund", refund.request_id, "pending", raw_status=answer.get("refund_status", ""))
         return Notice("refund", refund.request_id, "succeeded", to_minor(answer["refund_amount"], "CNY"), "CNY",
-                      None, answer.get("refund_status") or "REFUND_SUCCESS")
+                      None, answer.get("refund_status") or "REFUND_SUCCESS", _beijing(answer.get("gmt_refund_pay")))
 
     def statement(self, day: date) -> list[StatementRow]:
         """The trade bill (业务明细) of a day: a zip of GBK CSV files; the detail file lists trades and refunds."""

@@ -58,7 +58,7 @@ def notice_fields(trade, store_id: int) -> dict:
     else:
         fields = {"notify_type": "refund_status_sync", "out_request_no": trade.reference,
                   "refund_no": trade.trade_no, "refund_amount": str(trade.amount), "currency": trade.currency,
-                  "refund_status": trade.status}
+                  "refund_status": trade.status, "gmt_refund": trade.happened_at.isoformat()}
     fields["notify_id"] = f"{trade.id}-{trade.notify_attempts}"
     fields["sign"] = sign(fields, secret(store_id))
     return fields
@@ -122,7 +122,7 @@ class Sandbox(Gateway):
             if form.get("notify_type") == "refund_status_sync":
                 return [Notice("refund", form["out_request_no"], "succeeded" if form.get("refund_status") ==
                                "REFUND_SUCCESS" else "failed", int(form["refund_amount"]), form.get("currency"),
-                               form.get("refund_no"), form.get("refund_status", ""))]
+                               form.get("refund_no"), form.get("refund_status", ""), _when(form.get("gmt_refund")))]
             return [Notice("payment", form["out_trade_no"], PAYMENT_STATUS.get(form.get("trade_status"), "unknown"),
                            int(form["total_amount"]), form.get("currency"), form.get("trade_no"),
                            form.get("trade_status", ""), _when(form.get("gmt_payment")))]
@@ -147,7 +147,8 @@ class Sandbox(Gateway):
         trade = SandboxTrade(kind="refund", reference=refund.request_id, trade_no=f"SBR{refund.id:012d}",
                              amount=refund.amount, currency=payment.currency, status="REFUND_SUCCESS")
         _book(trade)
-        return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency, trade.trade_no)
+        return Notice("refund", refund.request_id, "succeeded", refund.amount, payment.currency, trade.trade_no,
+                      trade.status, trade.happened_at)
 
     def refund_query(self, payment, refund) -> Notice | None:
         from app.blueprints.payments.models import SandboxTrade

@@ -20,6 +20,12 @@ REFUND_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "fail
 TOLERANCE = 300   # seconds: Stripe's own default for replayed webhooks
 
 
+def _stamp(obj) -> datetime | None:
+    """A Stripe object's `created` (its balance transaction is dated by it)."""
+    created = obj.to_dict().get("created")
+    return datetime.fromtimestamp(created, timezone.utc) if isinstance(created, int) else None
+
+
 class StripeGateway(Gateway):
     name = "stripe"
     label = _l("Stripe")
@@ -80,9 +86,10 @@ class StripeGateway(Gateway):
             return [Notice("payment", (obj.get("metadata") or {}).get("payment_number", ""), status, amount,
                            str(obj.get("currency", "")).upper(), obj.get("id"), event.type, at)]
         if event.type in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
+            at = datetime.fromtimestamp(obj["created"], timezone.utc) if isinstance(obj.get("created"), int) else None
             return [Notice("refund", (obj.get("metadata") or {}).get("request_id", ""),
                            REFUND_STATUS.get(obj.get("status"), "pending"), obj.get("amount"),
-                           str(obj.get("currency", "")).upper(), obj.get("id"), event.type)]
+                           str(obj.get("currency", "")).upper(), obj.get("id"), event.type, at)]
         return []
 
     def query(self, payment) -> Notice | None:
@@ -99,14 +106,14 @@ class StripeGateway(Gateway):
                     "metadata": {"request_id": refund.request_id, "payment_number": payment.number}},
             options={"idempotency_key": f"houtai-refund-{refund.request_id}"}))
         return Notice("refund", refund.request_id, REFUND_STATUS.get(made.status, "pending"), made.amount,
-                      made.currency.upper(), made.id, made.status)
+                      made.currency.upper(), made.id, made.status, _stamp(made))
 
     def refund_query(self, payment, refund) -> Notice | None:
         if not refund.gateway_refund_no:
             return None
         found = self._do(lambda: self._client().v1.refunds.retrieve(refund.gateway_refund_no))
         return Notice("refund", refund.request_id, REFUND_STATUS.get(found.status, "pending"), found.amount,
-                      found.currency.upper(), found.id, found.status)
+                      found.currency.upper(), found.id, found.status, _stamp(found))
 
     def statement(self, day: date) -> list[StatementRow]:
         start, end = day_bounds(self.store, day)
