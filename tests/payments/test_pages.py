@@ -47,7 +47,8 @@ def test_refund_by_lines_from_the_payment_page(app, client, owner, store):
     payment_id = _get(app, store, lambda: db.session.scalar(select(Payment.id)))
     line_id = _get(app, store, lambda: db.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id)))
     page = f"/store/{store.slug}/payments/{payment_id}"
-    assert f'name="qty_{line_id}"' in owner.get(page).get_data(as_text=True)
+    html = owner.get(page).get_data(as_text=True)
+    assert f'name="qty_{line_id}"' in html and '<tr data-to="succeeded">' in html
     owner.form(f"{page}/refund", {"by": "lines", f"qty_{line_id}": "5", "request_id": "lines-bad"})
     assert _get(app, store, lambda: db.session.scalar(select(Refund.id))) is None        # 5 of 3: refused
     owner.form(f"{page}/refund", {"by": "lines", f"qty_{line_id}": "2", "request_id": "lines-1"})

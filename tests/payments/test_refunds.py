@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.blueprints.orders.models import Order, OrderEvent, OrderLine
 from app.blueprints.payments import refunds
-from app.blueprints.payments.models import Payment, PaymentNotification, Refund
+from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification, Refund
 from app.blueprints.platform.models import Store
 from app.core.errors import DomainError
 from app.core.tenancy import store_context
@@ -47,6 +47,10 @@ def test_partial_refunds_are_idempotent_and_capped(app, client, store):
     refunded = _get(app, store, lambda: db.session.scalars(select(OrderEvent.action).where(
         OrderEvent.order_id == order_id, OrderEvent.action == "refunded")).all())
     assert len(refunded) == 3
+    timeline = _get(app, store, lambda: [(e.from_status, e.to_status) for e in db.session.scalars(
+        select(PaymentEvent).order_by(PaymentEvent.id))])
+    assert timeline == [(None, "pending"), ("pending", "succeeded"), ("succeeded", "partially_refunded"),
+                        ("partially_refunded", "refunded")]       # the middle refund changed no state
     # the sandbox's refund notifications arrived after the answers and changed nothing
     wait_for(lambda: _get(app, store, lambda: db.session.scalars(select(PaymentNotification.outcome).where(
         PaymentNotification.body.like("%refund_status_sync%"))).all()) == ["duplicate"] * 3)

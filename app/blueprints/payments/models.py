@@ -37,6 +37,21 @@ class Payment(CreatedAt, db.Model):
     gateway_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))     # the gateway's time
 
 
+class PaymentEvent(db.Model):
+    """The payment's timeline: every state change, who or what made it, and why."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = tenant_args()
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("tenant.payments.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
 class PaymentNotification(db.Model):
     """Every notification as received, verified or not."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.blueprints.payments import accounts, bp, reconcile
 from app.blueprints.payments.models import ReconciliationItem, ReconciliationRun
+from app.blueprints.payments.views import gateway_choices
 from app.core.db import utcnow
 from app.core.formview import perform
 from app.core.htmx import redirect_to
@@ -65,7 +66,7 @@ class RunList(ListView):
     ]
     filters = [
         Filter("gateway", _l("Gateway"), lambda q, v: q.where(ReconciliationRun.gateway == v),
-               choices=lambda: [(n, n) for n in accounts.enabled_gateways()]),
+               choices=gateway_choices),      # every gateway: a switched-off one keeps its runs
         Filter("open", _l("Open differences"), lambda q, v: q.where(ReconciliationRun.id.in_(
             select(ReconciliationItem.run_id).where(ReconciliationItem.resolved_at.is_(None)))),
             choices=lambda: [("1", "✓")]),

@@ -14,7 +14,7 @@ from app.blueprints.orders.models import OrderLine
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import Notice
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
-from app.blueprints.payments.services import PAYMENT_STATES
+from app.blueprints.payments.services import move
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import after_commit, enqueue
@@ -147,28 +147,27 @@ def apply_refund_notice(notice: Notice, note: PaymentNotification | None = None)
     return "applied"
 
 
-def _settle_payment_status(payment: Payment) -> str:
+def _settle_payment_status(payment: Payment, why: str) -> str:
     """The payment's status from what has been refunded so far."""
     done = int(db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
         Refund.payment_id == payment.id, Refund.status == "succeeded")))
     target = "refunded" if done >= payment.amount else "partially_refunded" if done else "succeeded"
     if target != payment.status:
-        PAYMENT_STATES.check(payment.status, target)
-        payment.status = target
+        move(payment, target, why)
     return target
 
 
 def _succeeded(payment: Payment, item: Refund, at=None) -> None:
     item.status, item.finished_at, item.failure = "succeeded", utcnow(), None
     item.gateway_finished_at = at or item.gateway_finished_at or item.finished_at
-    target = _settle_payment_status(payment)
+    target = _settle_payment_status(payment, f"refund {item.request_id} succeeded")
     emit("refund.succeeded", {"refund_id": item.id, "payment_id": payment.id, "order_id": payment.order_id,
                               "amount": item.amount, "full": target == "refunded"})
 
 
 def _failed(payment: Payment, item: Refund, why: str) -> None:
     item.status, item.finished_at, item.failure = "failed", utcnow(), (why or "")[:300]
-    _settle_payment_status(payment)
+    _settle_payment_status(payment, f"refund {item.request_id} failed")
     emit("refund.failed", {"refund_id": item.id, "payment_id": item.payment_id, "reason": item.failure})
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from app.blueprints.orders.models import Order
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import BadNotification, GatewayError, Notice, registry
-from app.blueprints.payments.models import Payment, PaymentNotification
+from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.outbox import emit
@@ -37,6 +37,14 @@ PAYMENT_STATES = StateMachine("payment", {
 }, STATUS_LABELS)
 
 
+def move(payment: Payment, target: str, why: str, actor_name: str = "system") -> None:
+    """Change the payment's state through the state machine and write it to its timeline."""
+    PAYMENT_STATES.check(payment.status, target)
+    db.session.add(PaymentEvent(payment_id=payment.id, actor_name=actor_name, from_status=payment.status,
+                                to_status=target, reason=why[:300]))
+    payment.status = target
+
+
 def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "") -> Payment:
     """A payment attempt for the order's payable amount (one per attempt)."""
     if order.status != "pending_payment":
@@ -51,6 +59,7 @@ def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "
     db.session.add(payment)
     db.session.flush()
     payment.number = f"P{current_store().id}-{payment.id:09d}"
+    db.session.add(PaymentEvent(payment_id=payment.id, to_status="pending", reason=f"{gateway} attempt started"))
     return payment
 
 
@@ -100,7 +109,8 @@ def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotific
         return "ignored" if target == "pending" else "unknown_status"
     if payment.status == target or target not in PAYMENT_STATES.allowed(payment.status):
         return "duplicate"      # copies and out-of-order notices change nothing
-    payment.status = target
+    move(payment, target, f"{gateway_name}: {notice.raw_status or target}" + (f" {notice.trade_no}" if notice.trade_no
+                                                                              else ""))
     payment.gateway_trade_no = notice.trade_no or payment.gateway_trade_no
     if target == "succeeded":
         payment.paid_at = utcnow()
@@ -163,7 +173,8 @@ def settle_by_query(payment: Payment) -> str:
         order = db.session.get(Order, payment.order_id)
         # an attempt never completed whose order no longer waits: nothing can arrive for it any more
         if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
-            payment.status, note.outcome = "closed", "applied"
+            move(payment, "closed", "the gateway has no completed trade and the order no longer waits")
+            note.outcome = "applied"
         else:
             note.outcome = "not_found" if notice is None else "ignored"
         return note.outcome

@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager
 from app.blueprints.orders.models import Order, OrderLine
 from app.blueprints.payments import accounts, bp, refunds, services
 from app.blueprints.payments.gateways import registry
-from app.blueprints.payments.models import Payment, PaymentNotification, Refund
+from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification, Refund
 from app.core.formview import perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
@@ -24,7 +24,7 @@ from app.core.permissions import requires
 from app.extensions import db
 
 
-def _gateway_choices():
+def gateway_choices():
     return [(name, str(cls.label)) for name, cls in registry().items()]
 
 
@@ -52,7 +52,7 @@ class PaymentList(ListView):
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Payment.status == v),
                choices=lambda: [(k, str(v)) for k, v in services.STATUS_LABELS.items()]),
-        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=_gateway_choices),
+        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=gateway_choices),
         Filter("flagged", _l("Needs attention"), lambda q, v: q.where(Payment.flagged.is_not(None)),
                choices=lambda: [("1", "✓")]),
         Filter("since", _l("From"), lambda q, v: q.where(Payment.created_at >= v), parse=_day, placeholder="2026-01-01"),
@@ -87,7 +87,7 @@ class RefundList(ListView):
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Refund.status == v),
                choices=lambda: [(k, str(v)) for k, v in refunds.STATUS_LABELS.items()]),
-        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=_gateway_choices),
+        Filter("gateway", _l("Gateway"), lambda q, v: q.where(Payment.gateway == v), choices=gateway_choices),
         Filter("since", _l("From"), lambda q, v: q.where(Refund.created_at >= v), parse=_day, placeholder="2026-01-01"),
         Filter("until", _l("To"), lambda q, v: q.where(Refund.created_at < v + timedelta(days=1)), parse=_day,
                placeholder="2026-01-31"),
@@ -111,9 +111,11 @@ def payment(id):
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
     rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
+    timeline = db.session.scalars(select(PaymentEvent).where(PaymentEvent.payment_id == id)
+                                  .order_by(PaymentEvent.id)).all()
     order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == p.order_id).order_by(OrderLine.id)).all()
     return render_template("payments/payment.html", payment=p, notes=notes, order=db.session.get(Order, p.order_id),
-                           order_lines=order_lines,
+                           order_lines=order_lines, timeline=timeline,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
                            refundable=refunds.refundable(p), request_id=uuid.uuid4().hex)
 

@@ -29,6 +29,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_gateways')),
     sa.UniqueConstraint('gateway', name=op.f('uq_payment_gateways_gateway'))
     )
+    op.create_table('payment_events',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('payment_id', sa.BigInteger(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_name', sa.String(length=254), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_payment_events_payment_id_payments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_events'))
+    )
+    op.create_index(op.f('ix_tenant_payment_events_payment_id'), 'payment_events', ['payment_id'], unique=False)
     op.create_table('payment_options',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('late_payment', sa.String(length=10), nullable=False),
@@ -116,5 +128,7 @@ def downgrade():
     op.drop_table('sandbox_trades')
     op.drop_table('reconciliation_runs')
     op.drop_table('payment_options')
+    op.drop_index(op.f('ix_tenant_payment_events_payment_id'), table_name='payment_events')
+    op.drop_table('payment_events')
     op.drop_table('payment_gateways')
     # ### end Alembic commands ###
