@@ -106,6 +106,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core.embedded import resolve_urls
     resolve_urls(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
+    from app.core.db import engine_options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     redis_url = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_url(redis_url))
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")

@@ -78,6 +78,7 @@ def tenants_list():
 def tenants_migrate(jobs, slugs):
     """Upgrade the platform schema, then every store schema; report failures (exit 1)."""
     from app.blueprints.platform.models import Store
+    from app.core.db import connect_args
     from app.core.schemas import migrate_schemas
 
     upgrade_platform()
@@ -88,7 +89,8 @@ def tenants_migrate(jobs, slugs):
     by_schema = {s.schema_name: s for s in stores}
     started = time.perf_counter()
     url = db.engine.url.render_as_string(hide_password=False)
-    results = migrate_schemas(url, list(by_schema), jobs or current_app.config["MIGRATE_JOBS"])
+    results = migrate_schemas(url, list(by_schema), jobs or current_app.config["MIGRATE_JOBS"],
+                              args=connect_args(current_app.config))
     failed = 0
     for r in results:
         store = by_schema[r.schema]

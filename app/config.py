@@ -40,6 +40,9 @@ class Config:
         self.SECRET_KEY = _secret_key(instance)
         self.DATABASE_URL = os.environ.get("DATABASE_URL")
         self.REDIS_URL = os.environ.get("REDIS_URL")
+        # None: psycopg never prepares statements server-side (required behind PgBouncer in
+        # transaction mode); a number turns prepares on after that many runs (direct connections only).
+        self.DB_PREPARE_THRESHOLD = os.environ.get("DB_PREPARE_THRESHOLD")
         self.SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,
             "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),

@@ -16,10 +16,9 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Connection, text
 
-from app.core.db import TENANT_SCHEMA, is_tenant_table
+from app.core.db import TENANT_SCHEMA, fleet_engine, is_tenant_table
 from app.core.tenancy import SCHEMA_RE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,8 +112,8 @@ class MigrateResult:
     seconds: float = 0.0
 
 
-def _migrate_batch(url: str, schemas: list[str], location) -> list[MigrateResult]:
-    engine = create_engine(url, poolclass=NullPool)
+def _migrate_batch(url: str, schemas: list[str], location, args: dict | None = None) -> list[MigrateResult]:
+    engine = fleet_engine(url, args)
     script = tenant_script(location)
     results = []
     with engine.connect() as conn:
@@ -132,15 +131,17 @@ def _migrate_batch(url: str, schemas: list[str], location) -> list[MigrateResult
     return results
 
 
-def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None) -> list[MigrateResult]:
+def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None,
+                    args: dict | None = None) -> list[MigrateResult]:
     """Upgrade every schema to head. Stores already at head are found with one cheap query
     each; the rest are upgraded `jobs` processes at a time (processes, not threads: Alembic's
-    `op` proxy is global). A store that fails is reported and the others go on."""
+    `op` proxy is global). A store that fails is reported and the others go on. `args` are
+    the app's connection arguments (`core.db.connect_args`); by default nothing is prepared."""
     if not schemas:
         return []
     head = tenant_head(location)
     done, pending = [], []
-    engine = create_engine(url, poolclass=NullPool)
+    engine = fleet_engine(url, args)
     with engine.connect() as conn:
         for schema in schemas:
             try:
@@ -158,12 +159,12 @@ def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None) 
     # a process costs about half a second to start: only worth it for a batch of stores
     jobs = max(1, min(jobs, len(pending) // 25))
     if jobs == 1:
-        upgraded = _migrate_batch(url, pending, location) if pending else []
+        upgraded = _migrate_batch(url, pending, location, args) if pending else []
     else:
         batches = [pending[i::jobs] for i in range(jobs)]
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            parts = pool.map(_migrate_batch, [url] * jobs, batches, [location] * jobs)
+            parts = pool.map(_migrate_batch, [url] * jobs, batches, [location] * jobs, [args] * jobs)
             upgraded = [r for part in parts for r in part]
     order = {s: i for i, s in enumerate(schemas)}
     return sorted(done + upgraded, key=lambda r: order[r.schema])

@@ -56,3 +56,16 @@ def bad_input_job(marker: str) -> str:
 
     get_redis().incr(f"test:tries:{marker}")
     raise jobs.BadJobInput("this row does not exist")
+
+
+@jobs.job(queue="default", retry=())
+def prepared_statements_job(runs: int = 10) -> int:
+    """Runs one query `runs` times in the worker, then counts the statements this
+    connection prepared on the server."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    for _ in range(runs):
+        db.session.execute(text("SELECT count(*) FROM platform.stores WHERE id > :n"), {"n": 0})
+    return db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
