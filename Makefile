@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test install translations worker lint bench extract-messages clean
+.PHONY: run test test-deps install translations worker lint bench extract-messages clean
+
+# Debian packages the suite drives: Chromium (browser tests) and PgBouncer (tests through a pooler).
+TEST_DEBS := chromium pgbouncer
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Houtai needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -28,7 +31,25 @@ run: install translations
 worker: install translations
 	$(BIN)/python -m app.worker
 
-test: install translations
+# As root (CI, a fresh container) the missing packages are installed with apt-get;
+# otherwise make says what to install and stops.
+test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing$$missing (apt-get)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "The tests need these Debian packages:$$missing"; \
+	    echo "Install them first, e.g.  sudo apt-get install$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: install translations test-deps
 	$(BIN)/python -m pytest
 
 bench: install translations
