@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from app.core.permissions import public
 from app.core.redisconn import get_redis
+from app.core.urls import back
 from app.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -29,10 +30,7 @@ def set_locale():
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    target = request.form.get("next") or request.referrer or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect(target, code=303)
+    return redirect(back(url_for("core.index")), code=303)
 
 
 @bp.route("/healthz")

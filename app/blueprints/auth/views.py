@@ -9,6 +9,7 @@ from app.core.mail import queue_mail
 from app.core.permissions import public
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
+from app.core.urls import same_origin_path
 from app.extensions import db, limiter
 
 HOME = {"platform": "platform.home", "supplier": "portal.home", "store": "store.dashboard",
@@ -48,9 +49,7 @@ def _safe_next(realm: str) -> str:
     prefix = {"platform": "/platform", "supplier": "/supplier",
               "store": f"/store/{g.store.slug}" if realm == "store" else "",
               "shopper": f"/shop/{g.store.slug}" if realm == "shopper" else ""}[realm]
-    if target.startswith(prefix + "/") and not target.startswith("//"):
-        return target
-    return url_for(HOME[realm])
+    return same_origin_path(target, url_for(HOME[realm]), prefix=prefix + "/")
 
 
 def login_page(realm: str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, render_template, request, send_file, url_for
+from flask import abort, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
@@ -13,6 +13,7 @@ from app.core.formview import perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.permissions import MissingPermission, can, requires, signed_in_staff
+from app.core.urls import back
 from app.extensions import db
 
 TASK_STATES = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"),
@@ -123,4 +124,4 @@ EventList.register(bp, "/events", "events")
 def event_retry(id):
     event = db.get_or_404(outbox.OutboxEvent, id)
     perform(lambda: outbox.retry_dead(current_user, event), _("The event is queued again."))
-    return redirect_to(request.referrer or url_for("store.events"))
+    return redirect_to(back(url_for("store.events"), prefix=f"/store/{g.store.slug}/"))

@@ -25,6 +25,7 @@ from app.core.mail import queue_mail
 from app.core.permissions import public, requires, signed_in_staff
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
+from app.core.urls import same_origin_path
 from app.extensions import db
 
 STATUS_LABELS = {"invited": _l("Invited"), "active": _l("Active"), "disabled": _l("Disabled")}
@@ -367,10 +368,7 @@ def account_locale():
         session["locale"] = locale
     except DomainError as err:
         flash(err.message, "error")
-    target = request.form.get("next") or url_for("store.dashboard")
-    if not target.startswith(f"/store/{g.store.slug}/"):
-        target = url_for("store.dashboard")
-    return redirect(target, code=303)
+    return redirect(_own_page(request.form.get("next")), code=303)
 
 
 
@@ -398,5 +396,4 @@ def saved_filter_delete(id):
 
 def _own_page(target: str | None) -> str:
     """Only go back to a page of this store."""
-    target = target or ""
-    return target if target.startswith(f"/store/{g.store.slug}/") else url_for("store.dashboard")
+    return same_origin_path(target, url_for("store.dashboard"), prefix=f"/store/{g.store.slug}/")

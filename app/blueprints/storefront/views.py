@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from app.core.errors import DomainError
 from app.core.permissions import _realm_only, public
 from app.core.sessions import rotate_session
 from app.core.tenancy import current_store
+from app.core.urls import back
 from app.extensions import db
 
 shopper = _realm_only("shopper", "shopper")
@@ -148,7 +149,7 @@ def cart_update():
             raise ValueError(sku_id)
     except ValueError:
         flash(_("Choose an item and a quantity."), "error")
-        return redirect(request.referrer or url_for("storefront.cart_page"), code=303)
+        return redirect(back(url_for("storefront.cart_page"), prefix=f"/shop/{g.store.slug}/"), code=303)
     sku = db.session.get(Sku, sku_id)
     if sku is None or not sku.enabled:
         abort(404)
