@@ -48,6 +48,49 @@ def _active_owners() -> int:
         select(func.count(StaffUser.id)).join(Role).where(Role.builtin == "owner", StaffUser.status == "active"))
 
 
+class NotYours(DomainError):
+    """A staff member tried to grant more than they hold, or to change their own access."""
+
+
+def _held(actor) -> set[str] | None:
+    """The permission codes `actor` holds; None for everything (owners, the CLI, the platform)."""
+    if not isinstance(actor, StaffUser) or actor.role.is_owner:
+        return None
+    return set(actor.role.permissions)
+
+
+def _is_owner(actor) -> bool:
+    return _held(actor) is None
+
+
+def _check_grantable(actor, role: Role, field: str = "role_id") -> None:
+    """`actor` may hand out `role`: only owners grant the owner role, and nobody grants a
+    role holding a permission they lack themselves."""
+    held = _held(actor)
+    if held is None:
+        return
+    if role.is_owner:
+        raise NotYours(_("Only an owner can make someone an owner."), field=field)
+    missing = sorted(set(role.permissions) - held)
+    if missing:
+        raise NotYours(_("You can only give roles whose permissions you hold yourself. This role also has: "
+                         "%(codes)s", codes=_labels(missing)), field=field)
+
+
+def _check_manageable(actor, staff: StaffUser, field: str | None = None) -> None:
+    """`actor` may change `staff`'s access: not their own, and not that of someone holding
+    more than they do (only owners change an owner)."""
+    if isinstance(actor, StaffUser) and staff.id == actor.id:
+        raise NotYours(_("You cannot change your own role or status. Ask another owner."), field=field)
+    if staff.role.is_owner and not _is_owner(actor):
+        raise NotYours(_("Only an owner can change another owner."), field=field)
+    _check_grantable(actor, staff.role, field=field)
+
+
+def _labels(codes) -> str:
+    return ", ".join(str(permissions.REGISTRY[c].label) if c in permissions.REGISTRY else c for c in codes)
+
+
 def invitation_token(staff: StaffUser) -> str:
     return make_token("invite", {"s": current_store().id, "u": staff.id, "f": password_fingerprint(staff.password_hash)})
 
@@ -64,7 +107,9 @@ def invite_staff(actor, email: str, name: str, role_id: int) -> tuple[StaffUser,
         if used >= store.plan.max_staff:
             raise DomainError(_("Your plan allows %(n)d staff members. Disable someone or ask the platform to "
                                 "upgrade the plan.", n=store.plan.max_staff))
-    staff = StaffUser(email=email, name=(name or "").strip() or email.split("@")[0], role=_role(role_id),
+    role = _role(role_id)
+    _check_grantable(actor, role)
+    staff = StaffUser(email=email, name=(name or "").strip() or email.split("@")[0], role=role,
                       status="invited", invited_by_id=getattr(actor, "id", None))
     db.session.add(staff)
     db.session.flush()
@@ -98,11 +143,16 @@ def accept_invitation(token: str, name: str, password: str) -> StaffUser:
 
 
 def update_staff(actor, staff: StaffUser, name: str, role_id: int) -> StaffUser:
-    """Rename or re-role a staff member; the store always keeps one active owner."""
+    """Rename or re-role a staff member; the store always keeps one active owner. Nobody
+    changes their own role, grants a role holding permissions they lack, or (unless an
+    owner) makes or unmakes an owner."""
     role = _role(role_id)
     if staff.role.is_owner and not role.is_owner and staff.status == "active" and _active_owners() <= 1:
         raise DomainError(_("The store needs at least one active owner. Make someone else owner first."),
                           field="role_id")
+    if role.id != staff.role_id:
+        _check_manageable(actor, staff, field="role_id")
+        _check_grantable(actor, role)
     old_role = staff.role.display_name
     staff.name = (name or "").strip() or staff.name
     staff.role = role
@@ -121,6 +171,7 @@ def set_staff_status(actor, staff: StaffUser, enabled: bool) -> StaffUser:
         raise DomainError(_("You cannot disable your own account."))
     if not enabled and staff.role.is_owner and staff.status == "active" and _active_owners() <= 1:
         raise DomainError(_("The store needs at least one active owner."))
+    _check_manageable(actor, staff)
     before = staff.status
     if enabled:
         staff.status = "active" if staff.password_hash else "invited"
@@ -147,7 +198,12 @@ def create_role(actor, name: str, description: str, codes: list[str]) -> Role:
         raise DomainError(_("Give the role a name."), field="name")
     if db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower())):
         raise DuplicateCode(_("A role with this name exists already."), field="name")
-    role = Role(name=name, description=(description or "").strip(), permissions=_clean_permissions(codes))
+    codes = _clean_permissions(codes)
+    held = _held(actor)
+    if held is not None and set(codes) - held:
+        raise NotYours(_("You can only give permissions you hold yourself: %(codes)s",
+                         codes=_labels(sorted(set(codes) - held))), field="permissions")
+    role = Role(name=name, description=(description or "").strip(), permissions=codes)
     db.session.add(role)
     audit.record(actor, "role.created", role, label=name, changes=audit.snapshot(role, ["name", "permissions"]))
     emit("role.changed", {"role_id": role.id, "name": name, "change": "created"})
@@ -156,9 +212,17 @@ def create_role(actor, name: str, description: str, codes: list[str]) -> Role:
 
 def update_role(actor, role: Role, name: str, description: str, codes: list[str]) -> Role:
     """Change a role's permissions (and name, for custom roles). The owner role always
-    holds every permission and cannot be edited."""
+    holds every permission and cannot be edited; nobody edits the role they hold, and a
+    staff member adds or removes only permissions they hold themselves."""
     if role.is_owner:
         raise DomainError(_("The owner role always has every permission."))
+    if isinstance(actor, StaffUser) and actor.role_id == role.id:
+        raise NotYours(_("You cannot change the role you hold yourself. Ask an owner."), field="permissions")
+    codes = _clean_permissions(codes)
+    held = _held(actor)
+    if held is not None and (set(codes) ^ set(role.permissions)) - held:
+        raise NotYours(_("You can only add or remove permissions you hold yourself: %(codes)s",
+                         codes=_labels(sorted((set(codes) ^ set(role.permissions)) - held))), field="permissions")
     if not role.builtin:
         name = (name or "").strip()
         if not name:
@@ -168,7 +232,7 @@ def update_role(actor, role: Role, name: str, description: str, codes: list[str]
             raise DuplicateCode(_("A role with this name exists already."), field="name")
         role.name = name
     role.description = (description or "").strip()
-    role.permissions = _clean_permissions(codes)
+    role.permissions = codes
     changes = audit.changes_of(role, {"name", "description", "permissions"})
     if changes:
         audit.record(actor, "role.updated", role, label=role.display_name, changes=changes)
