@@ -10,52 +10,12 @@ from flask_login import current_user
 from app.config import Config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-BLUEPRINTS = [
-    "app.core.routes:bp",
-    "app.blueprints.auth:platform_bp",
-    "app.blueprints.auth:supplier_bp",
-    "app.blueprints.auth:store_bp",
-    "app.blueprints.auth:shop_bp",
-    "app.blueprints.platform:bp",
-    "app.blueprints.store:bp",
-    "app.blueprints.catalog:bp",
-    "app.blueprints.inventory:bp",
-    "app.blueprints.orders:bp",
-    "app.blueprints.payments:bp",
-    "app.blueprints.payments:gateway_bp",
-    "app.blueprints.payments:notify_bp",
-    "app.blueprints.purchasing:portal_bp",
-    "app.blueprints.storefront:bp",
-    "app.blueprints.storefront.api:api",
-    "app.blueprints.storefront.openapi:doc_bp",
-]
+def import_center_modules() -> list:
+    """Find every center under app/blueprints/ and import the modules it declares (its
+    tables, jobs and handlers), plus HOUTAI_EXTRA_MODULES. The worker and cron call this too."""
+    from app.core import centers
 
-
-CENTER_PACKAGES = ["app.core", "app.blueprints.platform", "app.blueprints.store", "app.blueprints.catalog",
-                   "app.blueprints.inventory", "app.blueprints.orders", "app.blueprints.payments",
-                   "app.blueprints.purchasing"]
-
-
-def import_center_modules() -> None:
-    """Import each center's jobs and handlers so their declarations register, plus any
-    modules named in HOUTAI_EXTRA_MODULES (comma-separated; tests use it)."""
-    import importlib
-
-    for package in CENTER_PACKAGES:
-        for name in ("jobs", "handlers"):
-            try:
-                importlib.import_module(f"{package}.{name}")
-            except ModuleNotFoundError as err:
-                if err.name != f"{package}.{name}":
-                    raise
-    for name in filter(None, os.environ.get("HOUTAI_EXTRA_MODULES", "").split(",")):
-        importlib.import_module(name.strip())
-
-
-def _import(path: str):
-    module, _, attr = path.partition(":")
-    mod = __import__(module, fromlist=[attr])
-    return getattr(mod, attr)
+    return centers.load()
 
 
 from werkzeug.routing import IntegerConverter  # noqa: E402
@@ -124,10 +84,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.session_interface = RedisSessionInterface(lambda: app.extensions["houtai_redis"])
 
     _init_login(app)
-    _import_models()
-    import_center_modules()
-    for path in BLUEPRINTS:
-        app.register_blueprint(_import(path))
+    for center in import_center_modules():
+        for blueprint in center.resolved_blueprints():
+            app.register_blueprint(blueprint)
 
     from app.core.errors import register_error_pages
     from app.core.tenancy import teardown_binding
@@ -165,21 +124,6 @@ def _limits_url(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
     return redis_url
-
-
-def _import_models() -> None:
-    import app.blueprints.platform.models  # noqa: F401
-    import app.blueprints.store.models  # noqa: F401
-    import app.blueprints.store.webhooks  # noqa: F401
-    import app.blueprints.catalog.models  # noqa: F401
-    import app.blueprints.inventory.models  # noqa: F401
-    import app.blueprints.orders.models  # noqa: F401
-    import app.blueprints.members.models  # noqa: F401
-    import app.blueprints.payments.models  # noqa: F401
-    import app.core.audit  # noqa: F401
-    import app.core.outbox  # noqa: F401
-    import app.core.tasks  # noqa: F401
-    import app.core.savedfilters  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

@@ -84,7 +84,8 @@ TOPICS: dict[str, object] = {}
 
 
 def register_topic(topic: str, label) -> str:
-    """Declare a topic a center emits (webhook subscribers pick from these)."""
+    """Declare a topic a center emits (webhook subscribers pick from these). Centers list
+    theirs in their `Center(topics=...)`; emitting an undeclared topic is refused."""
     TOPICS[topic] = label
     return topic
 
@@ -109,7 +110,10 @@ def _handler(name: str) -> Handler | None:
 
 
 def emit(topic: str, payload: dict) -> OutboxEvent:
-    """Record an event in the caller's transaction; it is delivered after commit."""
+    """Record an event in the caller's transaction; it is delivered after commit. The topic
+    must be declared (webhook subscribers can only pick declared topics)."""
+    if topic not in TOPICS:
+        raise ValueError(f"topic {topic!r} is not declared: add it to its center's Center(topics=...)")
     store = current_store()
     event = OutboxEvent(topic=topic, payload=payload, status="pending", next_attempt_at=utcnow())
     db.session.add(event)

@@ -31,17 +31,26 @@ class Permission:
     label: object
     center: object
     default_roles: tuple[str, ...] = field(default=())
+    rank: int = 500          # the declaring center's position (role editor order)
 
 
 REGISTRY: dict[str, Permission] = {}
 
 
-def register(code: str, label, center, default_roles: tuple[str, ...] = ()) -> str:
-    """Declare a permission; `default_roles` are the built-in roles that get it."""
+def register(code: str, label, center, default_roles: tuple[str, ...] = (), rank: int = 500) -> str:
+    """Declare a permission; `default_roles` are the built-in roles that get it. Centers
+    declare theirs in their `Center(...)` (app/core/centers.py)."""
     if "." not in code:
         raise ValueError(f"permission {code!r} must be named <center>.<action>")
-    REGISTRY[code] = Permission(code, label, center, default_roles)
+    REGISTRY[code] = Permission(code, label, center, default_roles, rank)
     return code
+
+
+def sort_by_rank() -> None:
+    """List the permissions in the centers' order, whatever order their packages loaded in."""
+    ordered = sorted(REGISTRY.values(), key=lambda p: p.rank)
+    REGISTRY.clear()
+    REGISTRY.update((p.code, p) for p in ordered)
 
 
 def defaults_for(role_code: str) -> list[str]:

@@ -4,7 +4,10 @@ Their effect is an audit entry per run, so a test can count effects in the datab
 import time
 
 from app.core import audit
-from app.core.outbox import handler
+from app.core.outbox import handler, register_topic
+
+for _topic in ("test.effect", "test.slow", "test.flaky"):
+    register_topic(_topic, _topic)
 
 
 @handler("test.effect")

@@ -2,11 +2,14 @@
 (/platform, /store/<slug>, /supplier); the logic is shared."""
 from flask import Blueprint
 
+from app.core.centers import Center
 from app.core.tenancy import StoreBlueprint
 
 platform_bp = Blueprint("platform_auth", __name__, url_prefix="/platform")
 supplier_bp = Blueprint("supplier_auth", __name__, url_prefix="/supplier")
 store_bp = StoreBlueprint("store_auth", __name__)
 shop_bp = StoreBlueprint("shop_auth", __name__, base="/shop")
+
+center = Center(__name__, position=10, blueprints=[platform_bp, supplier_bp, store_bp, shop_bp])
 
 from app.blueprints.auth import views  # noqa: E402,F401

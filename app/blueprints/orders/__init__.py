@@ -1,22 +1,25 @@
 """Order center (订单中心)."""
 from flask_babel import lazy_gettext as _l
 
-from app.core import menu
-from app.core.permissions import register
+from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
-
-CENTER = _l("Orders")
-
-register("orders.view", _l("See orders"), CENTER, ("operations", "customer_service", "warehouse", "finance"))
-register("orders.manage", _l("Create orders, add notes, change addresses, cancel"), CENTER,
-         ("operations", "customer_service"))
-register("orders.fulfil", _l("Allocate, ship and deliver orders"), CENTER, ("operations", "warehouse"))
-register("orders.payment", _l("Mark orders paid offline"), CENTER, ("finance",))
-register("orders.settings", _l("Change order deadlines and shipping fees"), CENTER)
 
 bp = StoreBlueprint("orders", __name__, url_prefix="/orders")
 
-menu.add("orders.orders", _l("Orders"), "orders.view", order=50, section=CENTER)
-menu.add("orders.order_settings", _l("Order settings"), "orders.settings", order=55, section=CENTER)
+center = Center(
+    __name__, _l("Orders"), position=60, blueprints=[bp], models=["models"], jobs=["jobs"],
+    topics={"order.created": _l("An order was placed"), "order.paid": _l("An order was paid"),
+            "order.allocated": _l("An order was allocated"), "order.shipped": _l("An order shipped"),
+            "order.delivered": _l("An order was delivered"), "order.completed": _l("An order completed"),
+            "order.cancelled": _l("An order was cancelled"), "order.closed": _l("An order was closed")},
+    permissions=[Perm("orders.view", _l("See orders"), ("operations", "customer_service", "warehouse", "finance")),
+                 Perm("orders.manage", _l("Create orders, add notes, change addresses, cancel"),
+                      ("operations", "customer_service")),
+                 Perm("orders.fulfil", _l("Allocate, ship and deliver orders"), ("operations", "warehouse")),
+                 Perm("orders.payment", _l("Mark orders paid offline"), ("finance",)),
+                 Perm("orders.settings", _l("Change order deadlines and shipping fees"))],
+    menu=[Entry("orders.orders", _l("Orders"), "orders.view", order=50),
+          Entry("orders.order_settings", _l("Order settings"), "orders.settings", order=55)],
+)
 
 from app.blueprints.orders import views  # noqa: E402,F401

@@ -1,14 +1,12 @@
 """payment.succeeded moves the order to paid (or refunds or flags a payment for a cancelled order);
 refund.succeeded goes on the order's timeline."""
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 
 from app.blueprints.orders import services as orders
 from app.blueprints.orders.models import Order
 from app.blueprints.payments.models import Payment
-from app.core.outbox import handler, register_topic
+from app.core.outbox import handler
 from app.extensions import db
-
-register_topic("payment.succeeded", _l("A payment succeeded"))
 
 
 @handler("payment.succeeded", queue="finance")
@@ -37,9 +35,6 @@ def unwanted_payment(payment: Payment, why: str) -> None:
         payment.flagged = _("Not needed (%(why)s): refund it.", why=why)
 
 
-register_topic("refund.succeeded", _l("A refund succeeded"))
-
-
 @handler("refund.succeeded", queue="finance")
 def order_refunded(event) -> None:
     """The order's timeline records the refund; a fully refunded paid order is closed."""
@@ -53,5 +48,3 @@ def order_refunded(event) -> None:
     if event.payload.get("full") and order.status in ("paid", "allocated"):
         orders.close_order(None, order, _("refunded in full"))
 
-
-register_topic("refund.failed", _l("A refund failed"))

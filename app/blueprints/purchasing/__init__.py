@@ -2,6 +2,10 @@
 supplier account serves; purchase orders arrive with the purchasing issue."""
 from flask import Blueprint
 
+from app.core.centers import Center
+
 portal_bp = Blueprint("portal", __name__, url_prefix="/supplier")
+
+center = Center(__name__, position=80, blueprints=[portal_bp])
 
 from app.blueprints.purchasing import views  # noqa: E402,F401

@@ -1,31 +1,38 @@
 """Store management (店铺管理): dashboard, settings, staff, roles and the audit log."""
 from flask_babel import lazy_gettext as _l
 
-from app.core import menu
-from app.core.permissions import register
+from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
 
-CENTER = _l("Store")
 ALL_STAFF = ("owner", "operations", "customer_service", "warehouse", "finance", "purchasing")
-
-register("store.dashboard", _l("See the dashboard"), CENTER, ALL_STAFF)
-register("store.staff_view", _l("See staff"), CENTER, ("operations",))
-register("store.staff_manage", _l("Invite, edit and disable staff"), CENTER)
-register("store.roles", _l("Edit roles and permissions"), CENTER)
-register("store.audit", _l("Read the audit log"), CENTER, ("operations", "finance"))
-register("store.settings", _l("Change store settings"), CENTER)
-register("store.jobs", _l("See background jobs and events; cancel and retry them"), CENTER, ("operations",))
-register("store.webhooks", _l("Manage webhooks"), CENTER)
 
 bp = StoreBlueprint("store", __name__)
 
-menu.add("store.dashboard", _l("Dashboard"), "store.dashboard", order=0)
-menu.add("store.staff", _l("Staff"), "store.staff_view", order=900, section=_l("Store"))
-menu.add("store.roles", _l("Roles"), "store.roles", order=910, section=_l("Store"))
-menu.add("store.audit", _l("Audit log"), "store.audit", order=920, section=_l("Store"))
-menu.add("store.settings", _l("Settings"), "store.settings", order=930, section=_l("Store"))
-menu.add("store.jobs", _l("Jobs"), "store.jobs", order=940, section=_l("Store"))
-menu.add("store.events", _l("Events"), "store.jobs", order=950, section=_l("Store"))
-menu.add("store.webhooks", _l("Webhooks"), "store.webhooks", order=960, section=_l("Store"))
+center = Center(
+    __name__, _l("Store"), position=30, blueprints=[bp], models=["models", "webhooks"], jobs=["jobs", "webhooks"],
+    handlers=["handlers"],
+    topics={"staff.invited": _l("A staff member was invited"),
+            "staff.joined": _l("An invited staff member joined"),
+            "staff.updated": _l("A staff member's name or role changed"),
+            "staff.status_changed": _l("A staff member was disabled or enabled"),
+            "role.changed": _l("A role was created, changed or deleted"),
+            "store.settings_changed": _l("The store settings changed")},
+    permissions=[Perm("store.dashboard", _l("See the dashboard"), ALL_STAFF),
+                 Perm("store.staff_view", _l("See staff"), ("operations",)),
+                 Perm("store.staff_manage", _l("Invite, edit and disable staff")),
+                 Perm("store.roles", _l("Edit roles and permissions")),
+                 Perm("store.audit", _l("Read the audit log"), ("operations", "finance")),
+                 Perm("store.settings", _l("Change store settings")),
+                 Perm("store.jobs", _l("See background jobs and events; cancel and retry them"), ("operations",)),
+                 Perm("store.webhooks", _l("Manage webhooks"))],
+    menu=[Entry("store.dashboard", _l("Dashboard"), "store.dashboard", order=0, section=None),
+          Entry("store.staff", _l("Staff"), "store.staff_view", order=900),
+          Entry("store.roles", _l("Roles"), "store.roles", order=910),
+          Entry("store.audit", _l("Audit log"), "store.audit", order=920),
+          Entry("store.settings", _l("Settings"), "store.settings", order=930),
+          Entry("store.jobs", _l("Jobs"), "store.jobs", order=940),
+          Entry("store.events", _l("Events"), "store.jobs", order=950),
+          Entry("store.webhooks", _l("Webhooks"), "store.webhooks", order=960)],
+)
 
 from app.blueprints.store import views, job_views, webhook_views  # noqa: E402,F401
