@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from app.blueprints.catalog.models import Product, Sku
 from app.blueprints.inventory import services
-from app.blueprints.inventory.models import Location, Reservation, StockDocument, StockDocumentLine, StockLevel, Warehouse
+from app.blueprints.inventory.models import Location, StockDocument, StockDocumentLine, StockLevel, Warehouse
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.outbox import emit
 from app.core.statemachine import StateMachine
 from app.extensions import db
 
@@ -179,7 +180,7 @@ def complete_inbound(actor, document: StockDocument) -> StockDocument:
         raise DomainError(_("Nothing was received yet."))
     _transition(actor, document, "completed")
     movement_kind = {"transfer_in": "transfer_in", "return": "return"}.get(document.kind, "receipt")
-    for line in document.lines:
+    for line in sorted(document.lines, key=lambda l: l.sku_id):
         if line.done:
             services.move(line.sku_id, document.warehouse_id, movement_kind, "inbound", document.number,
                           on_hand=line.done, actor=actor, note=line.location)
@@ -221,16 +222,19 @@ def pack(actor, document: StockDocument) -> StockDocument:
 
 
 def ship(actor, document: StockDocument) -> StockDocument:
-    """Confirm the shipment: stock leaves the warehouse. A sales shipment whose reference is an
-    active reservation commits that reservation instead of taking stock twice."""
-    _transition(actor, document, "shipped")
-    reservation = db.session.scalar(select(Reservation).where(Reservation.reference == document.reference,
-                                                              Reservation.status == "active")) if document.reference else None
+    """Confirm the shipment: stock leaves the warehouse. A shipment whose reference names an
+    order's reservation (``order:NUMBER`` or the order number) commits that reservation instead
+    of taking stock twice, and is refused if the order has shipped already; the order follows
+    through the ``stock.shipped`` event."""
+    reservation = services.shipment_reservation(document.reference)
     if reservation is not None:
-        services.commit(reservation.reference, actor)
+        services.commit(reservation.reference, actor)   # refuses a second shipment, changing nothing
+        _transition(actor, document, "shipped")
+        emit("stock.shipped", {"reference": reservation.reference, "document": document.number})
         return document
+    _transition(actor, document, "shipped")
     kind = {"transfer_out": "transfer_out"}.get(document.kind, "shipment")
-    for line in document.lines:
+    for line in sorted(document.lines, key=lambda l: l.sku_id):
         services.move(line.sku_id, document.warehouse_id, kind, "outbound", document.number, on_hand=-line.quantity,
                       actor=actor)
     return document
@@ -242,7 +246,7 @@ def dispatch_transfer(actor, document: StockDocument) -> StockDocument:
     if not document.lines:
         raise DomainError(_("Add the lines to move first."))
     _transition(actor, document, "in_transit")
-    for line in document.lines:
+    for line in sorted(document.lines, key=lambda l: l.sku_id):
         services.move(line.sku_id, document.warehouse_id, "transfer_out", "transfer", document.number,
                       on_hand=-line.quantity, actor=actor)
     return document
@@ -250,7 +254,7 @@ def dispatch_transfer(actor, document: StockDocument) -> StockDocument:
 
 def receive_transfer(actor, document: StockDocument) -> StockDocument:
     _transition(actor, document, "received")
-    for line in document.lines:
+    for line in sorted(document.lines, key=lambda l: l.sku_id):
         line.done = line.quantity
         services.move(line.sku_id, document.to_warehouse_id, "transfer_in", "transfer", document.number,
                       on_hand=line.quantity, actor=actor)
@@ -310,7 +314,7 @@ def approve_count(actor, document: StockDocument) -> StockDocument:
     """Post the variances (counted − book at the snapshot) as stocktake gains and losses.
     Lines never counted are taken as zero."""
     _transition(actor, document, "approved")
-    for line in document.lines:
+    for line in sorted(document.lines, key=lambda l: l.sku_id):
         variance = line.done - line.quantity
         if variance:
             services.move(line.sku_id, document.warehouse_id, "stocktake_gain" if variance > 0 else "stocktake_loss",

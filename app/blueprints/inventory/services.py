@@ -170,14 +170,55 @@ def set_thresholds(actor, sku_id: int, warehouse_id: int, safety_stock: int, reo
 
 
 # --- reservations ----------------------------------------------------------------------------
+#
+# Lock order (no deadlocks between checkouts, cancels, shipments and documents): every
+# transaction that changes several stock levels touches them sorted by (SKU id, warehouse
+# id). A reservation row is locked before any of its stock levels.
 
-def _warehouses_for(sku_id: int) -> list[tuple[int, int]]:
-    """(warehouse id, available) for a SKU, by warehouse priority, active warehouses only."""
-    return db.session.execute(
-        select(StockLevel.warehouse_id, StockLevel.on_hand - StockLevel.reserved)
+def _lock_levels(sku_ids) -> dict[int, list[tuple[int, int]]]:
+    """Lock the stock levels of these SKUs in active warehouses, in (SKU, warehouse) order,
+    and return (warehouse id, available) per SKU by warehouse priority."""
+    rows = db.session.execute(
+        select(StockLevel.sku_id, StockLevel.warehouse_id, StockLevel.on_hand - StockLevel.reserved, Warehouse.priority)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.sku_id == sku_id, Warehouse.active, StockLevel.on_hand > StockLevel.reserved)
-        .order_by(Warehouse.priority, Warehouse.id)).all()
+        .where(StockLevel.sku_id.in_(list(sku_ids)), Warehouse.active)
+        .order_by(StockLevel.sku_id, StockLevel.warehouse_id)
+        .with_for_update(of=StockLevel)).all()
+    out: dict[int, list] = {}
+    for sku_id, warehouse_id, available, priority in rows:
+        if available > 0:
+            out.setdefault(sku_id, []).append((priority, warehouse_id, available))
+    return {sku_id: [(w, a) for _p, w, a in sorted(found)] for sku_id, found in out.items()}
+
+
+def _allocate(merged: dict[int, int], reference: str, actor=None) -> list[dict]:
+    """Reserve `merged` (SKU id → quantity) across warehouses by priority; raises OutOfStock."""
+    candidates = _lock_levels(merged)
+    plan = []
+    for sku_id in sorted(merged):
+        remaining = merged[sku_id]
+        for warehouse_id, available in candidates.get(sku_id, []):
+            take = min(remaining, available)
+            if take > 0:
+                plan.append({"sku_id": sku_id, "warehouse_id": warehouse_id, "quantity": take})
+                remaining -= take
+            if remaining == 0:
+                break
+        if remaining > 0:
+            raise OutOfStock(_("Only part of SKU %(sku)s is available.", sku=sku_id), field="quantity")
+    for line in sorted(plan, key=lambda l: (l["sku_id"], l["warehouse_id"])):
+        move(line["sku_id"], line["warehouse_id"], "reservation", "reservation", reference, reserved=line["quantity"],
+             actor=actor)
+    return plan
+
+
+def _merge(lines) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise DomainError(_("The quantity must be at least 1."), field="quantity")
+        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
+    return merged
 
 
 def reserve(lines: list[Line], reference: str, expires_at: datetime | None = None, actor=None) -> Reservation:
@@ -186,33 +227,10 @@ def reserve(lines: list[Line], reference: str, expires_at: datetime | None = Non
     existing = db.session.scalar(select(Reservation).where(Reservation.reference == reference))
     if existing is not None:
         return existing
-    merged: dict[int, int] = {}
-    for line in lines:
-        if line.quantity <= 0:
-            raise DomainError(_("The quantity must be at least 1."), field="quantity")
-        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
+    merged = _merge(lines)
     savepoint = db.session.begin_nested()
     try:
-        allocated = []
-        for sku_id, wanted in merged.items():
-            remaining = wanted
-            for warehouse_id, available in _warehouses_for(sku_id):
-                while remaining > 0:
-                    take = min(remaining, available or 0)
-                    if take <= 0:
-                        break
-                    try:  # a refused conditional update changes nothing, so no savepoint is needed
-                        move(sku_id, warehouse_id, "reservation", "reservation", reference, reserved=take, actor=actor)
-                    except OutOfStock:  # someone took some meanwhile: look again
-                        available = db.session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(
-                            StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id))
-                        continue
-                    allocated.append({"sku_id": sku_id, "warehouse_id": warehouse_id, "quantity": take})
-                    remaining -= take
-                if remaining == 0:
-                    break
-            if remaining > 0:
-                raise OutOfStock(_("Only part of SKU %(sku)s is available.", sku=sku_id), field="quantity")
+        allocated = _allocate(merged, reference, actor)
         reservation = Reservation(reference=reference, status="active", expires_at=expires_at, lines=allocated)
         db.session.add(reservation)
         db.session.flush()
@@ -226,15 +244,54 @@ def reserve(lines: list[Line], reference: str, expires_at: datetime | None = Non
         raise
 
 
-def _finish(reference: str, target: str, actor=None) -> Reservation:
-    reservation = db.session.scalar(select(Reservation).where(Reservation.reference == reference).with_for_update())
+def _locked(reference: str) -> Reservation:
+    reservation = db.session.scalar(select(Reservation).where(Reservation.reference == reference)
+                                    .with_for_update().execution_options(populate_existing=True))
     if reservation is None:
         raise DomainError(_("No reservation %(ref)s.", ref=reference))
-    if reservation.status == target or (target == "expired" and reservation.status == "released"):
+    return reservation
+
+
+def hold(reference: str, actor=None) -> Reservation:
+    """Make the hold on `reference` permanent (an order was paid): it no longer expires and
+    lasts until it is committed (shipped) or released (cancelled, closed). A hold that lapsed
+    meanwhile is reserved again; if the stock is gone that raises OutOfStock and changes
+    nothing, so a paid order never goes without its stock."""
+    reservation = _locked(reference)
+    if reservation.status == "active":
+        reservation.expires_at = None
         return reservation
+    if reservation.status == "committed":
+        raise IllegalTransition(_("The stock of %(ref)s has shipped already.", ref=_label(reference)))
+    merged = _merge([Line(l["sku_id"], l["quantity"]) for l in reservation.lines])
+    savepoint = db.session.begin_nested()
+    try:
+        reservation.lines = _allocate(merged, reference, actor)
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        raise
+    reservation.status, reservation.expires_at, reservation.finished_at = "active", None, None
+    return reservation
+
+
+def _label(reference: str) -> str:
+    return reference.removeprefix("order:")
+
+
+def _finish(reference: str, target: str, actor=None) -> Reservation:
+    reservation = _locked(reference)
+    if reservation.status == target != "committed" or (target == "expired" and reservation.status == "released"):
+        return reservation
+    if target == "released" and reservation.status == "expired":
+        return reservation      # nothing is held any more: nothing to give back
+    if reservation.status == "committed":
+        raise IllegalTransition(_("The stock of %(ref)s has shipped already; it is deducted only once.",
+                                  ref=_label(reference)))
     if reservation.status != "active":
-        raise IllegalTransition(_("The reservation is %(status)s already.", status=reservation.status))
-    for line in reservation.lines:
+        raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
+                                  ref=_label(reference)))
+    for line in sorted(reservation.lines, key=lambda l: (l["sku_id"], l["warehouse_id"])):
         if target == "committed":
             move(line["sku_id"], line["warehouse_id"], "shipment", "reservation", reference,
                  on_hand=-line["quantity"], reserved=-line["quantity"], actor=actor)
@@ -251,17 +308,30 @@ def release(reference: str, actor=None) -> Reservation:
 
 
 def commit(reference: str, actor=None) -> Reservation:
-    """Turn a reservation into a shipment: on hand and reserved both go down."""
+    """Turn a reservation into a shipment: on hand and reserved both go down, once. Committing
+    a reservation that has shipped already raises IllegalTransition and changes nothing."""
     return _finish(reference, "committed", actor)
 
 
+def shipment_reservation(reference: str) -> Reservation | None:
+    """The order reservation an outbound's reference names (``order:NUMBER`` or the bare
+    order number), whatever its status."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    return db.session.scalar(select(Reservation).where(Reservation.reference.in_([reference, f"order:{reference}"]))
+                             .order_by(Reservation.id).limit(1))
+
+
 def expire_reservations(now: datetime | None = None) -> int:
+    """Release the holds whose time ran out. The due reservations are locked first, in id
+    order, skipping any another transaction is working on (it will finish it)."""
     now = now or utcnow()
-    refs = db.session.scalars(select(Reservation.reference).where(Reservation.status == "active",
-                                                                  Reservation.expires_at < now)).all()
-    for ref in refs:
-        _finish(ref, "expired")
-    return len(refs)
+    due = db.session.scalars(select(Reservation).where(Reservation.status == "active", Reservation.expires_at < now)
+                             .order_by(Reservation.id).limit(1000).with_for_update(skip_locked=True)).all()
+    for reservation in due:
+        _finish(reservation.reference, "expired")
+    return len(due)
 
 
 def sellable(sku_ids: list[int]) -> dict[int, int]:

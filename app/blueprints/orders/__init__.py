@@ -7,7 +7,7 @@ from app.core.tenancy import StoreBlueprint
 bp = StoreBlueprint("orders", __name__, url_prefix="/orders")
 
 center = Center(
-    __name__, _l("Orders"), position=60, blueprints=[bp], models=["models"], jobs=["jobs"],
+    __name__, _l("Orders"), position=60, blueprints=[bp], models=["models"], jobs=["jobs"], handlers=["handlers"],
     topics={"order.created": _l("An order was placed"), "order.paid": _l("An order was paid"),
             "order.allocated": _l("An order was allocated"), "order.shipped": _l("An order shipped"),
             "order.delivered": _l("An order was delivered"), "order.completed": _l("An order completed"),

@@ -40,6 +40,10 @@ class IdempotencyConflict(DomainError):
     """The idempotency key was used for a different order (HTTP 409)."""
 
 
+class StockGone(DomainError):
+    """A payment came after the order's stock hold lapsed and the stock is sold out."""
+
+
 @dataclass(frozen=True)
 class LineRequest:
     sku_id: int
@@ -182,9 +186,17 @@ def _move(order: Order, actor, target: str, reason: str = "", **data) -> None:
 
 
 def mark_paid(actor, order: Order, reference: str = "", offline: bool = False) -> Order:
-    """Record the payment (offline by staff, or from the payment center later)."""
+    """Record the payment (offline by staff, or from the payment center). The order's stock
+    hold becomes permanent; a hold that lapsed is reserved again, and if the stock is gone
+    StockGone is raised and nothing changes: an order is never paid without its stock."""
     if offline and not (reference or "").strip():
         raise DomainError(_("Give the payment reference (bank transfer, receipt number)."), field="reference")
+    ORDER_STATES.check(order.status, "paid")
+    try:  # from now on the stock is held until the order ships or is closed
+        inventory.hold(order.reservation_ref, actor)
+    except inventory.OutOfStock:
+        raise StockGone(_("Order %(number)s was paid after its stock hold lapsed, and the stock has sold out "
+                          "since: the order cannot be paid; refund the payment.", number=order.number))
     _move(order, actor, "paid", reason=_("paid offline") if offline else "", reference=reference.strip()[:80])
     order.paid_at = utcnow()
     return order
@@ -216,9 +228,25 @@ def allocate(actor, order: Order) -> Order:
 
 
 def ship(actor, order: Order, tracking: str = "") -> Order:
-    """The goods left: the reservation becomes a shipment in the stock ledger."""
-    _move(order, actor, "shipped", tracking=tracking.strip()[:80])
+    """The goods left: the reservation becomes a shipment in the stock ledger, once. If the
+    warehouse shipped the order already (a sales outbound), this is refused and changes nothing."""
+    ORDER_STATES.check(order.status, "shipped")
     inventory.commit(order.reservation_ref, actor)
+    return _shipped(actor, order, tracking=tracking.strip()[:80])
+
+
+def record_shipment(actor, order: Order, document: str) -> Order:
+    """The warehouse shipped this order's stock (a sales outbound committed its reservation):
+    the order follows to shipped without deducting stock again."""
+    if order.status == "paid":
+        _move(order, actor, "allocated")
+    if order.status == "allocated":
+        _shipped(actor, order, document=document)
+    return order
+
+
+def _shipped(actor, order: Order, **data) -> Order:
+    _move(order, actor, "shipped", **data)
     for line in order.lines:
         sku = db.session.get(Sku, line.sku_id)
         if sku is not None and not sku.ever_sold:

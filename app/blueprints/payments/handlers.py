@@ -16,7 +16,11 @@ def order_paid(event) -> None:
         return
     payment = db.session.get(Payment, event.payload["payment_id"])
     if order.status == "pending_payment":
-        orders.mark_paid(None, order, event.payload.get("number", ""))
+        try:
+            orders.mark_paid(None, order, event.payload.get("number", ""))
+        except orders.StockGone:  # paid after the hold lapsed and the stock sold out: never paid without stock
+            orders.cancel_order(None, order, _("paid after the stock hold lapsed; the stock has sold out"))
+            unwanted_payment(payment, _("paid after the stock hold lapsed and the stock sold out"))
     elif order.status in ("cancelled", "closed"):
         unwanted_payment(payment, _("paid after the order was %(status)s", status=orders.STATUS_LABELS[order.status]))
     else:
