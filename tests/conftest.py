@@ -19,6 +19,7 @@ os.environ.setdefault("WEBHOOK_BACKOFF", "1")
 os.environ.setdefault("SANDBOX_GATEWAY", "1")
 os.environ.setdefault("SANDBOX_NOTIFY_SCHEDULE", "1,1,2")
 os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")   # the tests' webhook receivers listen on 127.0.0.1
 
 
 def _free_port() -> int:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
+
+import requests
+import requests_hardened
+from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES, InvalidIPAddress
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,6 +33,7 @@ from app.extensions import db
 
 SIGNATURE_HEADER = "Houtai-Signature"
 ALL_TOPICS = "*"
+MAX_REDIRECTS = 3
 
 
 class WebhookEndpoint(db.Model):
@@ -106,6 +111,58 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300, now: int
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
+# --- where a webhook may go ----------------------------------------------------------------
+# Receivers are the merchant's servers on the internet. An address inside our own network
+# (loopback, private, link-local, multicast, reserved, 0.0.0.0, ...) is refused when the URL
+# is saved, and again on every delivery and redirect: requests-hardened resolves the name
+# once, refuses such an address and connects to the very address it checked, so a name that
+# resolves elsewhere later (DNS rebinding) cannot slip through. WEBHOOK_ALLOW_PRIVATE lets an
+# on-premise install deliver inside its own network.
+
+def _blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or any(ip in net for net in EXTRA_BLOCKED_NET_RANGES))
+
+
+class InternalAddress(DomainError):
+    field = "url"
+
+
+def check_target(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, an address inside a private network.
+    A name that does not resolve yet is let through: every delivery checks again."""
+    if current_app.config["WEBHOOK_ALLOW_PRIVATE"]:
+        return
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").rstrip(".").lower()
+    refused = InternalAddress(_("This address points inside a private network (such as 127.0.0.1, 10.x.x.x or "
+                                "169.254.169.254). Webhooks go only to public internet addresses."))
+    if host == "localhost" or host.endswith(".localhost"):
+        raise refused
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (ValueError, UnicodeError):
+        raise DomainError(_("Enter a full http:// or https:// address."), field="url")
+    except OSError:
+        return
+    for family, _type, _proto, _name, sockaddr in addresses:
+        if family in (socket.AF_INET, socket.AF_INET6) and _blocked(ipaddress.ip_address(sockaddr[0].split("%")[0])):
+            raise refused
+
+
+def _http() -> requests.Session:
+    """A session that refuses internal addresses on each connection (redirects included)."""
+    session = requests_hardened.Manager(requests_hardened.Config(
+        ip_filter_enable=not current_app.config["WEBHOOK_ALLOW_PRIVATE"], ip_filter_allow_loopback_ips=False,
+        never_redirect=False, default_timeout=current_app.config["WEBHOOK_TIMEOUT"],
+        user_agent_override="Houtai-Webhooks/1")).get_session()
+    session.max_redirects = MAX_REDIRECTS
+    return session
+
+
 # --- endpoints -----------------------------------------------------------------------------
 
 def _clean(url: str, topics: list[str]) -> tuple[str, list[str]]:
@@ -113,6 +170,7 @@ def _clean(url: str, topics: list[str]) -> tuple[str, list[str]]:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise DomainError(_("Enter a full http:// or https:// address."), field="url")
+    check_target(url)
     topics = sorted(set(topics or []))
     if not topics:
         raise DomainError(_("Choose at least one topic."), field="topics")
@@ -210,20 +268,25 @@ def resend(actor, delivery: WebhookDelivery) -> WebhookDelivery:
 # --- sending -------------------------------------------------------------------------------
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str, str | None, int]:
+    """One POST; (status code, first 500 characters of the answer, error, latency in ms).
+    A refused address gives an error and no answer text."""
     body = delivery.body.encode()
-    request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "Houtai-Webhooks/1",
+    headers = {
+        "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(endpoint.secret, int(time.time()), body),
         "Houtai-Event": delivery.topic, "Houtai-Delivery": str(delivery.id), "Houtai-Store": current_store().slug,
-    })
+    }
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=current_app.config["WEBHOOK_TIMEOUT"]) as response:
-            code, text, error = response.status, response.read(500).decode("utf-8", "replace"), None
-    except urllib.error.HTTPError as err:
-        code, text, error = err.code, err.read(500).decode("utf-8", "replace"), None
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        code, text, error = None, "", f"{type(err).__name__}: {getattr(err, 'reason', err)}"[:500]
+        with _http() as session, session.post(endpoint.url, data=body, headers=headers, stream=True) as response:
+            raw = response.raw.read(2000, decode_content=True) or b""
+            code, text, error = response.status_code, raw.decode("utf-8", "replace")[:500], None
+    except InvalidIPAddress:
+        code, text, error = None, "", "refused: the address is inside a private network"
+    except requests.TooManyRedirects:
+        code, text, error = None, "", f"refused: more than {MAX_REDIRECTS} redirects"
+    except (requests.RequestException, OSError, ValueError) as err:
+        code, text, error = None, "", f"{type(err).__name__}: {err}"[:500]
     return code, text, error, int((time.perf_counter() - started) * 1000)
 
 
