@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app.core import permissions
 from app.core.errors import DomainError
 from app.core.htmx import is_htmx, redirect_to
+from app.core.retry import in_transaction
 from app.extensions import db
 
 
@@ -19,8 +20,7 @@ def perform(action: Callable[[], Any], success) -> bool:
     """One service call behind a POST button: commit and flash `success` (a string, or a
     function of the action's result), or roll back and flash the domain error."""
     try:
-        result = action()
-        db.session.commit()
+        result = in_transaction(action)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")

@@ -122,7 +122,9 @@ def _load_store(store_id: int):
 
 
 def run_job(name: str, store_id: int | None, args: list, kwargs: dict) -> Any:
-    """What RQ executes: app context, store bound, one commit."""
+    """What RQ executes: app context, store bound, one commit (run again if the database
+    aborted it as a deadlock victim)."""
+    from app.core.retry import in_transaction
     from app.core.tenancy import store_context
     from app.extensions import db
 
@@ -134,12 +136,10 @@ def run_job(name: str, store_id: int | None, args: list, kwargs: dict) -> Any:
             if spec is None:
                 raise BadJobInput(f"unknown job {name}")
             if store_id is None:
-                result = spec.fn(*args, **kwargs)
-                db.session.commit()
+                result = in_transaction(lambda: spec.fn(*args, **kwargs))
             else:
                 with store_context(_load_store(store_id)):
-                    result = spec.fn(*args, **kwargs)
-                    db.session.commit()
+                    result = in_transaction(lambda: spec.fn(*args, **kwargs))
             return result
         except BadJobInput:
             db.session.rollback()

@@ -27,7 +27,7 @@ def test_api_checkout_is_idempotent_and_private(app, client, store):
     assert first.status_code == 201 and first.get_json()["payable"] == 2500
     assert _level(app, store, sku, wh) == (5, 2)
     client.put(f"{base}/cart/items", json={"sku_id": sku, "quantity": 3}, headers=auth)
-    conflict = client.post(f"{base}/checkout", json={"address_id": address["id"]}, headers=headers)
+    conflict = client.post(f"{base}/checkout", json={"address_id": address["id"], "note": "改"}, headers=headers)
     assert conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "idempotency_conflict"
     number = first.get_json()["number"]
     other = _token(client, store.slug, f"other@{store.slug}.cn")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +39,9 @@ class Order(CreatedAt, db.Model):
                         name="amounts"),
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_payment_deadline", "status", "payment_deadline"),
+        # an idempotency key belongs to one shopper (staff orders, with no shopper, share one scope)
+        Index("uq_orders_shopper_idempotency_key", text("COALESCE(shopper_id, 0)"), text("idempotency_key"),
+              unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -55,7 +58,7 @@ class Order(CreatedAt, db.Model):
     discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
     payable: Mapped[int] = mapped_column(BigInteger, default=0)
-    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16), default="storefront")    # storefront | api | staff
     payment_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.catalog import pricing
 from app.blueprints.catalog.models import Product, ProductImage, Sku
@@ -77,6 +78,27 @@ def _request_hash(lines, address, shopper, delivery_method, note, order_type) ->
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def fingerprint(**request_fields) -> str:
+    """A digest of what a client sent with an idempotency key (the API body, the form), to
+    tell a retry of the same request from a different request that reuses the key."""
+    body = json.dumps(request_fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def order_for_key(shopper_id: int | None, key: str | None, request_hash: str) -> Order | None:
+    """The order already placed by this shopper with this idempotency key, if any; the same key
+    with a different request raises IdempotencyConflict. Keys are scoped to the shopper: another
+    shopper's key is simply not found."""
+    if not key:
+        return None
+    stmt = select(Order).where(Order.idempotency_key == key,
+                               Order.shopper_id.is_(None) if shopper_id is None else Order.shopper_id == shopper_id)
+    existing = db.session.scalar(stmt)
+    if existing is not None and existing.request_hash != request_hash:
+        raise IdempotencyConflict(_("This idempotency key was used for a different order."))
+    return existing
+
+
 def _number(order_id: int) -> str:
     """Date plus the order id: unique in the store without a race between checkouts."""
     return f"{utcnow():%y%m%d}{order_id:07d}"
@@ -101,11 +123,13 @@ def allocate_discount(line_amounts: list[int], discount: int) -> list[int]:
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
-                actor=None) -> Order:
+                request_hash: str | None = None, actor=None) -> Order:
     """Place an order in one transaction: check every line (on sale, enabled, quantity
     limits), price it through the price service, reserve the stock, write the order with
     snapshots and emit `order.created`. With an idempotency key a resubmission returns the
-    same order; the same key with different content raises IdempotencyConflict."""
+    same order (also when retries arrive at once); the same key with a different request
+    raises IdempotencyConflict. `request_hash` (see `fingerprint`) names the request when its
+    content is not the lines (a checkout from the cart); by default it is the order's content."""
     if order_type != "normal":
         if order_type in ORDER_TYPES:
             raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
@@ -117,13 +141,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     address = _clean_address(address)
     shopper = {k: str(shopper.get(k) or "").strip()[:120] for k in ("name", "email", "phone")}
     note = (note or "").strip()[:500]
-    digest = _request_hash(lines, address, shopper, delivery_method, note, order_type)
-    if idempotency_key:
-        existing = db.session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise IdempotencyConflict(_("This idempotency key was used for a different order."))
-            return existing
+    digest = request_hash or _request_hash(lines, address, shopper, delivery_method, note, order_type)
+    existing = order_for_key(shopper_id, idempotency_key, digest)
+    if existing is not None:
+        return existing
     settings = settings_for(order_type)
     merged: dict[int, int] = {}
     for line in lines:
@@ -158,8 +179,15 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
     order.shipping_fee = 0 if free or delivery_method == "pickup" else settings.shipping_fee
     order.payable = goods - order.discount_total + order.shipping_fee
-    db.session.add(order)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent retry with the same key waits here for the first
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:
+        existing = order_for_key(shopper_id, idempotency_key, digest)
+        if existing is None:
+            raise
+        return existing
     order.number = _number(order.id)
     order.search_text = " ".join([order.number, *shopper.values(), address["name"], address["phone"],
                                   *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
@@ -308,8 +336,8 @@ def save_settings(actor, order_type: str, values: dict) -> OrderSettings:
 def cancel_unpaid(now=None) -> int:
     """Payment timeout: cancel orders whose payment deadline passed; stock goes back."""
     now = now or utcnow()
-    orders = db.session.scalars(select(Order).where(Order.status == "pending_payment",
-                                                    Order.payment_deadline < now).limit(500)).all()
+    orders = db.session.scalars(select(Order).where(Order.status == "pending_payment", Order.payment_deadline < now)
+                                .order_by(Order.id).limit(500).with_for_update(skip_locked=True)).all()
     for order in orders:
         cancel_order(None, order, _("not paid in time"))
     return len(orders)

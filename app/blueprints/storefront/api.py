@@ -24,6 +24,7 @@ from app.blueprints.orders.models import Order, OrderEvent
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import public
+from app.core.retry import in_transaction
 from app.core.security import password_fingerprint
 from app.core.tenancy import StoreBlueprint, current_store
 from app.extensions import csrf, db, limiter
@@ -255,8 +256,17 @@ def _order_body(o: Order, timeline: bool = False) -> dict:
 @api.route("/checkout", methods=["POST"])
 @shopper_token
 def checkout():
-    """Place an order from the cart. Send an Idempotency-Key header to make retries safe."""
+    """Place an order from the cart. Send an Idempotency-Key header to make retries safe: a
+    retry with the same key and body answers with the first order (also after the cart
+    emptied, also when retries arrive at once); the same key with another body is a 409."""
     data = _json()
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 80:
+        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    digest = orders.fingerprint(api="checkout", body=data)
+    existing = orders.order_for_key(g.member.id, key, digest)
+    if existing is not None:
+        return jsonify(_order_body(existing)), 201, {"Idempotent-Replayed": "true"}
     items = members.cart_of(g.member.id)
     if not items:
         raise ApiError(422, "empty_cart", "The cart is empty.")
@@ -269,15 +279,17 @@ def checkout():
     note = data.get("note", "")
     if not isinstance(note, str) or len(note) > 500:
         raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 80:
-        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
-    order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address.as_dict(),
-                               shopper={"name": g.member.name, "email": g.member.email, "phone": g.member.phone},
-                               shopper_id=g.member.id, delivery_method=delivery, note=note, idempotency_key=key,
-                               member_group=g.member.level or None, source="api")
-    members.clear_cart(g.member.id, items)
-    db.session.commit()
+    member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
+    level, address = g.member.level or None, address.as_dict()
+
+    def place():
+        order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
+                                   shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
+                                   member_group=level, source="api", request_hash=digest)
+        members.clear_cart(member_id, items)
+        return order.id
+
+    order = db.session.get(Order, in_transaction(place))
     return jsonify(_order_body(order)), 201
 
 
@@ -309,10 +321,12 @@ def order_detail(number):
 @api.route("/orders/<number>/cancel", methods=["POST"])
 @shopper_token
 def order_cancel(number):
-    order = _own(number)
-    orders.cancel_order(None, order, "cancelled by the shopper (API)")
-    db.session.commit()
-    return jsonify(_order_body(order))
+    def cancel():
+        order = _own(number)
+        orders.cancel_order(None, order, "cancelled by the shopper (API)")
+        return order
+
+    return jsonify(_order_body(in_transaction(cancel)))
 
 
 @api.route("/payment-methods")

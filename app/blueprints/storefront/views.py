@@ -21,6 +21,7 @@ from app.blueprints.storefront import bp, cart
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import _realm_only, public
+from app.core.retry import in_transaction
 from app.core.sessions import rotate_session
 from app.core.tenancy import current_store
 from app.core.urls import back
@@ -233,26 +234,41 @@ def address_action(id, action):
 @bp.route("/checkout", methods=["GET", "POST"])
 @shopper
 def checkout():
+    error = None
+    if request.method == "POST":   # a resubmitted form (double click, reload) shows the first order
+        key = request.form.get("idempotency_key") or None
+        digest = orders.fingerprint(page="checkout", address_id=request.form.get("address_id", ""),
+                                    delivery=request.form.get("delivery", "express"), note=request.form.get("note", ""))
+        try:
+            existing = orders.order_for_key(current_user.id, key, digest)
+        except DomainError as err:
+            existing, error = None, err.message
+        if existing is not None:
+            return redirect(url_for("storefront.my_order", number=existing.number), code=303)
     items = members.cart_of(current_user.id)
     lines, total = _cart_lines(items)
     addresses = members.addresses(current_user.id)
-    error = None
-    if request.method == "POST":
+    if request.method == "POST" and error is None:
         address_id = request.form.get("address_id", type=int) or 0
         address = db.session.get(Address, address_id) if 0 < address_id < 2 ** 31 else None
         if address is None or address.member_id != current_user.id:
             error = _("Choose a delivery address (add one under My account).")
         else:
-            try:
+            member_id, level, address = current_user.id, current_user.level or None, address.as_dict()
+            shopper = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
+
+            def place():
                 order = orders.place_order(
-                    [orders.LineRequest(s, q) for s, q in items.items()], address.as_dict(),
-                    shopper={"name": current_user.name, "email": current_user.email, "phone": current_user.phone},
-                    shopper_id=current_user.id, delivery_method=request.form.get("delivery", "express"),
-                    note=request.form.get("note", ""), idempotency_key=request.form.get("idempotency_key") or None,
-                    member_group=current_user.level or None, source="storefront")
-                members.clear_cart(current_user.id, items)
-                db.session.commit()
-                return redirect(url_for("storefront.my_order", number=order.number), code=303)
+                    [orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
+                    shopper_id=member_id, delivery_method=request.form.get("delivery", "express"),
+                    note=request.form.get("note", ""), idempotency_key=key, member_group=level,
+                    source="storefront", request_hash=digest)
+                members.clear_cart(member_id, items)
+                return order.number
+
+            try:
+                number = in_transaction(place)
+                return redirect(url_for("storefront.my_order", number=number), code=303)
             except DomainError as err:
                 db.session.rollback()
                 error = err.message
