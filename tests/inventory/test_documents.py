@@ -43,7 +43,10 @@ def test_partial_receipt_into_bins_then_complete_posts_stock(app, owner, store):
     html = owner.get(f"/store/{store.slug}/inventory/skus/{a}").get_data(as_text=True)
     assert "IN-" in html and "0 → 10" in html
     timeline = owner.get(f"{base}/{doc}").get_data(as_text=True)
-    assert "inbound.receiving" in timeline and "inbound.completed" in timeline
+    # the document's timeline speaks words, never codes: who, what, from → to, the SKU received
+    assert "inbound.receiving" not in timeline and "inbound.completed" not in timeline
+    assert "Draft → Receiving" in timeline and "Receiving → Completed" in timeline
+    assert f"Received {_code(app, store, a)}: 10 in total" in timeline
 
 
 def test_outbound_pick_list_is_sorted_by_bin_and_shipping_posts(app, owner, store):

@@ -48,12 +48,19 @@ def test_refund_by_lines_from_the_payment_page(app, client, owner, store):
     line_id = _get(app, store, lambda: db.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id)))
     page = f"/store/{store.slug}/payments/{payment_id}"
     html = owner.get(page).get_data(as_text=True)
-    assert f'name="qty_{line_id}"' in html and '<tr data-to="succeeded">' in html
+    assert f'name="qty_{line_id}"' in html and 'data-to="succeeded"' in html
     owner.form(f"{page}/refund", {"by": "lines", f"qty_{line_id}": "5", "request_id": "lines-bad"})
     assert _get(app, store, lambda: db.session.scalar(select(Refund.id))) is None        # 5 of 3: refused
     owner.form(f"{page}/refund", {"by": "lines", f"qty_{line_id}": "2", "request_id": "lines-1"})
     wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Refund.status))) == "succeeded")
     assert _get(app, store, lambda: db.session.scalar(select(Refund.amount))) == 2000
+    # every timeline speaks words with money in its currency, never codes or bare fen
+    html = owner.get(page).get_data(as_text=True)
+    assert "Refund of ¥20.00 requested" in html and "Pending → Succeeded" in html          # the refund's own
+    assert "Refund lines-1 succeeded" in html and "Succeeded → Partially refunded" in html  # the payment's
+    wait_for(lambda: "Refunded ¥20.00" in owner.get(f"/store/{store.slug}/orders/{order_id}").get_data(as_text=True))
+    order_page = owner.get(f"/store/{store.slug}/orders/{order_id}").get_data(as_text=True)
+    assert "2000" not in order_page.split('id="timeline"')[1] and "refund.succeeded" not in order_page
     listing = owner.get(f"/store/{store.slug}/payments/refunds?status=succeeded&q=lines-1").get_data(as_text=True)
     assert "lines-1" in listing
     export = owner.get(f"/store/{store.slug}/payments/refunds?export=csv").get_data(as_text=True)

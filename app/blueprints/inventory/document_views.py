@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.blueprints.catalog import queries as catalog_queries
 from app.blueprints.inventory import bp, documents
 from app.blueprints.inventory.models import StockDocument, Warehouse
-from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.formview import perform
 from app.core.htmx import redirect_to
@@ -113,8 +112,7 @@ def _document(id: int) -> StockDocument:
 @requires("inventory.view")
 def document(id):
     doc = _document(id)
-    timeline = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "StockDocument",
-                                                           AuditEntry.object_id == str(id)).order_by(AuditEntry.id)).all()
+    timeline = documents.TIMELINE.history(doc)
     return render_template("inventory/document.html", doc=doc, title=TITLES[doc.doc_type], timeline=timeline,
                            kinds=KIND_LABELS, statuses=documents.STATUS_LABELS,
                            next_states=documents.MACHINES[doc.doc_type].allowed(doc.status))

@@ -1,7 +1,7 @@
 """Warehouse documents: inbound orders, outbound orders, transfers and stocktakes.
 
 Each type has one table of allowed status changes; every change is written to the
-document's timeline (the audit log of the document) and the steps that move stock post
+document's timeline (and staff status changes to the audit log) and the steps that move stock post
 ledger rows through `services.move`.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.blueprints.catalog.models import Product, Sku
 from app.blueprints.inventory import services
-from app.blueprints.inventory.models import Location, StockDocument, StockDocumentLine, StockLevel, Warehouse
-from app.core import audit
+from app.blueprints.inventory.models import (Location, StockDocument, StockDocumentEvent, StockDocumentLine, StockLevel,
+                                             Warehouse)
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.outbox import emit
@@ -31,16 +31,21 @@ STATUS_LABELS = {"draft": _l("Draft"), "receiving": _l("Receiving"), "completed"
                  "picking": _l("Picking"), "packed": _l("Packed"), "shipped": _l("Shipped"),
                  "in_transit": _l("In transit"), "received": _l("Received"), "counting": _l("Counting"),
                  "review": _l("Variance review"), "approved": _l("Approved"), "cancelled": _l("Cancelled")}
-MACHINES = {
-    "inbound": StateMachine("inbound", {"draft": {"receiving", "cancelled"}, "receiving": {"completed", "cancelled"}},
-                            STATUS_LABELS),
-    "outbound": StateMachine("outbound", {"draft": {"picking", "cancelled"}, "picking": {"packed", "cancelled"},
-                                          "packed": {"shipped"}}, STATUS_LABELS),
-    "transfer": StateMachine("transfer", {"draft": {"in_transit", "cancelled"}, "in_transit": {"received"}},
-                             STATUS_LABELS),
-    "stocktake": StateMachine("stocktake", {"counting": {"review", "cancelled"}, "review": {"approved", "counting",
-                                                                                          "cancelled"}}, STATUS_LABELS),
+ACTION_LABELS = {"created": _l("Document created"), "line_added": _l("Line added: %(sku)s × %(quantity)s"),
+                 "received": _l("Received %(sku)s: %(received)s in total"),
+                 "counted": _l("Counts saved for %(lines)s lines"), "scanned": _l("Scanned counts for %(skus)s SKUs")}
+_TABLES = {
+    "inbound": {"draft": {"receiving", "cancelled"}, "receiving": {"completed", "cancelled"}},
+    "outbound": {"draft": {"picking", "cancelled"}, "picking": {"packed", "cancelled"}, "packed": {"shipped"}},
+    "transfer": {"draft": {"in_transit", "cancelled"}, "in_transit": {"received"}},
+    "stocktake": {"counting": {"review", "cancelled"}, "review": {"approved", "counting", "cancelled"}},
 }
+# one machine per document type, all writing the documents' one timeline (and the audit log for staff)
+MACHINES = {doc_type: StateMachine(doc_type, table, STATUS_LABELS, actions=ACTION_LABELS, audit_label="number")
+            for doc_type, table in _TABLES.items()}
+TIMELINE = StateMachine("stock_document", {}, STATUS_LABELS, timeline=StockDocumentEvent, actions=ACTION_LABELS)
+for _machine in MACHINES.values():
+    _machine.timeline = StockDocumentEvent
 
 
 def _warehouse(warehouse_id, field="warehouse_id") -> Warehouse:
@@ -50,13 +55,10 @@ def _warehouse(warehouse_id, field="warehouse_id") -> Warehouse:
     return warehouse
 
 
-def _transition(actor, document: StockDocument, target: str, **changes) -> None:
-    MACHINES[document.doc_type].check(document.status, target)
-    before, document.status = document.status, target
+def _transition(actor, document: StockDocument, target: str, **data) -> None:
+    MACHINES[document.doc_type].move(document, target, actor, **data)
     if target in ("completed", "shipped", "received", "approved", "cancelled"):
         document.finished_at = utcnow()
-    audit.record(actor, f"{document.doc_type}.{target}", document, label=document.number,
-                 changes={"status": [before, target], **changes})
 
 
 def create(actor, doc_type: str, kind: str, warehouse_id: int, to_warehouse_id: int | None = None,
@@ -78,8 +80,7 @@ def create(actor, doc_type: str, kind: str, warehouse_id: int, to_warehouse_id: 
     document.number = f"{PREFIX[doc_type]}-{document.id:06d}"
     if doc_type == "stocktake":
         _snapshot(document)
-    audit.record(actor, f"{doc_type}.created", document, label=document.number,
-                 changes={"status": [None, document.status], "warehouse": [None, warehouse.code]})
+    TIMELINE.start(document, actor, warehouse=warehouse.code)
     return document
 
 
@@ -131,8 +132,7 @@ def add_line(actor, document: StockDocument, sku_code: str, quantity: int, locat
                                  location=(location or "").strip().upper()[:40])
         db.session.add(line)
     line.quantity += quantity
-    audit.record(actor, f"{document.doc_type}.line_added", document, label=document.number,
-                 changes={"sku": [None, sku.code], "quantity": [None, quantity]})
+    TIMELINE.record(document, actor, "line_added", sku=sku.code, quantity=quantity)
     return line
 
 
@@ -168,9 +168,8 @@ def receive_line(actor, document: StockDocument, line_id: int, quantity: int, lo
     line.done += quantity
     if location:
         line.location = location
-    audit.record(actor, "inbound.received", document, label=document.number,
-                 changes={"sku": [None, line.sku.code], "received": [line.done - quantity, line.done],
-                          "location": [None, location or None]})
+    TIMELINE.record(document, actor, "received", sku=line.sku.code, quantity=quantity, received=line.done,
+                    location=location or None)
     return line
 
 
@@ -272,7 +271,7 @@ def record_counts(actor, document: StockDocument, counts: dict[int, int]) -> int
             raise DomainError(_("Cannot be negative."), field="counts")
         line = _line(document, line_id)
         line.done, line.counted = counted, True
-    audit.record(actor, "stocktake.counted", document, label=document.number, changes={"lines": [None, len(counts)]})
+    TIMELINE.record(document, actor, "counted", lines=len(counts))
     return len(counts)
 
 
@@ -301,7 +300,7 @@ def record_scans(actor, document: StockDocument, scans: list[str], replace: bool
             lines[sku_id] = line
         line.done = quantity if replace or not line.counted else line.done + quantity
         line.counted = True
-    audit.record(actor, "stocktake.scanned", document, label=document.number, changes={"skus": [None, len(totals)]})
+    TIMELINE.record(document, actor, "scanned", skus=len(totals))
     return len(totals)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedAt, tenant_args, utcnow
+from app.core.timeline import TimelineEntry
 from app.extensions import db
 
 WAREHOUSE_KINDS = ("own", "third_party", "pickup")
@@ -182,3 +183,13 @@ class StockDocumentLine(db.Model):
 
     document: Mapped[StockDocument] = relationship(back_populates="lines")
     sku = relationship("Sku", lazy="joined")
+
+
+class StockDocumentEvent(TimelineEntry, db.Model):
+    """A warehouse document's timeline: created, lines added, goods received, every status change."""
+
+    __tablename__ = "stock_document_events"
+    __table_args__ = tenant_args()
+    owner_key = "document_id"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("tenant.stock_documents.id", ondelete="CASCADE"), index=True)

@@ -7,10 +7,12 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import CreatedAt, tenant_args, utcnow
+from app.core.db import CreatedAt, tenant_args
+from app.core.timeline import TimelineEntry
 from app.extensions import db
 
 ORDER_TYPES = ("normal", "flash_sale", "group_buy", "presale", "pickup", "wholesale")
+ADDRESS_CHANGEABLE = ("pending_payment", "paid", "allocated")
 ORDER_STATUSES = ("pending_payment", "paid", "allocated", "shipped", "delivered", "completed", "cancelled", "closed")
 
 
@@ -75,6 +77,11 @@ class Order(CreatedAt, db.Model):
     def reservation_ref(self) -> str:
         return f"order:{self.number}"
 
+    @property
+    def address_changeable(self) -> bool:
+        """The address can change until the goods leave."""
+        return self.status in ADDRESS_CHANGEABLE
+
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"
@@ -100,18 +107,11 @@ class OrderLine(db.Model):
         return self.unit_price * self.quantity - self.discount
 
 
-class OrderEvent(db.Model):
-    """The order's timeline: who, when, from, to, why."""
+class OrderEvent(TimelineEntry, db.Model):
+    """The order's timeline: who, when, from, to, why (written by ORDER_STATES in services)."""
 
     __tablename__ = "order_events"
     __table_args__ = tenant_args()
+    owner_key = "order_id"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("tenant.orders.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor_name: Mapped[str] = mapped_column(String(254), default="system")
-    action: Mapped[str] = mapped_column(String(40))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    data: Mapped[dict] = mapped_column(JSONB, default=dict)

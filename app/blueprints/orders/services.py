@@ -26,13 +26,16 @@ from app.extensions import db
 STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "allocated": _l("Allocated"),
                  "shipped": _l("Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
+ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
+                 "refunded": _l("Refunded %(amount)s")}
 ORDER_STATES = StateMachine("order", {
     "pending_payment": {"paid", "cancelled"},
     "paid": {"allocated", "closed"},
     "allocated": {"shipped", "closed"},
     "shipped": {"delivered"},
     "delivered": {"completed"},
-}, STATUS_LABELS)
+}, STATUS_LABELS, timeline=OrderEvent, actions=ACTION_LABELS, emits=True, audit_label="number", internal={"note"},
+    payload=lambda order, before: {"order_id": order.id, "number": order.number, "from": before})
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode")
 MAX_LINES = 50
 
@@ -193,24 +196,14 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
                                   *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
     inventory.reserve([inventory.Line(s, q) for s, q in merged.items()], order.reservation_ref,
                       expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor)
-    _event(order, actor, "created", None, "pending_payment", data={"payable": order.payable, "source": source})
+    ORDER_STATES.start(order, actor, payable=order.payable, source=source)
     emit("order.created", {"order_id": order.id, "number": order.number, "payable": order.payable,
                            "currency": order.currency, "shopper_id": shopper_id})
     return order
 
 
-def _event(order: Order, actor, action: str, before, after, reason: str = "", data: dict | None = None) -> None:
-    db.session.add(OrderEvent(order_id=order.id, actor_name=getattr(actor, "email", None) or "system", action=action,
-                              from_status=before, to_status=after, reason=(reason or "")[:500], data=data or {}))
-
-
 def _move(order: Order, actor, target: str, reason: str = "", **data) -> None:
-    ORDER_STATES.check(order.status, target)
-    before, order.status = order.status, target
-    _event(order, actor, target, before, target, reason, data)
-    if actor is not None and getattr(actor, "realm", None) == "store":
-        audit.record(actor, f"order.{target}", order, label=order.number, changes={"status": [before, target]})
-    emit(f"order.{target}", {"order_id": order.id, "number": order.number, "from": before})
+    ORDER_STATES.move(order, target, actor, reason, **data)
 
 
 def mark_paid(actor, order: Order, reference: str = "", offline: bool = False) -> Order:
@@ -219,14 +212,36 @@ def mark_paid(actor, order: Order, reference: str = "", offline: bool = False) -
     StockGone is raised and nothing changes: an order is never paid without its stock."""
     if offline and not (reference or "").strip():
         raise DomainError(_("Give the payment reference (bank transfer, receipt number)."), field="reference")
+    return _pay(actor, order, _("paid offline") if offline else "", reference=reference.strip()[:80])
+
+
+def record_payment(order: Order, payment_number: str, amount: int, actor=None) -> Order:
+    """The payment center took the order's money: the order is paid (its timeline names the
+    payment), with the same stock guarantee as mark_paid (StockGone when the stock is gone)."""
+    return _pay(actor, order, "", payment=payment_number, amount=amount)
+
+
+def _pay(actor, order: Order, reason: str, **data) -> Order:
     ORDER_STATES.check(order.status, "paid")
     try:  # from now on the stock is held until the order ships or is closed
         inventory.hold(order.reservation_ref, actor)
     except inventory.OutOfStock:
         raise StockGone(_("Order %(number)s was paid after its stock hold lapsed, and the stock has sold out "
                           "since: the order cannot be paid; refund the payment.", number=order.number))
-    _move(order, actor, "paid", reason=_("paid offline") if offline else "", reference=reference.strip()[:80])
+    _move(order, actor, "paid", reason, **data)
     order.paid_at = utcnow()
+    return order
+
+
+def record_refund(order: Order, amount: int, *, refund_id: int, request_id: str = "", full: bool = False,
+                  actor=None) -> Order:
+    """The payment center paid money back: the order's timeline says how much; a paid order
+    refunded in full before it shipped is closed and its stock goes back. Idempotent per refund."""
+    if any(e.data.get("refund_id") == refund_id for e in ORDER_STATES.history(order) if e.action == "refunded"):
+        return order
+    ORDER_STATES.record(order, actor, "refunded", amount=amount, refund_id=refund_id, request_id=request_id)
+    if full and order.status in ("paid", "allocated"):
+        close_order(actor, order, _("refunded in full"))
     return order
 
 
@@ -299,14 +314,14 @@ def confirm_receipt(actor, order: Order) -> Order:
 def add_note(actor, order: Order, text: str) -> None:
     if not (text or "").strip():
         raise DomainError(_("Write the note first."), field="note")
-    _event(order, actor, "note", order.status, order.status, text.strip())
+    ORDER_STATES.record(order, actor, "note", text.strip())
 
 
 def change_address(actor, order: Order, address: dict) -> Order:
-    if order.status not in ("pending_payment", "paid", "allocated"):
+    if not order.address_changeable:
         raise DomainError(_("The address cannot change once the order has shipped."))
     before, order.address = order.address, _clean_address(address)
-    _event(order, actor, "address_changed", order.status, order.status, data={"before": before, "after": order.address})
+    ORDER_STATES.record(order, actor, "address_changed", before=before, after=order.address)
     return order
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.blueprints.catalog.models import Sku
 from app.blueprints.orders import bp, services
-from app.blueprints.orders.models import ORDER_TYPES, Order, OrderEvent, OrderLine
+from app.blueprints.orders.models import ORDER_TYPES, Order, OrderLine
 from app.core.errors import DomainError
 from app.core.formview import perform
 from app.core.htmx import redirect_to
@@ -79,7 +79,7 @@ def _order(id: int) -> Order:
 @requires("orders.view")
 def order(id):
     o = _order(id)
-    timeline = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == id).order_by(OrderEvent.id)).all()
+    timeline = services.ORDER_STATES.history(o)
     return render_template("orders/order.html", order=o, timeline=timeline, statuses=services.STATUS_LABELS,
                            types=TYPE_LABELS, next_states=services.ORDER_STATES.allowed(o.status),
                            address_fields=services.ADDRESS_FIELDS)

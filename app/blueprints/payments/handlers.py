@@ -17,7 +17,7 @@ def order_paid(event) -> None:
     payment = db.session.get(Payment, event.payload["payment_id"])
     if order.status == "pending_payment":
         try:
-            orders.mark_paid(None, order, event.payload.get("number", ""))
+            orders.record_payment(order, event.payload.get("number", ""), event.payload.get("amount"))
         except orders.StockGone:  # paid after the hold lapsed and the stock sold out: never paid without stock
             orders.cancel_order(None, order, _("paid after the stock hold lapsed; the stock has sold out"))
             unwanted_payment(payment, _("paid after the stock hold lapsed and the stock sold out"))
@@ -41,14 +41,10 @@ def unwanted_payment(payment: Payment, why: str) -> None:
 
 @handler("refund.succeeded", queue="finance")
 def order_refunded(event) -> None:
-    """The order's timeline records the refund; a fully refunded paid order is closed."""
-    from app.blueprints.orders.models import OrderEvent
-
+    """The order's timeline records the refund (through the order center); a fully refunded paid order is closed."""
     order = db.session.get(Order, event.payload["order_id"], with_for_update=True)
     if order is None:
         return
-    db.session.add(OrderEvent(order_id=order.id, action="refunded", from_status=order.status, to_status=order.status,
-                              reason=str(event.payload["amount"]), data=event.payload))
-    if event.payload.get("full") and order.status in ("paid", "allocated"):
-        orders.close_order(None, order, _("refunded in full"))
+    orders.record_refund(order, event.payload["amount"], refund_id=event.payload["refund_id"],
+                         request_id=event.payload.get("request_id", ""), full=bool(event.payload.get("full")))
 

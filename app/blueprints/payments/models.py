@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedAt, tenant_args, utcnow
+from app.core.timeline import TimelineEntry
 from app.extensions import db
 
 PAYMENT_STATUSES = ("created", "pending", "succeeded", "failed", "closed", "partially_refunded", "refunded")
@@ -37,19 +38,14 @@ class Payment(CreatedAt, db.Model):
     gateway_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))     # the gateway's time
 
 
-class PaymentEvent(db.Model):
-    """The payment's timeline: every state change, who or what made it, and why."""
+class PaymentEvent(TimelineEntry, db.Model):
+    """The payment's timeline: every state change, who or what made it, and why (PAYMENT_STATES writes it)."""
 
     __tablename__ = "payment_events"
     __table_args__ = tenant_args()
+    owner_key = "payment_id"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("tenant.payments.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor_name: Mapped[str] = mapped_column(String(254), default="system")
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(300), default="")
 
 
 class PaymentNotification(db.Model):
@@ -86,6 +82,16 @@ class Refund(CreatedAt, db.Model):
     gateway_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))    # the gateway's time
 
     payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
+
+
+class RefundEvent(TimelineEntry, db.Model):
+    """The refund's timeline: requested, sent, what the gateway answered (REFUND_STATES writes it)."""
+
+    __tablename__ = "refund_events"
+    __table_args__ = tenant_args()
+    owner_key = "refund_id"
+
+    refund_id: Mapped[int] = mapped_column(ForeignKey("tenant.refunds.id", ondelete="CASCADE"), index=True)
 
 
 class GatewayAccount(db.Model):

@@ -13,16 +13,31 @@ from sqlalchemy import func, select
 from app.blueprints.orders.models import OrderLine
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import Notice
-from app.blueprints.payments.models import Payment, PaymentNotification, Refund
+from app.blueprints.payments.models import Payment, PaymentNotification, Refund, RefundEvent
 from app.blueprints.payments.services import move
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import after_commit, enqueue
-from app.core.outbox import emit
+from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
 from app.extensions import db
 
+REFUNDABLE_STATUSES = ("succeeded", "partially_refunded")
 STATUS_LABELS = {"pending": _l("Pending"), "succeeded": _l("Succeeded"), "failed": _l("Failed")}
+ACTION_LABELS = {"created": _l("Refund of %(amount)s requested"), "resent": _l("Sent to the gateway again")}
+# a gateway may report later that a refund it had confirmed failed, or that one it had refused went through
+REFUND_STATES = StateMachine("refund", {
+    "pending": {"succeeded", "failed"},
+    "succeeded": {"failed"},
+    "failed": {"succeeded"},
+}, STATUS_LABELS, timeline=RefundEvent, actions=ACTION_LABELS, emits={"succeeded", "failed"},
+    payload=lambda r, before: {"refund_id": r.id, "payment_id": r.payment_id, "amount": r.amount,
+                               "request_id": r.request_id, "from": before})
+
+
+def is_refundable(payment: Payment) -> bool:
+    """Can staff ask for (another) refund of this payment?"""
+    return payment.status in REFUNDABLE_STATUSES and refundable(payment) > 0
 
 
 def refundable(payment: Payment) -> int:
@@ -61,6 +76,16 @@ def line_amounts(payment: Payment, quantities: dict[int, int]) -> dict[str, dict
     return out
 
 
+def histories(refund_ids: list[int]) -> dict[int, list[RefundEvent]]:
+    """The timelines of several refunds in one query, by refund id."""
+    out: dict[int, list[RefundEvent]] = {i: [] for i in refund_ids}
+    if refund_ids:
+        for entry in db.session.scalars(select(RefundEvent).where(RefundEvent.refund_id.in_(refund_ids))
+                                        .order_by(RefundEvent.id)):
+            out[entry.refund_id].append(entry)
+    return out
+
+
 def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
            lines: dict[int, int] | None = None, reason: str = "") -> Refund:
     """Ask for a refund. The same request id returns the same refund, whatever else is passed."""
@@ -72,7 +97,7 @@ def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
     existing = db.session.scalar(select(Refund).where(Refund.request_id == request_id))
     if existing is not None:
         return existing
-    if payment.status not in ("succeeded", "partially_refunded"):
+    if payment.status not in REFUNDABLE_STATUSES:
         raise DomainError(_("Only successful payments can be refunded."))
     by_line = line_amounts(payment, lines) if lines else {}
     amount = sum(part["amount"] for part in by_line.values()) if by_line else amount
@@ -85,6 +110,16 @@ def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
                   actor_name=getattr(actor, "email", None) or "system")
     db.session.add(item)
     db.session.flush()
+    REFUND_STATES.start(item, actor, item.reason, amount=amount, currency=payment.currency)
+    send_later(item)
+    return item
+
+
+def resend(actor, item: Refund) -> Refund:
+    """Send a pending refund again with the same request id (gateways treat it as the same refund)."""
+    if item.status != "pending":
+        raise DomainError(_("Only a pending refund can be sent again."))
+    REFUND_STATES.record(item, actor, "resent")
     send_later(item)
     return item
 
@@ -115,9 +150,9 @@ def send(refund_id: int) -> str:
     notice = accounts.gateway(payment.gateway).refund(payment, item)
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
     if notice.status == "succeeded":
-        _succeeded(payment, item, notice.at)
+        _succeeded(payment, item, notice)
     elif notice.status == "failed":
-        _failed(payment, item, notice.raw_status)
+        _failed(payment, item, notice)
     return notice.status
 
 
@@ -141,34 +176,46 @@ def apply_refund_notice(notice: Notice, note: PaymentNotification | None = None)
         payment.flagged = _("Refund %(ref)s was %(before)s and is now %(after)s: check it with the gateway.",
                             ref=item.request_id, before=STATUS_LABELS[item.status], after=STATUS_LABELS[notice.status])
     if notice.status == "succeeded":
-        _succeeded(payment, item, notice.at)
+        _succeeded(payment, item, notice)
     else:
-        _failed(payment, item, notice.raw_status)
+        _failed(payment, item, notice)
     return "applied"
 
 
-def _settle_payment_status(payment: Payment, why: str) -> str:
-    """The payment's status from what has been refunded so far."""
-    done = int(db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+def _refunded(payment: Payment) -> int:
+    """Money of this payment's refunds that succeeded."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
         Refund.payment_id == payment.id, Refund.status == "succeeded")))
+
+
+def _settle_payment_status(payment: Payment, action: str, item: Refund) -> str:
+    """The payment's status from what has been refunded so far."""
+    done = _refunded(payment)
     target = "refunded" if done >= payment.amount else "partially_refunded" if done else "succeeded"
     if target != payment.status:
-        move(payment, target, why)
+        move(payment, target, action=action, refund=item.request_id)
     return target
 
 
-def _succeeded(payment: Payment, item: Refund, at=None) -> None:
-    item.status, item.finished_at, item.failure = "succeeded", utcnow(), None
+def _gateway_data(notice) -> dict:
+    return {"gateway_status": getattr(notice, "raw_status", None), "trade_no": getattr(notice, "trade_no", None)}
+
+
+def _succeeded(payment: Payment, item: Refund, notice=None) -> None:
+    at = getattr(notice, "at", None)
+    full = _refunded(payment) + item.amount >= payment.amount     # this one not counted yet
+    REFUND_STATES.move(item, "succeeded", None, event={"order_id": payment.order_id, "full": full},
+                       **_gateway_data(notice))
+    item.finished_at, item.failure = utcnow(), None
     item.gateway_finished_at = at or item.gateway_finished_at or item.finished_at
-    target = _settle_payment_status(payment, f"refund {item.request_id} succeeded")
-    emit("refund.succeeded", {"refund_id": item.id, "payment_id": payment.id, "order_id": payment.order_id,
-                              "amount": item.amount, "full": target == "refunded"})
+    _settle_payment_status(payment, "refund_succeeded", item)
 
 
-def _failed(payment: Payment, item: Refund, why: str) -> None:
-    item.status, item.finished_at, item.failure = "failed", utcnow(), (why or "")[:300]
-    _settle_payment_status(payment, f"refund {item.request_id} failed")
-    emit("refund.failed", {"refund_id": item.id, "payment_id": item.payment_id, "reason": item.failure})
+def _failed(payment: Payment, item: Refund, notice=None) -> None:
+    why = (getattr(notice, "raw_status", None) or "")[:300]
+    REFUND_STATES.move(item, "failed", None, event={"reason": why}, **_gateway_data(notice))
+    item.finished_at, item.failure = utcnow(), why
+    _settle_payment_status(payment, "refund_failed", item)
 
 
 def query_pending(older_than_minutes: int = 10, limit: int = 50, after_each=None) -> int:
@@ -197,9 +244,9 @@ def _settle_by_query(refund_id: int) -> int:
         return 0
     item.gateway_refund_no = notice.trade_no or item.gateway_refund_no
     if notice.status == "succeeded":
-        _succeeded(payment, item, notice.at)
+        _succeeded(payment, item, notice)
     else:
-        _failed(payment, item, notice.raw_status)
+        _failed(payment, item, notice)
     return 1
 
 

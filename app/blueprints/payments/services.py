@@ -18,7 +18,6 @@ from app.blueprints.payments.gateways import BadNotification, GatewayError, Noti
 from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.outbox import emit
 from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -26,6 +25,9 @@ from app.extensions import db
 STATUS_LABELS = {"created": _l("Created"), "pending": _l("Pending"), "succeeded": _l("Succeeded"),
                  "failed": _l("Failed"), "closed": _l("Closed"), "partially_refunded": _l("Partially refunded"),
                  "refunded": _l("Refunded")}
+ACTION_LABELS = {"created": _l("Attempt started"), "no_trade": _l("Closed: the gateway has no completed trade "
+                                                                   "and the order no longer waits"),
+                 "refund_succeeded": _l("Refund %(refund)s succeeded"), "refund_failed": _l("Refund %(refund)s failed")}
 PAYMENT_STATES = StateMachine("payment", {
     "created": {"pending", "succeeded", "failed", "closed"},
     "pending": {"succeeded", "failed", "closed"},
@@ -34,15 +36,14 @@ PAYMENT_STATES = StateMachine("payment", {
     "succeeded": {"partially_refunded", "refunded"},
     "partially_refunded": {"partially_refunded", "refunded", "succeeded"},   # back: a confirmed refund failed
     "refunded": {"partially_refunded", "succeeded"},
-}, STATUS_LABELS)
+}, STATUS_LABELS, timeline=PaymentEvent, actions=ACTION_LABELS, emits={"succeeded"},
+    payload=lambda p, before: {"payment_id": p.id, "order_id": p.order_id, "amount": p.amount, "number": p.number,
+                               "from": before})
 
 
-def move(payment: Payment, target: str, why: str, actor_name: str = "system") -> None:
-    """Change the payment's state through the state machine and write it to its timeline."""
-    PAYMENT_STATES.check(payment.status, target)
-    db.session.add(PaymentEvent(payment_id=payment.id, actor_name=actor_name, from_status=payment.status,
-                                to_status=target, reason=why[:300]))
-    payment.status = target
+def move(payment: Payment, target: str, actor=None, reason: str = "", **data):
+    """Change the payment's state through its machine: timeline row, and `payment.succeeded` when it succeeds."""
+    return PAYMENT_STATES.move(payment, target, actor, reason, **data)
 
 
 def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "") -> Payment:
@@ -59,7 +60,7 @@ def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "
     db.session.add(payment)
     db.session.flush()
     payment.number = f"P{current_store().id}-{payment.id:09d}"
-    db.session.add(PaymentEvent(payment_id=payment.id, to_status="pending", reason=f"{gateway} attempt started"))
+    PAYMENT_STATES.start(payment, amount=payment.amount)
     return payment
 
 
@@ -109,14 +110,11 @@ def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotific
         return "ignored" if target == "pending" else "unknown_status"
     if payment.status == target or target not in PAYMENT_STATES.allowed(payment.status):
         return "duplicate"      # copies and out-of-order notices change nothing
-    move(payment, target, f"{gateway_name}: {notice.raw_status or target}" + (f" {notice.trade_no}" if notice.trade_no
-                                                                              else ""))
     payment.gateway_trade_no = notice.trade_no or payment.gateway_trade_no
     if target == "succeeded":
         payment.paid_at = utcnow()
         payment.gateway_paid_at = notice.at or payment.paid_at
-        emit("payment.succeeded", {"payment_id": payment.id, "order_id": payment.order_id, "amount": payment.amount,
-                                   "number": payment.number})
+    move(payment, target, None, gateway_status=notice.raw_status, trade_no=notice.trade_no)   # emits payment.succeeded
     return "applied"
 
 
@@ -173,7 +171,7 @@ def settle_by_query(payment: Payment) -> str:
         order = db.session.get(Order, payment.order_id)
         # an attempt never completed whose order no longer waits: nothing can arrive for it any more
         if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
-            move(payment, "closed", "the gateway has no completed trade and the order no longer waits")
+            move(payment, "closed", action="no_trade")
             note.outcome = "applied"
         else:
             note.outcome = "not_found" if notice is None else "ignored"

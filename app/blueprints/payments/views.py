@@ -6,7 +6,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager
 from app.blueprints.orders.models import Order, OrderLine
 from app.blueprints.payments import accounts, bp, refunds, services
 from app.blueprints.payments.gateways import registry
-from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification, Refund
+from app.blueprints.payments.models import Payment, PaymentNotification, Refund
 from app.core.formview import perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
@@ -111,13 +111,14 @@ def payment(id):
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
     rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
-    timeline = db.session.scalars(select(PaymentEvent).where(PaymentEvent.payment_id == id)
-                                  .order_by(PaymentEvent.id)).all()
+    timeline = services.PAYMENT_STATES.history(p)
+    refund_timelines = refunds.histories([r.id for r in rows])
     order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == p.order_id).order_by(OrderLine.id)).all()
     return render_template("payments/payment.html", payment=p, notes=notes, order=db.session.get(Order, p.order_id),
-                           order_lines=order_lines, timeline=timeline,
+                           order_lines=order_lines, timeline=timeline, refund_timelines=refund_timelines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
-                           refundable=refunds.refundable(p), request_id=uuid.uuid4().hex)
+                           refundable=refunds.refundable(p), can_refund=refunds.is_refundable(p),
+                           request_id=uuid.uuid4().hex)
 
 
 @bp.route("/<int:id>/refund", methods=["POST"])
@@ -149,9 +150,9 @@ def payment_refund(id):
 def refund_resend(id, refund_id):
     """Send a pending refund again with the same request id (gateways treat it as the same refund)."""
     item = db.session.scalar(select(Refund).where(Refund.id == refund_id, Refund.payment_id == id))
-    if item is None or item.status != "pending":
-        return redirect_to(url_for("payments.payment", id=id))
-    perform(lambda: refunds.send_later(item), _("The refund is being sent again."))
+    if item is None:
+        abort(404)
+    perform(lambda: refunds.resend(current_user, item), _("The refund is being sent again."))
     return redirect_to(url_for("payments.payment", id=id))
 
 

@@ -20,7 +20,7 @@ from app.blueprints.inventory import services as inventory
 from app.blueprints.members import services as members
 from app.blueprints.members.models import Address, Member
 from app.blueprints.orders import services as orders
-from app.blueprints.orders.models import Order, OrderEvent
+from app.blueprints.orders.models import Order
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import public
@@ -247,9 +247,10 @@ def _order_body(o: Order, timeline: bool = False) -> dict:
             "lines": [{"sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
                        "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
     if timeline:
-        events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == o.id, OrderEvent.action != "note")
-                                    .order_by(OrderEvent.id)).all()
-        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in events]
+        from app.blueprints.orders.services import ORDER_STATES
+
+        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason}
+                            for e in ORDER_STATES.history(o, public=True)]
     return body
 
 

@@ -16,7 +16,7 @@ from app.blueprints.inventory import services as inventory
 from app.blueprints.members import services as members
 from app.blueprints.members.models import Address
 from app.blueprints.orders import services as orders
-from app.blueprints.orders.models import Order, OrderEvent
+from app.blueprints.orders.models import Order
 from app.blueprints.storefront import bp, cart
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
@@ -329,8 +329,7 @@ def my_order(number):
             db.session.rollback()
             flash(_("The payment service did not answer. Please try again in a moment."), "error")
         return redirect(url_for("storefront.my_order", number=number), code=303)
-    timeline = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
-                                                           OrderEvent.action != "note").order_by(OrderEvent.id)).all()
+    timeline = orders.ORDER_STATES.history(order, public=True)
     from app.blueprints.payments import accounts
     from app.blueprints.payments.gateways import registry
 
