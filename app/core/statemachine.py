@@ -17,6 +17,9 @@ from flask_babel import gettext as _
 from app.core.errors import IllegalTransition
 
 
+ALL: list["StateMachine"] = []     # every machine, so a test can check that what they emit is declared
+
+
 class StateMachine:
     def __init__(self, name: str, transitions: dict[str, set[str]], labels: dict | None = None, *,
                  timeline: type | None = None, actions: dict | None = None, field: str = "status",
@@ -32,6 +35,12 @@ class StateMachine:
         self.emits, self.payload, self.audit_label, self.internal = emits, payload, audit_label, set(internal)
         if timeline is not None:
             timeline.machine = self
+        ALL.append(self)
+
+    def emitted_topics(self) -> set[str]:
+        """The outbox topics this machine's moves emit."""
+        targets = {t for ts in self.transitions.values() for t in ts} if self.emits is True else set(self.emits or ())
+        return {f"{self.name}.{target}" for target in targets}
 
     def allowed(self, current: str) -> set[str]:
         return self.transitions.get(current, set())
