@@ -72,7 +72,9 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app():
+def suite_app():
+    """The app, straight to the embedded PostgreSQL. Tests ask for `app`, which a test
+    package may point elsewhere (tests/pgbouncer runs it through PgBouncer)."""
     app = create_app({"TESTING": True, "SERVER_NAME": None})
     app.test_client_class = Client
     with app.app_context():
@@ -87,6 +89,11 @@ def app():
     from app.core.embedded import stop_redis
 
     stop_redis(_INSTANCE)
+
+
+@pytest.fixture(scope="session")
+def app(suite_app):
+    return suite_app
 
 
 class WorkerProcess:
@@ -137,7 +144,7 @@ def fake_gateways():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def worker(app):
+def worker(suite_app):
     """One worker for the whole run: mail, events and tasks go through it as in production."""
     process = WorkerProcess().start()
     yield process

@@ -132,7 +132,7 @@ def _migrate_batch(url: str, schemas: list[str], location, args: dict | None = N
 
 
 def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None,
-                    args: dict | None = None) -> list[MigrateResult]:
+                    args: dict | None = None, per_process: int = 25) -> list[MigrateResult]:
     """Upgrade every schema to head. Stores already at head are found with one cheap query
     each; the rest are upgraded `jobs` processes at a time (processes, not threads: Alembic's
     `op` proxy is global). A store that fails is reported and the others go on. `args` are
@@ -156,8 +156,8 @@ def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None,
                 pending.append(schema)
         conn.rollback()
     engine.dispose()
-    # a process costs about half a second to start: only worth it for a batch of stores
-    jobs = max(1, min(jobs, len(pending) // 25))
+    # a process costs about half a second to start: only worth it for `per_process` stores or more
+    jobs = max(1, min(jobs, len(pending) // per_process))
     if jobs == 1:
         upgraded = _migrate_batch(url, pending, location, args) if pending else []
     else:

@@ -72,3 +72,11 @@ def prepared_statements_job(runs: int = 10) -> int:
     for _ in range(runs):
         db.session.execute(text("SELECT count(*) FROM platform.stores WHERE id > :n"), {"n": 0})
     return db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+
+@jobs.job(queue="default", retry=())
+def database_port_job() -> int | None:
+    """The port of the database this worker connects to (PgBouncer's, in tests/pgbouncer)."""
+    from app.extensions import db
+
+    return db.engine.url.port
