@@ -128,8 +128,26 @@ def register():
     return jsonify(_token_body(member)), 201
 
 
+def _token_account_key() -> str:
+    """Wrong passwords count per account (and store), whichever address they come from."""
+    data = request.get_json(silent=True)
+    email = data.get("email") if isinstance(data, dict) else None
+    email = email.strip().lower()[:254] if isinstance(email, str) else ""
+    return f"api-login:{current_store().id}:{email}"
+
+
+@api.errorhandler(429)
+def _too_many(err):
+    return jsonify(error={"code": "too_many_attempts", "field": None,
+                          "message": "Too many attempts. Wait a few minutes and try again."}), 429
+
+
 @api.route("/auth/token", methods=["POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_IP"], override_defaults=False,
+               deduct_when=lambda response: response.status_code == 401)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_token_account_key, override_defaults=False,
+               deduct_when=lambda response: response.status_code == 401)
 def token():
     data = _json()
     member = auth.authenticate("shopper", _str(data, "email", 254), _str(data, "password", 200))
