@@ -1,5 +1,5 @@
 """One timeline: StateMachine.move checks, sets, writes the row and emits; an illegal move changes
-nothing; the refund machine; migration 0015 carries every old timeline over."""
+nothing; the refund machine; migration 0016 carries every old timeline over."""
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, text
@@ -75,13 +75,13 @@ def test_refunds_have_a_state_machine():
             REFUND_STATES.check(current, target)
 
 
-def test_migration_0015_carries_payment_refund_document_and_order_timelines_over(app):
-    schema = "store_900015"
+def test_migration_0016_carries_payment_refund_document_and_order_timelines_over(app):
+    schema = "store_900016"
     with app.app_context(), db.engine.connect() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
         conn.commit()
-        upgrade_tenant(conn, schema, target="0014")
+        upgrade_tenant(conn, schema, target="0015")
         conn.execute(text(f"SET search_path TO {schema}"))
         conn.execute(text("""
             INSERT INTO orders (id, number, order_type, status, shopper, address, delivery_method, note, currency,

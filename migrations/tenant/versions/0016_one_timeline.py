@@ -3,8 +3,8 @@ own timeline tables; history is carried over (payment reasons written as text be
 and data, refunds get their requested/settled rows, documents their audit entries, and order
 refund rows lose the bare amount written as their reason).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01T17:00:00+00:00
 
 Tenant revision: runs once per store schema, with search_path set to that schema.
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
