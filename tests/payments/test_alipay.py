@@ -162,3 +162,21 @@ def test_refund_through_the_gateway_and_a_refused_one(app, client, store, fake_g
         alipay.refuse_refund = None
     assert "ACQ.TRADE_HAS_FINISHED" in _get(app, store, lambda: db.session.get(Refund, item_id).failure)
     assert _get(app, store, lambda: refunds.refundable(db.session.scalar(select(Payment)))) == 1500
+
+
+def test_refund_notice_with_milliseconds_in_gmt_refund_keeps_the_gateway_time(fake_gateways):
+    """Alipay documents gmt_refund as 'yyyy-MM-dd HH:mm:ss.SSS' (2015-04-28 15:45:57.320)."""
+    from datetime import datetime, timezone
+
+    from app.blueprints.payments.gateways.alipay import Alipay
+
+    alipay, _stripe = fake_gateways
+    notice = alipay.refund_notification("2021000000000099", out_trade_no="P1", out_biz_no="rf-P1", refund_fee="5.00",
+                                        gmt_refund="2015-04-28 15:45:57.320")
+    gateway = Alipay(None, {"app_id": "2021000000000099"}, {"alipay_public_key": alipay.public_key})
+    (parsed,) = gateway.parse_notification(b"", notice, {})
+    assert parsed.kind == "refund" and parsed.reference == "rf-P1"
+    assert parsed.at == datetime(2015, 4, 28, 7, 45, 57, 320000, tzinfo=timezone.utc)
+    fresh = alipay.refund_notification("2021000000000099", out_trade_no="P1", out_biz_no="rf-P2", refund_fee="1.00")
+    assert "." in fresh["gmt_refund"]            # the fake sends milliseconds as Alipay does
+    assert gateway.parse_notification(b"", fresh, {})[0].at is not None

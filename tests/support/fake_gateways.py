@@ -57,6 +57,14 @@ class FakeAlipay:
         form["sign"] = rsa2_sign(signing_string(form, ("sign", "sign_type")), self.private_key)
         return form
 
+    def refund_notification(self, app_id: str, out_trade_no: str, out_biz_no: str, refund_fee: str, **fields) -> dict:
+        """The trade notice Alipay posts after a refund: the refund request (out_biz_no), the
+        refunded total and gmt_refund with milliseconds, as Alipay documents it."""
+        now = datetime.now(timezone(timedelta(hours=8)))
+        fields.setdefault("gmt_refund", now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}")
+        return self.notification(app_id, out_trade_no=out_trade_no, out_biz_no=out_biz_no, refund_fee=refund_fee,
+                                 trade_status="TRADE_SUCCESS", trade_no=f"T{out_trade_no}", **fields)
+
     def answer(self, method: str, body: dict) -> bytes:
         member = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         name = method.replace(".", "_") + "_response"

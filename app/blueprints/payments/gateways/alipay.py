@@ -66,11 +66,16 @@ def rsa2_verify(content: str, signature: str, public_key: str) -> bool:
 
 
 def _beijing(text: str | None) -> datetime | None:
-    """Alipay's 'yyyy-MM-dd HH:mm:ss' (Beijing time) as an aware datetime; None if absent or odd."""
-    try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING) if text else None
-    except ValueError:
+    """Alipay's 'yyyy-MM-dd HH:mm:ss', or 'yyyy-MM-dd HH:mm:ss.SSS' as gmt_refund comes (Beijing
+    time), as an aware datetime; None if absent or odd."""
+    if not text:
         return None
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=BEIJING)
+        except ValueError:
+            continue
+    return None
 
 
 def response_member(text: str, name: str) -> tuple[dict, str]:
