@@ -103,3 +103,26 @@ def test_viewer_cannot_edit_or_publish(app, store):
     assert viewer.form(base, {"title": "changed", "category_id": 1}).status_code == 403
     assert viewer.form(f"{base}/status", {"status": "on_sale"}).status_code == 403
     assert viewer.get(f"/store/{store.slug}/catalog/categories").status_code == 403
+
+
+def test_product_tags_survive_saving_the_edit_page_unchanged(app, owner, store):
+    import re as _re
+    from html import unescape
+
+    from app.blueprints.catalog import services as catalog_services
+    from app.blueprints.catalog.models import Product
+
+    def make():
+        category = catalog_services.create_category(None, "标签类目")
+        product = catalog_services.save_product(None, None, title="夏装", category_id=category.id, tags="夏季, 新品")
+        db.session.flush()
+        return product.id, category.id
+
+    product_id, category_id = _get(app, store, make)
+    url = f"/store/{store.slug}/catalog/products/{product_id}"
+    page = owner.get(url).get_data(as_text=True)
+    shown = unescape(_re.search(r'name="tags"[^>]*value="([^"]*)"', page).group(1))
+    assert shown == "夏季, 新品"
+    response = owner.form(url, {"title": "夏装", "subtitle": "", "category_id": category_id, "brand_id": 0, "tags": shown})
+    assert response.status_code == 303
+    assert _get(app, store, lambda: db.session.get(Product, product_id).tags) == ["夏季", "新品"]

@@ -41,12 +41,22 @@ class AttributeForm(FlaskForm):
     filterable = BooleanField(_l("Filterable"))
 
 
+class TagsField(StringField):
+    """Tags typed as one text ("夏季, 新品"); a product's list of tags is shown the same way, so
+    saving the page unchanged keeps them (the service splits the text again)."""
+
+    def _value(self):
+        if isinstance(self.data, (list, tuple)):
+            return ", ".join(self.data)
+        return super()._value()
+
+
 class ProductForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     subtitle = StringField(_l("Subtitle"), validators=[Length(max=300)])
     category_id = SelectField(_l("Category"), coerce=int, choices=[])
     brand_id = SelectField(_l("Brand"), coerce=int, choices=[])
-    tags = StringField(_l("Tags"), description=_l("Separated by commas or spaces."))
+    tags = TagsField(_l("Tags"), description=_l("Separated by commas or spaces."))
     weight_grams = IntegerField(_l("Weight (g)"), validators=[Optional(), NumberRange(min=0)])
     volume_cm3 = IntegerField(_l("Volume (cm³)"), validators=[Optional(), NumberRange(min=0)])
     description_html = TextAreaField(_l("Description"), description=_l("HTML is allowed; scripts and styles are removed."))
