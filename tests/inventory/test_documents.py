@@ -166,3 +166,29 @@ def test_a_large_stocktake_page_runs_a_fixed_number_of_queries(app, owner, store
         assert html.count("data-sku=") == n
         counts[n] = count
     assert counts[2] == counts[12]
+
+
+def test_scanner_input_with_an_unknown_code_rejects_only_that_line_and_names_it(app, owner, store):
+    (a, b), (wh,) = _setup(app, store, skus=2, stock=(10,))
+    base = f"/store/{store.slug}/inventory/documents"
+    doc = _doc_id(owner.form(f"{base}/new/stocktake", {"kind": "full", "warehouse_id": wh}))
+    code_a, code_b = _code(app, store, a), _code(app, store, b)
+    scans = "\n".join([code_a] * 3 + ["NO-SUCH-CODE", f"{code_b},7", f"{code_b},x"])
+    page = owner.form(f"{base}/{doc}/scans", {"scans": scans}, follow_redirects=True).get_data(as_text=True)
+    assert "NO-SUCH-CODE" in page and f"{code_b},x" in page
+    counted = _get(app, store, lambda: {l.sku_id: (l.done, l.counted) for l in db.session.get(StockDocument, doc).lines})
+    assert counted[a] == (3, True) and counted[b] == (7, True)
+
+
+def test_an_approval_that_cannot_post_names_the_sku_and_the_shortfall(app, owner, store):
+    (sku,), (wh,) = _setup(app, store, stock=(10,))
+    code = _code(app, store, sku)
+    base = f"/store/{store.slug}/inventory/documents"
+    doc = _doc_id(owner.form(f"{base}/new/stocktake", {"kind": "full", "warehouse_id": wh}))
+    owner.form(f"{base}/{doc}/scans", {"scans": f"{code},2"})       # counted 2 of a book of 10: a loss of 8
+    owner.form(f"{base}/{doc}/submit")
+    _get(app, store, lambda: services.reserve([services.Line(sku, 5)], "order:held"))   # 5 promised meanwhile
+    page = owner.form(f"{base}/{doc}/approve", follow_redirects=True).get_data(as_text=True)
+    assert code in page and "short by 3" in page
+    assert _level(app, store, sku, wh) == (10, 5)
+    assert _get(app, store, lambda: db.session.get(StockDocument, doc).status) == "review"

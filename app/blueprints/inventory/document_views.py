@@ -135,6 +135,12 @@ ACTIONS = {
 }
 
 
+def _scanned(result) -> str:
+    if result.rejected:
+        flash(_("Not counted: %(lines)s.", lines="; ".join(result.rejected[:20])), "error")
+    return _("Counts recorded for %(n)d SKUs.", n=result.skus)
+
+
 @bp.route("/documents/<int:id>/<action>", methods=["POST"])
 @requires("inventory.documents")
 def document_action(id, action):
@@ -167,7 +173,7 @@ def document_action(id, action):
         if upload and upload.filename:
             text += "\n" + upload.read(2 * 1024 * 1024).decode("utf-8-sig", "replace")
         perform(lambda: documents.record_scans(current_user, doc, text.splitlines(), request.form.get("replace") == "1"),
-                lambda n: _("Counts recorded for %(n)d SKUs.", n=n))
+                _scanned)
     else:
         abort(404)
     return redirect_to(back)

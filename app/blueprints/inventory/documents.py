@@ -6,6 +6,8 @@ ledger rows through `services.move`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -275,21 +277,36 @@ def record_counts(actor, document: StockDocument, counts: dict[int, int]) -> int
     return len(counts)
 
 
-def record_scans(actor, document: StockDocument, scans: list[str], replace: bool = False) -> int:
-    """Counts from a barcode scanner (one code per scan adds 1) or a list of code,quantity rows."""
+@dataclass
+class ScanResult:
+    skus: int = 0                                           # SKUs counted from the good lines
+    rejected: list[str] = field(default_factory=list)       # the lines not counted, each with why
+
+
+def record_scans(actor, document: StockDocument, scans: list[str], replace: bool = False) -> ScanResult:
+    """Counts from a barcode scanner (one code per scan adds 1) or a list of code,quantity rows.
+    A line that cannot be read or names no SKU is left out and reported; the others count."""
     if document.status != "counting":
         raise DomainError(_("Counts can only be entered while counting."))
     totals: dict[int, int] = {}
-    for raw in scans:
+    result = ScanResult()
+    for number, raw in enumerate(scans, start=1):
         raw = raw.strip()
         if not raw:
             continue
         code, _sep, qty = raw.partition(",")
         try:
             quantity = int(qty) if qty.strip() else 1
+            if quantity < 0:
+                raise ValueError
         except ValueError:
-            raise DomainError(_("Cannot read “%(row)s”; write code,quantity.", row=raw[:60]), field="scans")
-        sku = _sku_by_code(code)
+            result.rejected.append(_("line %(n)d “%(row)s”: write code,quantity", n=number, row=raw[:60]))
+            continue
+        try:
+            sku = _sku_by_code(code)
+        except DomainError:
+            result.rejected.append(_("line %(n)d “%(row)s”: no SKU has this code or barcode", n=number, row=raw[:60]))
+            continue
         totals[sku.id] = totals.get(sku.id, 0) + quantity
     lines = {line.sku_id: line for line in document.lines}
     for sku_id, quantity in totals.items():
@@ -300,8 +317,9 @@ def record_scans(actor, document: StockDocument, scans: list[str], replace: bool
             lines[sku_id] = line
         line.done = quantity if replace or not line.counted else line.done + quantity
         line.counted = True
-    TIMELINE.record(document, actor, "scanned", skus=len(totals))
-    return len(totals)
+    result.skus = len(totals)
+    TIMELINE.record(document, actor, "scanned", skus=len(totals), rejected=len(result.rejected))
+    return result
 
 
 def submit_count(actor, document: StockDocument) -> StockDocument:
@@ -316,8 +334,18 @@ def approve_count(actor, document: StockDocument) -> StockDocument:
     for line in sorted(document.lines, key=lambda l: l.sku_id):
         variance = line.done - line.quantity
         if variance:
-            services.move(line.sku_id, document.warehouse_id, "stocktake_gain" if variance > 0 else "stocktake_loss",
-                          "stocktake", document.number, on_hand=variance, actor=actor)
+            try:
+                services.move(line.sku_id, document.warehouse_id,
+                              "stocktake_gain" if variance > 0 else "stocktake_loss", "stocktake", document.number,
+                              on_hand=variance, actor=actor)
+            except services.OutOfStock:
+                level = db.session.scalar(select(StockLevel).where(StockLevel.sku_id == line.sku_id,
+                                                                   StockLevel.warehouse_id == document.warehouse_id))
+                free = max(0, level.on_hand - level.reserved) if level else 0
+                raise services.OutOfStock(_(
+                    "SKU %(code)s: the count takes away %(loss)d, but only %(free)d are on hand and not reserved "
+                    "(short by %(short)d). Count it again or release stock first.", code=line.sku.code,
+                    loss=-variance, free=free, short=-variance - free), field="counts")
     return document
 
 
