@@ -56,6 +56,17 @@ def select_timezone() -> str | None:
     return store.timezone if store is not None else None
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address, scheme and host from their
+    X-Forwarded-* headers (Werkzeug's ProxyFix), so that rate limits and the audit log see the
+    real client. With 0 (the default) the headers are ignored: anyone could forge them."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` (tests) are applied on top of the environment's settings."""
     app = Flask(__name__, instance_path=os.path.abspath(Config().INSTANCE_PATH))
@@ -72,6 +83,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_url(redis_url))
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

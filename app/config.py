@@ -80,6 +80,9 @@ class Config:
         self.PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "15"))
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+        # how many proxies (load balancer, nginx) stand in front of the app and set X-Forwarded-*:
+        # 0 trusts no such header; N takes the client address N hops back (Werkzeug's ProxyFix)
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
         self.WEBHOOK_BACKOFF = [int(x) for x in os.environ.get(
             "WEBHOOK_BACKOFF", "30,60,120,300,600,1800,3600").split(",") if x.strip()]
         self.WEBHOOK_MAX_AGE_HOURS = int(os.environ.get("WEBHOOK_MAX_AGE_HOURS", "24"))
