@@ -47,9 +47,17 @@ def _layout() -> str:
     return "layouts/bare.html"
 
 
-def render_error(status: int, title: str, message: str, **extra):
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
+               503: "unavailable"}
+
+
+def render_error(status: int, title: str, message: str, code: str | None = None, **extra):
+    """The error page, or for the API (and clients asking for JSON) the documented body
+    {"error": {"code", "message", "field", "status", "title", ...}}."""
     if _wants_json():
-        return jsonify(error={"status": status, "title": title, "message": message, **extra}), status
+        return jsonify(error={"code": code or ERROR_CODES.get(status, "error"), "message": message, "field": None,
+                              "status": status, "title": title, **extra}), status
     template = "errors/fragment.html" if is_htmx() else "errors/page.html"
     return render_template(template, status=status, title=title, message=message,
                            layout=_layout(), **extra), status
@@ -63,7 +71,8 @@ def register_error_pages(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err):
         return render_error(400, _("Form expired"),
-                            _("The security token was missing or has expired. Reload the page and submit again."))
+                            _("The security token was missing or has expired. Reload the page and submit again."),
+                            code="csrf_failed")
 
     @app.errorhandler(403)
     def forbidden(err):
@@ -75,13 +84,13 @@ def register_error_pages(app) -> None:
         label = f"{perm.label} ({perm.code})" if perm else err.permission
         return render_error(403, _("Not allowed"),
                             _("Your role lacks the permission “%(perm)s”. Ask the store owner to grant it.",
-                              perm=label), permission=err.permission)
+                              perm=label), code="missing_permission", permission=err.permission)
 
     @app.errorhandler(StoreSuspended)
     def suspended(err):
         return render_error(403, _("Store suspended"),
                             _("The store “%(name)s” is suspended. Its data is kept; contact the platform "
-                              "operator to reactivate it.", name=err.store.name), suspended=True)
+                              "operator to reactivate it.", name=err.store.name), code="store_suspended", suspended=True)
 
     @app.errorhandler(404)
     def not_found(err):

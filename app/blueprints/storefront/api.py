@@ -138,8 +138,30 @@ def _token_account_key() -> str:
 
 @api.errorhandler(429)
 def _too_many(err):
-    return jsonify(error={"code": "too_many_attempts", "field": None,
-                          "message": "Too many attempts. Wait a few minutes and try again."}), 429
+    """Two limits answer 429 here: the sign-in lockout of POST auth/token (its limits count
+    only failed attempts) and the API's request limit per client. Both say when to retry."""
+    limit = getattr(err, "limit", None)
+    retry_after = _retry_after(limit)
+    if limit is not None and limit.deduct_when is None:
+        body = {"code": "rate_limited", "field": None,
+                "message": f"Too many requests to this shop's API (the limit is {limit.limit}). "
+                           f"Wait {retry_after} seconds and try again."}
+    else:
+        body = {"code": "too_many_attempts", "field": None,
+                "message": "Too many sign-in attempts. Wait a few minutes and try again."}
+    return jsonify(error=body), 429, {"Retry-After": str(retry_after)}
+
+
+def _retry_after(limit) -> int:
+    """Seconds until the limit that was hit lets requests through again."""
+    import math
+    import time
+
+    window = int(limit.limit.get_expiry()) if limit is not None else 60
+    current = getattr(limiter, "current_limit", None)
+    if current is not None and getattr(current, "reset_at", None):   # reset_at is rounded up to a second
+        return max(1, min(window, math.ceil(current.reset_at - time.time())))
+    return max(1, window)
 
 
 @api.route("/auth/token", methods=["POST"])

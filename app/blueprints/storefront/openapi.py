@@ -17,14 +17,19 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 
 ERRORS = {str(code): _json(_ref("Error"), text) for code, text in (
-    (400, "Bad request"), (401, "Not signed in"), (404, "Not found"), (422, "Invalid input"), (429, "Too many requests"))}
+    (400, "Bad request"), (401, "Not signed in"), (403, "Not allowed (the store is suspended)"), (404, "Not found"),
+    (405, "Method not allowed"), (422, "Invalid input"))}
+ERRORS["429"] = {**_json(_ref("Error"), "Too many requests (the API limit per client) or sign-in attempts"),
+                 "headers": {"Retry-After": {"description": "Seconds until the limit lets requests through",
+                                             "schema": {"type": "integer", "minimum": 1}}}}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]{3,40}$"}}
 BEARER = [{"bearer": []}]
 
 
-def _op(summary: str, ok: dict, *, body: dict | None = None, params: list | None = None, secure: bool = False,
-        status: str = "200", extra: dict | None = None) -> dict:
-    op = {"summary": summary, "parameters": [SLUG, *(params or [])], "responses": {status: ok, **ERRORS, **(extra or {})}}
+def _op(operation_id: str, summary: str, ok: dict, *, body: dict | None = None, params: list | None = None,
+        secure: bool = False, status: str = "200", extra: dict | None = None) -> dict:
+    op = {"operationId": operation_id, "summary": summary, "parameters": [SLUG, *(params or [])],
+          "responses": {status: ok, **ERRORS, **(extra or {})}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if secure:
@@ -41,10 +46,38 @@ SPEC = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                               "field": {"type": "string", "nullable": True}, "status": {"type": "integer"},
-                               "title": {"type": "string"}}}}},
+                "type": "object", "required": ["code", "message", "field"],
+                "properties": {
+                    "code": {"type": "string", "description": "Stable machine-readable code",
+                             "example": "bad_value"},
+                    "message": {"type": "string", "description": "What went wrong and what to do, for people"},
+                    "field": {"type": "string", "nullable": True,
+                              "description": "The input (body field, query parameter or header) at fault, if one"},
+                    "status": {"type": "integer", "description": "The HTTP status (pages outside the shop API)"},
+                    "title": {"type": "string", "description": "A short title (pages outside the shop API)"},
+                    "suspended": {"type": "boolean", "description": "The store is suspended"},
+                    "permission": {"type": "string", "description": "The permission that was missing"}}}}},
+            "ShippingAddress": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
+                f: {"type": "string", "maxLength": 120} for f in
+                ("name", "phone", "province", "city", "district", "street", "postcode")}},
+            "OrderLine": {"type": "object",
+                          "required": ["sku_id", "sku_code", "title", "unit_price", "quantity", "discount"],
+                          "properties": {
+                              "sku_id": {"type": "integer"}, "sku_code": {"type": "string"}, "title": {"type": "string"},
+                              "options": _ref("SkuOptions"),
+                              "unit_price": {"type": "integer", "description": "Minor units"},
+                              "quantity": {"type": "integer", "minimum": 1},
+                              "discount": {"type": "integer", "description": "This line's share of discounts"}}},
+            "TimelineEntry": {"type": "object", "required": ["at", "status"], "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "status": {"type": "string", "nullable": True, "description": "The order's status after this step"},
+                "reason": {"type": "string"}}},
+            "SkuOptions": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "Sales options by attribute name, e.g. {\"颜色\": \"红色\", \"尺码\": \"M\"}"},
+            "Sku": {"type": "object", "required": ["id", "code", "options", "price", "available"], "properties": {
+                "id": {"type": "integer"}, "code": {"type": "string"}, "options": _ref("SkuOptions"),
+                "price": {"type": "integer", "nullable": True}, "list_price": {"type": "integer", "nullable": True},
+                "available": {"type": "integer", "minimum": 0}}},
             "PaymentMethods": {"type": "object", "required": ["items"], "properties": {"items": {
                 "type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {
                     "code": {"type": "string"}, "label": {"type": "string"}}}}}},
@@ -71,10 +104,7 @@ SPEC = {
                 "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
             "Product": {"allOf": [_ref("ProductSummary"), {"type": "object", "properties": {
                 "images": {"type": "array", "items": {"type": "string"}}, "description_html": {"type": "string"},
-                "skus": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "code": {"type": "string"}, "options": {"type": "object"},
-                    "price": {"type": "integer"}, "list_price": {"type": "integer"},
-                    "available": {"type": "integer"}}}}}}]},
+                "skus": {"type": "array", "items": _ref("Sku")}}}]},
             "CartLine": {"type": "object", "required": ["sku_id", "quantity"], "properties": {
                 "sku_id": {"type": "integer", "minimum": 1}, "quantity": {"type": "integer", "minimum": 0, "maximum": 99}}},
             "Cart": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
@@ -96,51 +126,52 @@ SPEC = {
                 "number": {"type": "string"}, "status": {"type": "string"}, "type": {"type": "string"},
                 "currency": {"type": "string"}, "goods_total": {"type": "integer"}, "discount_total": {"type": "integer"},
                 "shipping_fee": {"type": "integer"}, "payable": {"type": "integer"}, "created_at": {"type": "string"},
-                "payment_deadline": {"type": "string", "nullable": True}, "address": {"type": "object"},
-                "lines": {"type": "array", "items": {"type": "object"}},
-                "timeline": {"type": "array", "items": {"type": "object"}}}},
+                "payment_deadline": {"type": "string", "nullable": True}, "address": _ref("ShippingAddress"),
+                "lines": {"type": "array", "items": _ref("OrderLine")},
+                "timeline": {"type": "array", "items": _ref("TimelineEntry"),
+                             "description": "Only on GET orders/{number}"}}},
             "OrderList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Order")},
                                                            "total": {"type": "integer"}, "page": {"type": "integer"},
                                                            "pages": {"type": "integer"}}},
         },
     },
     "paths": {
-        "/api/v1/shop/{slug}/auth/register": {"post": _op("Create a shopper account", _json(_ref("Token"), "Created"),
+        "/api/v1/shop/{slug}/auth/register": {"post": _op("register", "Create a shopper account", _json(_ref("Token"), "Created"),
                                                           body=_ref("Registration"), status="201")},
-        "/api/v1/shop/{slug}/auth/token": {"post": _op("Get a bearer token", _json(_ref("Token")),
+        "/api/v1/shop/{slug}/auth/token": {"post": _op("getToken", "Get a bearer token", _json(_ref("Token")),
                                                        body=_ref("Credentials"))},
-        "/api/v1/shop/{slug}/products": {"get": _op("Products on sale", _json(_ref("ProductList")), params=[
+        "/api/v1/shop/{slug}/products": {"get": _op("listProducts", "Products on sale", _json(_ref("ProductList")), params=[
             {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
             {"name": "category", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}},
             {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,5}$"}}])},
-        "/api/v1/shop/{slug}/products/{id}": {"get": _op("One product with its SKUs and availability",
+        "/api/v1/shop/{slug}/products/{id}": {"get": _op("getProduct", "One product with its SKUs and availability",
                                                          _json(_ref("Product")), params=[
             {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}])},
-        "/api/v1/shop/{slug}/cart": {"get": _op("The shopper's cart", _json(_ref("Cart")), secure=True)},
-        "/api/v1/shop/{slug}/cart/items": {"put": _op("Set a cart line (0 removes it)", _json(_ref("Cart")),
+        "/api/v1/shop/{slug}/cart": {"get": _op("getCart", "The shopper's cart", _json(_ref("Cart")), secure=True)},
+        "/api/v1/shop/{slug}/cart/items": {"put": _op("setCartLine", "Set a cart line (0 removes it)", _json(_ref("Cart")),
                                                       body=_ref("CartLine"), secure=True)},
         "/api/v1/shop/{slug}/addresses": {
-            "get": _op("The shopper's addresses", _json(_ref("AddressList")), secure=True),
-            "post": _op("Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,
+            "get": _op("listAddresses", "The shopper's addresses", _json(_ref("AddressList")), secure=True),
+            "post": _op("addAddress", "Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,
                         status="201")},
         "/api/v1/shop/{slug}/checkout": {"post": _op(
-            "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
+            "checkout", "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
             status="201", params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],
             extra={"409": _json(_ref("Error"), "The idempotency key was used for a different order")})},
-        "/api/v1/shop/{slug}/orders": {"get": _op("The shopper's orders, newest first, 20 a page",
+        "/api/v1/shop/{slug}/orders": {"get": _op("listOrders", "The shopper's orders, newest first, 20 a page",
                                                   _json(_ref("OrderList")), secure=True, params=[
             {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,5}$"}}])},
-        "/api/v1/shop/{slug}/orders/{number}": {"get": _op("One order with its timeline", _json(_ref("Order")),
+        "/api/v1/shop/{slug}/orders/{number}": {"get": _op("getOrder", "One order with its timeline", _json(_ref("Order")),
                                                            secure=True, params=[
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
-        "/api/v1/shop/{slug}/payment-methods": {"get": _op("Payment methods this shop takes",
+        "/api/v1/shop/{slug}/payment-methods": {"get": _op("listPaymentMethods", "Payment methods this shop takes",
                                                            _json(_ref("PaymentMethods")))},
         "/api/v1/shop/{slug}/orders/{number}/pay": {"post": _op(
-            "Start paying an order", _json(_ref("PaymentStart"), "Created"), body=_ref("PayInput"), secure=True,
+            "payOrder", "Start paying an order", _json(_ref("PaymentStart"), "Created"), body=_ref("PayInput"), secure=True,
             status="201", params=[{"name": "number", "in": "path", "required": True,
                                    "schema": {"type": "string", "maxLength": 24}}],
             extra={"502": _json(_ref("Error"), "The payment gateway did not answer")})},
-        "/api/v1/shop/{slug}/orders/{number}/cancel": {"post": _op("Cancel an unpaid order", _json(_ref("Order")),
+        "/api/v1/shop/{slug}/orders/{number}/cancel": {"post": _op("cancelOrder", "Cancel an unpaid order", _json(_ref("Order")),
                                                                    secure=True, params=[
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
     },
