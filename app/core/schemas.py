@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,33 @@ def quote_schema(schema: str) -> str:
     if not SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
         raise ValueError(f"not a store schema name: {schema!r}")
     return f'"{schema}"'
+
+
+class FleetTransactionError(RuntimeError):
+    """Two stores' schemas were created, changed or dropped in one transaction."""
+
+
+_DDL_KEY = "houtai_store_ddl"
+
+
+def one_store_per_transaction(connection: Connection, schema: str) -> None:
+    """Refuse DDL on a second store schema inside the transaction that changed another one.
+
+    Creating, migrating or dropping a store locks every relation of its schema (about 500
+    locks) until commit; PostgreSQL's lock table is shared and sized by
+    max_locks_per_transaction, so a loop over stores in one transaction fails with "out of
+    shared memory" after a few dozen stores. Fleet operations commit per store."""
+    txn = connection.get_transaction()
+    if txn is None:
+        return
+    previous = connection.info.get(_DDL_KEY)
+    if previous is not None:
+        ref, other = previous
+        if ref() is txn and txn.is_active and other != schema:
+            raise FleetTransactionError(
+                f"{schema}: commit the transaction that changed {other} first "
+                "(fleet operations hold one store's locks per transaction)")
+    connection.info[_DDL_KEY] = (weakref.ref(txn), schema)
 
 
 def tenant_script(location: Path | str | None = None) -> ScriptDirectory:
@@ -57,6 +85,7 @@ def create_tenant_schema(connection: Connection, schema: str, location=None) -> 
 
     qs = quote_schema(schema)
     connection.execute(text(f"CREATE SCHEMA {qs}"))
+    one_store_per_transaction(connection, schema)
     translated = connection.execution_options(schema_translate_map={TENANT_SCHEMA: schema})
     db.metadata.create_all(translated, tables=tenant_tables(), checkfirst=False)
     head = tenant_head(location)
@@ -69,6 +98,7 @@ def create_tenant_schema(connection: Connection, schema: str, location=None) -> 
 
 def drop_tenant_schema(connection: Connection, schema: str) -> None:
     connection.execute(text(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE"))
+    one_store_per_transaction(connection, schema)
 
 
 def schema_version(connection: Connection, schema: str) -> str | None:
@@ -90,6 +120,7 @@ def upgrade_tenant(connection: Connection, schema: str, target: str = "head", lo
         if before == wanted:
             return before, before
         connection.execute(text(f"SET LOCAL search_path TO {quote_schema(schema)}"))
+        one_store_per_transaction(connection, schema)
 
         def upgrade(rev, context):
             return script._upgrade_revs(target, rev)
@@ -142,19 +173,19 @@ def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None,
     head = tenant_head(location)
     done, pending = [], []
     engine = fleet_engine(url, args)
-    with engine.connect() as conn:
+    # autocommit: each look at a store's version table is its own transaction, so the scan
+    # never holds a lock on every store's table at once
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for schema in schemas:
             try:
                 version = schema_version(conn, schema)
             except Exception as err:  # reported below like any other failure
-                conn.rollback()
                 done.append(MigrateResult(schema, False, error=f"{type(err).__name__}: {err}"))
                 continue
             if version == head:
                 done.append(MigrateResult(schema, True, version, version))
             else:
                 pending.append(schema)
-        conn.rollback()
     engine.dispose()
     # a process costs about half a second to start: only worth it for `per_process` stores or more
     jobs = max(1, min(jobs, len(pending) // per_process))
