@@ -27,8 +27,11 @@ TENANT_MIGRATIONS = ROOT / "migrations" / "tenant"
 PLATFORM_MIGRATIONS = ROOT / "migrations"
 
 
+POOL_SCHEMA_RE = re.compile(r"^pool_[0-9]+$")  # built ahead of time (platform/schema_pool.py)
+
+
 def quote_schema(schema: str) -> str:
-    if not SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
+    if not SCHEMA_RE.match(schema) and not POOL_SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
         raise ValueError(f"not a store schema name: {schema!r}")
     return f'"{schema}"'
 
