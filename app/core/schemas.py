@@ -7,6 +7,7 @@ mirrored to ``platform.stores.schema_version`` for the platform's pages.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import time
 import weakref
@@ -71,8 +72,18 @@ def tenant_script(location: Path | str | None = None) -> ScriptDirectory:
     return script
 
 
+_HEADS: dict[tuple, str] = {}
+
+
 def tenant_head(location=None) -> str:
-    return tenant_script(location).get_current_head()
+    """The newest tenant revision. Reading the scripts costs ~100 ms, so the answer is kept
+    until a file in the versions folder is added, removed or changed."""
+    versions = Path(location or TENANT_MIGRATIONS) / "versions"
+    key = (str(versions), tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(versions)
+                                       if e.name.endswith(".py"))))
+    if key not in _HEADS:
+        _HEADS[key] = tenant_script(location).get_current_head()
+    return _HEADS[key]
 
 
 def tenant_tables():
