@@ -18,12 +18,11 @@ from app.core.tasks import task  # noqa: E402
 def import_products(ctx, file_key: str, filename: str, mode: str, actor_id: int | None = None) -> dict:
     """Check the file again (it may have aged) and write its good rows, with progress."""
     from app.blueprints.catalog import transfer
-    from app.blueprints.store.models import StaffUser
+    from app.blueprints.store.queries import acting_staff
     from app.core.errors import DomainError
     from app.core.storage import get_storage
-    from app.extensions import db
 
-    actor = db.session.get(StaffUser, actor_id) if actor_id else None
+    actor = acting_staff(actor_id)
     plan = transfer.plan_import(transfer.read_rows(get_storage().path(file_key).read_bytes(), filename))
     if plan.errors and mode != "good":
         raise DomainError(f"{len(plan.errors)} bad rows; nothing was imported")

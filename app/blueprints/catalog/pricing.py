@@ -61,12 +61,21 @@ def quote(sku_id: int, quantity: int = 1, member_group: str | None = None) -> Pr
     sku = db.session.get(Sku, sku_id)
     if sku is None or not sku.enabled:
         raise DomainError(_("This SKU does not exist or is disabled."), field="sku_id")
-    candidates = [(sku.sale_price, "sale", _("sale price"))]
-    tiers = db.session.scalars(select(TierPrice).where(TierPrice.sku_id == sku_id)).all()
-    for tier in tiers:
-        if member_group and tier.member_group == member_group:
-            candidates.append((tier.price, "member", _("member price for %(group)s", group=member_group)))
-        elif tier.min_quantity is not None and quantity >= tier.min_quantity:
-            candidates.append((tier.price, "ladder", _("%(n)d or more pieces", n=tier.min_quantity)))
+    tiers = db.session.execute(select(TierPrice.member_group, TierPrice.min_quantity, TierPrice.price)
+                               .where(TierPrice.sku_id == sku_id)).all()
+    return best_price(sku_id, sku.sale_price, tiers, quantity, member_group)
+
+
+def best_price(sku_id: int, sale_price: int, tiers, quantity: int, member_group: str | None = None) -> PriceQuote:
+    """The price rule itself, on values already read: `tiers` are (member group, minimum
+    quantity, price) rows of the SKU (a snapshot from catalog.queries carries them)."""
+    if quantity < 1:
+        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+    candidates = [(sale_price, "sale", _("sale price"))]
+    for group, min_quantity, price in tiers:
+        if member_group and group == member_group:
+            candidates.append((price, "member", _("member price for %(group)s", group=member_group)))
+        elif min_quantity is not None and quantity >= min_quantity:
+            candidates.append((price, "ladder", _("%(n)d or more pieces", n=min_quantity)))
     unit, rule, reason = min(candidates, key=lambda c: (c[0], c[1] != "sale"))
     return PriceQuote(sku_id, quantity, unit, unit * quantity, current_store().currency, rule, reason)

@@ -621,3 +621,18 @@ def tag_products(actor, ids: list[int], tag: str) -> int:
             reindex(product)
     audit.record(actor, "product.tagged", None, label=tag, changes={"products": [None, len(products)]})
     return len(products)
+
+
+# --- what other centers tell the product center -------------------------------------------------
+
+def mark_sold(sku_ids) -> None:
+    """These SKUs have been sold (an order shipped): from now on they and their products are
+    kept (disabled, archived) instead of deleted. Two statements whatever the number of SKUs."""
+    ids = sorted(set(sku_ids))
+    if not ids:
+        return
+    db.session.execute(update(Sku).where(Sku.id.in_(ids), Sku.ever_sold.is_(False)).values(ever_sold=True)
+                       .execution_options(synchronize_session="fetch"))
+    db.session.execute(update(Product).where(Product.id.in_(select(Sku.product_id).where(Sku.id.in_(ids))),
+                                             Product.ever_sold.is_(False)).values(ever_sold=True)
+                       .execution_options(synchronize_session="fetch"))

@@ -206,9 +206,10 @@ def _allocate(merged: dict[int, int], reference: str, actor=None) -> list[dict]:
                 break
         if remaining > 0:
             raise OutOfStock(_("Only part of SKU %(sku)s is available.", sku=sku_id), field="quantity")
-    for line in sorted(plan, key=lambda l: (l["sku_id"], l["warehouse_id"])):
-        move(line["sku_id"], line["warehouse_id"], "reservation", "reservation", reference, reserved=line["quantity"],
-             actor=actor)
+    with db.session.no_autoflush:  # the ledger rows go in together, as one insert, at the next flush
+        for line in sorted(plan, key=lambda l: (l["sku_id"], l["warehouse_id"])):
+            move(line["sku_id"], line["warehouse_id"], "reservation", "reservation", reference,
+                 reserved=line["quantity"], actor=actor)
     return plan
 
 
@@ -221,12 +222,15 @@ def _merge(lines) -> dict[int, int]:
     return merged
 
 
-def reserve(lines: list[Line], reference: str, expires_at: datetime | None = None, actor=None) -> Reservation:
+def reserve(lines: list[Line], reference: str, expires_at: datetime | None = None, actor=None,
+            fresh: bool = False) -> Reservation:
     """Reserve every line or nothing, across warehouses by priority and stock. Idempotent per
-    `reference`: asking again returns the existing reservation."""
-    existing = db.session.scalar(select(Reservation).where(Reservation.reference == reference))
-    if existing is not None:
-        return existing
+    `reference`: asking again returns the existing reservation. `fresh` says the caller has
+    just made the reference up (a new order), so there is none to look for first."""
+    if not fresh:
+        existing = db.session.scalar(select(Reservation).where(Reservation.reference == reference))
+        if existing is not None:
+            return existing
     merged = _merge(lines)
     savepoint = db.session.begin_nested()
     try:

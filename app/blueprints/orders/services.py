@@ -11,8 +11,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.blueprints.catalog import pricing
-from app.blueprints.catalog.models import Product, ProductImage, Sku
+from app.blueprints.catalog import queries as catalog_queries, services as catalog
 from app.blueprints.inventory import services as inventory
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderEvent, OrderLine, OrderSettings
 from app.core import audit
@@ -126,13 +125,15 @@ def allocate_discount(line_amounts: list[int], discount: int) -> list[int]:
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
-                request_hash: str | None = None, actor=None) -> Order:
+                request_hash: str | None = None, actor=None, key_checked: bool = False) -> Order:
     """Place an order in one transaction: check every line (on sale, enabled, quantity
     limits), price it through the price service, reserve the stock, write the order with
     snapshots and emit `order.created`. With an idempotency key a resubmission returns the
     same order (also when retries arrive at once); the same key with a different request
     raises IdempotencyConflict. `request_hash` (see `fingerprint`) names the request when its
-    content is not the lines (a checkout from the cart); by default it is the order's content."""
+    content is not the lines (a checkout from the cart); by default it is the order's content.
+    `key_checked`: the caller has just looked the key up with `order_for_key` (a concurrent
+    first use is still caught when the order is written)."""
     if order_type != "normal":
         if order_type in ORDER_TYPES:
             raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
@@ -145,7 +146,7 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     shopper = {k: str(shopper.get(k) or "").strip()[:120] for k in ("name", "email", "phone")}
     note = (note or "").strip()[:500]
     digest = request_hash or _request_hash(lines, address, shopper, delivery_method, note, order_type)
-    existing = order_for_key(shopper_id, idempotency_key, digest)
+    existing = None if key_checked else order_for_key(shopper_id, idempotency_key, digest)
     if existing is not None:
         return existing
     settings = settings_for(order_type)
@@ -154,10 +155,7 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
         if line.quantity < 1 or line.quantity > settings.max_quantity_per_line:
             raise DomainError(_("Quantities go from 1 to %(n)d.", n=settings.max_quantity_per_line), field="lines")
         merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
-    skus = {s.id: s for s in db.session.scalars(select(Sku).where(Sku.id.in_(merged)))}
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({s.product_id for s in skus.values()})))}
-    images = dict(db.session.execute(select(ProductImage.product_id, ProductImage.key)
-                                     .where(ProductImage.product_id.in_(products), ProductImage.position == 1)).all())
+    skus = catalog_queries.sellable_skus(merged)   # one read: SKU, product, main image, price tiers
     import uuid
 
     order = Order(number=f"tmp-{uuid.uuid4().hex[:16]}", order_type=order_type, status="pending_payment", shopper_id=shopper_id,
@@ -167,12 +165,11 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     goods = 0
     for sku_id, quantity in merged.items():
         sku = skus.get(sku_id)
-        product = products.get(sku.product_id) if sku else None
-        if sku is None or product is None or not sku.enabled or product.status != "on_sale":
+        if sku is None:
             raise DomainError(_("Item %(id)s is not for sale.", id=sku_id), field="lines")
-        quote = pricing.quote(sku_id, quantity, member_group)
-        order.lines.append(OrderLine(sku_id=sku_id, product_id=product.id, title=product.title, sku_code=sku.code,
-                                     options=dict(sku.options), image=sku.image or images.get(product.id),
+        quote = sku.quote(quantity, member_group)
+        order.lines.append(OrderLine(sku_id=sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
+                                     options=dict(sku.options), image=sku.image,
                                      unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.reason))
         goods += quote.total
     order.goods_total, order.discount_total = goods, 0   # promotions will set the order-level discount
@@ -182,20 +179,24 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
     order.shipping_fee = 0 if free or delivery_method == "pickup" else settings.shipping_fee
     order.payable = goods - order.discount_total + order.shipping_fee
-    try:
-        with db.session.begin_nested():  # a concurrent retry with the same key waits here for the first
-            db.session.add(order)
-            db.session.flush()
-    except IntegrityError:
-        existing = order_for_key(shopper_id, idempotency_key, digest)
-        if existing is None:
-            raise
-        return existing
+    if idempotency_key is None:  # nothing to race for: no savepoint needed
+        db.session.add(order)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():  # a concurrent retry with the same key waits here for the first
+                db.session.add(order)
+                db.session.flush()
+        except IntegrityError:
+            existing = order_for_key(shopper_id, idempotency_key, digest)
+            if existing is None:
+                raise
+            return existing
     order.number = _number(order.id)
     order.search_text = " ".join([order.number, *shopper.values(), address["name"], address["phone"],
                                   *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
     inventory.reserve([inventory.Line(s, q) for s, q in merged.items()], order.reservation_ref,
-                      expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor)
+                      expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor, fresh=True)
     ORDER_STATES.start(order, actor, payable=order.payable, source=source)
     emit("order.created", {"order_id": order.id, "number": order.number, "payable": order.payable,
                            "currency": order.currency, "shopper_id": shopper_id})
@@ -290,11 +291,7 @@ def record_shipment(actor, order: Order, document: str) -> Order:
 
 def _shipped(actor, order: Order, **data) -> Order:
     _move(order, actor, "shipped", **data)
-    for line in order.lines:
-        sku = db.session.get(Sku, line.sku_id)
-        if sku is not None and not sku.ever_sold:
-            sku.ever_sold = True
-            db.session.get(Product, line.product_id).ever_sold = True
+    catalog.mark_sold([line.sku_id for line in order.lines])
     order.shipped_at = utcnow()
     return order
 
@@ -368,3 +365,9 @@ def auto_confirm(now=None) -> int:
             confirm_receipt(None, order)
             count += 1
     return count
+
+
+def shopper_order(shopper_id: int, number: str) -> Order | None:
+    """The shopper's own order, for an action on it (cancel, confirm, pay); another shopper's
+    order is None, like a missing one."""
+    return db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == shopper_id))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.blueprints.catalog.models import Sku
+from app.blueprints.catalog import queries as catalog
 from app.blueprints.orders import bp, services
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderLine
 from app.core.errors import DomainError
@@ -127,10 +127,10 @@ def order_new():
             lines = []
             for code, qty in zip(form.getlist("sku_code"), form.getlist("quantity")):
                 if code.strip():
-                    sku = db.session.scalar(select(Sku).where(func.lower(Sku.code) == code.strip().lower()))
-                    if sku is None:
+                    sku_id = catalog.sku_id_by_code(code)
+                    if sku_id is None:
                         raise DomainError(_("No SKU with the code “%(code)s”.", code=code))
-                    lines.append(services.LineRequest(sku.id, int(qty or 1)))
+                    lines.append(services.LineRequest(sku_id, int(qty or 1)))
             order = services.place_order(
                 lines, {f: form.get(f"address_{f}", "") for f in services.ADDRESS_FIELDS},
                 shopper={"name": form.get("shopper_name"), "email": form.get("shopper_email"),

@@ -37,3 +37,8 @@ def recent_activity(limit: int = 8) -> list[AuditEntry]:
 def action_choices() -> list[tuple[str, str]]:
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return [(a, a) for a in actions]
+
+
+def acting_staff(staff_id: int | None) -> StaffUser | None:
+    """The staff member a job acts for (jobs carry ids, services take the actor)."""
+    return db.session.get(StaffUser, staff_id) if staff_id else None

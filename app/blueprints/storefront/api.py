@@ -9,19 +9,13 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.blueprints.auth import services as auth
-from app.blueprints.catalog import search
-from app.blueprints.catalog.models import Product, ProductImage, Sku
-from app.blueprints.catalog.services import subtree_ids
-from app.blueprints.inventory import services as inventory
+from app.blueprints.catalog import queries as catalog
 from app.blueprints.members import services as members
-from app.blueprints.members.models import Address, Member
 from app.blueprints.orders import services as orders
-from app.blueprints.orders.models import Order
 from app.blueprints.payments.gateways import GatewayError
+from app.blueprints.storefront import queries
 from app.core.errors import DomainError
 from app.core.permissions import public
 from app.core.retry import in_transaction
@@ -78,7 +72,7 @@ def shopper_token(fn):
             raise ApiError(401, "token_expired", "The token expired; ask for a new one.")
         except BadSignature:
             raise ApiError(401, "bad_token", "The token is not valid.")
-        member = db.session.get(Member, data.get("m")) if data.get("s") == current_store().id else None
+        member = members.member(data.get("m")) if data.get("s") == current_store().id else None
         if member is None or not member.is_active or password_fingerprint(member.password_hash) != data.get("f"):
             raise ApiError(401, "bad_token", "The token is not valid.")
         g.member = member
@@ -180,60 +174,47 @@ def token():
     return jsonify(_token_body(member))
 
 
-def _token_body(member: Member) -> dict:
+def _token_body(member) -> dict:
     token = _serializer().dumps({"s": current_store().id, "m": member.id, "f": password_fingerprint(member.password_hash)})
     return {"token": token, "token_type": "Bearer", "expires_in": TOKEN_AGE}
 
 
 # --- catalogue ---------------------------------------------------------------------------------
 
-def _product_summary(p: Product, images: dict) -> dict:
+def _product_summary(p) -> dict:
     return {"id": p.id, "title": p.title, "subtitle": p.subtitle, "min_price": p.min_price, "max_price": p.max_price,
-            "currency": current_store().currency, "image": images.get(p.id)}
+            "currency": current_store().currency, "image": p.image}
 
 
 @api.route("/products")
 @public
 def products():
-    stmt = select(Product).where(Product.status == "on_sale")
     q = (request.args.get("q") or "")[:100]
-    query = search.tsquery(q) if q else None
-    if query is not None:
-        stmt = stmt.where(Product.search_vector.op("@@")(query))
     category = request.args.get("category", "")
-    if category:
-        if not category.isdigit() or len(category) > 9:
-            raise ApiError(422, "bad_value", "category must be a category id.", "category")
-        stmt = stmt.where(Product.category_id.in_(subtree_ids(int(category))))
+    if category and (not category.isdigit() or len(category) > 9):
+        raise ApiError(422, "bad_value", "category must be a category id.", "category")
     page = _page()
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Product.id.desc()).limit(24).offset((page - 1) * 24)).all()
-    images = dict(db.session.execute(select(ProductImage.product_id, ProductImage.key).where(
-        ProductImage.product_id.in_([p.id for p in rows]), ProductImage.position == 1)).all())
-    return jsonify(items=[_product_summary(p, images) for p in rows], total=total, page=page, per_page=24)
+    rows, total = queries.products(q=q, category_id=int(category) if category else None, page=page)
+    return jsonify(items=[_product_summary(p) for p in rows], total=total, page=page, per_page=queries.PER_PAGE)
 
 
 @api.route("/products/<int:id>")
 @public
 def product(id):
-    p = db.session.scalar(select(Product).where(Product.id == id, Product.status == "on_sale"))
-    if p is None:
+    page = queries.product_page(id)
+    if page is None:
         raise ApiError(404, "not_found", "No such product on sale.")
-    skus = db.session.scalars(select(Sku).where(Sku.product_id == id, Sku.enabled).order_by(Sku.id)).all()
-    stock = inventory.sellable([s.id for s in skus])
-    images = db.session.scalars(select(ProductImage.key).where(ProductImage.product_id == id)
-                                .order_by(ProductImage.position)).all()
-    return jsonify({**_product_summary(p, {p.id: images[0] if images else None}), "images": images,
-                    "description_html": p.description_html,
+    p, stock = page.product, page.stock
+    return jsonify({**_product_summary(p), "images": [i.key for i in p.images], "description_html": p.description_html,
                     "skus": [{"id": s.id, "code": s.code, "options": s.options, "price": s.sale_price,
-                              "list_price": s.list_price, "available": stock.get(s.id, 0)} for s in skus]})
+                              "list_price": s.list_price, "available": stock.get(s.id, 0)} for s in p.skus]})
 
 
 # --- cart, addresses, checkout, orders ------------------------------------------------------------
 
 def _cart_body(member_id: int) -> dict:
     items = members.cart_of(member_id)
-    skus = {s.id: s for s in db.session.scalars(select(Sku).where(Sku.id.in_(list(items))))} if items else {}
+    skus = catalog.sku_snapshots(items)
     return {"items": [{"sku_id": sku_id, "quantity": quantity, "code": skus[sku_id].code if sku_id in skus else None,
                        "price": skus[sku_id].sale_price if sku_id in skus else None} for sku_id, quantity in items.items()]}
 
@@ -250,15 +231,16 @@ def cart_item():
     data = _json()
     sku_id = _int(data.get("sku_id"), "sku_id")
     quantity = _int(data.get("quantity"), "quantity", 0, members.MAX_CART_QUANTITY)
-    sku = db.session.get(Sku, sku_id)
+    sku = catalog.sku_snapshots([sku_id]).get(sku_id)
     if sku is None or not sku.enabled:
         raise ApiError(404, "not_found", "No such SKU.", "sku_id")
-    members.set_cart_line(g.member.id, sku_id, quantity)
+    member_id = g.member.id
+    members.set_cart_line(member_id, sku_id, quantity)
     db.session.commit()
-    return jsonify(_cart_body(g.member.id))
+    return jsonify(_cart_body(member_id))
 
 
-def _address_body(a: Address) -> dict:
+def _address_body(a) -> dict:
     return {"id": a.id, **a.as_dict(), "is_default": a.is_default}
 
 
@@ -278,7 +260,8 @@ def address_add():
     return jsonify(_address_body(address)), 201
 
 
-def _order_body(o: Order, timeline: bool = False) -> dict:
+def _order_body(o, timeline: bool = False) -> dict:
+    """An order snapshot (storefront.queries) as the API shows it."""
     body = {"number": o.number, "status": o.status, "type": o.order_type, "currency": o.currency,
             "goods_total": o.goods_total, "discount_total": o.discount_total, "shipping_fee": o.shipping_fee,
             "payable": o.payable, "created_at": o.created_at.isoformat(),
@@ -287,10 +270,7 @@ def _order_body(o: Order, timeline: bool = False) -> dict:
             "lines": [{"sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
                        "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
     if timeline:
-        from app.blueprints.orders.services import ORDER_STATES
-
-        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason}
-                            for e in ORDER_STATES.history(o, public=True)]
+        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in o.timeline]
     return body
 
 
@@ -307,12 +287,12 @@ def checkout():
     digest = orders.fingerprint(api="checkout", body=data)
     existing = orders.order_for_key(g.member.id, key, digest)
     if existing is not None:
-        return jsonify(_order_body(existing)), 201, {"Idempotent-Replayed": "true"}
+        return jsonify(_order_body(queries.order_view(existing))), 201, {"Idempotent-Replayed": "true"}
     items = members.cart_of(g.member.id)
     if not items:
         raise ApiError(422, "empty_cart", "The cart is empty.")
-    address = db.session.get(Address, _int(data.get("address_id"), "address_id"))
-    if address is None or address.member_id != g.member.id:
+    address = members.address_of(g.member.id, _int(data.get("address_id"), "address_id"))
+    if address is None:
         raise ApiError(422, "bad_value", "address_id must be one of your addresses.", "address_id")
     delivery = data.get("delivery_method", "express")
     if delivery not in ("express", "pickup"):
@@ -326,28 +306,24 @@ def checkout():
     def place():
         order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                                    shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
-                                   member_group=level, source="api", request_hash=digest)
+                                   member_group=level, source="api", request_hash=digest, key_checked=True)
         members.clear_cart(member_id, items)
-        return order.id
+        return queries.order_view(order)   # taken before the commit: nothing to read again
 
-    order = db.session.get(Order, in_transaction(place))
-    return jsonify(_order_body(order)), 201
+    return jsonify(_order_body(in_transaction(place))), 201
 
 
 @api.route("/orders")
 @shopper_token
 def order_list():
-    per_page = 20
     page = _page()
-    stmt = select(Order).where(Order.shopper_id == g.member.id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Order.id.desc()).options(selectinload(Order.lines))
-                              .limit(per_page).offset((page - 1) * per_page))
-    return jsonify(items=[_order_body(o) for o in rows], total=total, page=page, pages=max(1, -(-total // per_page)))
+    rows, total = queries.my_orders(g.member.id, page=page)
+    return jsonify(items=[_order_body(o) for o in rows], total=total, page=page,
+                   pages=max(1, -(-total // queries.ORDERS_PER_PAGE)))
 
 
-def _own(number: str) -> Order:
-    order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == g.member.id))
+def _own(number: str):
+    order = orders.shopper_order(g.member.id, number)
     if order is None:
         raise ApiError(404, "not_found", "No such order.")
     return order
@@ -356,7 +332,10 @@ def _own(number: str) -> Order:
 @api.route("/orders/<number>")
 @shopper_token
 def order_detail(number):
-    return jsonify(_order_body(_own(number), timeline=True))
+    order = queries.my_order(g.member.id, number)
+    if order is None:
+        raise ApiError(404, "not_found", "No such order.")
+    return jsonify(_order_body(order, timeline=True))
 
 
 @api.route("/orders/<number>/cancel", methods=["POST"])
@@ -367,7 +346,7 @@ def order_cancel(number):
         orders.cancel_order(None, order, "cancelled by the shopper (API)")
         return order
 
-    return jsonify(_order_body(in_transaction(cancel)))
+    return jsonify(_order_body(queries.order_view(in_transaction(cancel))))
 
 
 @api.route("/payment-methods")

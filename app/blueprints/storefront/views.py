@@ -6,18 +6,10 @@ import uuid
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-
-from app.blueprints.catalog import pricing, search
-from app.blueprints.catalog.models import Category, Product, ProductImage, Sku
-from app.blueprints.catalog.services import subtree_ids
-from app.blueprints.inventory import services as inventory
+from app.blueprints.catalog import queries as catalog
 from app.blueprints.members import services as members
-from app.blueprints.members.models import Address
 from app.blueprints.orders import services as orders
-from app.blueprints.orders.models import Order
-from app.blueprints.storefront import bp, cart
+from app.blueprints.storefront import bp, cart, queries
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
 from app.core.permissions import _realm_only, public
@@ -28,22 +20,7 @@ from app.core.urls import back
 from app.extensions import db
 
 shopper = _realm_only("shopper", "shopper")
-PER_PAGE = 24
-
-
-def _main_images(product_ids) -> dict[int, str]:
-    return dict(db.session.execute(select(ProductImage.product_id, ProductImage.key).where(
-        ProductImage.product_id.in_(list(product_ids)), ProductImage.position == 1)).all())
-
-
-def _product_page(stmt, page: int):
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    products = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return products, total, _main_images(p.id for p in products)
-
-
-def _on_sale():
-    return select(Product).where(Product.status == "on_sale")
+PER_PAGE = queries.PER_PAGE
 
 
 def _page_arg() -> int:
@@ -56,81 +33,47 @@ def _page_arg() -> int:
 @bp.route("/")
 @public
 def home():
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None), Category.enabled)
-                                    .order_by(Category.position)).all()
-    stmt = _on_sale()
     q = (request.args.get("q") or "").strip()[:100]
-    query = search.tsquery(q) if q else None
-    if query is not None:
-        stmt = stmt.where(Product.search_vector.op("@@")(query))
     page = _page_arg()
-    products, total, images = _product_page(stmt.order_by(Product.id.desc()), page)
-    return render_template("shop/home.html", categories=categories, products=products, images=images, total=total,
+    products, total = queries.products(q=q, page=page)
+    return render_template("shop/home.html", categories=catalog.shop_categories(), products=products, total=total,
                            page=page, pages=max(1, -(-total // PER_PAGE)), q=q)
-
-
-SORTS = {"new": Product.id.desc(), "price": Product.min_price.asc(), "-price": Product.min_price.desc()}
 
 
 @bp.route("/c/<int:id>")
 @public
 def category(id):
-    category = db.get_or_404(Category, id)
-    if not category.enabled:
+    category = catalog.shop_category(id)
+    if category is None:
         abort(404)
-    stmt = _on_sale().where(Product.category_id.in_(subtree_ids(id)))
     try:
         low = int(float(request.args["min"]) * 100) if request.args.get("min") else None
         high = int(float(request.args["max"]) * 100) if request.args.get("max") else None
     except ValueError:
         low = high = None
         flash(_("Prices look like 99 or 99.50."), "error")
-    if low is not None:
-        stmt = stmt.where(Product.min_price >= low)
-    if high is not None:
-        stmt = stmt.where(Product.min_price <= high)
     sort = request.args.get("sort", "new")
     page = _page_arg()
-    products, total, images = _product_page(stmt.order_by(SORTS.get(sort, SORTS["new"]), Product.id), page)
-    children = db.session.scalars(select(Category).where(Category.parent_id == id, Category.enabled)
-                                  .order_by(Category.position)).all()
-    return render_template("shop/category.html", category=category, children=children, products=products,
-                           images=images, total=total, page=page, pages=max(1, -(-total // PER_PAGE)), sort=sort)
+    products, total = queries.products(category_id=id, low=low, high=high, sort=sort, page=page)
+    return render_template("shop/category.html", category=category, children=catalog.shop_categories(id),
+                           products=products, total=total, page=page, pages=max(1, -(-total // PER_PAGE)), sort=sort)
 
 
 @bp.route("/p/<int:id>")
 @public
 def product(id):
-    product = db.session.scalar(_on_sale().where(Product.id == id))
-    if product is None:
+    page = queries.product_page(id)
+    if page is None:
         abort(404)
-    skus = db.session.scalars(select(Sku).where(Sku.product_id == id, Sku.enabled).order_by(Sku.id)).all()
-    stock = inventory.sellable([s.id for s in skus])
-    images = db.session.scalars(select(ProductImage).where(ProductImage.product_id == id)
-                                .order_by(ProductImage.position)).all()
-    return render_template("shop/product.html", product=product, skus=skus, stock=stock, images=images)
+    return render_template("shop/product.html", product=page.product, skus=page.product.skus, stock=page.stock,
+                           images=page.product.images)
 
 
 # --- cart ------------------------------------------------------------------------------------
 
 def _cart_lines(items: dict[int, int]):
-    if not items:
-        return [], 0
-    skus = {s.id: s for s in db.session.scalars(select(Sku).options(selectinload(Sku.product))
-                                                 .where(Sku.id.in_(list(items))))}
-    stock = inventory.sellable(list(skus))
     group = getattr(current_user, "level", None) if cart.shopper_signed_in() else None
-    lines, total = [], 0
-    for sku_id, quantity in items.items():
-        sku = skus.get(sku_id)
-        if sku is None:
-            continue
-        buyable = sku.enabled and sku.product.status == "on_sale"
-        quote = pricing.quote(sku_id, quantity, group or None) if buyable else None
-        lines.append({"sku": sku, "quantity": quantity, "quote": quote, "available": stock.get(sku_id, 0),
-                      "buyable": buyable and stock.get(sku_id, 0) >= quantity})
-        total += quote.total if quote else 0
-    return lines, total
+    return queries.cart_lines(items, group)
 
 
 @bp.route("/cart")
@@ -151,7 +94,7 @@ def cart_update():
     except ValueError:
         flash(_("Choose an item and a quantity."), "error")
         return redirect(back(url_for("storefront.cart_page"), prefix=f"/shop/{g.store.slug}/"), code=303)
-    sku = db.session.get(Sku, sku_id)
+    sku = catalog.sku_snapshots([sku_id]).get(sku_id)
     if sku is None or not sku.enabled:
         abort(404)
     items = cart.current_items()
@@ -217,8 +160,8 @@ def account():
 @bp.route("/account/addresses/<int:id>/<action>", methods=["POST"])
 @shopper
 def address_action(id, action):
-    address = db.session.get(Address, id)
-    if address is None or address.member_id != current_user.id or action not in ("default", "delete"):
+    address = members.address_of(current_user.id, id)
+    if address is None or action not in ("default", "delete"):
         abort(404)
     if action == "default":
         members.set_default(current_user, address)
@@ -250,8 +193,8 @@ def checkout():
     addresses = members.addresses(current_user.id)
     if request.method == "POST" and error is None:
         address_id = request.form.get("address_id", type=int) or 0
-        address = db.session.get(Address, address_id) if 0 < address_id < 2 ** 31 else None
-        if address is None or address.member_id != current_user.id:
+        address = members.address_of(current_user.id, address_id)
+        if address is None:
             error = _("Choose a delivery address (add one under My account).")
         else:
             member_id, level, address = current_user.id, current_user.level or None, address.as_dict()
@@ -262,7 +205,7 @@ def checkout():
                     [orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                     shopper_id=member_id, delivery_method=request.form.get("delivery", "express"),
                     note=request.form.get("note", ""), idempotency_key=key, member_group=level,
-                    source="storefront", request_hash=digest)
+                    source="storefront", request_hash=digest, key_checked=True)
                 members.clear_cart(member_id, items)
                 return order.number
 
@@ -276,29 +219,20 @@ def checkout():
                            key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
 
 
-def _my_order(number: str) -> Order:
-    order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == current_user.id))
-    if order is None:  # another shopper's order looks exactly like a missing one
-        abort(404)
-    return order
-
-
 @bp.route("/orders")
 @shopper
 def my_orders():
     """The shopper's orders, newest first, 20 a page, optionally by status."""
-    per_page = 20
     status = request.args.get("status") if request.args.get("status") in orders.STATUS_LABELS else None
-    stmt = select(Order).where(Order.shopper_id == current_user.id)
-    if status:
-        stmt = stmt.where(Order.status == status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // per_page))
     try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
+        page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    rows = db.session.scalars(stmt.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    rows, total = queries.my_orders(current_user.id, status, page)
+    pages = max(1, -(-total // queries.ORDERS_PER_PAGE))
+    if page > pages:
+        page = pages
+        rows, total = queries.my_orders(current_user.id, status, page)
     return render_template("shop/orders.html", orders=rows, statuses=orders.STATUS_LABELS, status=status,
                            page=page, pages=pages, total=total)
 
@@ -306,8 +240,10 @@ def my_orders():
 @bp.route("/orders/<number>", methods=["GET", "POST"])
 @shopper
 def my_order(number):
-    order = _my_order(number)
     if request.method == "POST":
+        order = orders.shopper_order(current_user.id, number)
+        if order is None:  # another shopper's order looks exactly like a missing one
+            abort(404)
         action = request.form.get("action")
         try:
             if action == "pay":
@@ -329,12 +265,14 @@ def my_order(number):
             db.session.rollback()
             flash(_("The payment service did not answer. Please try again in a moment."), "error")
         return redirect(url_for("storefront.my_order", number=number), code=303)
-    timeline = orders.ORDER_STATES.history(order, public=True)
+    order = queries.my_order(current_user.id, number)
+    if order is None:
+        abort(404)
     from app.blueprints.payments import accounts
     from app.blueprints.payments.gateways import registry
 
     methods = [(name, registry()[name].label) for name in accounts.enabled_gateways()]
-    return render_template("shop/order.html", order=order, timeline=timeline, statuses=orders.STATUS_LABELS,
+    return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
                            methods=methods, paying=request.args.get("paying"))
 
 
@@ -347,8 +285,6 @@ def file(key):
     from app.core.storage import get_storage
 
     storage = get_storage()
-    on_sale = db.session.scalar(select(ProductImage.id).join(Product, Product.id == ProductImage.product_id)
-                                .where(ProductImage.key == key, Product.status == "on_sale"))
-    if not on_sale or not storage.owns(key):
+    if not catalog.image_on_sale(key) or not storage.owns(key):
         abort(404)
     return send_file(storage.path(key), max_age=86400)

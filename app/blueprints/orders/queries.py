@@ -1,0 +1,87 @@
+"""Read side of the order center that the storefront, the API and other centers use: plain
+snapshots of orders with their lines and the shopper-facing timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.blueprints.orders.models import Order
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class LineView:
+    sku_id: int
+    sku_code: str
+    title: str
+    options: dict
+    unit_price: int
+    quantity: int
+    discount: int
+
+    @property
+    def total(self) -> int:
+        return self.unit_price * self.quantity - self.discount
+
+
+@dataclass(frozen=True)
+class OrderView:
+    number: str
+    status: str
+    order_type: str
+    currency: str
+    goods_total: int
+    discount_total: int
+    shipping_fee: int
+    payable: int
+    created_at: datetime
+    payment_deadline: datetime | None
+    address: dict
+    lines: tuple[LineView, ...]
+    timeline: tuple = ()         # the shopper's rows of the order's timeline (core timeline entries)
+
+
+def _view(o: Order, timeline: tuple = ()) -> OrderView:
+    return OrderView(o.number, o.status, o.order_type, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
+                     o.payable, o.created_at, o.payment_deadline, dict(o.address or {}),
+                     tuple(LineView(l.sku_id, l.sku_code, l.title, dict(l.options or {}), l.unit_price, l.quantity,
+                                    l.discount) for l in o.lines), timeline)
+
+
+def shopper_orders(shopper_id: int, status: str | None = None, page: int = 1,
+                   per_page: int = 20) -> tuple[list[OrderView], int]:
+    """A shopper's orders, newest first, one page with their lines, and how many there are
+    (three statements)."""
+    stmt = select(Order).where(Order.shopper_id == shopper_id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Order.id.desc()).options(selectinload(Order.lines))
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [_view(o) for o in rows], total
+
+
+def shopper_timeline(order_id: int) -> tuple:
+    """What the shopper sees of an order's timeline (internal rows such as staff notes are
+    left out); rows of the core timeline, which components/_timeline.html renders."""
+    from app.blueprints.orders.services import ORDER_STATES
+
+    return tuple(ORDER_STATES.history(order_id, public=True))
+
+
+def shopper_order(shopper_id: int, number: str, timeline: bool = True) -> OrderView | None:
+    """One of the shopper's orders with its lines (and timeline); another shopper's order is
+    None, exactly like a missing one."""
+    o = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == shopper_id)
+                          .options(selectinload(Order.lines)))
+    if o is None:
+        return None
+    return _view(o, shopper_timeline(o.id) if timeline else ())
+
+
+def view_of(order: Order, timeline: bool = False) -> OrderView:
+    """The snapshot of an order the caller already holds (after placing or cancelling it)."""
+    return _view(order, shopper_timeline(order.id) if timeline else ())

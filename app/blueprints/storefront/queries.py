@@ -1,0 +1,72 @@
+"""The storefront's read side, shared by the shopper pages and the JSON API: each answer is
+put together from the owning centers' queries (plain snapshots), never from their tables."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.blueprints.catalog import queries as catalog
+from app.blueprints.inventory import services as inventory
+from app.blueprints.orders import queries as orders
+
+PER_PAGE = 24
+ORDERS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    product: catalog.ProductDetail
+    stock: dict[int, int]        # SKU id → available
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku: catalog.SkuSnapshot
+    quantity: int
+    quote: object | None         # PriceQuote, None when the SKU cannot be bought
+    available: int
+    buyable: bool
+
+
+def product_page(product_id: int) -> ProductPage | None:
+    """A product on sale with its SKUs and their available stock, or None."""
+    product = catalog.shop_product(product_id)
+    if product is None:
+        return None
+    return ProductPage(product, inventory.sellable([s.id for s in product.skus]))
+
+
+def products(q: str = "", category_id: int | None = None, low: int | None = None, high: int | None = None,
+             sort: str = "new", page: int = 1) -> tuple[list[catalog.ProductCard], int]:
+    return catalog.shop_products(q, category_id, low, high, sort, page, PER_PAGE)
+
+
+def cart_lines(items: dict[int, int], member_group: str | None = None) -> tuple[list[CartLine], int]:
+    """The cart's lines priced for the shopper's group, with stock, and the goods total."""
+    if not items:
+        return [], 0
+    skus = catalog.sku_snapshots(items)
+    stock = inventory.sellable(list(skus))
+    lines, total = [], 0
+    for sku_id, quantity in items.items():
+        sku = skus.get(sku_id)
+        if sku is None:
+            continue
+        quote = sku.quote(quantity, member_group or None) if sku.sellable else None
+        available = stock.get(sku_id, 0)
+        lines.append(CartLine(sku, quantity, quote, available, sku.sellable and available >= quantity))
+        total += quote.total if quote else 0
+    return lines, total
+
+
+def my_orders(shopper_id: int, status: str | None = None, page: int = 1) -> tuple[list[orders.OrderView], int]:
+    return orders.shopper_orders(shopper_id, status, page, ORDERS_PER_PAGE)
+
+
+def my_order(shopper_id: int, number: str, timeline: bool = True) -> orders.OrderView | None:
+    """The shopper's order with lines (and timeline); None for anyone else's."""
+    return orders.shopper_order(shopper_id, number, timeline)
+
+
+def order_view(order, timeline: bool = False) -> orders.OrderView:
+    """The snapshot of an order just placed, found by its key or cancelled."""
+    return orders.view_of(order, timeline)
