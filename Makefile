@@ -9,6 +9,8 @@ export PORT
 
 # Debian packages the suite drives: Chromium (browser tests) and PgBouncer (tests through a pooler).
 TEST_DEBS := chromium pgbouncer
+# store counts the fleet benchmark compares (make bench FLEET_SIZES="100 300" on a small machine)
+FLEET_SIZES ?= 100 1000
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Houtai needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -60,6 +62,7 @@ bench: install translations
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.payments
+	$(BIN)/python -m bench.fleet $(FLEET_SIZES)
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

@@ -76,7 +76,9 @@ def tenants_list():
 @click.option("--jobs", "-j", type=int, default=None, help="stores migrated in parallel (default MIGRATE_JOBS)")
 @click.option("--store", "slugs", multiple=True, help="only these stores")
 def tenants_migrate(jobs, slugs):
-    """Upgrade the platform schema, then every store schema; report failures (exit 1)."""
+    """Upgrade the platform schema, then every store schema and every pre-built schema
+    waiting in the pool; report failures (exit 1)."""
+    from app.blueprints.platform import schema_pool
     from app.blueprints.platform.models import Store
     from app.core.db import connect_args
     from app.core.schemas import migrate_schemas
@@ -87,24 +89,44 @@ def tenants_migrate(jobs, slugs):
         stmt = stmt.where(Store.slug.in_(slugs))
     stores = db.session.scalars(stmt).all()
     by_schema = {s.schema_name: s for s in stores}
+    pooled = [] if slugs else schema_pool.pooled_schemas()
+    db.session.commit()
     started = time.perf_counter()
     url = db.engine.url.render_as_string(hide_password=False)
-    results = migrate_schemas(url, list(by_schema), jobs or current_app.config["MIGRATE_JOBS"],
+    results = migrate_schemas(url, list(by_schema) + pooled, jobs or current_app.config["MIGRATE_JOBS"],
                               args=connect_args(current_app.config))
-    failed = 0
+    failed, pool_versions = 0, {}
     for r in results:
-        store = by_schema[r.schema]
+        store = by_schema.get(r.schema)
+        label = store.slug if store else f"(pool) {r.schema}"
         if r.ok:
-            store.schema_version = r.after
+            if store:
+                store.schema_version = r.after
+            else:
+                pool_versions[r.schema] = r.after
             state = "up to date" if r.before == r.after else f"{r.before} -> {r.after}"
-            click.echo(f"ok      {store.slug:<24} {state}")
+            click.echo(f"ok      {label:<24} {state}")
         else:
             failed += 1
-            click.echo(f"FAILED  {store.slug:<24} {r.error}", err=True)
+            click.echo(f"FAILED  {label:<24} {r.error}", err=True)
+    schema_pool.record_versions(pool_versions)
     db.session.commit()
-    click.echo(f"{len(results) - failed} stores at head, {failed} failed, {time.perf_counter() - started:.2f}s")
+    click.echo(f"{len(results) - failed} schemas at head ({len(pooled)} pre-built), {failed} failed, "
+               f"{time.perf_counter() - started:.2f}s")
     if failed:
         sys.exit(1)
+
+
+@tenants.command("pool")
+@click.option("--fill", is_flag=True, help="build schemas now until the pool is full")
+@click.option("--size", type=int, default=None, help="how many to keep (default SCHEMA_POOL_SIZE)")
+def tenants_pool(fill, size):
+    """The pool of pre-built store schemas: how many wait at head; --fill builds the rest."""
+    from app.blueprints.platform import schema_pool
+
+    built = schema_pool.refill(size) if fill else 0
+    target = schema_pool.pool_size() if size is None else size
+    click.echo(f"{schema_pool.ready()} pre-built schemas ready (keeping {target}), {built} built now")
 
 
 @tenants.command("revision")

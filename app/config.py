@@ -47,6 +47,9 @@ class Config:
             "pool_pre_ping": True,
             "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
             "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
+            # a PostgreSQL backend keeps the catalog of every store schema it touched: replace
+            # pooled connections after half an hour so that memory goes back (direct connections)
+            "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", "1800")),
         }
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         self.WTF_CSRF_TIME_LIMIT = None
@@ -79,6 +82,8 @@ class Config:
         self.RECONCILE_AFTER_HOUR = int(os.environ.get("RECONCILE_AFTER_HOUR", "10"))
         self.PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "15"))
         self.MIGRATE_JOBS = int(os.environ.get("MIGRATE_JOBS", "4"))
+        # store schemas kept built ahead of time; creating a store renames one (0: always build)
+        self.SCHEMA_POOL_SIZE = int(os.environ.get("SCHEMA_POOL_SIZE", "10"))
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
         # how many proxies (load balancer, nginx) stand in front of the app and set X-Forwarded-*:
         # 0 trusts no such header; N takes the client address N hops back (Werkzeug's ProxyFix)

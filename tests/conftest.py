@@ -19,6 +19,8 @@ os.environ.setdefault("WEBHOOK_BACKOFF", "1")
 os.environ.setdefault("SANDBOX_GATEWAY", "1")
 os.environ.setdefault("SANDBOX_NOTIFY_SCHEDULE", "1,1,2")
 os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
+# no background refills of the schema pool while tests run (tests/platform/test_schema_pool.py fills it)
+os.environ.setdefault("SCHEMA_POOL_SIZE", "0")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")   # the tests' webhook receivers listen on 127.0.0.1
 
 

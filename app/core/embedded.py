@@ -23,6 +23,13 @@ NO_WHEEL_HELP = (
 
 _pg_handles: dict[str, object] = {}
 
+# Settings the embedded PostgreSQL runs with (written once with ALTER SYSTEM, then a restart).
+# The lock table holds max_locks_per_transaction x (max_connections + max_prepared_transactions)
+# locks, shared by every session: a schema-only dump locks every table, and creating or
+# migrating one store locks about 500 relations. 1024 x 100 connections is room for about
+# 100,000 locks (some 2,000 stores dumped at once), at ~45 MiB more shared memory than 64.
+EMBEDDED_SETTINGS = {"max_locks_per_transaction": 1024}
+
 
 class EmbeddedUnavailable(RuntimeError):
     """The embedded server's wheel does not fit this Python or platform."""
@@ -48,6 +55,7 @@ def postgres_url(instance: Path, database: str = "houtai") -> str:
         _pg_handles[key] = pgserver.get_server(pgdata, cleanup_mode="stop")
     server = _pg_handles[key]
     uri = server.get_uri()
+    _ensure_settings(server, pgdata, uri)
     _ensure_database(uri, database)
     return uri.replace("postgresql://", "postgresql+psycopg://", 1).replace(
         "/postgres?", f"/{database}?", 1
@@ -74,10 +82,31 @@ def stop_postgres(instance: Path) -> None:
         pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
 
 
+def _ensure_settings(server, pgdata: Path, uri: str) -> None:
+    """Apply EMBEDDED_SETTINGS; restart the server once when one needs it."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True, prepare_threshold=None) as conn:
+        changed = []
+        for name, wanted in EMBEDDED_SETTINGS.items():
+            current = conn.execute("SELECT setting FROM pg_settings WHERE name = %s", (name,)).fetchone()[0]
+            if str(current) != str(wanted):
+                conn.execute(f"ALTER SYSTEM SET {name} = {int(wanted)}")
+                changed.append(name)
+    if not changed:
+        return
+    import pgserver
+    from pgserver.utils import PostmasterInfo
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=user, timeout=60)
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
+
+
 def _ensure_database(uri: str, database: str) -> None:
     import psycopg
 
-    with psycopg.connect(uri, autocommit=True) as conn:
+    with psycopg.connect(uri, autocommit=True, prepare_threshold=None) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')

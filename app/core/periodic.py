@@ -30,6 +30,25 @@ def every(seconds: int, queue: str = "default", timeout: int = 600):
     return decorate
 
 
+PLATFORM_PERIODIC: list[Periodic] = []
+
+
+def every_platform(seconds: int, queue: str = "default", timeout: int = 600):
+    """Declare a platform job (no store bound) that runs every `seconds`."""
+
+    def decorate(fn):
+        jobs.job(queue=queue, timeout=timeout, retry=())(fn)
+        PLATFORM_PERIODIC.append(Periodic(fn.job_name, seconds))
+        return fn
+
+    return decorate
+
+
+def run_platform(job_name: str):
+    """What the cron scheduler runs for a platform job."""
+    return jobs.run_job(job_name, None, [], {})
+
+
 def fan_out(job_name: str) -> int:
     """Queue `job_name` for every active store (what the cron scheduler runs)."""
     from sqlalchemy import select

@@ -7,8 +7,10 @@ mirrored to ``platform.stores.schema_version`` for the platform's pages.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +28,40 @@ TENANT_MIGRATIONS = ROOT / "migrations" / "tenant"
 PLATFORM_MIGRATIONS = ROOT / "migrations"
 
 
+POOL_SCHEMA_RE = re.compile(r"^pool_[0-9]+$")  # built ahead of time (platform/schema_pool.py)
+
+
 def quote_schema(schema: str) -> str:
-    if not SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
+    if not SCHEMA_RE.match(schema) and not POOL_SCHEMA_RE.match(schema) and schema != TENANT_SCHEMA:
         raise ValueError(f"not a store schema name: {schema!r}")
     return f'"{schema}"'
+
+
+class FleetTransactionError(RuntimeError):
+    """Two stores' schemas were created, changed or dropped in one transaction."""
+
+
+_DDL_KEY = "houtai_store_ddl"
+
+
+def one_store_per_transaction(connection: Connection, schema: str) -> None:
+    """Refuse DDL on a second store schema inside the transaction that changed another one.
+
+    Creating, migrating or dropping a store locks every relation of its schema (about 500
+    locks) until commit; PostgreSQL's lock table is shared and sized by
+    max_locks_per_transaction, so a loop over stores in one transaction fails with "out of
+    shared memory" after a few dozen stores. Fleet operations commit per store."""
+    txn = connection.get_transaction()
+    if txn is None:
+        return
+    previous = connection.info.get(_DDL_KEY)
+    if previous is not None:
+        ref, other = previous
+        if ref() is txn and txn.is_active and other != schema:
+            raise FleetTransactionError(
+                f"{schema}: commit the transaction that changed {other} first "
+                "(fleet operations hold one store's locks per transaction)")
+    connection.info[_DDL_KEY] = (weakref.ref(txn), schema)
 
 
 def tenant_script(location: Path | str | None = None) -> ScriptDirectory:
@@ -40,8 +72,18 @@ def tenant_script(location: Path | str | None = None) -> ScriptDirectory:
     return script
 
 
+_HEADS: dict[tuple, str] = {}
+
+
 def tenant_head(location=None) -> str:
-    return tenant_script(location).get_current_head()
+    """The newest tenant revision. Reading the scripts costs ~100 ms, so the answer is kept
+    until a file in the versions folder is added, removed or changed."""
+    versions = Path(location or TENANT_MIGRATIONS) / "versions"
+    key = (str(versions), tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(versions)
+                                       if e.name.endswith(".py"))))
+    if key not in _HEADS:
+        _HEADS[key] = tenant_script(location).get_current_head()
+    return _HEADS[key]
 
 
 def tenant_tables():
@@ -57,6 +99,7 @@ def create_tenant_schema(connection: Connection, schema: str, location=None) -> 
 
     qs = quote_schema(schema)
     connection.execute(text(f"CREATE SCHEMA {qs}"))
+    one_store_per_transaction(connection, schema)
     translated = connection.execution_options(schema_translate_map={TENANT_SCHEMA: schema})
     db.metadata.create_all(translated, tables=tenant_tables(), checkfirst=False)
     head = tenant_head(location)
@@ -69,6 +112,7 @@ def create_tenant_schema(connection: Connection, schema: str, location=None) -> 
 
 def drop_tenant_schema(connection: Connection, schema: str) -> None:
     connection.execute(text(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE"))
+    one_store_per_transaction(connection, schema)
 
 
 def schema_version(connection: Connection, schema: str) -> str | None:
@@ -90,6 +134,7 @@ def upgrade_tenant(connection: Connection, schema: str, target: str = "head", lo
         if before == wanted:
             return before, before
         connection.execute(text(f"SET LOCAL search_path TO {quote_schema(schema)}"))
+        one_store_per_transaction(connection, schema)
 
         def upgrade(rev, context):
             return script._upgrade_revs(target, rev)
@@ -142,19 +187,19 @@ def migrate_schemas(url: str, schemas: list[str], jobs: int = 1, location=None,
     head = tenant_head(location)
     done, pending = [], []
     engine = fleet_engine(url, args)
-    with engine.connect() as conn:
+    # autocommit: each look at a store's version table is its own transaction, so the scan
+    # never holds a lock on every store's table at once
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for schema in schemas:
             try:
                 version = schema_version(conn, schema)
             except Exception as err:  # reported below like any other failure
-                conn.rollback()
                 done.append(MigrateResult(schema, False, error=f"{type(err).__name__}: {err}"))
                 continue
             if version == head:
                 done.append(MigrateResult(schema, True, version, version))
             else:
                 pending.append(schema)
-        conn.rollback()
     engine.dispose()
     # a process costs about half a second to start: only worth it for `per_process` stores or more
     jobs = max(1, min(jobs, len(pending) // per_process))

@@ -37,9 +37,9 @@ def test_fresh_store_schema_equals_one_migrated_step_by_step(app):
             upgrade_tenant(conn, "store_900002", target=rev.revision, script=script)
         fresh, migrated = _describe(conn, "store_900001"), _describe(conn, "store_900002")
         conn.rollback()
-        with conn.begin():
-            drop_tenant_schema(conn, "store_900001")
-            drop_tenant_schema(conn, "store_900002")
+        for schema in ("store_900001", "store_900002"):  # one store's locks per transaction
+            with conn.begin():
+                drop_tenant_schema(conn, schema)
     assert fresh["columns"] and fresh == migrated
 
 
@@ -97,3 +97,26 @@ def test_payment_migration_grants_reconciliation_to_existing_finance_roles(app):
         with conn.begin():
             drop_tenant_schema(conn, "store_900003")
     assert granted == {"finance": ["payments.view", "payments.reconcile"], "operations": ["payments.view"]}
+
+
+def test_a_claimed_pooled_schema_equals_a_freshly_built_one(app):
+    """A store that got its schema from the pool (built earlier, then renamed) has exactly the
+    tables, columns, defaults, constraints and indexes of one built for it."""
+    from app.blueprints.platform import schema_pool
+
+    with app.app_context():
+        schema_pool.refill(schema_pool.ready() + 1)
+        with db.session.begin_nested():
+            assert schema_pool.claim("store_900003") is not None
+            claimed = _describe(db.session.connection(), "store_900003")
+        db.session.rollback()  # the claimed schema goes back to the pool
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS store_900004 CASCADE"))
+        conn.commit()
+        with conn.begin():
+            create_tenant_schema(conn, "store_900004")
+        fresh = _describe(conn, "store_900004")
+        conn.rollback()
+        with conn.begin():
+            drop_tenant_schema(conn, "store_900004")
+    assert claimed["columns"] and claimed == fresh

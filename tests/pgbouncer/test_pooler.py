@@ -17,6 +17,7 @@ from app.core.schemas import TENANT_MIGRATIONS, migrate_schemas, tenant_head
 from app.extensions import db
 from tests.conftest import StoreInfo, wait_for
 from tests.support.handlers import database_port_job, prepared_statements_job
+from tests.support.migrations import ADDED_COLUMN
 
 
 def _in_schema(direct_app, schema: str, marker: str) -> int:
@@ -152,25 +153,6 @@ def test_two_stores_writing_and_listing_concurrently_never_fail_or_mix(app, dire
     for own, other in ((a, b), (b, a)):
         assert _in_schema(direct_app, own.schema, f"mixnote-{own.slug}-") == written[own.slug]
         assert _in_schema(direct_app, own.schema, f"mixnote-{other.slug}-") == 0
-
-
-ADDED_COLUMN = '''"""test: one added column"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "pgb1"
-down_revision = {head!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.add_column("staff_users", sa.Column("through_pgbouncer", sa.String(40), nullable=True))
-
-
-def downgrade():
-    op.drop_column("staff_users", "through_pgbouncer")
-'''
 
 
 def test_tenants_migrate_through_pgbouncer(app, direct_app, pgbouncer, make_store, tmp_path):

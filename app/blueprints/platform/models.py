@@ -108,3 +108,14 @@ class SupplierLink(CreatedAt, db.Model):
 
     account: Mapped[SupplierAccount] = relationship(back_populates="links")
     store: Mapped[Store] = relationship(lazy="joined")
+
+
+class PooledSchema(CreatedAt, db.Model):
+    """A store schema built ahead of time (``pool_<id>``, at tenant revision `version`),
+    waiting for a new store to claim it by renaming it (platform/schema_pool.py)."""
+    __tablename__ = "schema_pool"
+    __table_args__ = platform_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schema_name: Mapped[str | None] = mapped_column(String(63), unique=True)
+    version: Mapped[str | None] = mapped_column(String(32))

@@ -7,8 +7,9 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.blueprints.platform import schema_pool
 from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAccount, SupplierLink
-from app.core import audit
+from app.core import audit, jobs
 from app.core.db import utcnow
 from app.core.errors import DomainError, DuplicateCode, IllegalTransition
 from app.core.schemas import create_tenant_schema, drop_tenant_schema
@@ -61,7 +62,8 @@ def create_store(actor, slug: str, name: str, owner_email: str, owner_password: 
                  owner_name: str | None = None, plan_code: str | None = None, default_locale: str = "zh_CN",
                  timezone: str = "Asia/Shanghai", currency: str = "CNY") -> Store:
     """Create a store with its own schema, its tables, the built-in roles and its owner,
-    all in the caller's transaction: if anything fails, no half store is left.
+    all in the caller's transaction: if anything fails, no half store is left. The schema
+    comes from the pool of pre-built ones when it has one (schema_pool.claim).
 
     With no owner password the owner is invited (the caller mails the returned
     store's `invitation_token`)."""
@@ -87,8 +89,11 @@ def create_store(actor, slug: str, name: str, owner_email: str, owner_password: 
     db.session.add(store)
     db.session.flush()
     store.schema_name = f"store_{store.id}"
-    store.schema_version = create_tenant_schema(db.session.connection(), store.schema_name)
+    store.schema_version = (schema_pool.claim(store.schema_name)
+                            or create_tenant_schema(db.session.connection(), store.schema_name))
     db.session.flush()
+    if schema_pool.pool_size():
+        jobs.after_commit(lambda: jobs.enqueue("app.blueprints.platform.jobs.refill_schema_pool"))
     with store_context(store):
         owner, token = store_services.seed_store(owner_email, owner_name or owner_email.split("@")[0],
                                                  owner_password)
