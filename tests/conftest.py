@@ -2,7 +2,6 @@
 instance folder), the app, clients per realm, and a factory for stores."""
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import tempfile
@@ -41,9 +40,10 @@ os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
 
+pytest_plugins = ["tests.factories"]   # one-line builders of every model, also as fixtures
+
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 PASSWORD = "correct-horse-battery"
-_seq = itertools.count(1)
 
 
 class Client(FlaskClient):
@@ -79,6 +79,9 @@ def suite_app():
     package may point elsewhere (tests/pgbouncer runs it through PgBouncer)."""
     app = create_app({"TESTING": True, "SERVER_NAME": None})
     app.test_client_class = Client
+    from tests import factories
+
+    factories.use_app(app)
     with app.app_context():
         from app.blueprints.platform.services import ensure_plans
         from app.cli import upgrade_platform
@@ -195,7 +198,9 @@ def client(app) -> Client:
 
 
 def unique(prefix: str) -> str:
-    return f"{prefix}-{os.getpid() % 1000}-{next(_seq)}"
+    from tests.factories import unique as factory_unique
+
+    return factory_unique(prefix)
 
 
 class StoreInfo:
@@ -206,20 +211,10 @@ class StoreInfo:
 
 @pytest.fixture()
 def make_store(app):
-    """make_store() -> StoreInfo; the owner's password is PASSWORD."""
+    """make_store() -> StoreInfo; the owner's password is PASSWORD (see tests.factories.store)."""
+    from tests import factories
 
-    def make(plan: str = "standard", **kwargs) -> StoreInfo:
-        from app.blueprints.platform.services import create_store
-
-        slug = kwargs.pop("slug", None) or unique("shop")
-        with app.app_context():
-            kwargs.setdefault("default_locale", "en")
-            store = create_store(None, slug, kwargs.pop("name", f"Store {slug}"), f"owner@{slug}.cn", PASSWORD,
-                                 plan_code=plan, **kwargs)
-            db.session.commit()
-            return StoreInfo(store)
-
-    return make
+    return factories.store
 
 
 @pytest.fixture()
@@ -249,25 +244,10 @@ def platform_admin(app) -> Client:
 
 def add_staff(app, store: StoreInfo, role: str | None = None, permissions: list[str] | None = None,
               status: str = "active") -> str:
-    """Add a staff member straight through the services; returns their email."""
-    from app.blueprints.store import services
-    from app.blueprints.store.models import Role
-    from app.core.security import hash_password
-    from app.core.tenancy import store_context
+    """Add a staff member straight through the services; returns their email (see tests.factories.staff)."""
+    from tests import factories
 
-    email = f"{unique('staff')}@{store.slug}.cn"
-    with app.app_context(), store_context(_bound(store)):
-        if permissions is not None:
-            role_obj = services.create_role(None, unique("role"), "", permissions)
-        else:
-            role_obj = db.session.scalar(db.select(Role).where(Role.builtin == (role or "operations")))
-        db.session.flush()
-        staff, _ = services.invite_staff(None, email, "Staff", role_obj.id)
-        if status == "active":
-            staff.password_hash = hash_password(PASSWORD)
-            staff.status = "active"
-        db.session.commit()
-    return email
+    return factories.staff(store, role, permissions, status).email
 
 
 def _bound(store: StoreInfo):

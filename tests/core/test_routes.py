@@ -4,7 +4,6 @@ import re
 import pytest
 
 from app.core.permissions import PLATFORM, PUBLIC, REGISTRY, SUPPLIER
-from tests.conftest import add_staff
 
 STORE_PREFIX = "/store/<slug>"
 
@@ -28,41 +27,255 @@ def test_every_route_declares_a_permission(app):
     assert missing == [], f"routes without a permission declaration: {missing}"
 
 
-def _store_routes_with_ids(app):
+# Which seeded kind an id argument names: the path segment before it (…/products/<int:id>),
+# or the argument's own name (<int:sku_id>, <int:refund_id>, <number>).
+KIND_OF_SEGMENT = {
+    "attributes": "attribute", "brands": "brand", "categories": "category", "images": "image", "products": "product",
+    "p": "product", "c": "category", "tiers": "tier", "events": "event", "documents": "document", "skus": "sku",
+    "warehouses": "warehouse", "jobs": "task", "orders": "order", "payments": "payment", "refunds": "refund",
+    "reconciliation": "reconciliation", "items": "item", "roles": "role", "saved-filters": "saved_filter",
+    "staff": "staff", "webhooks": "webhook", "deliveries": "delivery", "templates": "template",
+    "addresses": "address", "pay": "payment_number", "files": "file",
+}
+# other path arguments get every value that a view acts on
+SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
+OBJECT_ARGUMENTS = {"id", "sku_id", "refund_id", "item_id", "number", "key"}
+# prefixes whose routes take objects of one store (the shop and its API sign shoppers in per store)
+WALKED = ("/store/<slug>", "/shop/<slug>", "/api/v1/shop/<slug>", "/sandbox/<slug>")
+# a form that every state change accepts, so that a missing check would act instead of failing validation
+FORM = {"enabled": "0", "reason": "walk", "note": "walk", "amount": "1", "name": "walk", "quantity": "1",
+        "tracking": "SF1", "reference": "walk", "action": "cancel", "confirmation": "walk"}
+# rows the worker changes by itself after seeding (event relay, webhook sending, tasks)
+VOLATILE_TABLES = {"outbox_events", "event_handler_runs", "webhook_deliveries", "webhook_attempts", "tasks",
+                   "payment_notifications"}
+
+
+def seed(store, marker: str) -> dict[str, list]:
+    """One row of every kind an id-taking route reads, named with `marker`: kind -> ids
+    (numbers for orders and payments, storage keys for files)."""
+    from tests import factories as f
+
+    with f.bound(store, request=True):
+        staff = f.staff(store, "operations", name=f"{f.unique(marker)} staff")
+        role = f.role(store, ["store.dashboard"], name=f"{f.unique(marker)} role")
+        webhook = f.webhook(store, topics=["role.changed"], description=f"{f.unique(marker)} hook")
+        delivery = f.webhook_delivery(store, webhook)
+        saved = f.saved_filter(store, 1, name=f"{f.unique(marker)} filter")
+        event = f.event(store, status="dead", payload={"marker": marker})
+        task = f.task(store, title=f"{f.unique(marker)} task")
+        template = f.template(store, name=f"{f.unique(marker)} template")
+        attribute = f.attribute(store, template, name=f"{f.unique(marker)} attribute")
+        category = f.category(store, name=f"{f.unique(marker)} category")
+        brand = f.brand(store, name=f"{f.unique(marker)} brand")
+        warehouse = f.warehouse(store, name=f"{f.unique(marker)} warehouse")
+        product = f.product(store, title=f"{f.unique(marker)} product", stock=20, warehouse=warehouse, category_obj=category)
+        sku = product.skus[0]
+        tier = f.tier_price(store, sku)
+        image = f.image(store, product)
+        document = f.document(store, "inbound", warehouse_obj=warehouse, lines=[(sku, 3)])
+        member = f.member(store, name=f"{f.unique(marker)} shopper")
+        address = f.address(store, member, name=f"{f.unique(marker)} address")
+        order = f.order(store, lines=[(sku, 1)], member_obj=member)
+        paid = f.order(store, "paid", lines=[(sku, 1)], member_obj=member)
+        payment = f.payment(store, f.order(store, lines=[(sku, 2)], member_obj=member))
+        refund = f.refund(store, payment, 100, status="failed")
+        run = f.reconciliation(store)
+        from sqlalchemy import select
+
+        from app.blueprints.payments.models import ReconciliationItem
+        from app.extensions import db
+
+        item_id = db.session.scalar(select(ReconciliationItem.id).where(ReconciliationItem.run_id == run.id))
+        return {
+            "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],
+            "saved_filter": [saved.id], "event": [event.id], "task": [task.id], "template": [template.id],
+            "attribute": [attribute.id], "category": [category.id], "brand": [brand.id], "warehouse": [warehouse.id],
+            "product": [product.id], "sku": [sku.id], "tier": [tier.id], "image": [image.id], "file": [image.key],
+            "document": [document.id], "address": [address.id], "member": [member],
+            "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
+            "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
+        }
+
+
+def _kind(rule, argument: str) -> str:
+    if argument in ("sku_id", "refund_id", "item_id"):
+        return {"sku_id": "sku", "refund_id": "refund", "item_id": "item"}[argument]
+    segment = re.search(r"([^/]+)/<(?:\w+:)?%s>" % argument, rule.rule).group(1)
+    if argument == "number":
+        return "payment_number" if segment == "pay" else "number"
+    kind = KIND_OF_SEGMENT.get(segment)
+    assert kind, f"{rule.rule}: seed a row for routes under /{segment}/ in seed() and name it in KIND_OF_SEGMENT"
+    return kind
+
+
+def id_routes(app):
+    """Every route of a store (back office, shop, shop API, sandbox) that takes an object."""
+    return [r for r in _rules(app) if r.rule.startswith(WALKED) and OBJECT_ARGUMENTS & set(r.arguments)]
+
+
+def urls_for(rule, slug: str, objects: dict[str, list]) -> list[str]:
+    """The rule filled with `objects` (of the other store) under `slug`, one URL per combination."""
+    import itertools
+
+    names = [a for a in rule.arguments if a != "slug"]
+    choices = []
+    for name in names:
+        if name in OBJECT_ARGUMENTS:
+            values = objects[_kind(rule, name)]
+        else:
+            values = SAMPLES.get(name, ["x"])
+        choices.append(values)
     out = []
-    for rule in _rules(app):
-        if rule.rule.startswith(STORE_PREFIX) and "id" in rule.arguments:
-            out.append(rule)
+    for combo in itertools.product(*choices):
+        path = rule.rule.replace("<slug>", slug)
+        for name, value in zip(names, combo):
+            path = re.sub(r"<(?:[a-z]+:)?%s>" % name, str(value), path)
+        out.append(path)
     return out
 
 
+def schema_digest(app, store) -> dict[str, str]:
+    """A checksum of every table of the store's schema (bar the worker's own bookkeeping)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        tables = db.session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY 1"),
+                                    {"s": store.schema}).all()
+        out = {}
+        for table in tables:
+            if table in VOLATILE_TABLES or table == "alembic_version":
+                continue
+            out[table] = db.session.scalar(text(
+                f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{store.schema}"."{table}" t'))
+        db.session.rollback()
+        return out
+
+
+def _column(kind: str):
+    """The column that a route's argument of `kind` is looked up by."""
+    from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category, Product, ProductImage, Sku
+    from app.blueprints.catalog.models import TierPrice
+    from app.blueprints.inventory.models import StockDocument, Warehouse
+    from app.blueprints.members.models import Address
+    from app.blueprints.orders.models import Order
+    from app.blueprints.payments.models import Payment, ReconciliationItem, ReconciliationRun, Refund
+    from app.blueprints.store.models import Role, StaffUser
+    from app.blueprints.store.webhooks import WebhookDelivery, WebhookEndpoint
+    from app.core.outbox import OutboxEvent
+    from app.core.savedfilters import SavedFilter
+    from app.core.tasks import Task
+
+    return {
+        "staff": StaffUser.id, "role": Role.id, "webhook": WebhookEndpoint.id, "delivery": WebhookDelivery.id,
+        "saved_filter": SavedFilter.id, "event": OutboxEvent.id, "task": Task.id, "template": AttributeTemplate.id,
+        "attribute": Attribute.id, "category": Category.id, "brand": Brand.id, "warehouse": Warehouse.id,
+        "product": Product.id, "sku": Sku.id, "tier": TierPrice.id, "image": ProductImage.id, "file": ProductImage.key,
+        "document": StockDocument.id, "address": Address.id, "order": Order.id, "number": Order.number,
+        "payment": Payment.id, "payment_number": Payment.number, "refund": Refund.id,
+        "reconciliation": ReconciliationRun.id, "item": ReconciliationItem.id,
+    }.get(kind)
+
+
+def _other_store_only(store, theirs: dict) -> dict:
+    """The other store's objects for which `store` has no row of the same id (or number) at
+    all, so that an answer other than 404 would mean the lookup left the store."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from tests import factories as f
+
+    out = {}
+    with f.bound(store):
+        for kind, values in theirs.items():
+            column = _column(kind)
+            if column is None:
+                out[kind] = values
+                continue
+            own = set(db.session.scalars(select(column).where(column.in_(values))))
+            out[kind] = [v for v in values if v not in own]
+    return out
+
+
+def shopper_headers(app, store, member) -> dict:
+    from tests.conftest import PASSWORD
+
+    client = app.test_client()
+    response = client.post(f"/api/v1/shop/{store.slug}/auth/token", json={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def walk(app, a, b, a_rows, b_rows) -> int:
+    """Visit every id-taking route of store A with store B's objects, signed in to A as its
+    owner (back office) and as its shopper (shop and API). Every answer is 403/404 and shows
+    none of B's data; nothing of B changes. Returns the number of requests made."""
+    from tests import factories as f
+
+    theirs = _other_store_only(a, b_rows)
+    for kind, values in theirs.items():
+        assert values, f"store B has no {kind} whose id store A lacks: seed B with more rows"
+    owner = f.client("store", store=a)
+    shopper = f.shopper_client(a, a_rows["member"][0])
+    api = shopper_headers(app, a, a_rows["member"][0])
+    before = schema_digest(app, b)
+    made, wrong = 0, []
+    for rule in id_routes(app):
+        client = owner if rule.rule.startswith("/store/") else shopper
+        headers = api if rule.rule.startswith("/api/") else {}
+        for path in urls_for(rule, a.slug, theirs):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                if method == "GET":
+                    response = client.get(path, headers=headers)
+                elif rule.rule.startswith("/api/"):
+                    response = client.open(path, method=method, json={}, headers=headers)
+                else:
+                    response = client.form(path, dict(FORM), headers=headers)
+                made += 1
+                if response.status_code not in (403, 404):
+                    wrong.append((method, path, response.status_code))
+                if b.marker in response.get_data(as_text=True):
+                    wrong.append((method, path, "shows store B's data"))
+    assert wrong == []
+    assert schema_digest(app, b) == before, "a request to store A changed store B's rows"
+    return made
+
+
+class _Seeded:
+    def __init__(self, info, marker):
+        self.__dict__.update(info.__dict__)
+        self.marker = marker
+
+
+def two_seeded_stores(make_store):
+    """Stores A and B with rows of every kind; B holds more of each, so that some of B's ids
+    and order numbers do not exist in A at all (a 404 then proves the lookup stays in A)."""
+    a = _Seeded(make_store(), "STOREAMARK")
+    b = _Seeded(make_store(), "STOREBMARK")
+    a_rows = seed(a, a.marker)
+    seed(b, b.marker)
+    b_rows = seed(b, b.marker)
+    return a, b, a_rows, b_rows
+
+
 def test_store_a_owner_cannot_reach_store_b_objects(app, make_store):
-    a, b = make_store(), make_store()
-    # give B rows whose ids do not exist in A (A has staff 1 and roles 1-6)
-    for _ in range(8):
-        add_staff(app, b)
-    add_staff(app, b, permissions=["store.dashboard"])
-    add_staff(app, b, permissions=["store.audit"])
+    a, b, a_rows, b_rows = two_seeded_stores(make_store)
+    routes = id_routes(app)
+    covered = {name for r in routes for name in r.arguments}
+    assert {"id", "sku_id", "refund_id", "item_id", "number"} <= covered
+    assert walk(app, a, b, a_rows, b_rows) > 100
+    # the same objects under B's address: A's session is not valid there at all
     client = app.test_client()
     client.login("store", a.owner_email, slug=a.slug)
-    rules = _store_routes_with_ids(app)
-    assert rules, "expected store routes that take an id"
-    b_ids = [7, 8]  # present only in store B
-    for rule in rules:
-        for object_id in b_ids:
-            path = rule.rule.replace("<slug>", a.slug).replace("<int:id>", str(object_id))
-            methods = rule.methods - {"HEAD", "OPTIONS"}
-            for method in methods:
-                if method == "GET":
-                    response = client.get(path)
-                else:
-                    response = client.form(path, {"enabled": "0"})
-                assert response.status_code in (403, 404), (method, path, response.status_code)
-            # the same ids under B's address: A's session is not valid there at all
-            other = rule.rule.replace("<slug>", b.slug).replace("<int:id>", str(object_id))
-            response = client.get(other) if "GET" in rule.methods else client.form(other, {"enabled": "0"})
+    for rule in routes:
+        if not rule.rule.startswith("/store/"):
+            continue
+        for other in urls_for(rule, b.slug, b_rows)[:1]:
+            response = client.get(other) if "GET" in rule.methods else client.form(other, dict(FORM))
             assert response.status_code in (302, 401, 403, 404), (other, response.status_code)
             assert not (response.status_code == 302 and f"/store/{b.slug}/login" not in response.headers["Location"])
+            assert b.marker not in response.get_data(as_text=True)
 
 
 def test_unknown_store_is_404(client):

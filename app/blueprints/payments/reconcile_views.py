@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -125,6 +125,6 @@ def reconciliation_resolve(id, item_id):
     item = db.session.scalar(select(ReconciliationItem).where(ReconciliationItem.id == item_id,
                                                               ReconciliationItem.run_id == id))
     if item is None:
-        return redirect_to(url_for("payments.reconciliation_run", id=id))
+        abort(404)
     perform(lambda: reconcile.resolve(current_user, item, request.form.get("note", "")), _("Resolved."))
     return redirect_to(url_for("payments.reconciliation_run", id=id))
