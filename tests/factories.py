@@ -109,6 +109,12 @@ def read(store, fn):
         return value
 
 
+def db_session():
+    from app.extensions import db
+
+    return db.session
+
+
 def get(store, model, object_id: int):
     """One row by id, detached with its columns loaded."""
     with bound(store) as session:
