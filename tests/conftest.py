@@ -40,7 +40,8 @@ os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
 
-pytest_plugins = ["tests.factories"]   # one-line builders of every model, also as fixtures
+# one-line builders of every model (also as fixtures), and the shared stores of the page test base
+pytest_plugins = ["tests.factories", "tests.support.crud"]
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 PASSWORD = "correct-horse-battery"

@@ -102,10 +102,10 @@ def _within(store):
 
 
 def read(store, fn):
-    """`fn()` with the store bound; its value (then the context closes, committing nothing new)."""
+    """`fn()` with the store bound; its value (rows come back detached, readable)."""
     with bound(store) as session:
         value = fn()
-        session.rollback()
+        session.expunge_all()
         return value
 
 

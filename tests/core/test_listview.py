@@ -2,13 +2,12 @@
 import csv
 import io
 
-from sqlalchemy import event
-
 from app.blueprints.platform.models import Store
 from app.blueprints.store.models import Role, StaffUser
 from app.core.security import hash_password
 from app.core.tenancy import store_context
 from app.extensions import db
+from tests.support.crud import QueryCounter, queries_for as _queries_for  # noqa: F401 (others import it from here)
 
 
 def _bulk_staff(app, store, n):
@@ -19,30 +18,6 @@ def _bulk_staff(app, store, n):
             db.session.add(StaffUser(email=f"bulk{i:03d}@{store.slug}.cn", name=f"Bulk {i:03d}", role=role,
                                      status="active" if i % 3 else "disabled", password_hash=pw))
         db.session.commit()
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._hit)
-
-    def _hit(self, *args):
-        self.count += 1
-
-
-def _queries_for(app, client, url):
-    with app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.get(url)
-    assert response.status_code == 200
-    return counter.count, response.get_data(as_text=True)
 
 
 def test_list_runs_the_same_number_of_queries_for_10_and_100_rows(app, make_store):

@@ -1,0 +1,272 @@
+"""A reusable test base for list and edit pages (after NetBox's ViewTestCases).
+
+A center describes one model's pages in a few attributes and gets the checks every back
+office page owes its users:
+
+    class TestBrandPages(StorePages):
+        list_path = "catalog/brands"            # under /store/<slug>/
+        create_path = "catalog/brands/new"
+        edit_path = "catalog/brands/{id}"
+        permission = "catalog.setup"
+        model = Brand
+        form = {"name": "新品牌", "enabled": "y"}     # saves
+        bad_form = {"name": ""}                         # a field error
+
+        def make(self, store, i):                       # one row of the model
+            return f.brand(store, name=f"品牌{i}")
+
+The tests (each skipped when its page is not declared):
+- the list shows the rows and costs the same number of SQL statements for 3 rows as for 30;
+- a staff member without `permission` gets 403 from every page (GET and POST) and changes
+  nothing; a staff member holding only `permission` opens the list;
+- store A's owner asking for store B's row (an id that A has no row of) gets 404, by GET
+  and by POST, and B's row stays as it was;
+- a bad form re-renders with the field's error (422) and saves nothing; the good form saves.
+
+The stores are shared by the test module (module-scoped): `few` holds 3 rows of each
+declared model, `many` 30, `other` a handful whose last ids `few` lacks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import event, func, inspect, select
+
+
+class QueryCounter:
+    """Counts the SQL statements sent through `engine` while the block runs."""
+
+    def __init__(self, engine):
+        self.engine, self.count, self.statements = engine, 0, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._hit)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, conn, cursor, statement, *args):
+        self.count += 1
+        self.statements.append(statement)
+
+
+def queries_for(app, client, url) -> tuple[int, str]:
+    """(statements, page html) for one GET that must answer 200."""
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    with QueryCounter(engine) as counter:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return counter.count, response.get_data(as_text=True)
+
+
+@dataclass
+class CrudStores:
+    few: object
+    many: object
+    other: object
+    clients: dict
+
+
+@pytest.fixture(scope="module")
+def crud_stores(app):
+    """Three stores for the module's page tests (see the module docstring), dropped at its end."""
+    from tests import factories as f
+
+    stores = CrudStores(f.store("pro"), f.store("pro"), f.store("pro"), {})
+    yield stores
+    for info in (stores.few, stores.many, stores.other):
+        f.drop_store(info)
+
+
+class StorePages:
+    """Subclass as `Test<Model>Pages` and declare the pages; see the module docstring."""
+
+    list_path: str | None = None
+    list_query: str = "per_page=100"
+    create_path: str | None = None
+    edit_path: str | None = None            # with {id}
+    detail_path: str | None = None          # a page that only shows one row (GET), with {id}
+    permission: str = ""                    # what the pages need
+    list_permission: str | None = None      # what the list needs, when it differs
+    model = None
+    form: dict = {}                         # a valid form for the create page
+    edit_form: dict | None = None           # a valid form for the edit page (default: `form`)
+    bad_form: dict = {}                     # a form with a field error
+    bad_edit_form: dict | None = None       # the same for the edit page (default: `bad_form`)
+    error_text: str | None = None           # the message a bad form shows, where the page has no field errors
+    few, many = 3, 30
+
+    # --- what a subclass provides -------------------------------------------------------------
+    def make(self, store, i: int):
+        """One row of the model in `store` (numbered i); return it."""
+        raise NotImplementedError
+
+    def shown(self, row) -> str:
+        """Text by which the list shows `row`."""
+        for name in ("name", "title", "number", "code", "email"):
+            if hasattr(row, name):
+                return str(getattr(row, name))
+        return str(row.id)
+
+    def create_data(self, store) -> dict:
+        """A valid form for the create page of `store` (override when it names the store's rows)."""
+        return dict(self.form)
+
+    def edit_data(self, row) -> dict:
+        """A valid form for the edit page of `row`."""
+        return dict(self.edit_form if self.edit_form is not None else self.form)
+
+    # --- fixtures -----------------------------------------------------------------------------
+    @pytest.fixture(scope="class")
+    @classmethod
+    def pages(cls, crud_stores):
+        """The module's stores with this class's rows in them."""
+        maker = cls()
+        few = [maker.make(crud_stores.few, i) for i in range(cls.few)]
+        many = [maker.make(crud_stores.many, i) for i in range(cls.many)]
+        other = [maker.make(crud_stores.other, i) for i in range(cls.few + 8)]
+        return crud_stores, few, many, other
+
+    def _client(self, stores, key, store, permissions=None):
+        from tests import factories as f
+
+        if key not in stores.clients:
+            stores.clients[key] = (f.client("store", store=store) if permissions is None
+                                   else f.staff_client(store, permissions=permissions))
+        return stores.clients[key]
+
+    def owner(self, stores, store):
+        return self._client(stores, ("owner", store.id), store)
+
+    def url(self, store, path: str, **kw) -> str:
+        return f"/store/{store.slug}/{path.format(**kw)}"
+
+    def _snapshot(self, store, row) -> dict | None:
+        from tests import factories as f
+
+        def read():
+            from app.extensions import db
+
+            obj = db.session.get(self.model, row.id)
+            if obj is None:
+                return None
+            return {c.key: getattr(obj, c.key) for c in inspect(self.model).column_attrs}
+        return f.read(store, read)
+
+    def _count(self, store) -> int:
+        from tests import factories as f
+
+        return f.read(store, lambda: f.db_session().scalar(select(func.count()).select_from(self.model)))
+
+    def _foreign_rows(self, stores, other_rows):
+        """Store `other`'s rows whose ids the `few` store has no row of."""
+        from tests import factories as f
+
+        ids = [r.id for r in other_rows]
+        own = set(f.read(stores.few, lambda: f.db_session().scalars(
+            select(self.model.id).where(self.model.id.in_(ids))).all()))
+        foreign = [r for r in other_rows if r.id not in own]
+        assert foreign, "store `other` needs rows with ids that store `few` lacks"
+        return foreign
+
+    # --- the tests ----------------------------------------------------------------------------
+    def test_list_shows_rows_in_a_fixed_number_of_queries(self, app, pages):
+        if not self.list_path:
+            pytest.skip("no list page")
+        stores, few, many, _other = pages
+        counts = {}
+        for store, rows in ((stores.few, few), (stores.many, many)):
+            count, html = queries_for(app, self.owner(stores, store), self.url(store, self.list_path) +
+                                      ("?" + self.list_query if self.list_query else ""))
+            missing = [self.shown(r) for r in rows if self.shown(r) not in html]
+            assert missing == [], f"rows not on the list page: {missing[:5]}"
+            counts[len(rows)] = count
+        assert counts[self.few] == counts[self.many], f"statements for {self.few} vs {self.many} rows: {counts}"
+
+    def test_pages_refuse_staff_without_the_permission(self, app, pages):
+        stores, few, _many, _other = pages
+        store = stores.few
+        outsider = self._client(stores, ("outsider", store.id), store, ["store.dashboard"])
+        visits = []
+        if self.list_path:
+            visits.append((self.list_path, {"bulk_action": "delete", "ids": [str(getattr(few[0], "id", 1))]}))
+        if self.create_path:
+            visits.append((self.create_path, self.create_data(store)))
+        if self.edit_path:
+            visits.append((self.edit_path.format(id=few[0].id), self.edit_data(few[0])))
+        if self.detail_path:
+            visits.append((self.detail_path.format(id=few[0].id), None))
+        assert visits, "declare at least one page"
+        before = self._count(store) if self.model is not None else None
+        row_before = self._snapshot(store, few[0]) if self.edit_path else None
+        for path, data in visits:
+            url = self.url(store, path)
+            assert outsider.get(url).status_code == 403, url
+            if data is not None:
+                assert outsider.form(url, data).status_code == 403, url
+        if self.edit_path:
+            assert self._snapshot(store, few[0]) == row_before, "a refused request changed the row"
+        if before is not None:
+            assert self._count(store) == before, "a refused request changed rows"
+        needed = self.list_permission or self.permission
+        if self.list_path and needed:
+            insider = self._client(stores, ("insider", store.id, needed), store, ["store.dashboard", needed])
+            assert insider.get(self.url(store, self.list_path)).status_code == 200
+
+    def test_another_stores_row_is_not_found(self, app, pages):
+        if not (self.edit_path or self.detail_path):
+            pytest.skip("no page of one row")
+        stores, _few, _many, other = pages
+        owner = self.owner(stores, stores.few)
+        for row in self._foreign_rows(stores, other):
+            before = self._snapshot(stores.other, row)
+            for path in filter(None, (self.edit_path, self.detail_path)):
+                url = self.url(stores.few, path, id=row.id)
+                response = owner.get(url)
+                assert response.status_code == 404, (url, response.status_code)
+                if path == self.edit_path:
+                    response = owner.form(url, self.edit_data(row))
+                    assert response.status_code == 404, (url, response.status_code)
+            assert self._snapshot(stores.other, row) == before
+
+    def test_bad_input_gets_a_field_error_and_changes_nothing(self, app, pages):
+        if not (self.create_path or self.edit_path) or not self.bad_form:
+            pytest.skip("no form page")
+        stores, few, _many, _other = pages
+        store = stores.few
+        owner = self.owner(stores, store)
+        if self.create_path:
+            before = self._count(store)
+            response = owner.form(self.url(store, self.create_path), {**self.create_data(store), **self.bad_form})
+            assert response.status_code == 422, response.status_code
+            self._assert_error_shown(response)
+            assert self._count(store) == before
+        if self.edit_path:
+            row = few[-1]
+            before = self._snapshot(store, row)
+            response = owner.form(self.url(store, self.edit_path, id=row.id), {**self.edit_data(row), **(self.bad_edit_form if self.bad_edit_form is not None else self.bad_form)})
+            assert response.status_code == 422, response.status_code
+            self._assert_error_shown(response)
+            assert self._snapshot(store, row) == before
+
+    def _assert_error_shown(self, response):
+        html = response.get_data(as_text=True)
+        if self.error_text:
+            assert self.error_text in html, f"the page does not say {self.error_text!r}"
+        else:
+            assert 'class="error"' in html, "the page names no field error"
+
+    def test_good_input_saves(self, app, pages):
+        if not self.create_path:
+            pytest.skip("no create page")
+        stores, _few, _many, _other = pages
+        store = stores.few
+        before = self._count(store)
+        response = self.owner(stores, store).form(self.url(store, self.create_path), self.create_data(store))
+        assert response.status_code in (302, 303), (response.status_code, response.get_data(as_text=True)[:1500])
+        assert self._count(store) == before + 1
