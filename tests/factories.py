@@ -618,6 +618,13 @@ def reconciliation(store, gateway: str = "sandbox", day: date | None = None, dif
 
 # --- as fixtures --------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def _factories_follow_app(app):
+    """Factories build through the app the test uses (a test package may point `app` elsewhere,
+    as tests/pgbouncer does)."""
+    use_app(app)
+    yield
+
 @pytest.fixture()
 def make():
     """This module: `make.product(store, stock=3)`."""
@@ -652,6 +659,7 @@ def member_fixture(store):
 def module_store(app):
     """One store for every test of a module that only needs the database (the module's tests
     must not count on an empty store); dropped with its schema when the module ends."""
+    use_app(app)
     info = store()
     yield info
     drop_store(info)

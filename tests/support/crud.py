@@ -77,6 +77,7 @@ def crud_stores(app):
     """Three stores for the module's page tests (see the module docstring), dropped at its end."""
     from tests import factories as f
 
+    f.use_app(app)
     stores = CrudStores(f.store("pro"), f.store("pro"), f.store("pro"), {})
     yield stores
     for info in (stores.few, stores.many, stores.other):
