@@ -169,6 +169,22 @@ def platform_user(email: str | None = None, name: str = "Admin"):
         return user
 
 
+def supplier(email: str | None = None, name: str = "Supplier", company: str = "Supplier Co", store=None,
+             code: str = "SUP1"):
+    """A supplier account (password PASSWORD), linked to `store` when given."""
+    from app.blueprints.platform.services import create_supplier_account, link_supplier
+    from app.extensions import db
+
+    with _app.app_context():
+        db.session().expire_on_commit = False
+        account = create_supplier_account(None, email or f"{unique('supplier')}@supplier.cn", name, company, PASSWORD)
+        db.session.flush()
+        if store is not None:
+            link_supplier(None, account, store.slug, code)
+        db.session.commit()
+        return account
+
+
 def client(realm: str = "store", email: str | None = None, store=None):
     """A test client signed in as `email` (the store's owner when not given)."""
     test_client = _app.test_client()

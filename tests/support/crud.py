@@ -271,3 +271,96 @@ class StorePages:
         response = self.owner(stores, store).form(self.url(store, self.create_path), self.create_data(store))
         assert response.status_code in (302, 303), (response.status_code, response.get_data(as_text=True)[:1500])
         assert self._count(store) == before + 1
+
+
+class PlatformPages:
+    """The platform's pages of one model: `Test<Model>Pages(PlatformPages)`. Platform rows are
+    shared by the whole run, so the list is compared between a search that finds `few` rows
+    and one that finds `many` (each row made with `make(prefix, i)` carries its prefix)."""
+
+    list_path: str | None = None            # under /platform/
+    create_path: str | None = None
+    detail_path: str | None = None          # with {id}
+    model = None
+    form: dict = {}
+    bad_form: dict = {}
+    few, many = 3, 30
+
+    def make(self, prefix: str, i: int):
+        raise NotImplementedError
+
+    def create_data(self) -> dict:
+        return dict(self.form)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def platform_pages(cls, app):
+        from tests import factories as f
+
+        f.use_app(app)
+        maker = cls()
+        few_prefix, many_prefix = f.unique("few").replace("-", ""), f.unique("many").replace("-", "")
+        few = [maker.make(few_prefix, i) for i in range(cls.few)]
+        many = [maker.make(many_prefix, i) for i in range(cls.many)]
+        admin = f.client("platform", f.platform_user().email)
+        return admin, (few_prefix, few), (many_prefix, many)
+
+    def _count(self, app) -> int:
+        from app.extensions import db
+
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(self.model))
+
+    def test_list_shows_rows_in_a_fixed_number_of_queries(self, app, platform_pages):
+        if not self.list_path:
+            pytest.skip("no list page")
+        admin, *sets = platform_pages
+        counts = {}
+        for prefix, rows in sets:
+            count, html = queries_for(app, admin, f"/platform/{self.list_path}?per_page=100&q={prefix}")
+            assert html.count(prefix) >= len(rows), f"the list shows fewer than {len(rows)} rows of {prefix}"
+            counts[len(rows)] = count
+        assert counts[self.few] == counts[self.many], f"statements for {self.few} vs {self.many} rows: {counts}"
+
+    def test_pages_refuse_anyone_but_platform_staff(self, app, platform_pages):
+        from tests import factories as f
+
+        _admin, (_prefix, few), _many = platform_pages
+        shop = f.store()
+        others = {"store owner": f.client("store", store=shop), "anonymous": app.test_client()}
+        paths = [p for p in (self.list_path, self.create_path) if p]
+        if self.detail_path:
+            paths.append(self.detail_path.format(id=few[0].id))
+        before = self._count(app)
+        for who, client in others.items():
+            for path in paths:
+                for response in (client.get(f"/platform/{path}"), client.form(f"/platform/{path}", self.create_data())):
+                    assert response.status_code in (302, 303, 401, 403), (who, path, response.status_code)
+                    if response.status_code in (302, 303):
+                        assert "/platform/login" in response.headers["Location"], (who, path)
+        assert self._count(app) == before, "a refused request changed rows"
+
+    def test_unknown_row_is_not_found(self, app, platform_pages):
+        if not self.detail_path:
+            pytest.skip("no page of one row")
+        admin, *_sets = platform_pages
+        assert admin.get(f"/platform/{self.detail_path.format(id=2_000_000_000)}").status_code == 404
+
+    def test_bad_input_gets_a_field_error_and_changes_nothing(self, app, platform_pages):
+        if not self.create_path:
+            pytest.skip("no create page")
+        admin, *_sets = platform_pages
+        before = self._count(app)
+        response = admin.form(f"/platform/{self.create_path}", {**self.create_data(), **self.bad_form})
+        assert response.status_code == 422, response.status_code
+        assert 'class="error"' in response.get_data(as_text=True), "the page names no field error"
+        assert self._count(app) == before
+
+    def test_good_input_saves(self, app, platform_pages):
+        if not self.create_path:
+            pytest.skip("no create page")
+        admin, *_sets = platform_pages
+        before = self._count(app)
+        response = admin.form(f"/platform/{self.create_path}", self.create_data())
+        assert response.status_code in (302, 303), (response.status_code, response.get_data(as_text=True)[:1500])
+        assert self._count(app) == before + 1
