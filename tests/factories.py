@@ -55,6 +55,30 @@ def use_app(app) -> None:
     _app = app
 
 
+_hashes: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """The argon2 hash of `password`, computed once per run (a hash keeps its own salt, so one
+    serves every account; hashing on purpose costs tens of milliseconds)."""
+    from app.core.security import hash_password
+
+    if password not in _hashes:
+        _hashes[password] = hash_password(password)
+    return _hashes[password]
+
+
+@contextmanager
+def _fast_hashing():
+    """The services' password hashing answered from `password_hash` while a factory runs."""
+    from unittest import mock
+
+    with mock.patch("app.blueprints.platform.services.hash_password", password_hash), \
+            mock.patch("app.blueprints.store.services.hash_password", password_hash), \
+            mock.patch("app.blueprints.members.services.hash_password", password_hash):
+        yield
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{os.getpid() % 1000}-{next(_seq)}"
 
@@ -137,7 +161,7 @@ def store(plan: str = "standard", **kwargs):
     from tests.conftest import StoreInfo
 
     slug = kwargs.pop("slug", None) or unique("shop")
-    with _app.app_context():
+    with _app.app_context(), _fast_hashing():
         kwargs.setdefault("default_locale", "en")
         row = create_store(None, slug, kwargs.pop("name", f"Store {slug}"), f"owner@{slug}.cn", PASSWORD,
                            plan_code=plan, **kwargs)
@@ -162,7 +186,7 @@ def platform_user(email: str | None = None, name: str = "Admin"):
     from app.blueprints.platform.services import create_platform_user
     from app.extensions import db
 
-    with _app.app_context():
+    with _app.app_context(), _fast_hashing():
         db.session().expire_on_commit = False
         user = create_platform_user(None, email or f"{unique('admin')}@houtai.cn", name, PASSWORD)
         db.session.commit()
@@ -175,7 +199,7 @@ def supplier(email: str | None = None, name: str = "Supplier", company: str = "S
     from app.blueprints.platform.services import create_supplier_account, link_supplier
     from app.extensions import db
 
-    with _app.app_context():
+    with _app.app_context(), _fast_hashing():
         db.session().expire_on_commit = False
         account = create_supplier_account(None, email or f"{unique('supplier')}@supplier.cn", name, company, PASSWORD)
         db.session.flush()
@@ -215,7 +239,6 @@ def staff(store, role_name: str | None = None, permissions: list[str] | None = N
 
     from app.blueprints.store import services
     from app.blueprints.store.models import Role
-    from app.core.security import hash_password
 
     email = email or f"{unique('staff')}@{store.slug}.cn"
     with _within(store) as session:
@@ -225,12 +248,9 @@ def staff(store, role_name: str | None = None, permissions: list[str] | None = N
         else:
             role_obj = session.scalar(select(Role).where(Role.builtin == (role_name or "operations")))
         member, _token = services.invite_staff(None, email, name, role_obj.id)
-        if status == "active":
-            member.password_hash = hash_password(PASSWORD)
-            member.status = "active"
-        elif status == "disabled":
-            member.password_hash = hash_password(PASSWORD)
-            member.status = "disabled"
+        if status in ("active", "disabled"):
+            member.password_hash = password_hash()
+            member.status = status
         session.flush()
         return member
 
@@ -346,7 +366,8 @@ def attribute(store, template_obj=None, name: str | None = None, kind: str = "ke
         return row
 
 
-def product(store, title: str | None = None, price: int = 1000, list_price: int | None = None, stock: int = 0,
+def product(store, title: str | None = None, price: int = 1000, list_price: int | None = None, cost: int = 100,
+            stock: int = 0,
             warehouse=None, status: str = "on_sale", category_obj=None, options: dict[str, list[str]] | None = None,
             tags: str = ""):
     """A product with its SKUs (`.skus` is loaded), priced, in `status`, and with `stock`
@@ -368,7 +389,7 @@ def product(store, title: str | None = None, price: int = 1000, list_price: int 
             attrs = {a.name: a.id for a in session.scalars(select(Attribute).where(Attribute.template_id == tpl.id))}
             services.set_sales_options(None, row, {attrs[n]: list(v) for n, v in options.items()})
             session.flush()
-        services.set_all_prices(None, row, list_price if list_price is not None else price + 1000, price, 100)
+        services.set_all_prices(None, row, list_price if list_price is not None else price + 1000, price, cost)
         if status != "draft":
             services.change_status(None, row, status)
         session.flush()
@@ -488,7 +509,7 @@ def member(store, email: str | None = None, name: str = "张三", password: str 
     """A shopper account of the store (sign in with `f.shopper_client`)."""
     from app.blueprints.members import services
 
-    with _within(store) as session:
+    with _within(store) as session, _fast_hashing():
         row = services.register(email or f"{unique('shopper')}@example.com", password, name, "13800000000")
         session.flush()
         return row

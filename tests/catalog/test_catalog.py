@@ -14,10 +14,12 @@ from app.extensions import db
 
 
 @pytest.fixture()
-def bound(app, store):
-    """An app context with the test store bound (services are called directly)."""
-    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
-        yield store
+def bound(app, module_store):
+    """An app context with the module's store bound (services are called directly); what a
+    test writes is rolled back, so every test finds the store as it was."""
+    with app.test_request_context(headers={"Accept-Language": "en"}), \
+            store_context(db.session.get(Store, module_store.id)):
+        yield module_store
         db.session.rollback()
 
 

@@ -1,6 +1,4 @@
 """Images, schedules, member and ladder prices, bulk move and tag."""
-import struct
-import zlib
 from datetime import timedelta
 
 import pytest
@@ -13,27 +11,14 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.tenancy import store_context
 from app.extensions import db
+from tests import factories as f
 from tests.catalog.test_pages import _get
-
-
-def png(width=2, height=2) -> bytes:
-    """A real, tiny PNG."""
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+from tests.factories import png
 
 
 def _product(app, store, title="商品", price=1000) -> int:
-    def make():
-        category = services.create_category(None, f"类目{title}")
-        product = services.save_product(None, None, title=title, category_id=category.id)
-        services.set_all_prices(None, product, price, price, 1)
-        return product.id
-    return _get(app, store, make)
+    """A draft product with one SKU priced `price`."""
+    return f.product(store, title=title, price=price, list_price=price, cost=1, status="draft").id
 
 
 def test_upload_images_order_and_serve_only_to_the_own_store(app, owner, store, make_store):

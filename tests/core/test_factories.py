@@ -1,4 +1,5 @@
 """The test factories build valid objects of every kind, each in one line."""
+import pytest
 from sqlalchemy import select
 
 from app.blueprints.inventory.models import StockLevel
@@ -6,6 +7,12 @@ from app.blueprints.orders.models import Order
 from app.blueprints.payments.models import Payment
 from app.extensions import db
 from tests import factories as f
+
+
+@pytest.fixture()
+def store(module_store):
+    """Building objects only needs the database: the module's tests share one store."""
+    return module_store
 
 
 def test_every_order_state_is_one_line(store):

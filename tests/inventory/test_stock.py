@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from app.blueprints.catalog import services as catalog
 from app.blueprints.inventory import services
 from app.blueprints.inventory.models import Reservation, StockLevel, StockMovement
 from app.blueprints.platform.models import Store
@@ -17,31 +16,29 @@ from app.core.errors import DomainError, IllegalTransition
 from app.core.outbox import OutboxEvent
 from app.core.tenancy import store_context
 from app.extensions import db
+from tests import factories as f
 
 
 _seq = itertools.count(1)
 
 
+@pytest.fixture()
+def store(module_store):
+    """These tests only need the database: they share one store (each makes its own SKUs)."""
+    return module_store
+
+
 def _setup(app, store, skus=1, stock=(10,), warehouses=1):
     """SKU ids and warehouse ids, with `stock[i]` received into warehouse i for every SKU."""
-    with app.app_context(), store_context(db.session.get(Store, store.id)):
-        category = catalog.create_category(None, f"库存类目{next(_seq)}")
-        sku_ids = []
-        for i in range(skus):
-            product = catalog.save_product(None, None, title=f"库存商品{i}", category_id=category.id)
-            db.session.flush()
-            sku_ids.append(product.skus[0].id)
-        wh_ids = []
-        for w in range(warehouses):
-            code = f"W{next(_seq)}"
-            wh_ids.append(services.save_warehouse(None, None, code, f"仓库{w}", "own", "", (w + 1) * 10, True).id)
-            db.session.flush()
+    with f.bound(store, request=True):
+        category = f.category(store)
+        sku_ids = [f.sku(store, title=f"库存商品{i}", status="draft", category_obj=category).id for i in range(skus)]
+        wh_ids = [f.warehouse(store, name=f"仓库{w}", priority=(w + 1) * 10).id for w in range(warehouses)]
         for sku_id in sku_ids:
             for w, quantity in zip(wh_ids, stock):
                 if quantity:
-                    services.receive(None, sku_id, w, quantity, "setup")
-        db.session.commit()
-        return sku_ids, wh_ids
+                    f.stock(store, sku_id, w, quantity)
+    return sku_ids, wh_ids
 
 
 def _level(app, store, sku_id, wh_id):

@@ -17,6 +17,7 @@ from app.core.errors import DomainError, IllegalTransition
 from app.core.outbox import OutboxEvent
 from app.core.tenancy import store_context
 from app.extensions import db
+from tests import factories as f
 from tests.catalog.test_pages import _get
 from tests.inventory.test_stock import _level, _seq
 
@@ -27,19 +28,11 @@ SHOPPER = {"name": "张三", "email": "zhang@example.com", "phone": "13800000000
 
 def _shop(app, store, stock=10, price=5900, skus=1):
     """Products on sale with stock; returns (sku ids, warehouse id)."""
-    def make():
-        category = catalog.create_category(None, f"订单类目{next(_seq)}")
-        warehouse = inventory.save_warehouse(None, None, f"OW{next(_seq)}", "仓", "own", "", 1, True)
-        ids = []
-        for i in range(skus):
-            product = catalog.save_product(None, None, title=f"商品{i}", category_id=category.id)
-            catalog.set_all_prices(None, product, price + 1000, price, 100)
-            catalog.change_status(None, product, "on_sale")
-            db.session.flush()
-            ids.append(product.skus[0].id)
-            inventory.receive(None, product.skus[0].id, warehouse.id, stock, "setup")
-        return ids, warehouse.id
-    return _get(app, store, make)
+    with f.bound(store, request=True):
+        warehouse, category = f.warehouse(store, priority=1), f.category(store)
+        ids = [f.product(store, title=f"商品{i}", price=price, stock=stock, warehouse=warehouse,
+                         category_obj=category).skus[0].id for i in range(skus)]
+    return ids, warehouse.id
 
 
 def _place(app, store, lines, key=None, **kwargs):

@@ -38,6 +38,7 @@ class TestSupplierPages(PlatformPages):
     list_path = "suppliers"
     create_path = "suppliers/new"
     detail_path = "suppliers/{id}"
+    detail_posts = True
     model = SupplierAccount
     bad_form = {"email": "not-an-email"}
 
