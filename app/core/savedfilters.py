@@ -18,7 +18,7 @@ class SavedFilter(db.Model):
     __table_args__ = tenant_args(UniqueConstraint("staff_id", "view", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(Integer, index=True)
+    staff_id: Mapped[int] = mapped_column(Integer)
     view: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(60))
     query: Mapped[str] = mapped_column(String(1000))

@@ -39,7 +39,7 @@ class Attribute(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("tenant.attribute_templates.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("tenant.attribute_templates.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(16))            # key | descriptive | sales
     input_type: Mapped[str] = mapped_column(String(16))      # choice | text | number
@@ -64,7 +64,7 @@ class Category(CreatedAt, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.categories.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.categories.id"))
     name: Mapped[str] = mapped_column(String(80))
     path: Mapped[str] = mapped_column(String(400), default="/")
     depth: Mapped[int] = mapped_column(Integer, default=0)
@@ -135,7 +135,7 @@ class Sku(CreatedAt, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("tenant.products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("tenant.products.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))
     barcode: Mapped[str] = mapped_column(String(64), default="")
     options: Mapped[dict] = mapped_column(JSONB, default=dict)      # {attribute name: value}
@@ -192,7 +192,7 @@ class TierPrice(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id", ondelete="CASCADE"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id", ondelete="CASCADE"))
     member_group: Mapped[str | None] = mapped_column(String(40))
     min_quantity: Mapped[int | None] = mapped_column(Integer)
     price: Mapped[int] = mapped_column(BigInteger)

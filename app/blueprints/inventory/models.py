@@ -42,7 +42,7 @@ class Location(CreatedAt, db.Model):
     __table_args__ = tenant_args(UniqueConstraint("warehouse_id", "code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id", ondelete="CASCADE"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(40))
     zone: Mapped[str] = mapped_column(String(10), default="")
     aisle: Mapped[str] = mapped_column(String(10), default="")
@@ -60,7 +60,7 @@ class StockLevel(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id"), index=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
@@ -174,7 +174,7 @@ class StockDocumentLine(db.Model):
                                  UniqueConstraint("document_id", "sku_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("tenant.stock_documents.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("tenant.stock_documents.id", ondelete="CASCADE"))
     sku_id: Mapped[int] = mapped_column(ForeignKey("tenant.skus.id"))
     quantity: Mapped[int] = mapped_column(Integer, default=0)     # expected / planned / book quantity
     done: Mapped[int] = mapped_column(Integer, default=0)         # received / picked / counted

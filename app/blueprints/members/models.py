@@ -66,6 +66,6 @@ class CartItem(db.Model):
                                  CheckConstraint("quantity > 0", name="quantity"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"))
     sku_id: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)

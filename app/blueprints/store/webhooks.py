@@ -60,7 +60,7 @@ class WebhookDelivery(db.Model):
     __table_args__ = tenant_args(UniqueConstraint("endpoint_id", "event_id"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("tenant.webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("tenant.webhook_endpoints.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(BigInteger)
     topic: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
