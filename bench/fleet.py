@@ -172,7 +172,7 @@ def main(sizes: list[int], jobs: int = 2) -> None:
     for i, size in enumerate(sorted(sizes)):
         started = time.perf_counter()
         rows.append(measure(app, url, size, location, f"fleet{i + 1}", jobs))
-        print(f"measured {rows[-1]['stores']} stores in {time.perf_counter() - started:.0f}s", flush=True)
+        print(f"measured {rows[-1]['stores']} stores in {time.perf_counter() - started:.0f}s: {rows[-1]}", flush=True)
     report(rows)
     cleanup(instance)
     shutil.rmtree(location.parent, ignore_errors=True)
