@@ -1,5 +1,10 @@
 """Server-side sessions in Redis, so that a login gets a new session id and logout or a
-password change can end a session for good (a signed cookie cannot be revoked)."""
+password change can end a session for good (a signed cookie cannot be revoked).
+
+A visitor who has not signed in stores nothing worth revoking: the CSRF token of a form,
+the chosen language and flash messages. Such a session lives in a signed cookie only, so
+anonymous requests (a crawler's 404s, a flood of page views) create no Redis key; the Redis
+session starts once anything else is stored (signing in)."""
 from __future__ import annotations
 
 import secrets
@@ -7,20 +12,24 @@ from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
 from flask.json.tag import TaggedJSONSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 _serializer = TaggedJSONSerializer()
 PREFIX = "houtai:session:"
+COOKIE_ONLY_KEYS = frozenset({"csrf_token", "locale", "_flashes"})  # nothing here needs revoking
+COOKIE_MARK = "c."      # a cookie-only session's value starts with this; a Redis session id never does
 
 
 class RedisSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid: str | None = None, new: bool = False):
+    def __init__(self, initial=None, sid: str | None = None, new: bool = False, in_redis: bool = False):
         def on_update(self):
             self.modified = True
 
         super().__init__(initial, on_update)
         self.sid = sid or secrets.token_urlsafe(32)
         self.new = new
+        self.in_redis = in_redis      # the session's data is stored under PREFIX + sid
         self.modified = False
         self.dead_sid: str | None = None
 
@@ -37,12 +46,24 @@ class RedisSessionInterface(SessionInterface):
     def __init__(self, redis_factory):
         self._redis = redis_factory
 
+    @staticmethod
+    def _signer(app) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt="houtai-cookie-session", serializer=_serializer)
+
     def open_session(self, app, request):
-        sid = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        if sid:
-            raw = self._redis().get(PREFIX + sid)
+        value = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if value and value.startswith(COOKIE_MARK):
+            max_age = app.config["SESSION_LIFETIME_HOURS"] * 3600
+            try:
+                data = self._signer(app).loads(value[len(COOKIE_MARK):], max_age=max_age)
+            except BadSignature:
+                data = None
+            if isinstance(data, dict) and set(data) <= COOKIE_ONLY_KEYS:
+                return RedisSession(data)
+        elif value:
+            raw = self._redis().get(PREFIX + value)
             if raw is not None:
-                return RedisSession(_serializer.loads(raw.decode()), sid=sid)
+                return RedisSession(_serializer.loads(raw.decode()), sid=value, in_redis=True)
         return RedisSession(new=True)
 
     def save_session(self, app, session: RedisSession, response):
@@ -53,16 +74,23 @@ class RedisSessionInterface(SessionInterface):
         if session.dead_sid:
             redis.delete(PREFIX + session.dead_sid)
         if not session:
-            if not session.new:
+            if session.in_redis:
                 redis.delete(PREFIX + session.sid)
+            if not session.new:
                 response.delete_cookie(name, domain=domain, path=path)
             return
         if not (session.modified or session.dead_sid or session.new):
             return
         lifetime = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
-        redis.setex(PREFIX + session.sid, lifetime, _serializer.dumps(dict(session)))
+        if set(session) <= COOKIE_ONLY_KEYS:
+            if session.in_redis:    # signed out: what is left needs no server-side state
+                redis.delete(PREFIX + session.sid)
+            value = COOKIE_MARK + self._signer(app).dumps(dict(session))
+        else:
+            redis.setex(PREFIX + session.sid, lifetime, _serializer.dumps(dict(session)))
+            value = session.sid
         response.set_cookie(
-            name, session.sid, httponly=True, domain=domain, path=path,
+            name, value, httponly=True, domain=domain, path=path,
             secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
             max_age=int(lifetime.total_seconds()),
         )
