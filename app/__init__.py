@@ -73,6 +73,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DbIntConverter  # ids beyond PostgreSQL's integer are 404, not 500
     app.config.from_object(Config())
     app.config.update(overrides or {})
+    from app.core.logs import configure_logging
+    configure_logging(app.config["INSTANCE_PATH"])
 
     from app.core.embedded import resolve_urls
     resolve_urls(app.config)

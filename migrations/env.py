@@ -8,8 +8,12 @@ from sqlalchemy import text
 
 from app.core.db import PLATFORM_SCHEMA
 
+from app.core.logs import logging_configured
+
 config = context.config
-if config.config_file_name:
+if config.config_file_name and not logging_configured():
+    # Run through the app (flask db, tenants migrate, make run), logging is set up already:
+    # fileConfig would replace its handlers, leaving them bound to a CLI runner's stream.
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
