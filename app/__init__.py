@@ -107,6 +107,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_pages(app)
     app.teardown_request(teardown_binding)
     app.before_request(_refuse_nul_characters)
+    from app.core.sessions import refuse_without_session
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_without_session)
     _template_helpers(app)
 
     from app.cli import register_cli

@@ -1,5 +1,7 @@
-"""Domain errors and the error pages (400, 403, 404, 429, 500) in both languages."""
+"""Domain errors and the error pages (400, 403, 404, 429, 500, 503) in both languages."""
 from __future__ import annotations
+
+import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -8,6 +10,21 @@ from flask_wtf.csrf import CSRFError
 from app.core.htmx import is_htmx
 from app.core.permissions import REGISTRY, MissingPermission
 from app.core.tenancy import StoreSuspended, bound_store
+
+log = logging.getLogger(__name__)
+
+
+def _redis_unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What Redis raises when it is down, unreachable or full (it runs `noeviction`)."""
+    from redis import exceptions
+
+    found = [exceptions.ConnectionError, exceptions.TimeoutError, exceptions.BusyLoadingError]
+    if hasattr(exceptions, "OutOfMemoryError"):
+        found.append(exceptions.OutOfMemoryError)
+    return tuple(found)
+
+
+REDIS_UNAVAILABLE = _redis_unavailable_errors()
 
 
 class DomainError(Exception):
@@ -106,7 +123,31 @@ def register_error_pages(app) -> None:
                             _("Too many attempts in a short time. Wait a few minutes and try again, "
                               "or reset your password."))
 
+    def unavailable_page():
+        from app.extensions import db
+
+        db.session.rollback()           # nothing the request did is kept
+        response, status = render_error(503, _("Briefly unavailable"),
+                                         _("The service is briefly unavailable and nothing was changed. "
+                                           "Try again in a minute."))
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.errorhandler(503)
+    def service_unavailable(err):
+        return unavailable_page()
+
+    for error_class in REDIS_UNAVAILABLE:
+        @app.errorhandler(error_class)
+        def redis_unavailable(err):
+            log.warning("Redis is unavailable: %s", err)
+            return unavailable_page()
+
     @app.errorhandler(500)
     def server_error(err):
+        if isinstance(getattr(err, "original_exception", None), REDIS_UNAVAILABLE):
+            log.warning("Redis is unavailable: %s", err.original_exception)
+            return unavailable_page()
         return render_error(500, _("Something went wrong"),
                             _("The error was logged. Try again in a moment; if it keeps happening, tell support."))

@@ -4,7 +4,8 @@ from redis import Redis
 
 
 def init_redis(app) -> None:
-    app.extensions["houtai_redis"] = Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
+    app.extensions["houtai_redis"] = Redis.from_url(app.config["REDIS_URL"], health_check_interval=30,
+                                                    socket_connect_timeout=3)  # down: a 503 soon, not a hang
 
 
 def get_redis() -> Redis:

@@ -15,6 +15,8 @@ from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
+from app.core.errors import REDIS_UNAVAILABLE
+
 _serializer = TaggedJSONSerializer()
 PREFIX = "houtai:session:"
 COOKIE_ONLY_KEYS = frozenset({"csrf_token", "locale", "_flashes"})  # nothing here needs revoking
@@ -32,6 +34,7 @@ class RedisSession(CallbackDict, SessionMixin):
         self.in_redis = in_redis      # the session's data is stored under PREFIX + sid
         self.modified = False
         self.dead_sid: str | None = None
+        self.unavailable: Exception | None = None
 
     def rotate(self) -> None:
         """Give this session a new id; the old id stops working at once."""
@@ -61,7 +64,12 @@ class RedisSessionInterface(SessionInterface):
             if isinstance(data, dict) and set(data) <= COOKIE_ONLY_KEYS:
                 return RedisSession(data)
         elif value:
-            raw = self._redis().get(PREFIX + value)
+            try:
+                raw = self._redis().get(PREFIX + value)
+            except REDIS_UNAVAILABLE as err:
+                session = RedisSession(new=True)
+                session.unavailable = err   # refuse_without_session answers 503; nothing is saved
+                return session
             if raw is not None:
                 return RedisSession(_serializer.loads(raw.decode()), sid=value, in_redis=True)
         return RedisSession(new=True)
@@ -70,6 +78,8 @@ class RedisSessionInterface(SessionInterface):
         name = app.config["SESSION_COOKIE_NAME"]
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
+        if session.unavailable is not None:
+            return
         redis = self._redis()
         if session.dead_sid:
             redis.delete(PREFIX + session.dead_sid)
@@ -100,3 +110,13 @@ class RedisSessionInterface(SessionInterface):
 def rotate_session(session) -> None:
     if isinstance(session, RedisSession):
         session.rotate()
+
+
+def refuse_without_session() -> None:
+    """Before any view runs: a signed-in visitor whose session Redis cannot read gets the
+    503 page (raised again here), not a page as if signed out."""
+    from flask import session
+
+    error = getattr(session, "unavailable", None)
+    if error is not None:
+        raise error
