@@ -9,13 +9,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.blueprints.catalog import services
 from app.blueprints.catalog.models import Brand, Category, Product, Sku
+from app.core import limits
+from app.core.errors import DomainError
 from app.core.money import to_minor
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -24,6 +26,9 @@ COLUMNS = ["product_ref", "title", "subtitle", "category", "brand", "tags", "wei
            "sku_code", "barcode", "options", "list_price", "sale_price", "cost_price", "sku_weight_grams", "enabled"]
 REQUIRED = ["product_ref", "title", "category", "sku_code", "sale_price"]
 MAX_ROWS = 50000
+TEXT_COLUMNS = [("title", Product, "title"), ("subtitle", Product, "subtitle"), ("sku_code", Sku, "code"),
+                ("barcode", Sku, "barcode")]
+MAX_UNPACKED = 100 * 2 ** 20      # what an .xlsx archive may unpack to (its directory says, before parsing)
 
 
 @dataclass
@@ -52,22 +57,75 @@ class Plan:
         return sum(len(g.skus) for g in self.groups)
 
 
-def read_rows(data: bytes, filename: str) -> list[dict]:
-    """Rows as dicts keyed by the header row, from CSV (UTF-8, with or without BOM) or XLSX."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+class UnreadableFile(DomainError):
+    """The upload cannot be read as a product file; the message says why and what to do."""
 
+
+def read_rows(data: bytes, filename: str) -> list[dict]:
+    """Rows as dicts keyed by the header row, from CSV (UTF-8, with or without BOM) or XLSX.
+
+    Raises UnreadableFile for a file that is not what its name says (an .xlsx that is no zip
+    archive, or is cut short), an .xlsx whose archive unpacks past MAX_UNPACKED (checked from
+    the archive's directory before anything is parsed), and more than MAX_ROWS rows (counted
+    while reading, so a huge file is not read to its end)."""
+    if filename.lower().endswith(".xlsx"):
+        return _xlsx_rows(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UnreadableFile(_("The file is not UTF-8 text. Save it as UTF-8 CSV or XLSX.")) from err
+    try:
+        return _limited(row for row in csv.DictReader(io.StringIO(text))
+                        if any((v or "").strip() for v in row.values() if isinstance(v, str)))
+    except csv.Error as err:   # a NUL byte, a field past the csv module's limit, a broken quote
+        raise UnreadableFile(_("The CSV file cannot be read (%(error)s). Save it again as UTF-8 CSV.",
+                               error=str(err)[:100])) from err
+
+
+def _limited(rows: Iterable[dict]) -> list[dict]:
+    out = []
+    for row in rows:
+        if len(out) == MAX_ROWS:
+            raise UnreadableFile(_("At most %(n)d rows per file.", n=MAX_ROWS))
+        out.append(row)
+    return out
+
+
+def _xlsx_rows(data: bytes) -> list[dict]:
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    damaged = UnreadableFile(_("This .xlsx file is damaged or is not an Excel workbook. Save it again from "
+                               "your spreadsheet program, or as UTF-8 CSV."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
+        raise damaged from err
+    if unpacked > MAX_UNPACKED:
+        raise UnreadableFile(_("The workbook unpacks to more than %(mb)d MB; split it into smaller files.",
+                               mb=MAX_UNPACKED // 2 ** 20))
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        values = list(sheet.iter_rows(values_only=True))
-        book.close()
-        if not values:
-            return []
-        header = [str(h).strip() if h is not None else "" for h in values[0]]
-        return [{header[i]: ("" if v is None else str(v)) for i, v in enumerate(row) if i < len(header)}
-                for row in values[1:] if any(v not in (None, "") for v in row)]
-    text = data.decode("utf-8-sig")
-    return [row for row in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in row.values())]
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            header_row = next(rows, None)
+            if header_row is None:
+                return []
+            header = [str(h).strip() if h is not None else "" for h in header_row]
+            return _limited({header[i]: ("" if v is None else str(v)) for i, v in enumerate(row) if i < len(header)}
+                            for row in rows if any(v not in (None, "") for v in row))
+        finally:
+            book.close()
+    except UnreadableFile:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, IndexError, ValueError, TypeError,
+            ParseError, InvalidFileException) as err:
+        raise damaged from err
 
 
 def _categories() -> dict[str, Category]:
@@ -135,9 +193,11 @@ def plan_import(rows: list[dict]) -> Plan:
             brand_id = brands.get(get("brand").lower())
             if brand_id is None:
                 errors.append(RowError(index, "brand", _("No such brand.")))
+        for column, model, name in TEXT_COLUMNS:
+            limit = limits.max_length(model, name)
+            if limit is not None and len(get(column)) > limit:
+                errors.append(RowError(index, column, _("At most %(n)d characters.", n=limit)))
         if code:
-            if len(code) > 64:
-                errors.append(RowError(index, "sku_code", _("At most %(n)d characters.", n=64)))
             if code.lower() in seen_codes:
                 errors.append(RowError(index, "sku_code", _("Also on row %(n)d.", n=seen_codes[code.lower()])))
             seen_codes.setdefault(code.lower(), index)
@@ -153,12 +213,12 @@ def plan_import(rows: list[dict]) -> Plan:
         for column in ("weight_grams", "volume_cm3", "sku_weight_grams"):
             value = get(column)
             if value:
+                model, name = (Sku, "weight_grams") if column == "sku_weight_grams" else (Product, column)
                 try:
-                    numbers[column] = int(float(value))
-                    if numbers[column] < 0:
-                        raise ValueError
+                    numbers[column] = limits.parse_int(value, model, name, minimum=0)
                 except ValueError:
-                    errors.append(RowError(index, column, _("Not a whole number.")))
+                    errors.append(RowError(index, column, _("Not a whole number from 0 to %(max)d.",
+                                                            max=limits.int_bounds(model, name)[1])))
         try:
             options = _parse_options(get("options"))
         except ValueError:

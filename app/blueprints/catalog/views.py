@@ -438,8 +438,8 @@ def product_import():
         return render_template("catalog/import.html", plan=None), 422
     try:
         plan = transfer.plan_import(transfer.read_rows(data, upload.filename))
-    except (UnicodeDecodeError, ValueError, KeyError) as err:
-        flash(_("The file cannot be read (%(error)s). Save it as UTF-8 CSV or XLSX.", error=type(err).__name__), "error")
+    except transfer.UnreadableFile as err:
+        flash(err.message, "error")
         return render_template("catalog/import.html", plan=None), 422
     key = get_storage().save("imports", data, ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv")
     return render_template("catalog/import.html", plan=plan, file_key=key, filename=upload.filename, mode=mode,
