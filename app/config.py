@@ -72,8 +72,13 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Houtai <no-reply@houtai.local>")
-        self.SANDBOX_GATEWAY = _bool("SANDBOX_GATEWAY", False)
-        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+        # Development (the embedded servers: `make run`, `make worker`) and production differ in
+        # these defaults only, derived here for every process alike: web, workers, cron jobs, CLI.
+        development = not os.environ.get("DATABASE_URL")
+        self.DEVELOPMENT = development
+        self.SANDBOX_GATEWAY = _bool("SANDBOX_GATEWAY", development)  # the test gateway: dev and demos
+        port = os.environ.get("PORT")  # the Makefile exports it to `make run` and `make worker` alike
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or (f"http://127.0.0.1:{port}" if development and port else "")
         self.ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "")
         self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
         self.CREDENTIALS_KEYS = os.environ.get("CREDENTIALS_KEYS", "")

@@ -25,9 +25,10 @@ def main() -> int:
     from app.config import Config
     from app.core.embedded import postgres_running
 
+    port = int(os.environ.get("PORT", "5000"))
+    os.environ["PORT"] = str(port)    # as `make` exports it: every process derives PUBLIC_URL from it
     instance = Path(Config().INSTANCE_PATH)
     own_postgres = not os.environ.get("DATABASE_URL") and not postgres_running(instance)
-    os.environ.setdefault("SANDBOX_GATEWAY", "1")    # the test gateway is for development and demos
     try:
         from app import create_app
 
@@ -35,7 +36,6 @@ def main() -> int:
     except EmbeddedUnavailable as err:
         print(err, file=sys.stderr)
         return 2
-    port = int(os.environ.get("PORT", "5000"))
     runner = app.test_cli_runner()
     for args in (["tenants", "migrate"], ["demo", "seed"]):
         result = runner.invoke(args=args)
@@ -43,8 +43,9 @@ def main() -> int:
         if result.exit_code != 0:
             print(result.output, file=sys.stderr)
             return result.exit_code
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-           "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{port}"}
+    # the worker and cron derive their settings as `make worker` does (app/config.py), from the
+    # same environment, and find the same embedded servers through the instance folder
+    env = dict(os.environ)
     worker = subprocess.Popen([sys.executable, "-m", "app.worker"], env=env)
     cron = subprocess.Popen([sys.executable, "-m", "rq.cli", "cron", "app.cron", "--url", app.config["REDIS_URL"]],
                             env=env)

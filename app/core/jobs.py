@@ -59,9 +59,10 @@ def get_queue(name: str, connection=None) -> Queue:
 
 
 def enqueue(fn, *args, store_id: int | None = None, delay: int | None = None, queue: str | None = None,
-            **kwargs):
+            job_id: str | None = None, **kwargs):
     """Queue a declared job now (or after `delay` seconds), on its queue unless `queue` says
-    otherwise. Arguments must be plain values (ids, strings), never ORM objects."""
+    otherwise. Arguments must be plain values (ids, strings), never ORM objects. A `job_id`
+    lets the caller ask later whether the job is still alive (`job_alive`)."""
     spec = REGISTRY[getattr(fn, "job_name", fn)]
     options = dict(
         job_timeout=spec.timeout,
@@ -70,6 +71,8 @@ def enqueue(fn, *args, store_id: int | None = None, delay: int | None = None, qu
         description=f"{spec.name} store={store_id} args={args}",
         failure_ttl=7 * 86400,
     )
+    if job_id:
+        options["job_id"] = job_id
     target = get_queue(queue or spec.queue)
     call = ("app.core.jobs.run_job", spec.name, store_id, list(args), kwargs)
     if delay:
@@ -77,6 +80,38 @@ def enqueue(fn, *args, store_id: int | None = None, delay: int | None = None, qu
 
         return target.enqueue_in(timedelta(seconds=delay), *call, **options)
     return target.enqueue(*call, **options)
+
+
+def job_alive(job_id: str) -> bool:
+    """Whether RQ still holds the job: waiting on its queue (or being taken from it), scheduled,
+    deferred, or running on a worker whose heartbeat is current. A job whose worker was killed
+    counts as alive until its heartbeat lapses (90 s with WORKER_CLASS=fork; the job's timeout
+    + 60 s with the default in-process worker, which cannot beat while a job runs); RQ's own
+    registry clean-up then marks it abandoned, as done here first."""
+    from rq.intermediate_queue import IntermediateQueue
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    from app.core.redisconn import get_redis
+
+    redis = get_redis()
+    try:
+        found = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return False
+    status = found.get_status(refresh=False)
+    if status in (JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        return True
+    queue = Queue(found.origin, connection=redis)
+    if status == JobStatus.QUEUED:
+        return redis.lpos(queue.key, job_id) is not None or \
+            redis.lpos(IntermediateQueue(queue.key, connection=redis).key, job_id) is not None
+    if status == JobStatus.STARTED:
+        import time
+
+        queue.started_job_registry.cleanup(timestamp=time.time())
+        return found.get_status(refresh=True) == JobStatus.STARTED
+    return False        # finished, failed, stopped or cancelled: nothing will run it again
 
 
 # --- running ------------------------------------------------------------------------------

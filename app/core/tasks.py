@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import jobs
 from app.core.db import TENANT_SCHEMA, tenant_args, utcnow
+from app.core.periodic import every
 from app.core.tenancy import current_store
 from app.extensions import db
 
@@ -89,9 +90,48 @@ def start_task(actor, kind: str, title: str, **params) -> Task:
                created_by_id=getattr(actor, "id", None), created_by_name=getattr(actor, "email", None) or "system")
     db.session.add(row)
     db.session.flush()
-    store_id, task_id, queue = current_store().id, row.id, KINDS[kind].queue
-    jobs.after_commit(lambda: jobs.enqueue(run_task, task_id, store_id=store_id, queue=queue))
+    _queue_after_commit(row)
     return row
+
+
+def task_job_id(store_id: int, task_id: int) -> str:
+    return f"task-{store_id}-{task_id}"
+
+
+def _queue_after_commit(row: Task) -> None:
+    store_id, task_id, queue = current_store().id, row.id, KINDS[row.kind].queue
+    jobs.after_commit(lambda: jobs.enqueue(run_task, task_id, store_id=store_id, queue=queue,
+                                           job_id=task_job_id(store_id, task_id)))
+
+
+LOST_AFTER = timedelta(minutes=2)   # a new task's job gets this long to show up in RQ
+MAX_REQUEUES = 3
+
+
+@every(60)
+def requeue_lost_tasks() -> int:
+    """Maintenance: a task still "queued" or "running" whose job RQ no longer holds (its worker
+    was killed, the enqueue after commit failed, Redis restarted empty) is queued again, from
+    the start (a task commits once, at its end). After MAX_REQUEUES it fails with a message
+    instead, so a task that kills its worker every time does not loop. Returns how many."""
+    cutoff = utcnow() - LOST_AFTER
+    rows = db.session.scalars(select(Task).where(Task.state.in_(("queued", "running")),
+                                                 Task.created_at < cutoff).order_by(Task.id)).all()
+    store_id, count = current_store().id, 0
+    for row in rows:
+        if row.kind not in KINDS or jobs.job_alive(task_job_id(store_id, row.id)):
+            continue
+        requeued = int((row.result or {}).get("requeued", 0))
+        if requeued >= MAX_REQUEUES:
+            row.state, row.finished_at = "failed", utcnow()
+            row.error = f"The worker stopped {requeued + 1} times while running this task."
+            continue
+        row.state, row.progress, row.message, row.started_at = "queued", 0, "", None
+        row.result = {"requeued": requeued + 1}
+        _queue_after_commit(row)
+        count += 1
+        log.warning("task %s of store %s had no job; queued again", row.id, store_id)
+    return count
 
 
 def request_cancel(task_row: Task) -> None:

@@ -80,3 +80,17 @@ def database_port_job() -> int | None:
     from app.extensions import db
 
     return db.engine.url.port
+
+
+@jobs.job(queue="default", retry=())
+def report_config(key: str) -> str:
+    """Write the settings this worker runs with to Redis under `key` (tests compare them)."""
+    import json
+
+    from flask import current_app
+
+    from app.core.redisconn import get_redis
+    from tests.support.config_keys import COMPARED
+
+    get_redis().set(key, json.dumps({name: current_app.config.get(name) for name in COMPARED}))
+    return key
