@@ -71,6 +71,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` (tests) are applied on top of the environment's settings."""
     app = Flask(__name__, instance_path=os.path.abspath(Config().INSTANCE_PATH))
     app.url_map.converters["int"] = DbIntConverter  # ids beyond PostgreSQL's integer are 404, not 500
+    from app.core.inputs import SafeJSONProvider
+    app.json = SafeJSONProvider(app)                # deeply nested or lone-surrogate JSON is a 400
+    from app.core import limits
+    limits.install()                                # a value too long or too big for its column: a field error
     app.config.from_object(Config())
     app.config.update(overrides or {})
     from app.core.logs import configure_logging
@@ -106,7 +110,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core.tenancy import teardown_binding
     register_error_pages(app)
     app.teardown_request(teardown_binding)
-    app.before_request(_refuse_nul_characters)
+    # before the store blueprints look the slug up (their url_value_preprocessors run after the app's)
+    app.url_value_preprocessor(lambda endpoint, values: _refuse_nul_characters())
     from app.core.sessions import refuse_without_session
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_without_session)
     _template_helpers(app)
@@ -121,7 +126,7 @@ def _refuse_nul_characters():
     (schemathesis found it). File uploads are binary and are not checked."""
     from flask import abort
 
-    values = [*request.args.values(), *(request.form.values() if request.form else [])]
+    values = [request.path, *request.args.values(), *(request.form.values() if request.form else [])]
     if any("\x00" in value for value in values):
         abort(400)
     if request.is_json and (b"\x00" in request.get_data() or b"\\u0000" in request.get_data()):

@@ -91,6 +91,14 @@ def register_error_pages(app) -> None:
                             _("The security token was missing or has expired. Reload the page and submit again."),
                             code="csrf_failed")
 
+    @app.errorhandler(DomainError)
+    def domain_error(err):
+        """A rule refused what a view did not expect to be refused: say so, change nothing."""
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(422, _("Not accepted"), err.message, field=err.field)
+
     @app.errorhandler(403)
     def forbidden(err):
         return render_error(403, _("Not allowed"), _("You do not have access to this page."))

@@ -189,12 +189,12 @@ class ListView(View):
         for flt in self.filters:
             try:
                 value = flt.clean(request.args.get(flt.name))
-            except ValueError:
+                if value is not None:   # 9999-12-31 + 1 day overflows: a bad value, not a server error
+                    stmt = flt.apply(stmt, value)
+            except (ValueError, OverflowError, ArithmeticError):
                 value = None
                 state["invalid"].append(flt.label)
             state[flt.name] = value
-            if value is not None:
-                stmt = flt.apply(stmt, value)
         sort = request.args.get("sort") or self.default_sort
         keys = self.sort_keys()
         if sort.lstrip("-") not in keys:

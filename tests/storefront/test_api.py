@@ -1,8 +1,13 @@
 """The storefront JSON API: tokens, catalogue, cart, checkout with idempotency, privacy,
 JSON errors, and a schemathesis run against the OpenAPI document."""
+import os
+
 from tests.conftest import PASSWORD
 from tests.inventory.test_stock import _level
 from tests.orders.test_orders import _shop
+
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50"))   # per operation
 
 
 def _token(client, slug, email):
@@ -70,7 +75,7 @@ def test_schemathesis_finds_no_server_error(app, store):
     for operation in schema.get_all_operations():
         op = operation.ok()
 
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         @given(case=op.as_strategy())
         def run(case):
             case.path_parameters = {**(case.path_parameters or {}), "slug": store.slug}

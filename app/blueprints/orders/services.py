@@ -122,6 +122,9 @@ def allocate_discount(line_amounts: list[int], discount: int) -> list[int]:
     return shares
 
 
+DELIVERY_METHODS = ("express", "pickup")
+
+
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
@@ -140,6 +143,8 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
         raise DomainError(_("Unknown order type."), field="order_type")
     if not lines:
         raise DomainError(_("The order has no lines."), field="lines")
+    if delivery_method not in DELIVERY_METHODS:
+        raise DomainError(_("Choose express delivery or pickup."), field="delivery_method")
     if len(lines) > MAX_LINES:
         raise DomainError(_("At most %(n)d lines per order.", n=MAX_LINES), field="lines")
     address = _clean_address(address)

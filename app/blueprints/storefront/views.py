@@ -12,6 +12,7 @@ from app.blueprints.orders import services as orders
 from app.blueprints.storefront import bp, cart, queries
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
+from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
 from app.core.retry import in_transaction
 from app.core.sessions import rotate_session
@@ -23,9 +24,13 @@ shopper = _realm_only("shopper", "shopper")
 PER_PAGE = queries.PER_PAGE
 
 
+MAX_PAGE = 10_000
+
+
 def _page_arg() -> int:
+    """The `page` argument, 1 to MAX_PAGE (past the last page shows an empty one)."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -47,9 +52,10 @@ def category(id):
     if category is None:
         abort(404)
     try:
-        low = int(float(request.args["min"]) * 100) if request.args.get("min") else None
-        high = int(float(request.args["max"]) * 100) if request.args.get("max") else None
-    except ValueError:
+        currency = current_store().currency
+        low = to_minor(request.args["min"], currency) if request.args.get("min") else None
+        high = to_minor(request.args["max"], currency) if request.args.get("max") else None
+    except ValueError:   # 'inf', '1e309', 'nan', more decimals than the currency has
         low = high = None
         flash(_("Prices look like 99 or 99.50."), "error")
     sort = request.args.get("sort", "new")
