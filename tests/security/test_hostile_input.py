@@ -112,3 +112,17 @@ def test_every_new_object_form_refuses_oversized_text_and_numbers_without_a_5xx(
                                        .decode("latin-1")) for k, v in fields.items()}):
             response = client.form(url, value_set)
             assert response.status_code < 500, (url, response.get_data(as_text=True)[:400])
+
+
+def test_lone_surrogate_bytes_in_a_form_and_a_query_are_no_server_error(app, store):
+    client = app.test_client()
+    token = client.csrf_token()
+    body = f"csrf_token={token}&email=s%ED%A0%80@{store.slug}.cn&password={PASSWORD}&name=%ED%A0%80%00x"
+    response = client.post(f"/shop/{store.slug}/register", data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+    body = f"csrf_token={token}&email=t@{store.slug}.cn&password={PASSWORD}&name=%ED%A0%80"
+    response = client.post(f"/shop/{store.slug}/register", data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (303, 422)
+    assert client.get(f"/shop/{store.slug}/?q=%ED%A0%80").status_code == 200
