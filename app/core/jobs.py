@@ -114,6 +114,19 @@ def job_alive(job_id: str) -> bool:
     return False        # finished, failed, stopped or cancelled: nothing will run it again
 
 
+def discard(job_id: str) -> None:
+    """Forget a dead job (and its place in the failed list) before it is queued again under its id."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from app.core.redisconn import get_redis
+
+    try:
+        Job.fetch(job_id, connection=get_redis()).delete()
+    except NoSuchJobError:
+        pass
+
+
 # --- running ------------------------------------------------------------------------------
 
 _app = None

@@ -98,10 +98,16 @@ def task_job_id(store_id: int, task_id: int) -> str:
     return f"task-{store_id}-{task_id}"
 
 
-def _queue_after_commit(row: Task) -> None:
+def _queue_after_commit(row: Task, again: bool = False) -> None:
     store_id, task_id, queue = current_store().id, row.id, KINDS[row.kind].queue
-    jobs.after_commit(lambda: jobs.enqueue(run_task, task_id, store_id=store_id, queue=queue,
-                                           job_id=task_job_id(store_id, task_id)))
+    job_id = task_job_id(store_id, task_id)
+
+    def push():
+        if again:
+            jobs.discard(job_id)    # the dead job leaves the failed list: the task is being run again
+        jobs.enqueue(run_task, task_id, store_id=store_id, queue=queue, job_id=job_id)
+
+    jobs.after_commit(push)
 
 
 LOST_AFTER = timedelta(minutes=2)   # a new task's job gets this long to show up in RQ
@@ -128,7 +134,7 @@ def requeue_lost_tasks() -> int:
             continue
         row.state, row.progress, row.message, row.started_at = "queued", 0, "", None
         row.result = {"requeued": requeued + 1}
-        _queue_after_commit(row)
+        _queue_after_commit(row, again=True)
         count += 1
         log.warning("task %s of store %s had no job; queued again", row.id, store_id)
     return count

@@ -21,7 +21,7 @@ def _task(app, store, task_id):
         return row.state, row.progress, dict(row.result or {})
 
 
-def test_tasks_of_a_killed_worker_are_queued_again_by_the_maintenance(app, store, worker):
+def test_tasks_of_a_killed_worker_are_queued_again_by_the_maintenance(app, store, worker, platform_admin):
     worker.stop()                       # the suite's worker would take the jobs; this test runs its own
     doomed = WorkerProcess().start()
     try:
@@ -50,6 +50,15 @@ def test_tasks_of_a_killed_worker_are_queued_again_by_the_maintenance(app, store
         # the worker runs jobs in its own process, so RQ holds a job for its timeout (an hour for
         # tasks) + 60 s before it counts as abandoned; move the clock past that
         with time_machine.travel(utcnow() + timedelta(minutes=62)), app.app_context():
+            import time
+
+            from rq.registry import StartedJobRegistry
+
+            # RQ's own clean-up (any worker's maintenance) files the killed job as abandoned first;
+            # the platform's failed-jobs page shows it (its result carries no traceback)
+            StartedJobRegistry("default", connection=app.extensions["houtai_redis"]).cleanup(time.time())
+            page = platform_admin.get("/platform/jobs/failed")
+            assert page.status_code == 200 and tasks.task_job_id(store.id, running_id) in page.get_data(as_text=True)
             assert jobs.run_job(tasks.requeue_lost_tasks.job_name, store.id, [], {}) == 2
             assert jobs.run_job(tasks.requeue_lost_tasks.job_name, store.id, [], {}) == 0   # queued now
     finally:
@@ -57,6 +66,10 @@ def test_tasks_of_a_killed_worker_are_queued_again_by_the_maintenance(app, store
     wait_for(lambda: _task(app, store, lost_id)[0] == "done", timeout=60)
     wait_for(lambda: _task(app, store, running_id)[0] == "done", timeout=90)
     assert _task(app, store, running_id)[2] == {"counted": 150}
+    from rq.registry import FailedJobRegistry
+
+    failed = FailedJobRegistry("default", connection=app.extensions["houtai_redis"]).get_job_ids()
+    assert tasks.task_job_id(store.id, running_id) not in failed      # it ran again: not listed as failed
 
 
 def test_maintenance_is_a_periodic_job(app):
