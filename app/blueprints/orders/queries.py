@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.orders.models import Order
+from app.blueprints.orders.models import Order, OrderLine
 from app.extensions import db
 
 
@@ -21,6 +21,7 @@ class LineView:
     unit_price: int
     quantity: int
     discount: int
+    id: int = 0              # the line's id (refunds name lines by it)
 
     @property
     def total(self) -> int:
@@ -47,8 +48,34 @@ class OrderView:
 def _view(o: Order, timeline: tuple = ()) -> OrderView:
     return OrderView(o.number, o.status, o.order_type, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
                      o.payable, o.created_at, o.payment_deadline, dict(o.address or {}),
-                     tuple(LineView(l.sku_id, l.sku_code, l.title, dict(l.options or {}), l.unit_price, l.quantity,
-                                    l.discount) for l in o.lines), timeline)
+                     tuple(_line(l) for l in o.lines), timeline)
+
+
+def _line(l: OrderLine) -> LineView:
+    return LineView(l.sku_id, l.sku_code, l.title, dict(l.options or {}), l.unit_price, l.quantity, l.discount, l.id)
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """What another center shows of an order: enough to name it and link to it."""
+
+    id: int
+    number: str
+    status: str
+    currency: str
+    payable: int
+
+
+def order_ref(order_id: int) -> OrderRef | None:
+    row = db.session.execute(select(Order.id, Order.number, Order.status, Order.currency, Order.payable)
+                             .where(Order.id == order_id)).first()
+    return OrderRef(*row) if row else None
+
+
+def lines_of(order_id: int) -> tuple[LineView, ...]:
+    """An order's lines, in order (the payment center refunds by line)."""
+    return tuple(_line(l) for l in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
+                                                      .order_by(OrderLine.id)))
 
 
 def shopper_orders(shopper_id: int, status: str | None = None, page: int = 1,

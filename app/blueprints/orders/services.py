@@ -376,3 +376,9 @@ def shopper_order(shopper_id: int, number: str) -> Order | None:
     """The shopper's own order, for an action on it (cancel, confirm, pay); another shopper's
     order is None, like a missing one."""
     return db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == shopper_id))
+
+
+def order_for_update(order_id: int) -> Order | None:
+    """The order, locked for the rest of the transaction (another center is about to record
+    a payment or a refund on it through this module's services)."""
+    return db.session.get(Order, order_id, with_for_update=True)

@@ -7,7 +7,7 @@ import urllib.parse
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.blueprints.orders.models import Order
+from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import accounts, gateway_bp, notify_bp, services
 from app.blueprints.payments.gateways import registry, sandbox
 from app.blueprints.payments.models import Payment
@@ -34,7 +34,7 @@ def notify(gateway):
     return cls.ack_ok if ok else cls.ack_fail
 
 
-def begin(order: Order, gateway: str):
+def begin(order, gateway: str):
     """A new attempt for the order and the gateway's checkout for it: (payment, Checkout).
     The attempt is committed first so a gateway error leaves it pending, never lost."""
     payment = services.start_payment(order, gateway)
@@ -47,7 +47,7 @@ def begin(order: Order, gateway: str):
     return payment, result
 
 
-def pay_order(order: Order, gateway: str):
+def pay_order(order, gateway: str):
     """The shopper's "pay" button: send the payer on to the gateway (a redirect, or our page
     carrying the gateway's card form)."""
     payment, result = begin(order, gateway)
@@ -66,7 +66,7 @@ def sandbox_pay(number):
     p = db.session.scalar(select(Payment).where(Payment.number == number, Payment.gateway == "sandbox"))
     if p is None or not current_app.config["SANDBOX_GATEWAY"]:
         abort(404)
-    order = db.session.get(Order, p.order_id)
+    order = order_queries.order_ref(p.order_id)
     if request.method == "POST":
         choice = request.form.get("choice")
         if choice in ("success", "failure"):

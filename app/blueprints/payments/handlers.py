@@ -3,7 +3,6 @@ refund.succeeded goes on the order's timeline."""
 from flask_babel import gettext as _
 
 from app.blueprints.orders import services as orders
-from app.blueprints.orders.models import Order
 from app.blueprints.payments.models import Payment
 from app.core.outbox import handler
 from app.extensions import db
@@ -11,7 +10,7 @@ from app.extensions import db
 
 @handler("payment.succeeded", queue="finance")
 def order_paid(event) -> None:
-    order = db.session.get(Order, event.payload["order_id"], with_for_update=True)
+    order = orders.order_for_update(event.payload["order_id"])
     if order is None:
         return
     payment = db.session.get(Payment, event.payload["payment_id"])
@@ -42,7 +41,7 @@ def unwanted_payment(payment: Payment, why: str) -> None:
 @handler("refund.succeeded", queue="finance")
 def order_refunded(event) -> None:
     """The order's timeline records the refund (through the order center); a fully refunded paid order is closed."""
-    order = db.session.get(Order, event.payload["order_id"], with_for_update=True)
+    order = orders.order_for_update(event.payload["order_id"])
     if order is None:
         return
     orders.record_refund(order, event.payload["amount"], refund_id=event.payload["refund_id"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.blueprints.orders.models import OrderLine
+from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import Notice
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund, RefundEvent
@@ -61,7 +61,7 @@ def line_amounts(payment: Payment, quantities: dict[int, int]) -> dict[str, dict
     """What refunding these quantities of order lines is worth, net of each line's discount share.
     Each unit is worth its cumulative share, so refunding a line unit by unit adds up to its total."""
     already = _refunded_quantities(payment.id)
-    order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == payment.order_id)).all()
+    order_lines = order_queries.lines_of(payment.order_id)
     if any(q and line_id not in {line.id for line in order_lines} for line_id, q in quantities.items()):
         raise DomainError(_("That line is not part of this order."))
     out = {}

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
-from app.blueprints.orders.models import Order
+from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import accounts
 from app.blueprints.payments.gateways import BadNotification, GatewayError, Notice, registry
 from app.blueprints.payments.models import Payment, PaymentEvent, PaymentNotification
@@ -46,7 +46,7 @@ def move(payment: Payment, target: str, actor=None, reason: str = "", **data):
     return PAYMENT_STATES.move(payment, target, actor, reason, **data)
 
 
-def start_payment(order: Order, gateway: str = accounts.SANDBOX, method: str = "") -> Payment:
+def start_payment(order, gateway: str = accounts.SANDBOX, method: str = "") -> Payment:
     """A payment attempt for the order's payable amount (one per attempt)."""
     if order.status != "pending_payment":
         raise DomainError(_("This order is not waiting for payment."))
@@ -168,7 +168,7 @@ def settle_by_query(payment: Payment) -> str:
         return note.outcome
     if notice is None or notice.status == "pending":
         note.body = f"{notice.raw_status} (not paid)" if notice else "trade does not exist"
-        order = db.session.get(Order, payment.order_id)
+        order = order_queries.order_ref(payment.order_id)
         # an attempt never completed whose order no longer waits: nothing can arrive for it any more
         if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
             move(payment, "closed", action="no_trade")

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app.blueprints.orders.models import Order, OrderLine
+from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import accounts, bp, refunds, services
 from app.blueprints.payments.gateways import registry
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
@@ -113,8 +113,8 @@ def payment(id):
     rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
     timeline = services.PAYMENT_STATES.history(p)
     refund_timelines = refunds.histories([r.id for r in rows])
-    order_lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == p.order_id).order_by(OrderLine.id)).all()
-    return render_template("payments/payment.html", payment=p, notes=notes, order=db.session.get(Order, p.order_id),
+    order_lines = order_queries.lines_of(p.order_id)
+    return render_template("payments/payment.html", payment=p, notes=notes, order=order_queries.order_ref(p.order_id),
                            order_lines=order_lines, timeline=timeline, refund_timelines=refund_timelines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
                            refundable=refunds.refundable(p), can_refund=refunds.is_refundable(p),
