@@ -10,7 +10,7 @@ from app.blueprints.catalog.models import Sku
 from app.blueprints.inventory import documents, jobs as inventory_jobs
 from app.blueprints.inventory import services as inventory
 from app.blueprints.inventory.models import Reservation
-from app.blueprints.orders import services
+from app.blueprints.orders import jobs as order_jobs, services
 from app.blueprints.orders.models import Order
 from app.blueprints.platform.models import Store
 from app.core import jobs
@@ -159,3 +159,25 @@ def test_shipping_the_outbound_then_the_order_deducts_once_and_the_order_follows
     # the order follows its shipment (through the outbox, as every reaction between centers)
     wait_for(lambda: _in_store(app, store, lambda: db.session.get(Order, order_id).status) == "shipped")
     assert _level(app, store, sku, wh) == (7, 0)
+
+
+def test_an_outbound_for_an_unpaid_order_is_refused_and_changes_nothing(app, store):
+    (sku,), wh = _shop(app, store, stock=10)
+    order_id = _place(app, store, [(sku, 2)])
+    number = _in_store(app, store, lambda: db.session.get(Order, order_id).number)
+
+    def outbound():
+        out = documents.create(None, "outbound", "sales", wh, reference=number)
+        documents.add_line(None, out, db.session.get(Sku, sku).code, 2)
+        documents.start_picking(None, out)
+        documents.pack(None, out)
+        db.session.flush()
+        with pytest.raises(IllegalTransition) as refused:
+            documents.ship(None, out)
+        return refused.value.message
+
+    assert "not paid" in _in_store(app, store, outbound)
+    assert _level(app, store, sku, wh) == (10, 2)
+    with time_machine.travel(utcnow() + timedelta(hours=2), tick=True):   # the payment timeout still works
+        assert _run_store_job(app, store, order_jobs.cancel_unpaid_orders) == 1
+    assert _level(app, store, sku, wh) == (10, 0)

@@ -16,7 +16,7 @@ from app.blueprints.inventory import services
 from app.blueprints.inventory.models import (Location, StockDocument, StockDocumentEvent, StockDocumentLine, StockLevel,
                                              Warehouse)
 from app.core.db import utcnow
-from app.core.errors import DomainError
+from app.core.errors import DomainError, IllegalTransition
 from app.core.outbox import emit
 from app.core.statemachine import StateMachine
 from app.extensions import db
@@ -229,6 +229,9 @@ def ship(actor, document: StockDocument) -> StockDocument:
     through the ``stock.shipped`` event."""
     reservation = services.shipment_reservation(document.reference)
     if reservation is not None:
+        if reservation.status == "active" and reservation.expires_at is not None:
+            raise IllegalTransition(_("%(ref)s is not paid yet: its stock is only held until the payment deadline, "
+                                      "so it cannot ship.", ref=reservation.reference.removeprefix("order:")))
         services.commit(reservation.reference, actor)   # refuses a second shipment, changing nothing
         _transition(actor, document, "shipped")
         emit("stock.shipped", {"reference": reservation.reference, "document": document.number})
