@@ -205,3 +205,9 @@ def _template_helpers(app: Flask) -> None:
     def format_money(minor, currency="CNY"):
         from app.core.money import format_money as fmt
         return fmt(minor, currency)
+
+    @app.template_filter("amount")
+    def amount_text(minor, currency="CNY"):
+        """Minor units as the plain decimal an input field shows (1234 -> 12.34), never float arithmetic."""
+        from app.core.money import to_decimal_text
+        return "" if minor is None else to_decimal_text(minor, currency)

@@ -16,21 +16,63 @@ from app.core.retry import in_transaction
 from app.extensions import db
 
 
+class Outcome:
+    """What a committed service call gave: truthy when it went through (`.result`), else `.error`."""
+
+    __slots__ = ("ok", "result", "error")
+
+    def __init__(self, ok: bool, result: Any = None, error: DomainError | None = None):
+        self.ok, self.result, self.error = ok, result, error
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def commit(action: Callable[[], Any]) -> Outcome:
+    """The request's one commit around its service call (run again if the database aborts it as
+    a deadlock victim), or one rollback of everything when a business rule refused it."""
+    try:
+        return Outcome(True, in_transaction(action))
+    except DomainError as err:
+        db.session.rollback()
+        return Outcome(False, error=err)
+
+
+def commit_form(form, action: Callable[[], Any]) -> Outcome:
+    """`commit` for a validated form: a refusal lands on the field it names (else on the form)."""
+    outcome = commit(action)
+    if not outcome:
+        attach_error(form, outcome.error)
+    return outcome
+
+
 def perform(action: Callable[[], Any], success) -> bool:
     """One service call behind a POST button: commit and flash `success` (a string, or a
     function of the action's result), or roll back and flash the domain error."""
-    try:
-        result = in_transaction(action)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    outcome = commit(action)
+    if not outcome:
+        flash(outcome.error.message, "error")
         return False
-    flash(success(result) if callable(success) else success, "success")
+    flash(success(outcome.result) if callable(success) else success, "success")
     return True
 
 
+def _field(fields, name: str):
+    """The field called `name`, looking into field lists and sub-forms (`lines-2-sku_code`)."""
+    from wtforms import FieldList, FormField
+
+    for field in fields:
+        if field.name == name:
+            return field
+        children = field.entries if isinstance(field, FieldList) else field.form if isinstance(field, FormField) else None
+        found = _field(children, name) if children is not None else None
+        if found is not None:
+            return found
+    return None
+
+
 def attach_error(form, err: DomainError) -> None:
-    field = getattr(form, err.field, None) if err.field else None
+    field = (getattr(form, err.field, None) or _field(form, err.field)) if err.field else None
     if field is not None:
         field.errors = [*field.errors, err.message] if isinstance(field.errors, list) else [err.message]
     else:
@@ -73,16 +115,9 @@ class FormView(View):
     def dispatch_request(self, **kwargs):
         obj = self.get_object(**kwargs)
         form = self.make_form(obj)
-        if form.validate_on_submit():
-            try:
-                result = self.save(form, obj)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                attach_error(form, err)
-            else:
-                flash(self.success_message(result), "success")
-                return redirect_to(self.success_url(result))
+        if form.validate_on_submit() and (done := commit_form(form, lambda: self.save(form, obj))):
+            flash(self.success_message(done.result), "success")
+            return redirect_to(self.success_url(done.result))
         status = 422 if request.method == "POST" else 200
         layout = "layouts/platform.html" if self.realm == "platform" else "layouts/store.html"
         context = {"form": form, "obj": obj, "view": self, "layout": layout, **self.extra_context(obj)}

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.blueprints.catalog import pricing, services as catalog
 from app.blueprints.catalog.models import Product, Sku
@@ -142,7 +142,7 @@ def test_staff_order_pages(app, owner, store):
     (sku,), wh = _shop(app, store, price=2000)
     code = _get(app, store, lambda: db.session.get(Sku, sku).code)
     base = f"/store/{store.slug}/orders"
-    form = {"sku_code": [code], "quantity": ["3"], "shopper_name": "李四", "address_name": "李四",
+    form = {"lines-0-sku_code": code, "lines-0-quantity": "3", "shopper_name": "李四", "address_name": "李四",
             "address_phone": "139", "address_city": "杭州", "address_street": "文三路", "idempotency_key": "staff-1"}
     response = owner.form(f"{base}/new", form)
     assert response.status_code == 303
@@ -196,3 +196,36 @@ def test_saved_filters_on_the_order_list_are_per_person(app, owner, store):
     colleague = app.test_client()
     colleague.login("store", email, slug=store.slug)
     assert "待付款" not in colleague.get(base).get_data(as_text=True)
+
+
+def test_staff_order_form_refuses_an_unknown_code_on_its_own_line_and_keeps_the_input(app, owner, store):
+    (sku,), _wh = _shop(app, store, price=2000)
+    code = _get(app, store, lambda: db.session.get(Sku, sku).code)
+    before = _get(app, store, lambda: db.session.scalar(select(func.count()).select_from(Order)))
+    response = owner.form(f"/store/{store.slug}/orders/new", {
+        "lines-0-sku_code": code, "lines-0-quantity": "2", "lines-1-sku_code": "NO-SUCH", "lines-1-quantity": "1",
+        "shopper_name": "王五", "address_name": "王五", "address_phone": "139", "address_city": "杭州",
+        "address_street": "文三路", "idempotency_key": "staff-bad"}, headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    line = html.split('id="field-lines-1-sku_code"')[1].split("</div>")[0]      # the error sits on that line
+    assert "No SKU with the code “NO-SUCH”" in line and 'value="NO-SUCH"' in line
+    assert f'value="{code}"' in html and 'value="王五"' in html                     # what was typed stays
+    assert _get(app, store, lambda: db.session.scalar(select(func.count()).select_from(Order))) == before
+    missing = owner.form(f"/store/{store.slug}/orders/new", {"lines-0-sku_code": code, "idempotency_key": "staff-x"})
+    assert missing.status_code == 422 and 'has-error field-stringfield" id="field-address_city"' in missing.get_data(as_text=True)
+
+
+def test_order_settings_page_view_writes_nothing_and_bad_money_is_a_field_error(app, owner, store):
+    from app.blueprints.orders.models import OrderSettings
+
+    count = lambda: _get(app, store, lambda: db.session.scalar(select(func.count()).select_from(OrderSettings)))  # noqa: E731
+    before = count()
+    html = owner.get(f"/store/{store.slug}/orders/settings").get_data(as_text=True)
+    assert count() == before and 'id="wholesale-payment_timeout_minutes"' in html      # a GET commits nothing
+    bad = owner.form(f"/store/{store.slug}/orders/settings", {
+        "order_type": "pickup", "payment_timeout_minutes": "30", "auto_confirm_days": "10", "after_sales_days": "7",
+        "max_quantity_per_line": "99", "shipping_fee": "8.999"}, headers={"Accept-Language": "en"})
+    assert bad.status_code == 422 and count() == before
+    row = bad.get_data(as_text=True).split('id="settings-row-pickup"')[1].split("</tr>")[0]
+    assert "Write an amount like 12.00." in row and 'value="8.999"' in row

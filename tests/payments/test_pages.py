@@ -99,3 +99,18 @@ def test_overview_shows_money_taken_net_of_refunds_and_what_needs_a_person(app, 
     assert "¥25.00" in page.split('data-today>')[1][:20] and "¥25.00" in page.split('data-month>')[1][:20]
     assert '<strong data-flagged>1</strong>' in page and '<strong data-pending>0</strong>' in page
     assert "<svg" in page
+
+
+def test_a_refund_amount_that_is_not_money_is_a_field_error_and_refunds_nothing(app, client, owner, store):
+    _paid(app, client, store, price=1000, quantity=1)
+    payment_id = _get(app, store, lambda: db.session.scalar(select(Payment.id).order_by(Payment.id.desc())))
+    page = f"/store/{store.slug}/payments/{payment_id}"
+    before = _get(app, store, lambda: db.session.scalars(select(Refund.id)).all())
+    for amount, message in (("12.345", "Write an amount like 12.00."), ("-1", "Cannot be negative."),
+                            ("20.00", "At most ¥10.00 can still be refunded")):
+        answer = owner.form(f"{page}/refund", {"amount": amount, "request_id": f"bad-{amount}", "reason": "x"},
+                            headers={"Accept-Language": "en"})
+        assert answer.status_code == 422
+        field = answer.get_data(as_text=True).split('id="field-amount"')[1].split("</div>")[0]
+        assert message in field and f'value="{amount}"' in field
+    assert _get(app, store, lambda: db.session.scalars(select(Refund.id)).all()) == before

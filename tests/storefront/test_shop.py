@@ -129,3 +129,12 @@ def test_my_orders_pages_and_filters_by_status(app, client, store):
     assert "Page 2 of 2" in second
     cancelled = client.get(f"/shop/{store.slug}/orders?status=cancelled&page=abc").get_data(as_text=True)
     assert cancelled.count('<span class="badge') == 3 and 'id="orders-pager"' not in cancelled
+
+
+def test_sign_up_errors_land_on_their_fields_and_keep_the_input(app, client, store):
+    base = f"/shop/{store.slug}/register"
+    answer = client.form(base, {"email": "short@pw.cn", "password": "x", "name": "赵六"}, headers={"Accept-Language": "en"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "characters" in html.split('id="field-password"')[1].split("</div>")[0]
+    assert 'value="short@pw.cn"' in html and 'value="赵六"' in html

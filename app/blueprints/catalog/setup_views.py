@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.blueprints.catalog import bp, forms, queries, services
 from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category
-from app.core.formview import FormView, attach_error, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.errors import DomainError
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
@@ -34,15 +34,9 @@ def category_create():
     form = forms.CategoryForm()
     form.parent_id.choices = NONE + queries.category_choices()
     form.template_id.choices = NONE + queries.template_choices()
-    if form.validate_on_submit():
-        try:
-            services.create_category(current_user, form.name.data, form.parent_id.data or None,
-                                     form.template_id.data or None)
-            db.session.commit()
-            return redirect_to(url_for("catalog.categories"))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
+    if form.validate_on_submit() and commit_form(form, lambda: services.create_category(
+            current_user, form.name.data, form.parent_id.data or None, form.template_id.data or None)):
+        return redirect_to(url_for("catalog.categories"))
     return render_template("catalog/categories.html", tree=queries.category_tree(), form=form), 422
 
 
@@ -199,16 +193,10 @@ TemplateEdit.register(bp, "/templates/<int:id>", "template_edit")
 def attribute_add(id):
     template = db.get_or_404(AttributeTemplate, id)
     form = forms.AttributeForm(prefix="attr")
-    if form.validate_on_submit():
-        try:
-            services.add_attribute(current_user, template, form.name.data, form.kind.data, form.input_type.data,
-                                   form.unit.data, form.required.data, form.searchable.data, form.filterable.data,
-                                   services.parse_options(form.options.data))
-            db.session.commit()
-            return redirect_to(url_for("catalog.template_edit", id=id))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
+    if form.validate_on_submit() and commit_form(form, lambda: services.add_attribute(
+            current_user, template, form.name.data, form.kind.data, form.input_type.data, form.unit.data,
+            form.required.data, form.searchable.data, form.filterable.data, services.parse_options(form.options.data))):
+        return redirect_to(url_for("catalog.template_edit", id=id))
     main = forms.TemplateForm(obj=template)
     return render_template("catalog/template_form.html", form=main, obj=template, attribute_form=form,
                            view=TemplateEdit(), layout="layouts/store.html"), 422

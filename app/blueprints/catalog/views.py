@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.blueprints.catalog import bp, forms, queries, search, services
 from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.money import format_money, to_minor
@@ -182,15 +182,10 @@ def product_edit(id):
     check("catalog.edit")
     form = _product_form(product)
     if form.validate_on_submit():
-        try:
-            _save(form, product)
-            db.session.commit()
+        if commit_form(form, lambda: _save(form, product)):
             flash(_("Saved."), "success")
             return redirect_to(url_for("catalog.product_edit", id=id))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-            product = db.session.get(Product, id)
+        product = db.session.get(Product, id)
     return _page(product, form, 422)
 
 

@@ -8,10 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.blueprints.catalog import queries as catalog_queries
-from app.blueprints.inventory import bp, documents
+from app.blueprints.inventory import bp, documents, forms
 from app.blueprints.inventory.models import StockDocument, Warehouse
-from app.core.errors import DomainError
-from app.core.formview import perform
+from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
 from app.core.permissions import check, requires
@@ -76,21 +75,15 @@ def document_new(doc_type):
     if doc_type not in documents.KINDS:
         abort(404)
     warehouses = db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.priority)).all()
-    error = None
-    if request.method == "POST":
-        form = request.form
-        try:
-            document = documents.create(current_user, doc_type, form.get("kind", ""), form.get("warehouse_id", type=int),
-                                        form.get("to_warehouse_id", type=int), form.get("reference", ""),
-                                        form.get("note", ""), form.get("blind") == "1", form.get("category_id", type=int))
-            db.session.commit()
-            return redirect_to(url_for("inventory.document", id=document.id))
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
-    return render_template("inventory/document_new.html", doc_type=doc_type, title=TITLES[doc_type],
-                           kinds=[(k, KIND_LABELS[k]) for k in documents.KINDS[doc_type]], warehouses=warehouses,
-                           categories=catalog_queries.category_choices(), error=error), 422 if error else 200
+    form = forms.DocumentForm().for_type(doc_type, [(k, KIND_LABELS[k]) for k in documents.KINDS[doc_type]],
+                                         warehouses, catalog_queries.category_choices())
+    value = lambda name: form[name].data if name in form else None   # noqa: E731 - fields this type has
+    if form.validate_on_submit() and (done := commit_form(form, lambda: documents.create(
+            current_user, doc_type, form.kind.data, form.warehouse_id.data, value("to_warehouse_id"),
+            form.reference.data or "", form.note.data or "", bool(value("blind")), value("category_id") or None))):
+        return redirect_to(url_for("inventory.document", id=done.result.id))
+    return render_template("inventory/document_new.html", doc_type=doc_type, title=TITLES[doc_type], form=form), \
+        422 if request.method == "POST" else 200
 
 
 def _document(id: int) -> StockDocument:
@@ -115,7 +108,8 @@ def document(id):
     timeline = documents.TIMELINE.history(doc)
     return render_template("inventory/document.html", doc=doc, title=TITLES[doc.doc_type], timeline=timeline,
                            kinds=KIND_LABELS, statuses=documents.STATUS_LABELS,
-                           next_states=documents.MACHINES[doc.doc_type].allowed(doc.status))
+                           actions=documents.available_actions(doc), receiving=documents.can_receive(doc),
+                           adding_lines=documents.can_add_lines(doc))
 
 
 @bp.route("/documents/<int:id>/pick-list")

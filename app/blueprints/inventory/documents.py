@@ -50,6 +50,30 @@ for _machine in MACHINES.values():
     _machine.timeline = StockDocumentEvent
 
 
+# each button on a document's page and the status it moves to
+ACTION_TARGETS = {"complete": "completed", "start_picking": "picking", "pack": "packed", "ship": "shipped",
+                  "dispatch": "in_transit", "receive_transfer": "received", "submit": "review", "reopen": "counting",
+                  "approve": "approved", "cancel": "cancelled"}
+
+
+def available_actions(document: StockDocument) -> list[str]:
+    """The status buttons this document offers now (its machine decides, not the page)."""
+    machine = MACHINES[document.doc_type]
+    return [action for action, target in ACTION_TARGETS.items() if machine.can(document, target)]
+
+
+def can_add_lines(document: StockDocument) -> bool:
+    return document.status == "draft"
+
+
+def can_receive(document: StockDocument) -> bool:
+    return document.doc_type == "inbound" and document.status in ("draft", "receiving")
+
+
+def counting(document: StockDocument) -> bool:
+    return document.doc_type == "stocktake" and document.status == "counting"
+
+
 def _warehouse(warehouse_id, field="warehouse_id") -> Warehouse:
     warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
     if warehouse is None or not warehouse.active:

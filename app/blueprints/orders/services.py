@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.catalog import queries as catalog_queries, services as catalog
@@ -64,6 +64,28 @@ def settings_for(order_type: str) -> OrderSettings:
             shipping_fee=0, max_quantity_per_line=99).on_conflict_do_nothing(index_elements=["order_type"]))
         settings = db.session.get(OrderSettings, order_type)
     return settings
+
+
+def settings_or_defaults(order_type: str) -> OrderSettings:
+    """Read only (a page view never writes): the stored settings, or unsaved defaults."""
+    return db.session.get(OrderSettings, order_type) or OrderSettings(
+        order_type=order_type, payment_timeout_minutes=30, auto_confirm_days=10, after_sales_days=7, shipping_fee=0,
+        free_shipping_over=None, max_quantity_per_line=99)
+
+
+def lines_by_code(rows: list[tuple[str | None, int | None]]) -> list[LineRequest]:
+    """Staff type SKU codes: each known code (any case) becomes a line of its quantity (1 when
+    left empty); an unknown code is refused on its own row (`lines-N-sku_code`)."""
+    out = []
+    for index, (code, quantity) in enumerate(rows):
+        code = (code or "").strip()
+        if not code:
+            continue
+        sku_id = catalog_queries.sku_id_by_code(code)
+        if sku_id is None:
+            raise DomainError(_("No SKU with the code “%(code)s”.", code=code), field=f"lines-{index}-sku_code")
+        out.append(LineRequest(sku_id, quantity or 1))
+    return out
 
 
 def _clean_address(address: dict) -> dict:

@@ -9,11 +9,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.blueprints.catalog import queries as catalog
-from app.blueprints.orders import bp, services
+from app.blueprints.orders import bp, forms, services
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderLine
-from app.core.errors import DomainError
-from app.core.formview import perform
+from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
 from app.core.money import format_money, to_minor
@@ -120,61 +118,32 @@ def order_action(id, action):
 @requires("orders.manage")
 def order_new():
     """A staff-entered order (phone or offline sale): the same placement as the storefront."""
-    error = None
-    if request.method == "POST":
-        form = request.form
-        try:
-            lines = []
-            for code, qty in zip(form.getlist("sku_code"), form.getlist("quantity")):
-                if code.strip():
-                    sku_id = catalog.sku_id_by_code(code)
-                    if sku_id is None:
-                        raise DomainError(_("No SKU with the code “%(code)s”.", code=code))
-                    lines.append(services.LineRequest(sku_id, int(qty or 1)))
-            order = services.place_order(
-                lines, {f: form.get(f"address_{f}", "") for f in services.ADDRESS_FIELDS},
-                shopper={"name": form.get("shopper_name"), "email": form.get("shopper_email"),
-                         "phone": form.get("shopper_phone")},
-                note=form.get("note", ""), idempotency_key=form.get("idempotency_key") or None, source="staff",
-                actor=current_user)
-            db.session.commit()
-            flash(_("Order %(number)s placed.", number=order.number), "success")
-            return redirect_to(url_for("orders.order", id=order.id))
-        except ValueError:
-            db.session.rollback()
-            error = _("Quantities are whole numbers.")
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
     import uuid
-    return render_template("orders/order_new.html", error=error, address_fields=services.ADDRESS_FIELDS,
-                           key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
+
+    form = forms.OrderForm()
+    if request.method == "GET":
+        form.idempotency_key.data = uuid.uuid4().hex
+    if form.validate_on_submit() and (done := commit_form(form, lambda: services.place_order(
+            services.lines_by_code([(line.sku_code.data, line.quantity.data) for line in form.lines]),
+            form.address(), shopper=form.shopper(), note=form.note.data or "",
+            idempotency_key=form.idempotency_key.data or None, source="staff", actor=current_user))):
+        flash(_("Order %(number)s placed.", number=done.result.number), "success")
+        return redirect_to(url_for("orders.order", id=done.result.id))
+    return render_template("orders/order_new.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("orders.settings")
 def order_settings():
     """Per order type: payment timeout, automatic receipt confirmation, after-sales window, shipping."""
-    error = None
-    if request.method == "POST":
-        order_type = request.form.get("order_type", "")
-        try:
-            values = {f: int(request.form.get(f, "")) for f in ("payment_timeout_minutes", "auto_confirm_days",
-                                                                 "after_sales_days", "max_quantity_per_line")}
-            values["shipping_fee"] = _money(request.form.get("shipping_fee") or "0")
-            free = (request.form.get("free_shipping_over") or "").strip()
-            values["free_shipping_over"] = _money(free) if free else None
-            services.save_settings(current_user, order_type, values)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("orders.order_settings"))
-        except ValueError:
-            db.session.rollback()
-            error = _("Use whole numbers for times and amounts like 12.00 for money.")
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
-    rows = [services.settings_for(t) for t in ORDER_TYPES]
-    db.session.commit()
-    return render_template("orders/settings.html", rows=rows, types=TYPE_LABELS, error=error,
-                           currency=current_store().currency), 422 if error else 200
+    posted = forms.SettingsForm() if request.method == "POST" else None
+    if posted is not None and posted.validate_on_submit() and commit_form(
+            posted, lambda: services.save_settings(current_user, posted.order_type.data, posted.values())):
+        flash(_("Saved."), "success")
+        return redirect_to(url_for("orders.order_settings"))
+    rows = [(t, posted if posted is not None and posted.order_type.data == t
+             else forms.SettingsForm(obj=services.settings_or_defaults(t), formdata=None)) for t in ORDER_TYPES]
+    if posted is not None and posted.order_type.data not in ORDER_TYPES:
+        flash(_("Unknown order type."), "error")
+    return render_template("orders/settings.html", rows=rows, types=TYPE_LABELS, fields=forms.SETTINGS_FIELDS), \
+        422 if posted is not None else 200

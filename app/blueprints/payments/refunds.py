@@ -18,6 +18,7 @@ from app.blueprints.payments.services import move
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.jobs import after_commit, enqueue
+from app.core.money import format_money
 from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -104,7 +105,8 @@ def refund(actor, payment: Payment, request_id: str, amount: int | None = None,
     if not amount or amount <= 0:
         raise DomainError(_("Give an amount above zero."), field="amount")
     if amount > refundable(payment):
-        raise DomainError(_("At most %(n)s can still be refunded.", n=refundable(payment)), field="amount")
+        raise DomainError(_("At most %(n)s can still be refunded.", n=format_money(refundable(payment), payment.currency)),
+                          field="amount")
     item = Refund(payment_id=payment.id, request_id=request_id, amount=amount, lines=by_line,
                   reason=(reason or "").strip()[:300], status="pending",
                   actor_name=getattr(actor, "email", None) or "system")

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.blueprints.orders import queries as order_queries
-from app.blueprints.payments import accounts, bp, refunds, services
+from app.blueprints.payments import accounts, bp, forms, refunds, services
 from app.blueprints.payments.gateways import registry
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
-from app.core.formview import perform
+from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
-from app.core.money import format_money, to_minor
+from app.core.money import format_money
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -107,7 +107,11 @@ RefundList.register(bp, "/refunds", "refunds")
 @bp.route("/<int:id>")
 @requires("payments.view")
 def payment(id):
-    p = db.get_or_404(Payment, id)
+    return _payment_page(db.get_or_404(Payment, id))
+
+
+def _payment_page(p: Payment, refund_form: forms.RefundForm | None = None, status: int = 200):
+    id = p.id
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
     rows = db.session.scalars(select(Refund).where(Refund.payment_id == id).order_by(Refund.id)).all()
@@ -118,14 +122,15 @@ def payment(id):
                            order_lines=order_lines, timeline=timeline, refund_timelines=refund_timelines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
                            refundable=refunds.refundable(p), can_refund=refunds.is_refundable(p),
-                           request_id=uuid.uuid4().hex)
+                           refund_form=refund_form or forms.RefundForm(formdata=None, request_id=uuid.uuid4().hex),
+                           request_id=uuid.uuid4().hex), status
 
 
 @bp.route("/<int:id>/refund", methods=["POST"])
 @requires("payments.refund")
 def payment_refund(id):
     p = db.get_or_404(Payment, id)
-    amount, lines = -1, None
+    requested = lambda r: _("Refund requested; it is %(status)s.", status=refunds.STATUS_LABELS[r.status])  # noqa: E731
     if request.form.get("by") == "lines":
         lines = {}
         for key, value in request.form.items():
@@ -133,16 +138,15 @@ def payment_refund(id):
             if found and value.strip():
                 # anything but a plain count becomes -1, which the service refuses with a message
                 lines[int(found.group(1))] = int(value) if re.fullmatch(r"[0-9]{1,6}", value.strip()) else -1
-        amount = None
-    else:
-        try:
-            amount = to_minor(request.form.get("amount") or "0", p.currency)
-        except ValueError:
-            pass
-    perform(lambda: refunds.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, amount,
-                                   lines=lines, reason=request.form.get("reason", "")),
-            lambda r: _("Refund requested; it is %(status)s.", status=refunds.STATUS_LABELS[r.status]))
-    return redirect_to(url_for("payments.payment", id=id))
+        perform(lambda: refunds.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, None,
+                                       lines=lines, reason=request.form.get("reason", "")), requested)
+        return redirect_to(url_for("payments.payment", id=id))
+    form = forms.RefundForm()
+    if form.validate_on_submit() and (done := commit_form(form, lambda: refunds.refund(
+            current_user, p, form.request_id.data, form.amount.data, reason=form.reason.data or ""))):
+        flash(requested(done.result), "success")
+        return redirect_to(url_for("payments.payment", id=id))
+    return _payment_page(db.get_or_404(Payment, id), form, 422)
 
 
 @bp.route("/<int:id>/refunds/<int:refund_id>/resend", methods=["POST"])

@@ -12,7 +12,7 @@ from app.core import charts
 from app.core.audit import PlatformAuditEntry
 from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
-from app.core.formview import FormView, attach_error, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.mail import list_mail, queue_mail
@@ -264,17 +264,11 @@ def supplier_detail(id):
     account = db.get_or_404(SupplierAccount, id)
     form = forms.SupplierLinkForm()
     status = 200
-    if form.validate_on_submit():
-        try:
-            services.link_supplier(current_user, account, form.store_slug.data, form.supplier_code.data)
-            db.session.commit()
-            flash(_("Linked."), "success")
-            return redirect_to(url_for("platform.supplier_detail", id=id))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-            status = 422
-    elif request.method == "POST":
+    if form.validate_on_submit() and commit_form(form, lambda: services.link_supplier(
+            current_user, account, form.store_slug.data, form.supplier_code.data)):
+        flash(_("Linked."), "success")
+        return redirect_to(url_for("platform.supplier_detail", id=id))
+    if request.method == "POST":
         status = 422
     return render_template("platform/supplier_detail.html", account=account, form=form), status
 

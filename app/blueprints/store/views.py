@@ -18,7 +18,7 @@ from app.core import audit, charts, permissions
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
-from app.core.formview import FormView, attach_error, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
 from app.core.mail import queue_mail
@@ -344,16 +344,11 @@ SettingsEdit.register(bp, "/settings", "settings")
 @signed_in_staff
 def account():
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            auth_services.change_password(current_user, form.current.data, form.password.data)
-            db.session.commit()
-            rotate_session(session)
-            flash(_("Your password was changed."), "success")
-            return redirect_to(url_for("store.account"))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
+    if form.validate_on_submit() and commit_form(form, lambda: auth_services.change_password(
+            current_user, form.current.data, form.password.data)):
+        rotate_session(session)
+        flash(_("Your password was changed."), "success")
+        return redirect_to(url_for("store.account"))
     status = 422 if request.method == "POST" else 200
     return render_template("store/account.html", form=form), status
 
@@ -362,12 +357,11 @@ def account():
 @signed_in_staff
 def account_locale():
     locale = request.form.get("locale", "")
-    try:
-        services.set_locale(current_user, locale)
-        db.session.commit()
+    done = commit(lambda: services.set_locale(current_user, locale))
+    if done:
         session["locale"] = locale
-    except DomainError as err:
-        flash(err.message, "error")
+    else:
+        flash(done.error.message, "error")
     return redirect(_own_page(request.form.get("next")), code=303)
 
 

@@ -9,9 +9,10 @@ from flask_login import current_user, login_user
 from app.blueprints.catalog import queries as catalog
 from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
-from app.blueprints.storefront import bp, cart, queries
+from app.blueprints.storefront import bp, cart, forms, queries
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
+from app.core.formview import commit_form, perform
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
 from app.core.retry import in_transaction
@@ -122,45 +123,32 @@ def cart_update():
 @bp.route("/register", methods=["GET", "POST"])
 @public
 def register():
-    error = None
-    if request.method == "POST":
-        from flask import session
+    from flask import session
 
-        try:
-            member = members.register(request.form.get("email", ""), request.form.get("password", ""),
-                                      request.form.get("name", ""), request.form.get("phone", ""))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
-        else:
-            guest = request.cookies.get(cart.COOKIE)
-            session.clear()
-            rotate_session(session)
-            login_user(member)
-            response = redirect(url_for("storefront.account"), code=303)
-            if guest:
-                cart.merge_guest_cart(member, guest, response)
-            flash(_("Welcome! Your account is ready."), "success")
-            return response
-    return render_template("shop/register.html", error=error), 422 if error else 200
+    form = forms.RegisterForm()
+    if form.validate_on_submit() and (done := commit_form(form, lambda: members.register(
+            form.email.data, form.password.data, form.name.data or "", form.phone.data or ""))):
+        member, guest = done.result, request.cookies.get(cart.COOKIE)
+        session.clear()
+        rotate_session(session)
+        login_user(member)
+        response = redirect(url_for("storefront.account"), code=303)
+        if guest:
+            cart.merge_guest_cart(member, guest, response)
+        flash(_("Welcome! Your account is ready."), "success")
+        return response
+    return render_template("shop/register.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @shopper
 def account():
-    error = None
-    if request.method == "POST":
-        try:
-            members.save_address(current_user, request.form)
-            db.session.commit()
-            flash(_("Address saved."), "success")
-            return redirect(url_for("storefront.account"), code=303)
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
-    return render_template("shop/account.html", addresses=members.addresses(current_user.id), error=error), \
-        422 if error else 200
+    form = forms.AddressForm()
+    if form.validate_on_submit() and commit_form(form, lambda: members.save_address(current_user, form.values())):
+        flash(_("Address saved."), "success")
+        return redirect(url_for("storefront.account"), code=303)
+    return render_template("shop/account.html", addresses=members.addresses(current_user.id), form=form), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/account/addresses/<int:id>/<action>", methods=["POST"])
@@ -169,12 +157,8 @@ def address_action(id, action):
     address = members.address_of(current_user.id, id)
     if address is None or action not in ("default", "delete"):
         abort(404)
-    if action == "default":
-        members.set_default(current_user, address)
-    else:
-        members.remove_address(current_user, address)
-    db.session.commit()
-    flash(_("Address saved."), "success")
+    perform(lambda: (members.set_default if action == "default" else members.remove_address)(current_user, address),
+            _("Address saved."))
     return redirect(url_for("storefront.account"), code=303)
 
 
@@ -251,25 +235,22 @@ def my_order(number):
         if order is None:  # another shopper's order looks exactly like a missing one
             abort(404)
         action = request.form.get("action")
-        try:
-            if action == "pay":
-                from app.blueprints.payments.gateway_views import pay_order
+        if action == "pay":
+            from app.blueprints.payments.gateway_views import pay_order
 
+            try:
                 return pay_order(order, request.form.get("gateway") or "sandbox")
-            if action == "cancel":
-                orders.cancel_order(current_user, order, _("cancelled by the shopper"))
-            elif action == "confirm":
-                orders.confirm_receipt(current_user, order)
-            else:
-                abort(400)
-            db.session.commit()
-            flash(_("Done."), "success")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        except GatewayError:
-            db.session.rollback()
-            flash(_("The payment service did not answer. Please try again in a moment."), "error")
+            except DomainError as err:
+                db.session.rollback()
+                flash(err.message, "error")
+            except GatewayError:
+                db.session.rollback()
+                flash(_("The payment service did not answer. Please try again in a moment."), "error")
+        elif action in ("cancel", "confirm"):
+            perform(lambda: orders.cancel_order(current_user, order, _("cancelled by the shopper")) if action == "cancel"
+                    else orders.confirm_receipt(current_user, order), _("Done."))
+        else:
+            abort(400)
         return redirect(url_for("storefront.my_order", number=number), code=303)
     order = queries.my_order(current_user.id, number)
     if order is None:
