@@ -57,7 +57,7 @@ class _DocumentPages(StorePages):
     list_permission = "inventory.view"
     model = StockDocument
     doc_type = "inbound"
-    error_text = "Choose a kind."
+    error_text = "Not a valid choice"   # the kind field says so itself
 
     def make(self, store, i):
         return f.document(store, self.doc_type, lines=[] if self.doc_type != "inbound" else None)

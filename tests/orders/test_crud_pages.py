@@ -11,7 +11,7 @@ class TestOrderPages(StorePages):
     permission = "orders.manage"
     list_permission = "orders.view"
     model = Order
-    bad_form = {"sku_code": "NO-SUCH-SKU", "quantity": "1"}
+    bad_form = {"lines-0-sku_code": "NO-SUCH-SKU", "lines-0-quantity": "1"}
     error_text = "NO-SUCH-SKU"
 
     def make(self, store, i):
@@ -19,5 +19,5 @@ class TestOrderPages(StorePages):
 
     def create_data(self, store):
         sku = f.sku(store, stock=5)
-        return {"sku_code": sku.code, "quantity": "1", "shopper_name": "王五", "shopper_phone": "13900000000",
+        return {"lines-0-sku_code": sku.code, "lines-0-quantity": "1", "shopper_name": "王五", "shopper_phone": "13900000000",
                 **{f"address_{k}": v for k, v in f.ADDRESS.items()}}
