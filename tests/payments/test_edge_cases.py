@@ -85,7 +85,7 @@ def test_hostile_input_gets_an_answer_not_a_crash(app, client, owner, store):
     page = f"/store/{store.slug}/payments/{payment_id}/refund"
     for data in ({"amount": "Infinity"}, {"amount": "sNaN"}, {"amount": "1e400"},
                  {"by": "lines", "qty_²": "1"}, {"by": "lines", "qty_1": "½"}):
-        assert owner.form(page, data).status_code in (200, 302, 303), data
+        assert owner.form(page, data).status_code in (200, 302, 303, 422), data   # a field error or a flash, never a crash
     assert _get(app, store, lambda: db.session.scalar(select(Refund.id))) is None
     answer = client.post(f"/pay/{store.slug}/notify/sandbox", data={"out_trade_no": "x", "sign": "签名"})
     assert answer.status_code == 400
