@@ -51,3 +51,10 @@ def test_a_threshold_turns_prepares_back_on_for_direct_connections(app):
     engine.dispose()
     for off in (None, "", "none", "off"):
         assert connect_args({"DB_PREPARE_THRESHOLD": off}) == {"prepare_threshold": None}
+
+
+def test_pooled_connections_are_recycled_by_default(app):
+    """A backend keeps the catalog of every store it touched until it ends (bench/fleet.py)."""
+    with app.app_context():
+        assert db.engine.pool._recycle == 1800
+    assert engine_options({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 60}})["pool_recycle"] == 60
