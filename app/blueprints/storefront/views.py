@@ -214,10 +214,7 @@ def checkout():
 def my_orders():
     """The shopper's orders, newest first, 20 a page, optionally by status."""
     status = request.args.get("status") if request.args.get("status") in orders.STATUS_LABELS else None
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = _page_arg()
     rows, total = queries.my_orders(current_user.id, status, page)
     pages = max(1, -(-total // queries.ORDERS_PER_PAGE))
     if page > pages:
