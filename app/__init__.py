@@ -158,7 +158,19 @@ def _init_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(identity):
         from app.blueprints.auth.services import load_identity
-        return load_identity(identity)
+        from app.core.sessions import password_unchanged
+
+        user = load_identity(identity)
+        # a password change or reset elsewhere ends this session
+        return user if user is not None and password_unchanged(session, user) else None
+
+    from flask_login import user_logged_in
+
+    @user_logged_in.connect_via(app)
+    def _remember_password(sender, user, **extra):
+        from app.core.sessions import remember_password
+
+        remember_password(session, user)
 
     @login_manager.unauthorized_handler
     def unauthorized():

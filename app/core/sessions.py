@@ -120,3 +120,21 @@ def refuse_without_session() -> None:
     error = getattr(session, "unavailable", None)
     if error is not None:
         raise error
+
+
+# A signed-in session remembers a digest of its account's password hash; once the password
+# changes (changed, reset), every session holding the old digest is signed out on its next
+# request, while the session that made the change is given the new one.
+PASSWORD_KEY = "_pwf"
+
+
+def remember_password(session, user) -> None:
+    from app.core.security import password_fingerprint
+
+    session[PASSWORD_KEY] = password_fingerprint(user.password_hash)
+
+
+def password_unchanged(session, user) -> bool:
+    from app.core.security import password_fingerprint
+
+    return session.get(PASSWORD_KEY) == password_fingerprint(user.password_hash)

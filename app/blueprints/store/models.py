@@ -52,6 +52,8 @@ class StaffUser(CreatedAt, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.staff_users.id"))
+    # changes with every invitation sent, so only the newest link works
+    invitation_nonce: Mapped[str | None] = mapped_column(String(32))
 
     role: Mapped[Role] = relationship(lazy="joined")
 

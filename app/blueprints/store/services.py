@@ -2,6 +2,8 @@
 Each function flushes and audits; the caller commits (and mails after commit)."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -92,7 +94,19 @@ def _labels(codes) -> str:
 
 
 def invitation_token(staff: StaffUser) -> str:
-    return make_token("invite", {"s": current_store().id, "u": staff.id, "f": password_fingerprint(staff.password_hash)})
+    """A new invitation link's token; every link issued before it stops working."""
+    staff.invitation_nonce = secrets.token_urlsafe(12)
+    return make_token("invite", {"s": current_store().id, "u": staff.id, "f": password_fingerprint(staff.password_hash),
+                                 "n": staff.invitation_nonce})
+
+
+def resend_invitation(actor, staff: StaffUser) -> str:
+    """A fresh invitation link for someone who has not joined yet; the earlier one dies."""
+    if staff.status != "invited":
+        raise DomainError(_("Only invited staff can get a new invitation."))
+    _check_manageable(actor, staff)
+    audit.record(actor, "staff.invitation_resent", staff, label=staff.email)
+    return invitation_token(staff)
 
 
 def invite_staff(actor, email: str, name: str, role_id: int) -> tuple[StaffUser, str]:
@@ -126,7 +140,8 @@ def check_invitation(token: str) -> StaffUser:
     if data.get("s") != current_store().id:
         raise BadToken()
     staff = db.session.get(StaffUser, data.get("u"))
-    if staff is None or staff.status != "invited" or password_fingerprint(staff.password_hash) != data.get("f"):
+    if (staff is None or staff.status != "invited" or password_fingerprint(staff.password_hash) != data.get("f")
+            or staff.invitation_nonce != data.get("n")):   # links from before nonces existed carry none
         raise BadToken()
     return staff
 
@@ -137,6 +152,7 @@ def accept_invitation(token: str, name: str, password: str) -> StaffUser:
     staff.name = name.strip()
     staff.password_hash = hash_password(password)
     staff.status = "active"
+    staff.invitation_nonce = None
     audit.record(staff, "staff.joined", staff, label=staff.email, changes={"status": ["invited", "active"]})
     emit("staff.joined", {"staff_id": staff.id, "email": staff.email})
     return staff

@@ -24,7 +24,7 @@ from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, 
 from app.core.mail import queue_mail
 from app.core.permissions import public, requires, signed_in_staff
 from app.core.security import BadToken
-from app.core.sessions import rotate_session
+from app.core.sessions import remember_password, rotate_session
 from app.core.urls import same_origin_path
 from app.extensions import db
 
@@ -172,13 +172,8 @@ def staff_status(id):
 @requires("store.staff_manage")
 def staff_resend(id):
     staff = _staff_or_404(id)
-    if staff.status != "invited":
-        flash(_("Only invited staff can get a new invitation."), "error")
-    else:
-        audit.record(current_user, "staff.invitation_resent", staff, label=staff.email)
-        _send_invitation(staff, services.invitation_token(staff))
-        db.session.commit()
-        flash(_("Invitation sent to %(email)s.", email=staff.email), "success")
+    perform(lambda: _send_invitation(staff, services.resend_invitation(current_user, staff)),
+            _("Invitation sent to %(email)s.", email=staff.email))
     return redirect_to(url_for("store.staff_edit", id=id))
 
 
@@ -347,6 +342,7 @@ def account():
     if form.validate_on_submit() and commit_form(form, lambda: auth_services.change_password(
             current_user, form.current.data, form.password.data)):
         rotate_session(session)
+        remember_password(session, current_user)   # this session stays; every other one ends
         flash(_("Your password was changed."), "success")
         return redirect_to(url_for("store.account"))
     status = 422 if request.method == "POST" else 200
