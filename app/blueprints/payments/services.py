@@ -6,6 +6,7 @@ out-of-order notices change nothing after the first that moves the state.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -22,6 +23,7 @@ from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
 from app.extensions import db
 
+log = logging.getLogger(__name__)
 STATUS_LABELS = {"created": _l("Created"), "pending": _l("Pending"), "succeeded": _l("Succeeded"),
                  "failed": _l("Failed"), "closed": _l("Closed"), "partially_refunded": _l("Partially refunded"),
                  "refunded": _l("Refunded")}
@@ -39,6 +41,12 @@ PAYMENT_STATES = StateMachine("payment", {
 }, STATUS_LABELS, timeline=PaymentEvent, actions=ACTION_LABELS, emits={"succeeded"},
     payload=lambda p, before: {"payment_id": p.id, "order_id": p.order_id, "amount": p.amount, "number": p.number,
                                "from": before})
+
+
+# The states a gateway's payment notice (or query answer) may move a payment out of. Once money
+# went back, only the refund flow moves the payment (a confirmed refund that failed after all):
+# a replayed or late TRADE_SUCCESS must never turn a refunded payment back into a paid one.
+NOTICE_MAY_MOVE = {"created", "pending", "failed", "closed", "succeeded"}
 
 
 def move(payment: Payment, target: str, actor=None, reason: str = "", **data):
@@ -89,8 +97,8 @@ def handle_notification(gateway_name: str, body: bytes, form: dict, headers: dic
     note.outcome = outcomes[0] if outcomes else "ignored"
     # a verified notice about something we do not hold is kept for staff and acknowledged:
     # refusing it would only make the gateway resend it for a day (and Stripe disable the endpoint)
-    return note.outcome, all(o in ("applied", "duplicate", "ignored", "unknown_payment", "unknown_refund")
-                             for o in outcomes)
+    acknowledged = ("applied", "duplicate", "after_refund", "ignored", "unknown_payment", "unknown_refund")
+    return note.outcome, all(o in acknowledged for o in outcomes)
 
 
 def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotification | None = None) -> str:
@@ -108,6 +116,9 @@ def apply_payment_notice(notice: Notice, gateway_name: str, note: PaymentNotific
     target = notice.status
     if target not in ("succeeded", "failed", "closed"):
         return "ignored" if target == "pending" else "unknown_status"
+    if payment.status not in NOTICE_MAY_MOVE:
+        log.warning("payment %s is %s: a %s notice for it changes nothing", payment.number, payment.status, target)
+        return "after_refund"   # acknowledged and kept in the log; the refund stands
     if payment.status == target or target not in PAYMENT_STATES.allowed(payment.status):
         return "duplicate"      # copies and out-of-order notices change nothing
     payment.gateway_trade_no = notice.trade_no or payment.gateway_trade_no
