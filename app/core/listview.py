@@ -7,7 +7,6 @@ however many rows it shows.
 """
 from __future__ import annotations
 
-import csv
 import io
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
-from app.core import permissions
+from app.core import export, permissions
 from app.core.errors import DomainError
 from app.core.htmx import is_htmx, redirect_to
 from app.core.tenancy import bound_store, store_context
@@ -229,13 +228,9 @@ class ListView(View):
         return Page(rows=list(rows), total=total, page=page_no, per_page=per_page, sort=state["sort"], args=args)
 
     # --- export ----------------------------------------------------------------------------
-    def export_value(self, column: Column, row) -> str:
-        value = column.get(row)
-        if value is None:
-            return ""
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return str(value)
+    def export_value(self, column: Column, row):
+        """The cell for `row`; export.cell makes text inert and keeps numbers numeric."""
+        return column.get(row)
 
     def export(self, stmt: Select) -> Response:
         columns = [c for c in self.columns if c.export]
@@ -244,7 +239,7 @@ class ListView(View):
 
         def rows():
             buf = io.StringIO()
-            writer = csv.writer(buf)
+            writer = export.CsvWriter(buf)
             buf.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Chinese) correctly
             writer.writerow([str(c.label) for c in columns])
             yield buf.getvalue()

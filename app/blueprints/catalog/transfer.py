@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.blueprints.catalog import services
 from app.blueprints.catalog.models import Brand, Category, Product, Sku
-from app.core import limits
+from app.core import export, limits
 from app.core.errors import DomainError
 from app.core.money import to_minor
 from app.core.tenancy import current_store
@@ -75,7 +75,8 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     except UnicodeDecodeError as err:
         raise UnreadableFile(_("The file is not UTF-8 text. Save it as UTF-8 CSV or XLSX.")) from err
     try:
-        return _limited(row for row in csv.DictReader(io.StringIO(text))
+        return _limited({k: export.unescape(v) if isinstance(v, str) else v for k, v in row.items()}
+                        for row in csv.DictReader(io.StringIO(text))
                         if any((v or "").strip() for v in row.values() if isinstance(v, str)))
     except csv.Error as err:   # a NUL byte, a field past the csv module's limit, a broken quote
         raise UnreadableFile(_("The CSV file cannot be read (%(error)s). Save it again as UTF-8 CSV.",
@@ -117,7 +118,8 @@ def _xlsx_rows(data: bytes) -> list[dict]:
             if header_row is None:
                 return []
             header = [str(h).strip() if h is not None else "" for h in header_row]
-            return _limited({header[i]: ("" if v is None else str(v)) for i, v in enumerate(row) if i < len(header)}
+            return _limited({header[i]: ("" if v is None else export.unescape(str(v))) for i, v in enumerate(row)
+                             if i < len(header)}
                             for row in rows if any(v not in (None, "") for v in row))
         finally:
             book.close()
@@ -328,14 +330,14 @@ def template_bytes(kind: str) -> bytes:
 
         book = Workbook()
         sheet = book.active
-        sheet.append(COLUMNS)
-        sheet.append(example)
+        export.xlsx_append(sheet, COLUMNS)
+        export.xlsx_append(sheet, example)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = export.CsvWriter(out)
     writer.writerow(COLUMNS)
     writer.writerow(example)
     return out.getvalue().encode()

@@ -474,12 +474,12 @@ def product_import_template(kind):
 @requires("catalog.view")
 def product_export():
     """The filtered products with their SKUs, in the import format (edit and import back)."""
-    import csv
     import io
 
     from flask import Response, stream_with_context
 
     from app.blueprints.catalog import transfer
+    from app.core import export
     from app.core.tenancy import bound_store, store_context
 
     view = ProductList()
@@ -488,7 +488,7 @@ def product_export():
 
     def rows():
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = export.CsvWriter(buf)
         buf.write("\ufeff")
         with store_context(store):
             for i, row in enumerate(transfer.export_rows(stmt)):

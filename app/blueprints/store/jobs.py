@@ -1,11 +1,10 @@
 """Store-management background work."""
 from __future__ import annotations
 
-import csv
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.core import export
 from app.core.audit import AuditEntry
 from app.core.tasks import task
 from app.extensions import db
@@ -23,7 +22,7 @@ def export_audit_log(ctx, action: str | None = None) -> dict:
     path = ctx.file_path("audit-log.csv")
     done = 0
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
+        writer = export.CsvWriter(fh)
         writer.writerow(["at", "actor", "action", "object_type", "object_id", "object", "changes", "ip"])
         for chunk in db.session.execute(stmt.execution_options(yield_per=CHUNK)).scalars().partitions(CHUNK):
             for e in chunk:
