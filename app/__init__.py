@@ -109,6 +109,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core.errors import register_error_pages
     from app.core.tenancy import teardown_binding
     register_error_pages(app)
+    from app.core.headers import init_security_headers
+    init_security_headers(app)
     app.teardown_request(teardown_binding)
     # before the store blueprints look the slug up (their url_value_preprocessors run after the app's)
     app.url_value_preprocessor(lambda endpoint, values: _refuse_nul_characters())

@@ -1,0 +1,48 @@
+/* Houtai's page behaviour, kept out of the HTML so the Content-Security-Policy needs no
+   inline script: confirmations (data-confirm on a form or button, data-confirm on the chosen
+   bulk action), select-all boxes, selects that submit their form, print and back links, progress
+   bar widths, and the htmx error banner. */
+(function () {
+  "use strict";
+
+  function confirmed(message) {
+    return !message || window.confirm(message);
+  }
+
+  document.addEventListener("htmx:responseError", function () {
+    var box = document.getElementById("htmx-error");
+    if (box) { box.hidden = false; }
+  });
+
+  document.addEventListener("click", function (e) {
+    var all = e.target.closest("[data-select-all]");
+    if (all) {
+      document.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = all.checked; });
+    }
+    var button = e.target.closest("button[data-confirm]");
+    if (button && !confirmed(button.dataset.confirm)) { e.preventDefault(); e.stopImmediatePropagation(); }
+    if (e.target.closest("[data-print]")) { window.print(); }
+    if (e.target.closest("[data-back]")) { e.preventDefault(); window.history.back(); }
+  }, true);
+
+  // capture phase: a refused confirmation stops the submit before htmx sees it
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var message = form.dataset.confirm;
+    if (!message && form.hasAttribute("data-bulk-confirm") && form.bulk_action) {
+      var option = form.bulk_action.selectedOptions[0];
+      message = option && option.dataset.confirm;
+    }
+    if (!confirmed(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
+  });
+
+  function widths(root) {
+    root.querySelectorAll("[data-width]").forEach(function (el) { el.style.width = el.dataset.width + "%"; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { widths(document); });
+  document.addEventListener("htmx:load", function (e) { widths(e.target); });
+}());
