@@ -1,8 +1,8 @@
 """Staff invitations carry a nonce that changes with every link sent, so a resent
 invitation ends the earlier link.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01T17:30:00+00:00
 
 Tenant revision: runs once per store schema, with search_path set to that schema.
@@ -10,8 +10,8 @@ Tenant revision: runs once per store schema, with search_path set to that schema
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
