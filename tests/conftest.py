@@ -18,6 +18,9 @@ os.environ.setdefault("WEBHOOK_BACKOFF", "1")
 os.environ.setdefault("SANDBOX_GATEWAY", "1")
 os.environ.setdefault("SANDBOX_NOTIFY_SCHEDULE", "1,1,2")
 os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
+# The Makefile exports PORT for `make run`; under `make test` it would make every process derive
+# PUBLIC_URL for a dev server that is not running, and the worker would post sandbox notices there.
+os.environ.pop("PORT", None)
 # no background refills of the schema pool while tests run (tests/platform/test_schema_pool.py fills it)
 os.environ.setdefault("SCHEMA_POOL_SIZE", "0")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")   # the tests' webhook receivers listen on 127.0.0.1
