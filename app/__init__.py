@@ -51,6 +51,12 @@ def select_locale() -> str:
     return "zh_CN" if best else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_language() -> str:
+    """"zh" or "en": the language of the page being rendered (or of the bound store in a job)."""
+    locale = get_locale()
+    return "zh" if locale is not None and locale.language == "zh" else "en"
+
+
 def select_timezone() -> str | None:
     store = g.get("store")
     return store.timezone if store is not None else None
@@ -203,11 +209,15 @@ def _template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        language = current_language()
         return {
             "current_store": bound_store(),
             "store_menu": menu.visible_entries,
             "can": permissions.can,
-            "current_locale": str(get_locale()),
+            # compare languages, not str(get_locale()): that is "zh_Hans_CN" for Chinese
+            "current_language": language,
+            "current_locale": "zh_CN" if language == "zh" else "en",
+            "html_lang": "zh-CN" if language == "zh" else "en",
         }
 
     @app.template_filter("dt")

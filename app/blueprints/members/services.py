@@ -31,6 +31,13 @@ def register(email: str, password: str, name: str = "", phone: str = "") -> Memb
     return member
 
 
+def set_locale(member: Member, locale: str) -> None:
+    """The shopper's own language choice, kept for their next visit."""
+    if locale not in ("zh_CN", "en"):
+        raise DomainError(_("Choose a supported language."), field="locale")
+    member.locale = locale
+
+
 def save_address(member: Member, values: dict, address: Address | None = None) -> Address:
     clean = {f: (values.get(f) or "").strip()[:200] for f in ("name", "phone", "province", "city", "district",
                                                                "street", "postcode")}

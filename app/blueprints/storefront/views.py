@@ -140,6 +140,21 @@ def register():
     return render_template("shop/register.html", form=form), 422 if request.method == "POST" else 200
 
 
+@bp.route("/locale", methods=["POST"])
+@public
+def set_locale():
+    """Switch the shop's language for this visit; a signed-in shopper keeps it for the next one."""
+    from app.core.formview import commit
+    from flask import session
+
+    locale = request.form.get("locale", "")
+    if locale in ("zh_CN", "en"):
+        session["locale"] = locale
+        if getattr(current_user, "realm", None) == "shopper":
+            commit(lambda: members.set_locale(current_user, locale))
+    return redirect(back(url_for("storefront.home"), prefix=f"/shop/{g.store.slug}/"), code=303)
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @shopper
 def account():
