@@ -54,3 +54,41 @@ class SettingsForm(FlaskForm):
         values = {name: self[name].data for name in SETTINGS_FIELDS}
         values["shipping_fee"] = values["shipping_fee"] or 0
         return values
+
+
+# --- the action forms on an order's page (each re-renders the page with its field error) -------
+
+class NoteForm(FlaskForm):
+    note = StringField(_l("Internal note"), validators=[DataRequired(), Length(max=500)], id="order-note",
+                       render_kw={"size": 30})
+
+
+class AddressChangeForm(FlaskForm):
+    """The delivery address of an order that has not shipped (the staff order's address fields)."""
+
+    address_name = OrderForm.address_name
+    address_phone = OrderForm.address_phone
+    address_province = OrderForm.address_province
+    address_city = OrderForm.address_city
+    address_district = OrderForm.address_district
+    address_street = OrderForm.address_street
+    address_postcode = OrderForm.address_postcode
+
+    address = OrderForm.address
+
+    @classmethod
+    def of(cls, order) -> "AddressChangeForm":
+        return cls(formdata=None, data={f"address_{k}": v for k, v in (order.address or {}).items()})
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=300)], id="cancel-reason")
+
+
+class CloseForm(FlaskForm):
+    reason = StringField(_l("Reason for closing"), validators=[DataRequired(), Length(max=300)], id="close-reason")
+
+
+class OfflinePaymentForm(FlaskForm):
+    reference = StringField(_l("Payment reference"), validators=[DataRequired(), Length(max=80)],
+                            description=_l("Bank transfer or receipt number."))

@@ -76,41 +76,61 @@ def _order(id: int) -> Order:
 @bp.route("/<int:id>")
 @requires("orders.view")
 def order(id):
-    o = _order(id)
-    timeline = services.ORDER_STATES.history(o)
-    return render_template("orders/order.html", order=o, timeline=timeline, statuses=services.STATUS_LABELS,
-                           types=TYPE_LABELS, next_states=services.ORDER_STATES.allowed(o.status),
-                           address_fields=services.ADDRESS_FIELDS)
+    return _order_page(_order(id))
+
+
+def _order_page(o: Order, posted: dict | None = None, status: int = 200):
+    """The order's page; `posted` holds the action form that was refused, with its input and errors."""
+    action_forms = {name: cls(formdata=None) for name, cls in ACTION_FORMS.items()}
+    action_forms["address"] = forms.AddressChangeForm.of(o)
+    action_forms.update(posted or {})
+    return render_template("orders/order.html", order=o, timeline=services.ORDER_STATES.history(o),
+                           statuses=services.STATUS_LABELS, types=TYPE_LABELS,
+                           next_states=services.ORDER_STATES.allowed(o.status), forms=action_forms), status
 
 
 ACTION_PERMISSIONS = {"note": "orders.manage", "address": "orders.manage", "cancel": "orders.manage",
                       "close": "orders.manage", "paid": "orders.payment", "allocate": "orders.fulfil",
                       "ship": "orders.fulfil", "deliver": "orders.fulfil", "complete": "orders.fulfil"}
+ACTION_FORMS = {"note": forms.NoteForm, "address": forms.AddressChangeForm, "cancel": forms.CancelForm,
+                "close": forms.CloseForm, "paid": forms.OfflinePaymentForm}
+
+
+def _form_step(o: Order, action: str, form):
+    """What a form action does with its validated form, and what it says when it went through."""
+    done = lambda _r: _("Order %(number)s: %(status)s.", number=o.number,  # noqa: E731
+                        status=services.STATUS_LABELS[o.status])
+    return {
+        "note": (lambda: services.add_note(current_user, o, form.note.data), lambda _r: _("Note added.")),
+        "address": (lambda: services.change_address(current_user, o, form.address()), lambda _r: _("Address changed.")),
+        "cancel": (lambda: services.cancel_order(current_user, o, form.reason.data), done),
+        "close": (lambda: services.close_order(current_user, o, form.reason.data), done),
+        "paid": (lambda: services.mark_paid(current_user, o, form.reference.data, offline=True), done),
+    }[action]
 
 
 @bp.route("/<int:id>/<action>", methods=["POST"])
 @requires("orders.view")
 def order_action(id, action):
-    o, form = _order(id), request.form
+    o = _order(id)
     if action not in ACTION_PERMISSIONS:
         abort(404)
     check(ACTION_PERMISSIONS[action])
-    done = _("Order %(number)s: %(status)s.")
+    if action in ACTION_FORMS:
+        form = ACTION_FORMS[action]()
+        run, message = _form_step(o, action, form)
+        if form.validate_on_submit() and (outcome := commit_form(form, run)):
+            flash(message(outcome.result), "success")
+            return redirect_to(url_for("orders.order", id=id))
+        return _order_page(o, {action: form}, 422)
     steps = {
-        "note": (lambda: services.add_note(current_user, o, form.get("note", "")), _("Note added.")),
-        "address": (lambda: services.change_address(current_user, o, {f: form.get(f"address_{f}", "")
-                                                                      for f in services.ADDRESS_FIELDS}),
-                    _("Address changed.")),
-        "cancel": (lambda: services.cancel_order(current_user, o, form.get("reason", "")), None),
-        "close": (lambda: services.close_order(current_user, o, form.get("reason", "")), None),
-        "paid": (lambda: services.mark_paid(current_user, o, form.get("reference", ""), offline=True), None),
-        "allocate": (lambda: services.allocate(current_user, o), None),
-        "ship": (lambda: services.ship(current_user, o, form.get("tracking", "")), None),
-        "deliver": (lambda: services.deliver(current_user, o), None),
-        "complete": (lambda: services.confirm_receipt(current_user, o), None),
+        "allocate": lambda: services.allocate(current_user, o),
+        "ship": lambda: services.ship(current_user, o, request.form.get("tracking", "")),
+        "deliver": lambda: services.deliver(current_user, o),
+        "complete": lambda: services.confirm_receipt(current_user, o),
     }
-    run, message = steps[action]
-    perform(run, message or (lambda _r: done % {"number": o.number, "status": services.STATUS_LABELS[o.status]}))
+    perform(steps[action], lambda _r: _("Order %(number)s: %(status)s.", number=o.number,
+                                        status=services.STATUS_LABELS[o.status]))
     return redirect_to(url_for("orders.order", id=id))
 
 
