@@ -96,6 +96,8 @@ class Config:
         self.WEBHOOK_BACKOFF = [int(x) for x in os.environ.get(
             "WEBHOOK_BACKOFF", "30,60,120,300,600,1800,3600").split(",") if x.strip()]
         self.WEBHOOK_MAX_AGE_HOURS = int(os.environ.get("WEBHOOK_MAX_AGE_HOURS", "24"))
+        # a list export of more rows than this runs as a background task with a download
+        self.EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "3000"))
         self.WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", "15"))
         self.WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
         # deliver webhooks to loopback/private addresses (on-premise installs only; off by default)

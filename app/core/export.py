@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date, datetime
 from decimal import Decimal
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,3 +57,17 @@ def xlsx_append(sheet, values) -> None:
     for c in sheet[sheet.max_row]:
         if isinstance(c.value, str):
             c.data_type = "s"
+
+
+def xlsx_write_row(sheet, values) -> None:
+    """Append a row to a write-only openpyxl sheet; text is always stored as text, dates and
+    times as date cells."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        c = WriteOnlyCell(sheet, value=value if isinstance(value, (date, datetime)) else cell(value))
+        if isinstance(c.value, str):
+            c.data_type = "s"
+        cells.append(c)
+    sheet.append(cells)

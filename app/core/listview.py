@@ -1,28 +1,37 @@
 """The shared list page (after NetBox's ObjectListView): a center declares its query,
 columns, filters, search fields and bulk actions; this view gives filtering, keyword
-search, sorting, paging, bulk actions and a streamed CSV export of the filtered set.
+search, sorting, paging, bulk actions and an export of the filtered set as CSV or XLSX.
 
 A page costs two queries (count and rows) plus whatever eager loads the query declares,
 however many rows it shows.
+
+Exports are made for spreadsheets: a column of ``kind="datetime"`` is written in the store's
+time zone with the UTC offset in its header, ``kind="money"`` as a number in major units
+with a Currency column beside it, ``kind="number"`` as a number. An export of more than
+``EXPORT_INLINE_MAX_ROWS`` rows runs as a background task (progress bar, then a download).
 """
 from __future__ import annotations
 
 import io
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, render_template, request, stream_with_context, url_for
 from flask.views import View
-from flask_babel import format_datetime, gettext as _
+from flask_babel import force_locale, format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
 from app.core import export, permissions
 from app.core.errors import DomainError
+from app.core.money import format_money, to_major
+from app.core.tasks import task
 from app.core.htmx import is_htmx, redirect_to
-from app.core.tenancy import bound_store, store_context
+from app.core.tenancy import bound_store, current_store, store_context
 from app.extensions import db
 
 
@@ -35,9 +44,36 @@ class Column:
     link: Callable[[Any], str] | None = None
     badge: bool = False                   # render as a status badge
     export: bool = True
+    kind: str = "text"                    # "datetime" | "money" | "number": a typed cell in exports
+    raw: Callable[[Any], Any] | None = None        # the exported value when not getattr(row, key)
+    currency: Callable[[Any], str] | None = None   # money: the row's currency (default row.currency)
+
+    def __post_init__(self):
+        if self.value is None and self.kind == "datetime":
+            self.value = lambda row: fmt_dt(self.raw_value(row))
+        elif self.value is None and self.kind == "money":
+            self.value = lambda row: format_money(self.raw_value(row), self.currency_of(row))
 
     def get(self, row) -> Any:
         return self.value(row) if self.value else getattr(row, self.key)
+
+    def raw_value(self, row) -> Any:
+        """The value an export writes: the datetime or minor units themselves, else what the page shows."""
+        if self.raw is not None:
+            return self.raw(row)
+        if self.kind in ("datetime", "money"):
+            return getattr(row, self.key)
+        return self.get(row)
+
+    def currency_of(self, row) -> str:
+        if self.currency is not None:
+            return self.currency(row)
+        return getattr(row, "currency", None) or _store_currency()
+
+
+def _store_currency() -> str:
+    store = bound_store()
+    return store.currency if store is not None else "CNY"
 
 
 @dataclass
@@ -104,6 +140,123 @@ class Page:
         return self.url(sort=new, page=1)
 
 
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_CHUNK = 500
+LIST_VIEWS: dict[str, type["ListView"]] = {}   # endpoint -> list view, for exports run as a task
+
+
+class ExportTable:
+    """The header and typed cells of one export, shared by the download and the background task:
+    datetimes in the store's time zone (offset in the header), money in major units with a
+    Currency column after the first money column, numbers as numbers, text made inert."""
+
+    def __init__(self, view: "ListView", variant: str | None):
+        self.view, self.variant = view, variant
+        self.columns = view.export_columns(variant)
+        store = bound_store()
+        self.tz = ZoneInfo(store.timezone) if store is not None else ZoneInfo("UTC")
+        money = [i for i, c in enumerate(self.columns) if c.kind == "money"]
+        self.currency_after = money[0] if money else None
+
+    def header(self) -> list[str]:
+        offset = utc_offset(self.tz)
+        labels = []
+        for i, c in enumerate(self.columns):
+            labels.append(f"{c.label} ({offset})" if c.kind == "datetime" else str(c.label))
+            if i == self.currency_after:
+                labels.append(_("Currency"))
+        return labels
+
+    def cells(self, item, fmt: str) -> list:
+        values = []
+        for i, c in enumerate(self.columns):
+            value = self.view.export_value(c, item)
+            if c.kind == "datetime" and value is not None:
+                value = value.astimezone(self.tz).replace(tzinfo=None)
+                if fmt == "csv":
+                    value = value.strftime("%Y-%m-%d %H:%M:%S")
+            elif c.kind == "money" and value is not None:
+                value = to_major(value, c.currency_of(item))
+            values.append(value)
+            if i == self.currency_after:
+                values.append(c.currency_of(item))
+        return values
+
+    def chunks(self, stmt: Select):
+        """The objects of `stmt` in chunks, read with a server-side cursor."""
+        yield from db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK)).scalars().partitions(EXPORT_CHUNK)
+
+    def csv_chunks(self, stmt: Select, progress=None):
+        buf = io.StringIO()
+        writer = export.CsvWriter(buf)
+        buf.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Chinese) correctly
+        writer.writerow(self.header())
+        yield buf.getvalue()
+        done = 0
+        for chunk in self.chunks(stmt):
+            buf.seek(0)
+            buf.truncate()
+            for obj in chunk:
+                for item in self.view.export_items(obj, self.variant):
+                    writer.writerow(self.cells(item, "csv"))
+            done += len(chunk)
+            if progress:
+                progress(done)
+            yield buf.getvalue()
+
+    def write_xlsx(self, fh, stmt: Select, progress=None) -> None:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(str(self.view.title)[:31] or "export")
+        export.xlsx_write_row(sheet, self.header())
+        done = 0
+        for chunk in self.chunks(stmt):
+            for obj in chunk:
+                for item in self.view.export_items(obj, self.variant):
+                    export.xlsx_write_row(sheet, self.cells(item, "xlsx"))
+            done += len(chunk)
+            if progress:
+                progress(done)
+        book.save(fh)
+
+
+def utc_offset(tz: ZoneInfo) -> str:
+    """'UTC+08:00' for Asia/Shanghai (today's offset, for zones with summer time)."""
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@task("core.list_export", _l("Export a list"))
+def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | None = None,
+                    locale: str | None = None) -> dict:
+    """A big list export, written to the task's file with progress per chunk."""
+    from werkzeug.datastructures import MultiDict
+
+    view = LIST_VIEWS[endpoint]()
+    with force_locale(locale or current_store().default_locale):
+        stmt, _state = view.filtered(MultiDict(args))
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        table = ExportTable(view, variant)
+        path = ctx.file_path(view.export_filename(fmt, variant))
+        stmt = view.export_query(stmt, variant)
+
+        def progress(done):
+            ctx.progress(done, total, f"{done}/{total}")
+
+        if fmt == "xlsx":
+            with open(path, "wb") as fh:
+                table.write_xlsx(fh, stmt, progress)
+        else:
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                for text in table.csv_chunks(stmt, progress):
+                    fh.write(text)
+    return {"rows": total, "file": path}
+
+
 class ListView(View):
     """Configure by subclassing; register with ``ListView.register(bp, '/rule', 'name')``."""
 
@@ -126,9 +279,11 @@ class ListView(View):
     template = "components/list.html"
     empty_message: Any = None
     saved_filters = False             # let staff save named filters of this list
+    export_variants: dict[str, Any] = {}   # other shapes of the export, name -> label
 
     @classmethod
     def register(cls, bp, rule: str, endpoint: str) -> None:
+        LIST_VIEWS[f"{bp.name}.{endpoint}"] = cls
         bp.add_url_rule(rule, view_func=permissions.guard(cls.as_view(endpoint), cls.realm, cls.permission))
 
     # --- the parts a center overrides ------------------------------------------------------
@@ -146,10 +301,13 @@ class ListView(View):
     # --- request handling ------------------------------------------------------------------
     def dispatch_request(self, **kwargs):
         if request.method == "POST":
+            if request.form.get("export") and self.realm == "store":
+                return self.start_export()
             return self.bulk()
         stmt, state = self.filtered()
-        if request.args.get("export") == "csv":
-            return self.export(stmt)
+        if request.args.get("export") in EXPORT_FORMATS:
+            variant = request.args.get("variant")
+            return self.export(stmt, request.args["export"], variant if variant in self.export_variants else None)
         page = self.paginate(stmt, state)
         context = self.context(page, state)
         if is_htmx() and request.headers.get("HX-Target") == "list-results":
@@ -169,7 +327,16 @@ class ListView(View):
             "columns": self.columns, "filters": self.filters,
             "bulk_actions": [a for a in self.bulk_actions if self._allowed(a)],
             "export_url": page.url(export="csv", page=None, per_page=None),
+            "export_links": self.export_links(page),
         }
+
+    def export_links(self, page: Page) -> list[tuple[str, Any]]:
+        links = [(page.url(export="csv", page=None, per_page=None), _("Export CSV")),
+                 (page.url(export="xlsx", page=None, per_page=None), _("Export XLSX"))]
+        for name, label in self.export_variants.items():
+            links.append((page.url(export="xlsx", variant=name, page=None, per_page=None),
+                          _("Export XLSX: %(variant)s", variant=label)))
+        return links
 
     def _allowed(self, action: BulkAction) -> bool:
         return action.permission is None or self.realm == "platform" or permissions.can(action.permission)
@@ -177,24 +344,26 @@ class ListView(View):
     def sort_keys(self) -> dict[str, Any]:
         return {c.key: c.sort for c in self.columns if c.sort is not None}
 
-    def filtered(self) -> tuple[Select, dict]:
+    def filtered(self, args=None) -> tuple[Select, dict]:
+        """The statement with search, filters and sort from `args` (the request's query string)."""
+        args = request.args if args is None else args
         stmt = self.query()
         state: dict[str, Any] = {}
-        q = (request.args.get("q") or "").strip()[:100]
+        q = (args.get("q") or "").strip()[:100]
         if q:
             stmt = self.search(stmt, q)
         state["q"] = q
         state["invalid"] = []
         for flt in self.filters:
             try:
-                value = flt.clean(request.args.get(flt.name))
+                value = flt.clean(args.get(flt.name))
                 if value is not None:   # 9999-12-31 + 1 day overflows: a bad value, not a server error
                     stmt = flt.apply(stmt, value)
             except (ValueError, OverflowError, ArithmeticError):
                 value = None
                 state["invalid"].append(flt.label)
             state[flt.name] = value
-        sort = request.args.get("sort") or self.default_sort
+        sort = args.get("sort") or self.default_sort
         keys = self.sort_keys()
         if sort.lstrip("-") not in keys:
             sort = self.default_sort
@@ -228,34 +397,64 @@ class ListView(View):
         return Page(rows=list(rows), total=total, page=page_no, per_page=per_page, sort=state["sort"], args=args)
 
     # --- export ----------------------------------------------------------------------------
-    def export_value(self, column: Column, row):
-        """The cell for `row`; export.cell makes text inert and keeps numbers numeric."""
-        return column.get(row)
+    def export_columns(self, variant: str | None) -> list[Column]:
+        """The exported columns; a view with `export_variants` answers per variant."""
+        return [c for c in self.columns if c.export]
 
-    def export(self, stmt: Select) -> Response:
-        columns = [c for c in self.columns if c.export]
+    def export_query(self, stmt: Select, variant: str | None) -> Select:
+        """The filtered statement as the export reads it (a variant may eager-load more)."""
+        return stmt
+
+    def export_items(self, row, variant: str | None):
+        """The exported rows for one object: itself, or (object, part) pairs for a variant."""
+        return (row,)
+
+    def export_value(self, column: Column, row):
+        """The typed cell for `row` (see ExportTable); export.cell makes text inert."""
+        return column.raw_value(row)
+
+    def export(self, stmt: Select, fmt: str, variant: str | None):
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        if self.realm == "store" and total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
+            return render_template("components/export_confirm.html", view=self, total=total, fmt=fmt,
+                                   variant=variant, layout="layouts/store.html")
+        table = ExportTable(self, variant)
+        filename = self.export_filename(fmt, variant)
+        disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        stmt = self.export_query(stmt, variant)
+        if fmt == "xlsx":
+            out = io.BytesIO()
+            table.write_xlsx(out, stmt)
+            db.session.rollback()
+            return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
         store = bound_store()
         app = current_app._get_current_object()
 
         def rows():
-            buf = io.StringIO()
-            writer = export.CsvWriter(buf)
-            buf.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Chinese) correctly
-            writer.writerow([str(c.label) for c in columns])
-            yield buf.getvalue()
             with app.app_context(), (store_context(store) if store else nullcontext()):
-                result = db.session.execute(stmt.execution_options(yield_per=500)).scalars()
-                for chunk in result.partitions(500):
-                    buf.seek(0)
-                    buf.truncate()
-                    for row in chunk:
-                        writer.writerow([self.export_value(c, row) for c in columns])
-                    yield buf.getvalue()
+                yield from table.csv_chunks(stmt)
                 db.session.rollback()
 
-        filename = f"{self.export_name}.csv"
-        return Response(stream_with_context(rows()), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(stream_with_context(rows()), mimetype="text/csv", headers=disposition)
+
+    def export_filename(self, fmt: str, variant: str | None) -> str:
+        return f"{self.export_name}{'-' + variant if variant else ''}.{fmt}"
+
+    def start_export(self):
+        """POST from the confirmation page: the export runs as a background task."""
+        from app.core.tasks import start_task
+
+        fmt = request.form.get("export")
+        variant = request.form.get("variant") or None
+        if fmt not in EXPORT_FORMATS or (variant is not None and variant not in self.export_variants):
+            flash(_("Unknown export format."), "error")
+            return redirect_to(request.full_path if request.query_string else request.path)
+        args = {k: v for k, v in request.args.lists() if k not in ("export", "variant", "page", "per_page")}
+        task = start_task(current_user._get_current_object(), "core.list_export",
+                          _("Export: %(list)s", list=str(self.title)), endpoint=request.endpoint, args=args,
+                          fmt=fmt, variant=variant, locale=str(get_locale()))
+        db.session.commit()
+        return redirect_to(url_for("store.job_detail", id=task.id))
 
     # --- bulk actions ----------------------------------------------------------------------
     def bulk(self):

@@ -32,6 +32,11 @@ def format_money(minor: int | None, currency: str = "CNY") -> str:
     return f"{sign}{SYMBOL.get(currency, currency + ' ')}{body}"
 
 
+def to_major(minor: int, currency: str = "CNY") -> Decimal:
+    """1234 -> Decimal('12.34') for CNY: the number a spreadsheet adds up (exports)."""
+    return Decimal(int(minor)).scaleb(-EXPONENT.get(currency, 2))
+
+
 def to_decimal_text(minor: int, currency: str = "CNY") -> str:
     """1234 -> '12.34' for CNY: the plain form gateways such as Alipay expect."""
     exp = EXPONENT.get(currency, 2)

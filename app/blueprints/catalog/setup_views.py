@@ -10,7 +10,7 @@ from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, C
 from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.errors import DomainError
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -97,7 +97,7 @@ class BrandList(ListView):
         Column("name_en", _l("Name (English)"), sort=Brand.name_en),
         Column("enabled", _l("Status"), sort=Brand.enabled, value=lambda b: _("Enabled") if b.enabled else _("Disabled"),
                badge=True),
-        Column("created_at", _l("Created"), sort=Brand.created_at, value=lambda b: fmt_dt(b.created_at)),
+        Column("created_at", _l("Created"), sort=Brand.created_at, kind="datetime"),
     ]
     filters = [
         Filter("letter", _l("Letter"), lambda q, v: q.where(Brand.first_letter == v),

@@ -12,7 +12,7 @@ from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
 from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.money import format_money, to_minor
 from app.core.permissions import check, requires
 from app.core.tenancy import current_store
@@ -76,7 +76,7 @@ class ProductList(ListView):
                value=lambda p: "" if p.min_price is None else format_money(p.min_price, current_store().currency)
                + ("" if p.max_price == p.min_price else " – " + format_money(p.max_price, current_store().currency))),
         Column("tags", _l("Tags"), value=lambda p: ", ".join(p.tags or [])),
-        Column("updated_at", _l("Updated"), sort=Product.updated_at, value=lambda p: fmt_dt(p.updated_at)),
+        Column("updated_at", _l("Updated"), sort=Product.updated_at, kind="datetime"),
     ]
     filters = [
         Filter("category", _l("Category"), lambda q, v: q.where(Product.category_id.in_(services.subtree_ids(int(v)))),
@@ -101,6 +101,17 @@ class ProductList(ListView):
                                                                    n=services.tag_products(actor, ids, tag)),
                    "catalog.edit", param_label=_l("tag")),
     ]
+
+    def export_columns(self, variant):
+        """The price range as two numbers a spreadsheet can use, in the store's currency."""
+        columns = []
+        for column in super().export_columns(variant):
+            if column.key == "min_price":
+                columns += [Column("min_price", _l("Lowest price"), kind="money"),
+                            Column("max_price", _l("Highest price"), kind="money")]
+            else:
+                columns.append(column)
+        return columns
 
     def search(self, stmt, q):
         query = search.tsquery(q)

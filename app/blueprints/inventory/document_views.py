@@ -12,7 +12,7 @@ from app.blueprints.inventory import bp, documents, forms
 from app.blueprints.inventory.models import StockDocument, Warehouse
 from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, fmt_dt
+from app.core.listview import Column, Filter, ListView
 from app.core.permissions import check, requires
 from app.extensions import db
 
@@ -44,7 +44,7 @@ def _list_view(doc_type: str):
                                                                                    if d.to_warehouse else "")),
             Column("reference", _l("Reference"), sort=StockDocument.reference),
             Column("created_by_name", _l("Created by")),
-            Column("created_at", _l("Created"), sort=StockDocument.created_at, value=lambda d: fmt_dt(d.created_at)),
+            Column("created_at", _l("Created"), sort=StockDocument.created_at, kind="datetime"),
         ]
         filters = [
             Filter("status", _l("Status"), lambda q, v: q.where(StockDocument.status == v),

@@ -15,7 +15,7 @@ from app.blueprints.inventory.models import LedgerCheck, Location, Reservation, 
 from app.core.errors import DomainError
 from app.core.formview import FormView, attach_error, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -153,8 +153,8 @@ class ReservationList(ListView):
         Column("status", _l("Status"), sort=Reservation.status, value=lambda r: RESERVATION_LABELS[r.status], badge=True),
         Column("lines", _l("Lines"), value=lambda r: "; ".join(f"SKU {l['sku_id']} × {l['quantity']} @ {l['warehouse_id']}"
                                                                 for l in r.lines)),
-        Column("expires_at", _l("Expires"), sort=Reservation.expires_at, value=lambda r: fmt_dt(r.expires_at)),
-        Column("created_at", _l("Created"), sort=Reservation.created_at, value=lambda r: fmt_dt(r.created_at)),
+        Column("expires_at", _l("Expires"), sort=Reservation.expires_at, kind="datetime"),
+        Column("created_at", _l("Created"), sort=Reservation.created_at, kind="datetime"),
     ]
     filters = [Filter("status", _l("Status"), lambda q, v: q.where(Reservation.status == v),
                       choices=lambda: [(k, str(v)) for k, v in RESERVATION_LABELS.items()])]

@@ -8,13 +8,14 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.blueprints.orders import bp, forms, services
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderLine
 from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, fmt_dt
-from app.core.money import format_money, to_minor
+from app.core.listview import Column, Filter, ListView
+from app.core.money import to_minor
 from app.core.permissions import check, requires
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -39,11 +40,11 @@ class OrderList(ListView):
     export_name = "orders"
     columns = [
         Column("number", _l("Order"), sort=Order.number, link=lambda o: url_for("orders.order", id=o.id)),
-        Column("created_at", _l("Placed"), sort=Order.created_at, value=lambda o: fmt_dt(o.created_at)),
+        Column("created_at", _l("Placed"), sort=Order.created_at, kind="datetime"),
         Column("status", _l("Status"), sort=Order.status, value=lambda o: services.STATUS_LABELS[o.status], badge=True),
         Column("order_type", _l("Type"), value=lambda o: TYPE_LABELS[o.order_type]),
         Column("shopper", _l("Shopper"), value=lambda o: o.shopper.get("name") or o.shopper.get("email") or ""),
-        Column("payable", _l("Payable"), sort=Order.payable, value=lambda o: format_money(o.payable, o.currency)),
+        Column("payable", _l("Payable"), sort=Order.payable, kind="money"),
         Column("source", _l("Source"), sort=Order.source),
     ]
     filters = [
@@ -60,6 +61,31 @@ class OrderList(ListView):
         Filter("min", _l("Payable from"), lambda q, v: q.where(Order.payable >= v), parse=_money, placeholder="0.00"),
         Filter("max", _l("Payable to"), lambda q, v: q.where(Order.payable <= v), parse=_money, placeholder="999.00"),
     ]
+
+    export_variants = {"lines": _l("one row per order line")}
+    line_columns = [
+        Column("number", _l("Order"), value=lambda r: r[0].number),
+        Column("created_at", _l("Placed"), kind="datetime", raw=lambda r: r[0].created_at),
+        Column("status", _l("Status"), value=lambda r: services.STATUS_LABELS[r[0].status]),
+        Column("shopper", _l("Shopper"), value=lambda r: r[0].shopper.get("name") or r[0].shopper.get("email") or ""),
+        Column("sku_code", _l("SKU code"), value=lambda r: r[1].sku_code),
+        Column("title", _l("Product"), value=lambda r: r[1].title),
+        Column("unit_price", _l("Unit price"), kind="money", raw=lambda r: r[1].unit_price,
+               currency=lambda r: r[0].currency),
+        Column("quantity", _l("Quantity"), kind="number", value=lambda r: r[1].quantity),
+        Column("discount", _l("Discount"), kind="money", raw=lambda r: r[1].discount, currency=lambda r: r[0].currency),
+        Column("line_total", _l("Line total"), kind="money", raw=lambda r: r[1].total,
+               currency=lambda r: r[0].currency),
+    ]
+
+    def export_columns(self, variant):
+        return self.line_columns if variant == "lines" else super().export_columns(variant)
+
+    def export_query(self, stmt, variant):
+        return stmt.options(selectinload(Order.lines)) if variant == "lines" else stmt
+
+    def export_items(self, order, variant):
+        return [(order, line) for line in order.lines] if variant == "lines" else (order,)
 
     def search(self, stmt, q):
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -15,8 +15,7 @@ from app.blueprints.payments.views import gateway_choices
 from app.core.db import utcnow
 from app.core.formview import perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, fmt_dt
-from app.core.money import format_money
+from app.core.listview import Column, Filter, ListView
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -60,9 +59,9 @@ class RunList(ListView):
         Column("statement_rows", _l("Statement rows"), sort=ReconciliationRun.statement_rows),
         Column("matched", _l("Matched"), sort=ReconciliationRun.matched),
         Column("differences", _l("Differences"), sort=ReconciliationRun.differences),
-        Column("gateway_total", _l("Gateway net"), value=lambda r: format_money(r.gateway_total)),
-        Column("our_total", _l("Our net"), value=lambda r: format_money(r.our_total)),
-        Column("finished_at", _l("Finished"), value=lambda r: fmt_dt(r.finished_at)),
+        Column("gateway_total", _l("Gateway net"), kind="money"),
+        Column("our_total", _l("Our net"), kind="money"),
+        Column("finished_at", _l("Finished"), kind="datetime"),
     ]
     filters = [
         Filter("gateway", _l("Gateway"), lambda q, v: q.where(ReconciliationRun.gateway == v),

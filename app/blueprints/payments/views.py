@@ -18,8 +18,7 @@ from app.blueprints.payments.gateways import registry
 from app.blueprints.payments.models import Payment, PaymentNotification, Refund
 from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, fmt_dt
-from app.core.money import format_money
+from app.core.listview import Column, Filter, ListView
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -42,12 +41,12 @@ class PaymentList(ListView):
     columns = [
         Column("number", _l("Payment"), sort=Payment.number, link=lambda p: url_for("payments.payment", id=p.id)),
         Column("status", _l("Status"), sort=Payment.status, value=lambda p: services.STATUS_LABELS[p.status], badge=True),
-        Column("amount", _l("Amount"), sort=Payment.amount, value=lambda p: format_money(p.amount, p.currency)),
+        Column("amount", _l("Amount"), sort=Payment.amount, kind="money"),
         Column("gateway", _l("Gateway"), sort=Payment.gateway),
         Column("gateway_trade_no", _l("Gateway trade no.")),
         Column("flagged", _l("Needs attention"), value=lambda p: p.flagged or ""),
-        Column("created_at", _l("Created"), sort=Payment.created_at, value=lambda p: fmt_dt(p.created_at)),
-        Column("paid_at", _l("Paid"), sort=Payment.paid_at, value=lambda p: fmt_dt(p.paid_at)),
+        Column("created_at", _l("Created"), sort=Payment.created_at, kind="datetime"),
+        Column("paid_at", _l("Paid"), sort=Payment.paid_at, kind="datetime"),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Payment.status == v),
@@ -76,13 +75,14 @@ class RefundList(ListView):
         Column("payment", _l("Payment"), value=lambda r: r.payment.number,
                link=lambda r: url_for("payments.payment", id=r.payment_id)),
         Column("status", _l("Status"), sort=Refund.status, value=lambda r: refunds.STATUS_LABELS[r.status], badge=True),
-        Column("amount", _l("Amount"), sort=Refund.amount, value=lambda r: format_money(r.amount, r.payment.currency)),
+        Column("amount", _l("Amount"), sort=Refund.amount, kind="money",
+               currency=lambda r: r.payment.currency),
         Column("gateway", _l("Gateway"), value=lambda r: r.payment.gateway),
         Column("reason", _l("Reason")),
         Column("failure", _l("Gateway answer"), value=lambda r: r.failure or ""),
         Column("actor_name", _l("By")),
-        Column("created_at", _l("Requested"), sort=Refund.created_at, value=lambda r: fmt_dt(r.created_at)),
-        Column("finished_at", _l("Finished"), sort=Refund.finished_at, value=lambda r: fmt_dt(r.finished_at)),
+        Column("created_at", _l("Requested"), sort=Refund.created_at, kind="datetime"),
+        Column("finished_at", _l("Finished"), sort=Refund.finished_at, kind="datetime"),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Refund.status == v),

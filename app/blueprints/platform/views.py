@@ -14,7 +14,7 @@ from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
 from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import list_mail, queue_mail
 from app.core.permissions import platform_staff
 from app.core.redisconn import get_redis
@@ -60,9 +60,8 @@ class StoreList(ListView):
         Column("status", _l("Status"), sort=Store.status, value=lambda s: STORE_STATUS[s.status], badge=True),
         Column("plan", _l("Plan"), value=lambda s: s.plan.name if s.plan else ""),
         Column("staff_count", _l("Staff"), sort=Store.staff_count),
-        Column("created_at", _l("Created"), sort=Store.created_at, value=lambda s: fmt_dt(s.created_at)),
-        Column("last_activity_at", _l("Last activity"), sort=Store.last_activity_at,
-               value=lambda s: fmt_dt(s.last_activity_at)),
+        Column("created_at", _l("Created"), sort=Store.created_at, kind="datetime"),
+        Column("last_activity_at", _l("Last activity"), sort=Store.last_activity_at, kind="datetime"),
         Column("owner_email", _l("Owner"), sort=Store.owner_email),
     ]
     filters = [
@@ -174,9 +173,8 @@ class PlatformUserList(ListView):
         Column("name", _l("Name"), sort=PlatformUser.name),
         Column("active", _l("Status"), sort=PlatformUser.active,
                value=lambda u: _("Active") if u.active else _("Disabled"), badge=True),
-        Column("last_login_at", _l("Last sign-in"), sort=PlatformUser.last_login_at,
-               value=lambda u: fmt_dt(u.last_login_at)),
-        Column("created_at", _l("Added"), sort=PlatformUser.created_at, value=lambda u: fmt_dt(u.created_at)),
+        Column("last_login_at", _l("Last sign-in"), sort=PlatformUser.last_login_at, kind="datetime"),
+        Column("created_at", _l("Added"), sort=PlatformUser.created_at, kind="datetime"),
     ]
     filters = [Filter("active", _l("Status"), lambda q, v: q.where(PlatformUser.active.is_(v == "1")),
                       choices=lambda: [("1", _("Active")), ("0", _("Disabled"))])]
@@ -228,8 +226,7 @@ class SupplierList(ListView):
         Column("name", _l("Name"), sort=SupplierAccount.name),
         Column("company", _l("Company"), sort=SupplierAccount.company),
         Column("stores", _l("Stores"), value=lambda a: ", ".join(link.store.slug for link in a.links)),
-        Column("last_login_at", _l("Last sign-in"), sort=SupplierAccount.last_login_at,
-               value=lambda a: fmt_dt(a.last_login_at)),
+        Column("last_login_at", _l("Last sign-in"), sort=SupplierAccount.last_login_at, kind="datetime"),
     ]
 
     def query(self):

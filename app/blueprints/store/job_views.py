@@ -11,7 +11,7 @@ from app.blueprints.store import bp
 from app.core import outbox, tasks
 from app.core.formview import perform
 from app.core.htmx import redirect_to
-from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.permissions import MissingPermission, can, requires, signed_in_staff
 from app.core.urls import back
 from app.extensions import db
@@ -33,8 +33,8 @@ class TaskList(ListView):
         Column("state", _l("State"), sort=tasks.Task.state, value=lambda t: TASK_STATES[t.state], badge=True),
         Column("progress", _l("Progress"), sort=tasks.Task.progress, value=lambda t: f"{t.progress}%"),
         Column("created_by_name", _l("Started by"), sort=tasks.Task.created_by_name),
-        Column("created_at", _l("Started"), sort=tasks.Task.created_at, value=lambda t: fmt_dt(t.created_at)),
-        Column("finished_at", _l("Finished"), sort=tasks.Task.finished_at, value=lambda t: fmt_dt(t.finished_at)),
+        Column("created_at", _l("Started"), sort=tasks.Task.created_at, kind="datetime"),
+        Column("finished_at", _l("Finished"), sort=tasks.Task.finished_at, kind="datetime"),
     ]
     filters = [Filter("state", _l("State"), lambda q, v: q.where(tasks.Task.state == v),
                       choices=lambda: [(k, str(v)) for k, v in TASK_STATES.items()])]
@@ -106,8 +106,8 @@ class EventList(ListView):
         Column("status", _l("Status"), sort=outbox.OutboxEvent.status,
                value=lambda e: EVENT_STATUSES[e.status], badge=True),
         Column("attempts", _l("Attempts"), sort=outbox.OutboxEvent.attempts),
-        Column("created_at", _l("Created"), sort=outbox.OutboxEvent.created_at, value=lambda e: fmt_dt(e.created_at)),
-        Column("delivered_at", _l("Delivered"), value=lambda e: fmt_dt(e.delivered_at)),
+        Column("created_at", _l("Created"), sort=outbox.OutboxEvent.created_at, kind="datetime"),
+        Column("delivered_at", _l("Delivered"), kind="datetime"),
         Column("last_error", _l("Last error"), value=lambda e: (e.last_error or "")[:300]),
     ]
     filters = [Filter("status", _l("Status"), lambda q, v: q.where(outbox.OutboxEvent.status == v),

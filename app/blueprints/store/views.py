@@ -20,7 +20,7 @@ from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
 from app.core.formview import FormView, attach_error, commit, commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import BulkAction, Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import queue_mail
 from app.core.permissions import public, requires, signed_in_staff
 from app.core.security import BadToken
@@ -78,8 +78,8 @@ class StaffList(ListView):
         Column("email", _l("Email"), sort=StaffUser.email),
         Column("role", _l("Role"), value=lambda s: s.role.display_name),
         Column("status", _l("Status"), sort=StaffUser.status, value=lambda s: STATUS_LABELS[s.status], badge=True),
-        Column("last_login_at", _l("Last sign-in"), sort=StaffUser.last_login_at, value=lambda s: fmt_dt(s.last_login_at)),
-        Column("created_at", _l("Added"), sort=StaffUser.created_at, value=lambda s: fmt_dt(s.created_at)),
+        Column("last_login_at", _l("Last sign-in"), sort=StaffUser.last_login_at, kind="datetime"),
+        Column("created_at", _l("Added"), sort=StaffUser.created_at, kind="datetime"),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(StaffUser.status == v),

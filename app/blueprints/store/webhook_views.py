@@ -10,7 +10,7 @@ from app.blueprints.store import bp, forms, webhooks
 from app.blueprints.store.webhooks import WebhookDelivery, WebhookEndpoint
 from app.core.formview import FormView, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
+from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.outbox import TOPICS
 from app.core.permissions import requires
 from app.extensions import db
@@ -37,7 +37,7 @@ class WebhookList(ListView):
         Column("active", _l("Status"), sort=WebhookEndpoint.active,
                value=lambda e: _("Active") if e.active else _("Disabled"), badge=True),
         Column("consecutive_failures", _l("Failures in a row"), sort=WebhookEndpoint.consecutive_failures),
-        Column("created_at", _l("Created"), sort=WebhookEndpoint.created_at, value=lambda e: fmt_dt(e.created_at)),
+        Column("created_at", _l("Created"), sort=WebhookEndpoint.created_at, kind="datetime"),
     ]
     filters = [Filter("active", _l("Status"), lambda q, v: q.where(WebhookEndpoint.active.is_(v == "1")),
                       choices=lambda: [("1", _("Active")), ("0", _("Disabled"))])]
