@@ -104,12 +104,31 @@ def _document(id: int) -> StockDocument:
 @bp.route("/documents/<int:id>")
 @requires("inventory.view")
 def document(id):
-    doc = _document(id)
-    timeline = documents.TIMELINE.history(doc)
-    return render_template("inventory/document.html", doc=doc, title=TITLES[doc.doc_type], timeline=timeline,
-                           kinds=KIND_LABELS, statuses=documents.STATUS_LABELS,
-                           actions=documents.available_actions(doc), receiving=documents.can_receive(doc),
-                           adding_lines=documents.can_add_lines(doc))
+    return _document_page(_document(id))
+
+
+def _document_page(doc: StockDocument, posted: dict | None = None, status: int = 200):
+    """The document's page; `posted` holds the refused form (`line`, `counts`, `scans`, or
+    `receive` with `receive_line`), shown with its input and the errors under its fields."""
+    posted = posted or {}
+    receiving = documents.can_receive(doc)
+    counting = documents.counting(doc)
+    refused_line = posted.get("receive_line")
+    receive_forms = {line.id: forms.ReceiveForm.for_line(line, posted.get("receive") if line.id == refused_line else None)
+                     for line in doc.lines if receiving and documents.line_receivable(line)}
+    if "receive" in posted and refused_line not in receive_forms:   # its row offers no form to show it on
+        form = posted["receive"]
+        for message in [*form.form_errors, *(e for errors in form.errors.values() for e in errors)] or \
+                [_("That line is not on this document.")]:
+            flash(message, "error")
+    return render_template("inventory/document.html", doc=doc, title=TITLES[doc.doc_type],
+                           timeline=documents.TIMELINE.history(doc), kinds=KIND_LABELS, statuses=documents.STATUS_LABELS,
+                           actions=documents.available_actions(doc), receiving=receiving, counting=counting,
+                           shows_book=documents.shows_book(doc), adding_lines=documents.can_add_lines(doc),
+                           line_form=posted.get("line") or forms.LineForm(formdata=None),
+                           receive_forms=receive_forms,
+                           counts_form=posted.get("counts") or (forms.counts_form(doc.lines, formdata=None) if counting else None),
+                           scan_form=posted.get("scans") or forms.ScanForm(formdata=None)), status
 
 
 @bp.route("/documents/<int:id>/pick-list")
@@ -129,6 +148,33 @@ ACTIONS = {
 }
 
 
+def _document_form(doc: StockDocument, action: str):
+    """One of the page's forms: through and back to the page, or the page again with its errors."""
+    if action == "line":
+        form = forms.LineForm()
+        run = lambda: documents.add_line(current_user, doc, form.sku_code.data, form.quantity.data,  # noqa: E731
+                                         form.location.data or "")
+        message, posted = (lambda _r: _("Line added.")), {"line": form}
+    elif action == "receive":
+        form = forms.ReceiveForm()
+        line_id = int(form.line_id.data) if (form.line_id.data or "").isdigit() else 0
+        run = lambda: documents.receive_line(current_user, doc, line_id, form.quantity.data,  # noqa: E731
+                                             form.location.data or "")
+        message, posted = (lambda _r: _("Received.")), {"receive": form, "receive_line": line_id}
+    elif action == "counts":
+        form = forms.counts_form(doc.lines)
+        run = lambda: documents.record_counts(current_user, doc, form.counts())  # noqa: E731
+        message, posted = (lambda n: _("%(n)d counts saved.", n=n)), {"counts": form}
+    else:
+        form = forms.ScanForm()
+        run = lambda: documents.record_scans(current_user, doc, form.rows(), form.replace.data)  # noqa: E731
+        message, posted = _scanned, {"scans": form}
+    if form.validate_on_submit() and (outcome := commit_form(form, run)):
+        flash(message(outcome.result), "success")
+        return redirect_to(url_for("inventory.document", id=doc.id))
+    return _document_page(doc, posted, 422)
+
+
 def _scanned(result) -> str:
     if result.rejected:
         flash(_("Not counted: %(lines)s.", lines="; ".join(result.rejected[:20])), "error")
@@ -145,29 +191,8 @@ def document_action(id, action):
     if action in ACTIONS:
         perform(lambda: ACTIONS[action](current_user, doc),
                 lambda d: _("%(number)s: %(status)s.", number=d.number, status=documents.STATUS_LABELS[d.status]))
-    elif action == "line":
-        perform(lambda: documents.add_line(current_user, doc, request.form.get("sku_code", ""),
-                                           request.form.get("quantity", 0, type=int) or 0, request.form.get("location", "")),
-                _("Line added."))
-    elif action == "receive":
-        perform(lambda: documents.receive_line(current_user, doc, request.form.get("line_id", 0, type=int),
-                                               request.form.get("quantity", 0, type=int) or 0,
-                                               request.form.get("location", "")), _("Received."))
-    elif action == "counts":
-        try:
-            counts = {int(k[6:]): int(v) for k, v in request.form.items() if k.startswith("count_") and v.strip()}
-        except ValueError:
-            flash(_("Quantities are whole numbers."), "error")
-            return redirect_to(back)
-        perform(lambda: documents.record_counts(current_user, doc, counts),
-                lambda n: _("%(n)d counts saved.", n=n))
-    elif action == "scans":
-        text = request.form.get("scans", "")
-        upload = request.files.get("file")
-        if upload and upload.filename:
-            text += "\n" + upload.read(2 * 1024 * 1024).decode("utf-8-sig", "replace")
-        perform(lambda: documents.record_scans(current_user, doc, text.splitlines(), request.form.get("replace") == "1"),
-                _scanned)
+    elif action in ("line", "receive", "counts", "scans"):
+        return _document_form(doc, action)
     else:
         abort(404)
     return redirect_to(back)

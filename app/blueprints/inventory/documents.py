@@ -74,6 +74,16 @@ def counting(document: StockDocument) -> bool:
     return document.doc_type == "stocktake" and document.status == "counting"
 
 
+def shows_book(document: StockDocument) -> bool:
+    """Whether the page shows the book quantity: not to counters of a blind count."""
+    return not (counting(document) and document.blind)
+
+
+def line_receivable(line: StockDocumentLine) -> bool:
+    """Whether more goods can be received against this line (partial receipts add up)."""
+    return line.done < line.quantity
+
+
 def _warehouse(warehouse_id, field="warehouse_id") -> Warehouse:
     warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
     if warehouse is None or not warehouse.active:

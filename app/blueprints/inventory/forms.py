@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class WarehouseForm(FlaskForm):
@@ -44,3 +46,68 @@ class DocumentForm(FlaskForm):
         for name in exclude:
             del self[name]
         return self
+
+
+# --- the forms on a document's page (a refused one re-renders the page with its field errors) --
+
+class LineForm(FlaskForm):
+    """A line of a draft document: a SKU (code or barcode) and how many."""
+
+    sku_code = StringField(_l("SKU code or barcode"), validators=[DataRequired(), Length(max=64)])
+    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=1, max=10_000_000)],
+                            render_kw={"size": 6, "inputmode": "numeric"})
+    location = StringField(_l("Bin"), validators=[Length(max=40)], render_kw={"size": 8})
+
+
+class ReceiveForm(FlaskForm):
+    """Goods received against one line of an inbound order, and the bin they went into."""
+
+    line_id = HiddenField(validators=[InputRequired()])
+    quantity = IntegerField(_l("Quantity received"), validators=[InputRequired(), NumberRange(min=1, max=10_000_000)])
+    location = StringField(_l("Bin"), validators=[Length(max=40)])
+
+    @classmethod
+    def for_line(cls, line, posted: "ReceiveForm | None" = None) -> "ReceiveForm":
+        """The line's own form (the posted one when it was refused), its ids unique on the page."""
+        form = posted if posted is not None else cls(formdata=None, line_id=line.id, quantity=line.quantity - line.done)
+        for name in ("quantity", "location"):
+            form[name].id = form[name].label.field_id = f"receive-{line.id}-{name}"
+        return form
+
+
+def counts_form(lines, formdata=_Auto) -> FlaskForm:
+    """The count grid of a stocktake: one whole-number field `count_<line id>` per line, blank
+    for a line not counted yet."""
+
+    class CountsForm(FlaskForm):
+        def counts(self) -> dict[int, int]:
+            return {int(f.name[6:]): f.data for f in self if f.name.startswith("count_") and f.data is not None}
+
+    for line in lines:
+        setattr(CountsForm, f"count_{line.id}", IntegerField(
+            _l("Counted"), validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+            render_kw={"size": 5, "inputmode": "numeric"}))
+    data = {f"count_{line.id}": line.done if line.counted else None for line in lines}
+    return CountsForm(formdata=formdata, data=data) if formdata is not _Auto else CountsForm(data=data)
+
+
+class ScanForm(FlaskForm):
+    scans = TextAreaField(_l("Scanner input or code,quantity rows"), validators=[Length(max=2_000_000)],
+                          render_kw={"rows": 4, "placeholder": "6901234567890\n6901234567890\nTS-RED-M,12"})
+    file = FileField(_l("…or a CSV file of code,quantity"), render_kw={"accept": ".csv,.txt"})
+    replace = BooleanField(_l("Replace earlier counts of these SKUs"))
+
+    def rows(self) -> list[str]:
+        text = self.scans.data or ""
+        upload = self.file.data
+        if upload and getattr(upload, "filename", ""):
+            text += "\n" + upload.read(2 * 1024 * 1024).decode("utf-8-sig", "replace")
+        return text.splitlines()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not (self.scans.data or "").strip() and not getattr(self.file.data, "filename", ""):
+            self.scans.errors.append(_l("Scan or paste the codes, or choose a file."))
+            return False
+        return True

@@ -1,8 +1,9 @@
 """Payment forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from flask_wtf.form import _Auto
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.formfields import MoneyField
 
@@ -13,3 +14,31 @@ class RefundForm(FlaskForm):
     request_id = HiddenField(validators=[DataRequired(), Length(max=64)])
     amount = MoneyField(_l("Amount"), validators=[InputRequired()], render_kw={"size": 8})
     reason = StringField(_l("Reason"), validators=[Length(max=300)])
+
+
+def refund_lines_form(order_lines, formdata=_Auto, request_id: str | None = None) -> FlaskForm:
+    """A refund by order lines: how many of each line (`qty_<line id>`, blank or 0 for none)."""
+
+    class RefundLinesForm(FlaskForm):
+        by = HiddenField(default="lines")
+        request_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+        reason = StringField(_l("Reason"), validators=[Length(max=300)], id="lines-reason")
+
+        def quantities(self) -> dict[int, int]:
+            return {int(f.name[4:]): f.data for f in self if f.name.startswith("qty_") and f.data}
+
+        def validate(self, extra_validators=None) -> bool:
+            if not super().validate(extra_validators):
+                return False
+            if not self.quantities():
+                self.form_errors.append(_l("Say how many of a line to refund."))
+                return False
+            return True
+
+    for line in order_lines:
+        setattr(RefundLinesForm, f"qty_{line.id}", IntegerField(
+            _l("Quantity"), default=0, validators=[Optional(), NumberRange(min=0, max=line.quantity)],
+            render_kw={"type": "number", "min": 0, "max": line.quantity}))
+    if formdata is _Auto:
+        return RefundLinesForm()
+    return RefundLinesForm(formdata=formdata, request_id=request_id)

@@ -70,7 +70,8 @@ def line_amounts(payment: Payment, quantities: dict[int, int]) -> dict[str, dict
         quantity, before = quantities.get(line.id, 0), already.get(str(line.id), 0)
         left = line.quantity - before
         if quantity < 0 or quantity > left:
-            raise DomainError(_("Refund between 0 and %(n)d of %(sku)s.", n=left, sku=line.sku_code))
+            raise DomainError(_("Refund between 0 and %(n)d of %(sku)s.", n=left, sku=line.sku_code),
+                              field=f"qty_{line.id}")
         if quantity:
             amount = line.total * (before + quantity) // line.quantity - line.total * before // line.quantity
             out[str(line.id)] = {"quantity": quantity, "amount": amount}

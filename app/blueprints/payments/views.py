@@ -2,7 +2,6 @@
 refund form, gateway settings."""
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, timedelta
 
@@ -110,7 +109,7 @@ def payment(id):
     return _payment_page(db.get_or_404(Payment, id))
 
 
-def _payment_page(p: Payment, refund_form: forms.RefundForm | None = None, status: int = 200):
+def _payment_page(p: Payment, refund_form: forms.RefundForm | None = None, status: int = 200, lines_form=None):
     id = p.id
     notes = db.session.scalars(select(PaymentNotification).where(PaymentNotification.payment_id == id)
                                .order_by(PaymentNotification.id)).all()
@@ -118,12 +117,13 @@ def _payment_page(p: Payment, refund_form: forms.RefundForm | None = None, statu
     timeline = services.PAYMENT_STATES.history(p)
     refund_timelines = refunds.histories([r.id for r in rows])
     order_lines = order_queries.lines_of(p.order_id)
+    lines_form = lines_form or forms.refund_lines_form(order_lines, formdata=None, request_id=uuid.uuid4().hex)
     return render_template("payments/payment.html", payment=p, notes=notes, order=order_queries.order_ref(p.order_id),
                            order_lines=order_lines, timeline=timeline, refund_timelines=refund_timelines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
                            refundable=refunds.refundable(p), can_refund=refunds.is_refundable(p),
                            refund_form=refund_form or forms.RefundForm(formdata=None, request_id=uuid.uuid4().hex),
-                           request_id=uuid.uuid4().hex), status
+                           lines_form=lines_form), status
 
 
 @bp.route("/<int:id>/refund", methods=["POST"])
@@ -132,15 +132,12 @@ def payment_refund(id):
     p = db.get_or_404(Payment, id)
     requested = lambda r: _("Refund requested; it is %(status)s.", status=refunds.STATUS_LABELS[r.status])  # noqa: E731
     if request.form.get("by") == "lines":
-        lines = {}
-        for key, value in request.form.items():
-            found = re.fullmatch(r"qty_([0-9]{1,9})", key)
-            if found and value.strip():
-                # anything but a plain count becomes -1, which the service refuses with a message
-                lines[int(found.group(1))] = int(value) if re.fullmatch(r"[0-9]{1,6}", value.strip()) else -1
-        perform(lambda: refunds.refund(current_user, p, request.form.get("request_id") or uuid.uuid4().hex, None,
-                                       lines=lines, reason=request.form.get("reason", "")), requested)
-        return redirect_to(url_for("payments.payment", id=id))
+        lines = forms.refund_lines_form(order_queries.lines_of(p.order_id))
+        if lines.validate_on_submit() and (done := commit_form(lines, lambda: refunds.refund(
+                current_user, p, lines.request_id.data, None, lines=lines.quantities(), reason=lines.reason.data or ""))):
+            flash(requested(done.result), "success")
+            return redirect_to(url_for("payments.payment", id=id))
+        return _payment_page(db.get_or_404(Payment, id), status=422, lines_form=lines)
     form = forms.RefundForm()
     if form.validate_on_submit() and (done := commit_form(form, lambda: refunds.refund(
             current_user, p, form.request_id.data, form.amount.data, reason=form.reason.data or ""))):
