@@ -175,11 +175,15 @@ def drop_store(info) -> None:
     from app.blueprints.platform.services import delete_store
     from app.extensions import db
 
-    with _app.app_context():
+    from app.core.retry import in_transaction
+
+    def drop():
         row = db.session.get(Store, info.id)
         if row is not None and row.status != "deleted":
             delete_store(None, row, row.slug)
-            db.session.commit()
+
+    with _app.app_context():   # the worker may still be handling the store's last events: a deadlock runs it again
+        in_transaction(drop)
 
 
 def platform_user(email: str | None = None, name: str = "Admin"):
