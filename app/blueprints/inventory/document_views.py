@@ -3,7 +3,7 @@ configured per document type)."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -42,7 +42,7 @@ def _list_view(doc_type: str):
                    value=lambda d: documents.STATUS_LABELS[d.status], badge=True),
             Column("warehouse", _l("Warehouse"), value=lambda d: d.warehouse.code + (f" → {d.to_warehouse.code}"
                                                                                    if d.to_warehouse else "")),
-            Column("reference", _l("Reference"), sort=StockDocument.reference),
+            Column("reference", _lp("source document", "Reference"), sort=StockDocument.reference),
             Column("created_by_name", _l("Created by")),
             Column("created_at", _l("Created"), sort=StockDocument.created_at, kind="datetime"),
         ]

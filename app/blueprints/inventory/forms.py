@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
@@ -11,7 +11,7 @@ class WarehouseForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=[("own", _l("Own warehouse")), ("third_party", _l("Third-party warehouse")),
                                            ("pickup", _l("Shop for pickup"))])
-    address = StringField(_l("Address"), validators=[Length(max=300)])
+    address = StringField(_lp("warehouse", "Address"), validators=[Length(max=300)])
     priority = IntegerField(_l("Priority"), default=100, validators=[Optional(), NumberRange(min=0, max=9999)],
                             description=_l("Lower numbers ship first."))
     active = BooleanField(_l("Active"), default=True)
@@ -24,7 +24,7 @@ class DocumentForm(FlaskForm):
     warehouse_id = SelectField(_l("Warehouse"), coerce=int, choices=[])
     to_warehouse_id = SelectField(_l("To warehouse"), coerce=int, choices=[], validate_choice=False)
     category_id = SelectField(_l("Category (for a cycle count)"), coerce=int, choices=[], validate_choice=False)
-    reference = StringField(_l("Reference"), validators=[Length(max=80)],
+    reference = StringField(_lp("source document", "Reference"), validators=[Length(max=80)],
                             render_kw={"placeholder": _l("supplier delivery note, order or reservation reference")})
     blind = BooleanField(_l("Blind count: counters do not see the book quantity"))
     note = StringField(_l("Note"), validators=[Length(max=300)])

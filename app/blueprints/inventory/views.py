@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -180,7 +180,7 @@ class WarehouseList(ListView):
         Column("priority", _l("Priority"), sort=Warehouse.priority),
         Column("active", _l("Status"), sort=Warehouse.active, value=lambda w: _("Active") if w.active else _("Disabled"),
                badge=True),
-        Column("address", _l("Address")),
+        Column("address", _lp("warehouse", "Address")),
     ]
 
 

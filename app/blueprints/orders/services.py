@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +23,7 @@ from app.core.tenancy import current_store
 from app.extensions import db
 
 STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "allocated": _l("Allocated"),
-                 "shipped": _l("Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
+                 "shipped": _lp("order status", "Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
 ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
                  "refunded": _l("Refunded %(amount)s")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, flash, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -39,7 +39,7 @@ class OrderList(ListView):
     default_sort = "-created_at"
     export_name = "orders"
     columns = [
-        Column("number", _l("Order"), sort=Order.number, link=lambda o: url_for("orders.order", id=o.id)),
+        Column("number", _lp("noun", "Order"), sort=Order.number, link=lambda o: url_for("orders.order", id=o.id)),
         Column("created_at", _l("Placed"), sort=Order.created_at, kind="datetime"),
         Column("status", _l("Status"), sort=Order.status, value=lambda o: services.STATUS_LABELS[o.status], badge=True),
         Column("order_type", _l("Type"), value=lambda o: TYPE_LABELS[o.order_type]),

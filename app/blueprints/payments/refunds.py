@@ -7,7 +7,7 @@ or a later notification moves it to succeeded or failed, exactly once.
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import func, select
 
 from app.blueprints.orders import queries as order_queries
@@ -24,7 +24,7 @@ from app.core.tenancy import current_store
 from app.extensions import db
 
 REFUNDABLE_STATUSES = ("succeeded", "partially_refunded")
-STATUS_LABELS = {"pending": _l("Pending"), "succeeded": _l("Succeeded"), "failed": _l("Failed")}
+STATUS_LABELS = {"pending": _lp("refund status", "Pending"), "succeeded": _l("Succeeded"), "failed": _l("Failed")}
 ACTION_LABELS = {"created": _l("Refund of %(amount)s requested"), "resent": _l("Sent to the gateway again")}
 # a gateway may report later that a refund it had confirmed failed, or that one it had refused went through
 REFUND_STATES = StateMachine("refund", {

@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import or_, select, update
 
 from app.blueprints.orders import queries as order_queries
@@ -24,7 +24,7 @@ from app.core.tenancy import current_store
 from app.extensions import db
 
 log = logging.getLogger(__name__)
-STATUS_LABELS = {"created": _l("Created"), "pending": _l("Pending"), "succeeded": _l("Succeeded"),
+STATUS_LABELS = {"created": _lp("payment status", "Created"), "pending": _lp("payment status", "Pending"), "succeeded": _l("Succeeded"),
                  "failed": _l("Failed"), "closed": _l("Closed"), "partially_refunded": _l("Partially refunded"),
                  "refunded": _l("Refunded")}
 ACTION_LABELS = {"created": _l("Attempt started"), "no_trade": _l("Closed: the gateway has no completed trade "

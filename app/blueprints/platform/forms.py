@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -7,7 +7,7 @@ from app.blueprints.store.forms import CURRENCY_CHOICES, LANGUAGE_CHOICES
 
 
 class StoreForm(FlaskForm):
-    slug = StringField(_l("Address"), validators=[DataRequired(), Length(max=40)],
+    slug = StringField(_lp("web address of a store", "Address"), validators=[DataRequired(), Length(max=40)],
                        description=_l("3–40 lower-case letters, digits and hyphens; the store lives at /store/<address>."))
     name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=120)])
     owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), Email(), Length(max=254)])

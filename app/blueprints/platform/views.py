@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -55,7 +55,7 @@ class StoreList(ListView):
     create_endpoint = "platform.store_new"
     create_label = _l("New store")
     columns = [
-        Column("slug", _l("Address"), sort=Store.slug, link=detail_url("platform.store_detail")),
+        Column("slug", _lp("web address of a store", "Address"), sort=Store.slug, link=detail_url("platform.store_detail")),
         Column("name", _l("Name"), sort=Store.name),
         Column("status", _l("Status"), sort=Store.status, value=lambda s: STORE_STATUS[s.status], badge=True),
         Column("plan", _l("Plan"), value=lambda s: s.plan.name if s.plan else ""),

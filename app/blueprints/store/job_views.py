@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, g, render_template, request, send_file, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 
 from app.blueprints.store import bp
@@ -18,7 +18,7 @@ from app.extensions import db
 
 TASK_STATES = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"),
                "cancelled": _l("Cancelled")}
-EVENT_STATUSES = {"pending": _l("Pending"), "delivered": _l("Delivered"), "dead": _l("Dead")}
+EVENT_STATUSES = {"pending": _lp("event delivery", "Pending"), "delivered": _l("Delivered"), "dead": _l("Dead")}
 
 
 class TaskList(ListView):

@@ -1,0 +1,140 @@
+"""Render the back office and the shop of one store with something on every page, in either
+language, and read what a person sees: the text outside <code>, and each table's headers."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tests import factories as f
+
+SKIP = {"script", "style", "code", "template", "textarea"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Page(HTMLParser):
+    """The visible text of a page (one string per text node), and the headers of its tables."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.tables: list[list[str]] = []
+        self.lang = ""
+        self._stack: list[str] = []
+        self._skip = 0
+        self._th: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang", "")
+        if tag in VOID:
+            for name in ("placeholder", "title", "aria-label"):
+                if attrs.get(name):
+                    self.texts.append(attrs[name])
+            return
+        self._stack.append(tag)
+        if tag in SKIP or attrs.get("translate") == "no":
+            self._skip += 1
+            self._stack[-1] = tag + "!"
+        if tag == "table":
+            self.tables.append([])
+        if tag == "th" and self.tables and "thead" in self._stack:
+            self._th = []
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        while self._stack:
+            top = self._stack.pop()
+            if top.endswith("!"):
+                self._skip -= 1
+            if top.rstrip("!") == tag:
+                break
+        if tag == "th" and self._th is not None:
+            self.tables[-1].append(" ".join("".join(self._th).split()))
+            self._th = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        if self._th is not None:
+            self._th.append(data)
+        if data.strip():
+            self.texts.append(data.strip())
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.texts)
+
+
+# what may stay in Latin letters on a Chinese page: names of formats, standards and brands
+LATIN_OK = {"CSV", "XLSX", "SKU", "SKUs", "Webhook", "Webhooks", "Stripe", "IP", "HTML", "JSON", "POST", "URL",
+            "APPID", "RSA", "English", "Houtai", "Asia", "Shanghai", "PNG", "JPEG", "GIF", "WebP", "API", "CNY",
+            "USD", "EUR", "HKD", "UTC", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
+LATIN_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z_.]*[A-Za-z](?![\w@/:-])")
+NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|/\S*|\S*\d\S*")   # mail addresses, links, paths, codes with digits
+
+
+def latin_words(page: Page, allowed: set[str] = frozenset()) -> set[str]:
+    """Words in Latin letters a Chinese reader would meet on the page (user data aside)."""
+    found = set()
+    for text in page.texts:
+        for word in LATIN_WORD.findall(NOT_WORDS.sub(" ", text)):
+            if word not in LATIN_OK and word not in allowed:
+                found.add(word)
+    return found
+
+
+def duplicate_headers(page: Page) -> list[list[str]]:
+    return [headers for headers in page.tables if len([h for h in headers if h]) != len({h for h in headers if h})]
+
+
+def seed(store) -> dict:
+    """Something on every page of `store`: orders at each step, a payment with a refund, a stock
+    document, a background task, an invited staff member. Returns the ids the detail pages need."""
+    member = f.member(store, name="张三")
+    orders = [f.order(store, state, member_obj=member) for state in
+              ("pending_payment", "paid", "shipped", "completed", "cancelled")]
+    payment = f.payment(store, f.order(store, member_obj=member))
+    f.refund(store, payment, amount=300, reason="少发一件")
+    f.payment(store, f.order(store, member_obj=member), status="pending")
+    f.reconciliation(store)
+    document = f.document(store)
+    f.staff(store, "warehouse", status="invited", name="李四")
+    return {"member": member, "orders": orders, "payment": payment, "document": document}
+
+
+def store_pages(app, slug: str, data: dict) -> list[str]:
+    """Every page of the back office that needs no id, plus the details the seed made."""
+    pages = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.rule.startswith("/store/<slug>") and set(rule.arguments) <= {"slug"} \
+                and not rule.rule.endswith(("/export", "/login", "/sandbox-statement", "/logout")) \
+                and "/password/" not in rule.rule and "template." not in rule.rule:
+            pages.add(rule.rule.replace("<slug>", slug))
+    base = f"/store/{slug}"
+    pages |= {f"{base}/orders/{o.id}" for o in data["orders"]}
+    pages |= {f"{base}/payments/{data['payment'].id}", f"{base}/inventory/documents/{data['document'].id}"}
+    return sorted(pages)
+
+
+def shop_pages(slug: str, data: dict) -> list[str]:
+    base = f"/shop/{slug}"
+    return [f"{base}/", f"{base}/cart", f"{base}/orders", f"{base}/account", f"{base}/checkout"] + \
+        [f"{base}/orders/{o.number}" for o in data["orders"]]
+
+
+def links_from(client, pages: list[str], prefix: str) -> list[str]:
+    """The detail pages the given pages link to (one level), so each kind of page is read once."""
+    found, seen_shapes = set(), set()
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        for link in re.findall(r'href="(%s[^"?#]*)"' % re.escape(prefix), html):
+            shape = re.sub(r"\d+", "N", link)
+            if link in pages or shape in seen_shapes or link.endswith(("/file", "/export", ".csv", ".xlsx")) \
+                    or "/files/" in link:
+                continue
+            seen_shapes.add(shape)
+            found.add(link)
+    return sorted(found)

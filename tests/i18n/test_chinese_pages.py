@@ -1,0 +1,38 @@
+"""A Chinese page reads as Chinese: no raw codes or English words, no two columns of a table
+with the same heading. Every page of the back office and the shop is read, with data on it."""
+import pytest
+
+from tests import factories as f
+from tests.i18n.pages import Page, duplicate_headers, latin_words, links_from, seed, shop_pages, store_pages
+
+
+@pytest.fixture(scope="module")
+def chinese_store(app):
+    f.use_app(app)
+    store = f.store(default_locale="zh_CN", name="示例商店", owner_name="王五")
+    data = seed(store)
+    owner = f.client("store", store=store)
+    owner.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    owner.form(f"/store/{store.slug}/account/locale", {"locale": "zh_CN"})
+    shopper = f.shopper_client(store, data["member"])
+    shopper.form(f"/shop/{store.slug}/locale", {"locale": "zh_CN"})
+    pages = store_pages(app, store.slug, data)
+    pages += links_from(owner, pages, f"/store/{store.slug}/")
+    yield store, owner, shopper, pages, shop_pages(store.slug, data)
+    f.drop_store(store)
+
+
+def _read(client, urls):
+    out = {}
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            out[url] = Page(response.get_data(as_text=True))
+    return out
+
+
+def test_no_two_columns_of_a_table_share_a_heading(chinese_store):
+    store, owner, shopper, pages, shop = chinese_store
+    read = {**_read(owner, pages), **_read(shopper, shop)}
+    dups = {url: dup for url, page in read.items() if (dup := duplicate_headers(page))}
+    assert dups == {}
