@@ -97,15 +97,19 @@ def _entry(model, actor, action, target, changes, label) -> Any:
     return entry
 
 
-def record(actor, action: str, target=None, changes: dict | None = None, label: str | None = None):
-    """Write one store audit entry (the store must be bound) and touch the store's activity."""
+def record(actor, action: str, target=None, changes: dict | None = None, label: str | None = None,
+           activity_touched: bool = False):
+    """Write one store audit entry (the store must be bound) and touch the store's activity
+    (once per transaction; `activity_touched`: the caller already set it, as a new store does)."""
     from app.blueprints.platform.models import Store
     from app.core.tenancy import current_store
 
     if target is not None and inspect(target).identity is None:
         db.session.flush()
     entry = _entry(AuditEntry, actor, action, target, changes, label)
-    if not db.session.info.get("houtai_activity_touched"):  # once per transaction is enough
+    if activity_touched:
+        db.session.info["houtai_activity_touched"] = True
+    elif not db.session.info.get("houtai_activity_touched"):  # once per transaction is enough
         db.session.execute(
             db.update(Store).where(Store.id == current_store().id).values(last_activity_at=utcnow())
         )

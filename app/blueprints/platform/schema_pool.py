@@ -10,7 +10,7 @@ empty, creation builds the schema as before.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 from app.blueprints.platform.models import PooledSchema
 from app.core.schemas import create_tenant_schema, one_store_per_transaction, quote_schema, schema_version, tenant_head
@@ -53,23 +53,27 @@ def refill(target: int | None = None, limit: int | None = None) -> int:
 
 def claim(schema: str) -> str | None:
     """Rename a pooled schema at head to `schema` in the caller's transaction; returns its
-    revision, or None when the pool has none (the caller builds one)."""
+    revision, or None when the pool has none (the caller builds one).
+
+    Three statements: take the oldest row (DELETE … RETURNING over SKIP LOCKED: concurrent
+    claims take different rows), read the schema's own revision, rename it. A rollback
+    puts the row and the schema's name back."""
     head = tenant_head()
-    row = db.session.scalars(
-        select(PooledSchema).where(PooledSchema.version == head).order_by(PooledSchema.id).limit(1)
-        .with_for_update(skip_locked=True)).first()
+    table = PooledSchema.__table__
+    oldest = (select(table.c.id).where(table.c.version == head,
+                                       func.to_regclass(func.concat(func.quote_ident(table.c.schema_name), ".alembic_version"))
+                                       .is_not(None))
+              .order_by(table.c.id).limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    row = db.session.execute(delete(table).where(table.c.id == oldest).returning(*table.c)).mappings().first()
     if row is None:
         return None
     conn = db.session.connection()
-    actual = schema_version(conn, row.schema_name)
-    if actual != head:  # the row was stale (a migration ran without `tenants migrate`)
-        row.version = actual
-        db.session.flush()
+    actual = conn.execute(text(f"SELECT version_num FROM {quote_schema(row['schema_name'])}.alembic_version")).scalar()
+    if actual != head:  # the row was stale (a migration ran without `tenants migrate`): keep it, build instead
+        db.session.execute(insert(table).values({**row, "version": actual}))
         return None
-    conn.execute(text(f"ALTER SCHEMA {quote_schema(row.schema_name)} RENAME TO {quote_schema(schema)}"))
+    conn.execute(text(f"ALTER SCHEMA {quote_schema(row['schema_name'])} RENAME TO {quote_schema(schema)}"))
     one_store_per_transaction(conn, schema)
-    db.session.delete(row)
-    db.session.flush()
     return head
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from app.blueprints.platform import schema_pool
 from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAccount, SupplierLink
@@ -80,25 +80,27 @@ def create_store(actor, slug: str, name: str, owner_email: str, owner_password: 
         raise DomainError(_("Choose a supported language."), field="default_locale")
     if currency not in CURRENCIES:
         raise DomainError(_("Choose a supported currency."), field="currency")
-    taken = db.session.scalar(select(Store.id).where(Store.slug == slug, Store.status != "deleted"))
+    # one round trip: is the slug free, the plan's id, and the store's id ahead of its INSERT
+    # (so that the schema is named and claimed before the row is written, in one INSERT)
+    taken, plan_id, store_id = db.session.execute(select(
+        select(Store.id).where(Store.slug == slug, Store.status != "deleted").limit(1).scalar_subquery(),
+        select(Plan.id).where(Plan.code == plan_code).scalar_subquery() if plan_code else null(),
+        func.nextval(func.pg_get_serial_sequence("platform.stores", "id")))).one()
     if taken:
         raise DuplicateCode(_("The address “%(slug)s” is taken. Choose another.", slug=slug), field="slug")
-    plan = db.session.scalar(select(Plan).where(Plan.code == plan_code)) if plan_code else None
-    store = Store(slug=slug, name=name, owner_email=owner_email, plan=plan, default_locale=default_locale,
-                  timezone=timezone, currency=currency, status="active", staff_count=0)
+    schema = f"store_{store_id}"
+    version = schema_pool.claim(schema) or create_tenant_schema(db.session.connection(), schema)
+    store = Store(id=store_id, slug=slug, name=name, owner_email=owner_email, plan_id=plan_id,
+                  default_locale=default_locale, timezone=timezone, currency=currency, status="active",
+                  schema_name=schema, schema_version=version, staff_count=1, last_activity_at=utcnow())
     db.session.add(store)
-    db.session.flush()
-    store.schema_name = f"store_{store.id}"
-    store.schema_version = (schema_pool.claim(store.schema_name)
-                            or create_tenant_schema(db.session.connection(), store.schema_name))
     db.session.flush()
     if schema_pool.pool_size():
         jobs.after_commit(lambda: jobs.enqueue("app.blueprints.platform.jobs.refill_schema_pool"))
     with store_context(store):
         owner, token = store_services.seed_store(owner_email, owner_name or owner_email.split("@")[0],
                                                  owner_password)
-        store.staff_count = 1
-        audit.record(actor, "store.created", owner, label=name)
+        audit.record(actor, "store.created", owner, label=name, activity_touched=True)
         db.session.flush()
     store.invitation_token = token
     audit.record_platform(actor, "store.created", store, label=slug,

@@ -27,10 +27,11 @@ def seed_store(owner_email: str, owner_name: str, owner_password: str | None):
         roles[code] = role
     owner = StaffUser(email=owner_email, name=owner_name, role=roles["owner"],
                       status="active" if owner_password else "invited",
-                      password_hash=hash_password(owner_password) if owner_password else None)
+                      password_hash=hash_password(owner_password) if owner_password else None,
+                      invitation_nonce=None if owner_password else _new_nonce())
     db.session.add(owner)
-    db.session.flush()
-    return owner, None if owner_password else invitation_token(owner)
+    db.session.flush()  # the roles in one multi-row INSERT, then the owner: two statements
+    return owner, None if owner_password else _invitation_link(owner)
 
 
 def _sync_staff_count() -> None:
@@ -93,11 +94,19 @@ def _labels(codes) -> str:
     return ", ".join(str(permissions.REGISTRY[c].label) if c in permissions.REGISTRY else c for c in codes)
 
 
-def invitation_token(staff: StaffUser) -> str:
-    """A new invitation link's token; every link issued before it stops working."""
-    staff.invitation_nonce = secrets.token_urlsafe(12)
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _invitation_link(staff: StaffUser) -> str:
     return make_token("invite", {"s": current_store().id, "u": staff.id, "f": password_fingerprint(staff.password_hash),
                                  "n": staff.invitation_nonce})
+
+
+def invitation_token(staff: StaffUser) -> str:
+    """A new invitation link's token; every link issued before it stops working."""
+    staff.invitation_nonce = _new_nonce()
+    return _invitation_link(staff)
 
 
 def resend_invitation(actor, staff: StaffUser) -> str:
