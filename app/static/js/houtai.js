@@ -4,6 +4,7 @@
    bar widths, and the htmx error banner. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   function confirmed(message) {
     return !message || window.confirm(message);
@@ -38,6 +39,27 @@
 
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
+  });
+
+  // the sidebar at tablet width: the menu button folds it open (focus on its first link) and
+  // shut; Escape shuts it and gives the focus back to the button
+  function toggleNav(open) {
+    var button = document.querySelector(".nav-toggle");
+    var shell = document.querySelector(".shell");
+    if (!button || !shell) { return; }
+    shell.classList.toggle("nav-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var first = open && document.querySelector("#" + button.getAttribute("aria-controls") + " a");
+    if (first) { first.focus(); }
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.closest(".nav-toggle")) {
+      toggleNav(e.target.closest(".nav-toggle").getAttribute("aria-expanded") !== "true");
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    var button = document.querySelector(".nav-toggle[aria-expanded=true]");
+    if (e.key === "Escape" && button) { toggleNav(false); button.focus(); }
   });
 
   function widths(root) {
