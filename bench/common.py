@@ -7,8 +7,14 @@ import tempfile
 from pathlib import Path
 
 
+_THROWAWAY: set[Path] = set()
+
+
 def bench_app():
-    instance = Path(os.environ.get("BENCH_INSTANCE") or tempfile.mkdtemp(prefix="houtai-bench-"))
+    given = os.environ.get("BENCH_INSTANCE")
+    instance = Path(given or tempfile.mkdtemp(prefix="houtai-bench-"))
+    if not given:
+        _THROWAWAY.add(instance)
     os.environ["HOUTAI_INSTANCE"] = str(instance)
     os.environ.setdefault("EMBEDDED_DATABASE", "houtai_bench")
     from app import create_app
@@ -40,6 +46,13 @@ def summary(label: str, seconds: list[float]) -> str:
 
 
 def cleanup(instance: Path) -> None:
-    from app.core.embedded import stop_redis
+    """Stop the run's embedded servers; a throwaway instance is removed, since `make bench`
+    runs the benchmarks one after another and a fleet of stores takes gigabytes."""
+    import shutil
+
+    from app.core.embedded import stop_postgres, stop_redis
 
     stop_redis(instance)
+    if instance in _THROWAWAY:
+        stop_postgres(instance)  # fast shutdown: open connections are cut
+        shutil.rmtree(instance, ignore_errors=True)
