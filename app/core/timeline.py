@@ -37,6 +37,7 @@ DETAIL_LABELS = {
     "quantity": _l("Quantity"), "received": _l("Received"), "location": _l("Location"),
     "warehouse": _l("Warehouse"), "skus": _l("SKUs"), "lines": _l("Lines"), "request_id": _l("Request id"),
     "failure": _l("Gateway answer"), "document": _l("Document"),
+    "carrier": _l("Carrier"), "waybill": _l("Waybill number"), "wave": _l("Wave"), "notice": _l("Delivery notice"),
 }
 ACTOR_LABELS = {SYSTEM: _l("System")}
 

@@ -38,7 +38,9 @@ ACTION_LABELS = {"created": _l("Document created"), "line_added": _l("Line added
                  "counted": _l("Counts saved for %(lines)s lines"), "scanned": _l("Scanned counts for %(skus)s SKUs")}
 _TABLES = {
     "inbound": {"draft": {"receiving", "cancelled"}, "receiving": {"completed", "cancelled"}},
-    "outbound": {"draft": {"picking", "cancelled"}, "picking": {"packed", "cancelled"}, "packed": {"shipped"}},
+    # a packed parcel can still be intercepted (the order was cancelled before it left)
+    "outbound": {"draft": {"picking", "cancelled"}, "picking": {"packed", "cancelled"},
+                 "packed": {"shipped", "cancelled"}},
     "transfer": {"draft": {"in_transit", "cancelled"}, "in_transit": {"received"}},
     "stocktake": {"counting": {"review", "cancelled"}, "review": {"approved", "counting", "cancelled"}},
 }
@@ -56,8 +58,16 @@ ACTION_TARGETS = {"complete": "completed", "start_picking": "picking", "pack": "
                   "approve": "approved", "cancel": "cancelled"}
 
 
+def worked_by_notice(document: StockDocument) -> bool:
+    """A sales outbound of a delivery notice: dispatch picks, packs and ships it (with the
+    carrier and waybill), not the document's own buttons."""
+    return bool(document.reservation_ref)
+
+
 def available_actions(document: StockDocument) -> list[str]:
     """The status buttons this document offers now (its machine decides, not the page)."""
+    if worked_by_notice(document):
+        return []
     machine = MACHINES[document.doc_type]
     return [action for action, target in ACTION_TARGETS.items() if machine.can(document, target)]
 
@@ -242,14 +252,56 @@ def pick_list(document: StockDocument) -> list[tuple[str, StockDocumentLine]]:
     return sorted(rows, key=lambda r: (r[0] == "", r[0], r[1].sku.code))
 
 
-def start_picking(actor, document: StockDocument) -> StockDocument:
+def _not_a_notice(document: StockDocument, by_notice: bool) -> None:
+    if worked_by_notice(document) and not by_notice:
+        raise IllegalTransition(_("%(number)s belongs to delivery notice %(notice)s: work it from the notice.",
+                                  number=document.number, notice=document.reference))
+
+
+def create_sales_outbound(actor, warehouse_id: int, reservation_ref: str, reference: str,
+                          lines: list[tuple[int, int]], note: str = "") -> StockDocument:
+    """A sales outbound (销售出库单) for one delivery notice: `lines` are (SKU id, quantity)
+    taken from the order reservation `reservation_ref` in this warehouse when it ships, each
+    with its pick bin."""
+    if not lines:
+        raise DomainError(_("Add the lines to ship first."))
+    document = create(actor, "outbound", "sales", warehouse_id, reference=reference, note=note)
+    document.reservation_ref = reservation_ref
+    homes = home_locations(warehouse_id, [sku_id for sku_id, _q in lines])
+    for sku_id, quantity in sorted(lines):
+        db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0,
+                                         location=homes.get(sku_id, "")))
+    return document
+
+
+def by_number(number: str) -> StockDocument | None:
+    return db.session.scalar(select(StockDocument).where(StockDocument.number == number)) if number else None
+
+
+def ship_sales(actor, document: StockDocument) -> StockDocument:
+    """Ship a delivery notice's outbound: its lines leave the warehouse out of the order's
+    reservation, exactly once (a second shipment is refused by the document's machine and by
+    the reservation, and changes nothing)."""
+    if not worked_by_notice(document):
+        raise DomainError(_("%(number)s is not a delivery notice's outbound.", number=document.number))
+    _transition(actor, document, "shipped")
+    services.commit_part(document.reservation_ref, document.warehouse_id,
+                         {line.sku_id: line.quantity for line in document.lines}, document.number, actor)
+    for line in document.lines:
+        line.done = line.quantity
+    return document
+
+
+def start_picking(actor, document: StockDocument, by_notice: bool = False) -> StockDocument:
+    _not_a_notice(document, by_notice)
     if not document.lines:
         raise DomainError(_("Add the lines to ship first."))
     _transition(actor, document, "picking")
     return document
 
 
-def pack(actor, document: StockDocument) -> StockDocument:
+def pack(actor, document: StockDocument, by_notice: bool = False) -> StockDocument:
+    _not_a_notice(document, by_notice)
     for line in document.lines:
         line.done = line.quantity
     _transition(actor, document, "packed")
@@ -260,7 +312,8 @@ def ship(actor, document: StockDocument) -> StockDocument:
     """Confirm the shipment: stock leaves the warehouse. A shipment whose reference names an
     order's reservation (``order:NUMBER`` or the order number) commits that reservation instead
     of taking stock twice, and is refused if the order has shipped already; the order follows
-    through the ``stock.shipped`` event."""
+    through the ``stock.shipped`` event. A delivery notice's outbound ships from its notice."""
+    _not_a_notice(document, False)
     reservation = services.shipment_reservation(document.reference)
     if reservation is not None:
         if reservation.status == "active" and reservation.expires_at is not None:
@@ -391,6 +444,7 @@ def reopen_count(actor, document: StockDocument) -> StockDocument:
     return document
 
 
-def cancel(actor, document: StockDocument) -> StockDocument:
+def cancel(actor, document: StockDocument, by_notice: bool = False) -> StockDocument:
+    _not_a_notice(document, by_notice)
     _transition(actor, document, "cancelled")
     return document

@@ -12,6 +12,9 @@ class WarehouseForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("own", _l("Own warehouse")), ("third_party", _l("Third-party warehouse")),
                                            ("pickup", _l("Shop for pickup"))])
     address = StringField(_lp("warehouse", "Address"), validators=[Length(max=300)])
+    region_code = StringField(_l("Region code"), validators=[Optional(), Length(min=6, max=6)],
+                              description=_l("Six-digit administrative division code (GB/T 2260) of the "
+                                             "warehouse's district, like 310115: orders go to the nearest warehouse."))
     priority = IntegerField(_l("Priority"), default=100, validators=[Optional(), NumberRange(min=0, max=9999)],
                             description=_l("Lower numbers ship first."))
     active = BooleanField(_l("Active"), default=True)

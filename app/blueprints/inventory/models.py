@@ -33,6 +33,7 @@ class Warehouse(CreatedAt, db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     priority: Mapped[int] = mapped_column(Integer, default=100)     # lower ships first
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    region_code: Mapped[str] = mapped_column(String(12), default="")  # GB/T 2260 code (routing to the nearest)
 
 
 class Location(CreatedAt, db.Model):
@@ -121,7 +122,8 @@ class Reservation(CreatedAt, db.Model):
     reference: Mapped[str] = mapped_column(String(80), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lines: Mapped[list] = mapped_column(JSONB, default=list)   # [{"sku_id", "warehouse_id", "quantity"}]
+    # [{"sku_id", "warehouse_id", "quantity", "committed"}]: "committed" counts what shipped already
+    lines: Mapped[list] = mapped_column(JSONB, default=list)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -156,6 +158,8 @@ class StockDocument(CreatedAt, db.Model):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("tenant.warehouses.id"), index=True)
     to_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.warehouses.id"))
     reference: Mapped[str] = mapped_column(String(80), default="")
+    # a sales outbound of a delivery notice ships its part of this order reservation (dispatch)
+    reservation_ref: Mapped[str] = mapped_column(String(80), default="")
     note: Mapped[str] = mapped_column(String(300), default="")
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     category_id: Mapped[int | None] = mapped_column(Integer)

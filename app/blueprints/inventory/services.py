@@ -33,8 +33,13 @@ class Line:
 # --- warehouses and locations ------------------------------------------------------------------
 
 def save_warehouse(actor, warehouse: Warehouse | None, code: str, name: str, kind: str, address: str,
-                   priority: int, active: bool) -> Warehouse:
+                   priority: int, active: bool, region_code: str | None = None) -> Warehouse:
+    """`region_code`: the GB/T 2260 code of the warehouse's province, city or district (six
+    digits), which the nearest-warehouse routing compares with the delivery address."""
     code, name = (code or "").strip().upper(), (name or "").strip()
+    region_code = (region_code or "").strip()
+    if region_code and not (len(region_code) == 6 and region_code.isdigit()):
+        raise DomainError(_("A region code has six digits, like 310115."), field="region_code")
     if not code or len(code) > 20:
         raise DomainError(_("Give a code of up to 20 characters."), field="code")
     if not name:
@@ -50,11 +55,13 @@ def save_warehouse(actor, warehouse: Warehouse | None, code: str, name: str, kin
     warehouse = warehouse or Warehouse()
     warehouse.code, warehouse.name, warehouse.kind = code, name, kind
     warehouse.address, warehouse.priority, warehouse.active = (address or "").strip()[:300], priority or 0, active
+    if region_code is not None or created:
+        warehouse.region_code = region_code
     if created:
         db.session.add(warehouse)
         audit.record(actor, "warehouse.created", warehouse, label=code)
     else:
-        changes = audit.changes_of(warehouse, {"code", "name", "kind", "priority", "active", "address"})
+        changes = audit.changes_of(warehouse, {"code", "name", "kind", "priority", "active", "address", "region_code"})
         if changes:
             audit.record(actor, "warehouse.updated", warehouse, label=code, changes=changes)
     return warehouse
@@ -296,14 +303,24 @@ def _finish(reference: str, target: str, actor=None) -> Reservation:
         raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
                                   ref=_label(reference)))
     for line in sorted(reservation.lines, key=lambda l: (l["sku_id"], l["warehouse_id"])):
+        left = _left(line)      # a part that shipped already (a delivery notice) stays shipped
+        if left <= 0:
+            continue
         if target == "committed":
             move(line["sku_id"], line["warehouse_id"], "shipment", "reservation", reference,
-                 on_hand=-line["quantity"], reserved=-line["quantity"], actor=actor)
+                 on_hand=-left, reserved=-left, actor=actor)
         else:
             move(line["sku_id"], line["warehouse_id"], "release", "reservation", reference,
-                 reserved=-line["quantity"], actor=actor)
+                 reserved=-left, actor=actor)
+    if target == "committed":
+        reservation.lines = [{**line, "committed": line["quantity"]} for line in reservation.lines]
     reservation.status, reservation.finished_at = target, utcnow()
     return reservation
+
+
+def _left(line: dict) -> int:
+    """What a reservation line still holds: its quantity less what shipped from it."""
+    return line["quantity"] - line.get("committed", 0)
 
 
 def release(reference: str, actor=None) -> Reservation:
@@ -315,6 +332,138 @@ def commit(reference: str, actor=None) -> Reservation:
     """Turn a reservation into a shipment: on hand and reserved both go down, once. Committing
     a reservation that has shipped already raises IllegalTransition and changes nothing."""
     return _finish(reference, "committed", actor)
+
+
+# --- delivery notices: an order's reservation shipped in parts, warehouse by warehouse ------------
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    id: int
+    code: str
+    name: str
+    priority: int
+    region_code: str
+    address: str = ""
+
+
+def active_warehouses() -> list[WarehouseInfo]:
+    """The active warehouses, by priority (lower first), for routing."""
+    rows = db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.priority, Warehouse.id))
+    return [WarehouseInfo(w.id, w.code, w.name, w.priority, w.region_code or "", w.address or "") for w in rows]
+
+
+def all_warehouses() -> list[WarehouseInfo]:
+    """Every warehouse, active or not, by priority."""
+    rows = db.session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.id))
+    return [WarehouseInfo(w.id, w.code, w.name, w.priority, w.region_code or "", w.address or "") for w in rows]
+
+
+def warehouses_by_id(ids) -> dict[int, WarehouseInfo]:
+    """Any warehouses (active or not) by id, for pages that name them."""
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)))
+    return {w.id: WarehouseInfo(w.id, w.code, w.name, w.priority, w.region_code or "", w.address or "") for w in rows}
+
+
+def available_by_warehouse(sku_ids) -> dict[tuple[int, int], int]:
+    """Available stock (on hand less reserved) per (SKU, active warehouse)."""
+    rows = db.session.execute(
+        select(StockLevel.sku_id, StockLevel.warehouse_id, StockLevel.on_hand - StockLevel.reserved)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(StockLevel.sku_id.in_(list(sku_ids)), Warehouse.active)).all()
+    return {(sku_id, warehouse_id): int(available) for sku_id, warehouse_id, available in rows}
+
+
+def holds(reference: str) -> dict[tuple[int, int], int]:
+    """What an active reservation still holds, per (SKU, warehouse); empty when none."""
+    reservation = db.session.scalar(select(Reservation).where(Reservation.reference == reference))
+    if reservation is None or reservation.status != "active":
+        return {}
+    out: dict[tuple[int, int], int] = {}
+    for line in reservation.lines:
+        if _left(line) > 0:
+            key = (line["sku_id"], line["warehouse_id"])
+            out[key] = out.get(key, 0) + _left(line)
+    return out
+
+
+def rebalance(reference: str, target: dict[tuple[int, int], int], actor=None) -> Reservation:
+    """Move what an order's reservation holds to the warehouses routing chose: `target` is
+    the quantity to hold per (SKU, warehouse), for what has not shipped yet; each SKU's total
+    stays the same. A warehouse that lacks the stock raises OutOfStock and nothing changes."""
+    reservation = _locked(reference)
+    if reservation.status != "active":
+        raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
+                                  ref=_label(reference)))
+    current: dict[tuple[int, int], int] = {}
+    committed: dict[tuple[int, int], int] = {}
+    for line in reservation.lines:
+        key = (line["sku_id"], line["warehouse_id"])
+        current[key] = current.get(key, 0) + _left(line)
+        committed[key] = committed.get(key, 0) + line.get("committed", 0)
+    per_sku = lambda d: {s: sum(q for (k, _w), q in d.items() if k == s) for s in {k for k, _w in d}}  # noqa: E731
+    if {s: q for s, q in per_sku(current).items() if q} != {s: q for s, q in per_sku(target).items() if q}:
+        raise DomainError(_("The new routing does not hold the same quantities as the order."))
+    savepoint = db.session.begin_nested()
+    try:
+        with db.session.no_autoflush:
+            for key in sorted(set(current) | set(target)):
+                change = target.get(key, 0) - current.get(key, 0)
+                if change:
+                    move(key[0], key[1], "reservation" if change > 0 else "release", "reservation", reference,
+                         reserved=change, actor=actor, note="routing")
+        db.session.flush()
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        raise
+    lines = []
+    for key in sorted(set(committed) | set(target)):
+        done, left = committed.get(key, 0), target.get(key, 0)
+        if done + left:
+            lines.append({"sku_id": key[0], "warehouse_id": key[1], "quantity": done + left, "committed": done})
+    reservation.lines = lines
+    return reservation
+
+
+def commit_part(reference: str, warehouse_id: int, quantities: dict[int, int], document_ref: str,
+                actor=None) -> Reservation:
+    """Ship part of an order's reservation: `quantities` (SKU id → quantity) leave
+    `warehouse_id`, on hand and reserved both go down, once. More than the reservation still
+    holds there (it shipped already, or it is held elsewhere) raises IllegalTransition and
+    changes nothing. When every part has shipped the reservation is committed."""
+    reservation = _locked(reference)
+    if reservation.status == "committed":
+        raise IllegalTransition(_("The stock of %(ref)s has shipped already; it is deducted only once.",
+                                  ref=_label(reference)))
+    if reservation.status != "active":
+        raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
+                                  ref=_label(reference)))
+    if reservation.expires_at is not None:
+        raise IllegalTransition(_("%(ref)s is not paid yet: its stock is only held until the payment deadline, "
+                                  "so it cannot ship.", ref=_label(reference)))
+    lines = [dict(line) for line in reservation.lines]
+    for sku_id, quantity in sorted(quantities.items()):
+        left = sum(_left(l) for l in lines if l["sku_id"] == sku_id and l["warehouse_id"] == warehouse_id)
+        if quantity <= 0 or quantity > left:
+            raise IllegalTransition(_("%(ref)s: SKU %(sku)s has %(left)d left to ship from this warehouse, not "
+                                      "%(quantity)d; it is deducted only once.", ref=_label(reference), sku=sku_id,
+                                      left=left, quantity=quantity))
+    with db.session.no_autoflush:
+        for sku_id, quantity in sorted(quantities.items()):
+            move(sku_id, warehouse_id, "shipment", "outbound", document_ref, on_hand=-quantity, reserved=-quantity,
+                 actor=actor)
+            for line in lines:
+                if line["sku_id"] == sku_id and line["warehouse_id"] == warehouse_id and quantity:
+                    take = min(quantity, _left(line))
+                    line["committed"] = line.get("committed", 0) + take
+                    quantity -= take
+    reservation.lines = lines
+    if all(_left(line) <= 0 for line in lines):
+        reservation.status, reservation.finished_at = "committed", utcnow()
+    return reservation
 
 
 def shipment_reservation(reference: str) -> Reservation | None:

@@ -199,7 +199,8 @@ class WarehouseEdit(FormView):
 
     def save(self, form, warehouse):
         return services.save_warehouse(current_user, warehouse, form.code.data, form.name.data, form.kind.data,
-                                       form.address.data, form.priority.data or 0, form.active.data)
+                                       form.address.data, form.priority.data or 0, form.active.data,
+                                       form.region_code.data or "")
 
     def success_url(self, warehouse):
         return url_for("inventory.warehouse_edit", id=warehouse.id)

@@ -10,6 +10,7 @@ center = Center(
     __name__, _l("Orders"), position=60, blueprints=[bp], models=["models"], jobs=["jobs"], handlers=["handlers"],
     topics={"order.created": _l("An order was placed"), "order.paid": _l("An order was paid"),
             "order.allocated": _l("An order was allocated"), "order.shipped": _l("An order shipped"),
+            "order.partially_shipped": _l("Part of an order shipped"),
             "order.delivered": _l("An order was delivered"), "order.completed": _l("An order completed"),
             "order.cancelled": _l("An order was cancelled"), "order.closed": _l("An order was closed")},
     permissions=[Perm("orders.view", _l("See orders"), ("operations", "customer_service", "warehouse", "finance")),

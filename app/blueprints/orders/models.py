@@ -13,7 +13,8 @@ from app.extensions import db
 
 ORDER_TYPES = ("normal", "flash_sale", "group_buy", "presale", "pickup", "wholesale")
 ADDRESS_CHANGEABLE = ("pending_payment", "paid", "allocated")
-ORDER_STATUSES = ("pending_payment", "paid", "allocated", "shipped", "delivered", "completed", "cancelled", "closed")
+ORDER_STATUSES = ("pending_payment", "paid", "allocated", "partially_shipped", "shipped", "delivered", "completed",
+                  "cancelled", "closed")
 
 
 class OrderSettings(db.Model):
@@ -85,7 +86,9 @@ class Order(CreatedAt, db.Model):
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"
-    __table_args__ = tenant_args(CheckConstraint("quantity > 0 AND unit_price >= 0 AND discount >= 0", name="values"))
+    __table_args__ = tenant_args(CheckConstraint("quantity > 0 AND unit_price >= 0 AND discount >= 0", name="values"),
+                                 CheckConstraint("shipped_quantity >= 0 AND shipped_quantity <= quantity",
+                                                 name="shipped"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("tenant.orders.id", ondelete="CASCADE"), index=True)
@@ -98,6 +101,7 @@ class OrderLine(db.Model):
     unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     discount: Mapped[int] = mapped_column(BigInteger, default=0)      # this line's share of all discounts
+    shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)  # what left in parcels so far
     price_rule: Mapped[str] = mapped_column(String(120), default="")
 
     order: Mapped[Order] = relationship(back_populates="lines")

@@ -112,3 +112,45 @@ def shopper_order(shopper_id: int, number: str, timeline: bool = True) -> OrderV
 def view_of(order: Order, timeline: bool = False) -> OrderView:
     """The snapshot of an order the caller already holds (after placing or cancelling it)."""
     return _view(order, shopper_timeline(order.id) if timeline else ())
+
+
+@dataclass(frozen=True)
+class FulfilmentLine:
+    id: int
+    sku_id: int
+    sku_code: str
+    title: str
+    quantity: int
+    shipped_quantity: int
+
+
+@dataclass(frozen=True)
+class FulfilmentView:
+    """What dispatch needs to route and ship an order."""
+
+    id: int
+    number: str
+    status: str
+    address: dict
+    shopper: dict
+    delivery_method: str
+    reservation_ref: str
+    lines: tuple[FulfilmentLine, ...]
+
+
+def for_fulfilment(order_id: int) -> FulfilmentView | None:
+    o = db.session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)))
+    if o is None:
+        return None
+    return FulfilmentView(o.id, o.number, o.status, dict(o.address or {}), dict(o.shopper or {}), o.delivery_method,
+                          o.reservation_ref, tuple(FulfilmentLine(l.id, l.sku_id, l.sku_code, l.title, l.quantity,
+                                                                  l.shipped_quantity) for l in o.lines))
+
+
+def ids_by_number(numbers) -> dict[str, tuple[int, str]]:
+    """Order number → (id, status) for the numbers that exist (bulk shipping files)."""
+    numbers = list({n for n in numbers if n})
+    if not numbers:
+        return {}
+    return {number: (order_id, status) for order_id, number, status in db.session.execute(
+        select(Order.id, Order.number, Order.status).where(Order.number.in_(numbers)))}

@@ -23,19 +23,21 @@ from app.core.tenancy import current_store
 from app.extensions import db
 
 STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "allocated": _l("Allocated"),
+                 "partially_shipped": _l("Partially shipped"),
                  "shipped": _lp("order status", "Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
 ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
-                 "refunded": _l("Refunded %(amount)s")}
+                 "refunded": _l("Refunded %(amount)s"), "parcel_shipped": _l("Parcel %(notice)s shipped")}
 ORDER_STATES = StateMachine("order", {
     "pending_payment": {"paid", "cancelled"},
     "paid": {"allocated", "closed"},
-    "allocated": {"shipped", "closed"},
+    "allocated": {"partially_shipped", "shipped", "closed"},
+    "partially_shipped": {"shipped"},
     "shipped": {"delivered"},
     "delivered": {"completed"},
 }, STATUS_LABELS, timeline=OrderEvent, actions=ACTION_LABELS, emits=True, audit_label="number", internal={"note"},
     payload=lambda order, before: {"order_id": order.id, "number": order.number, "from": before})
-ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode")
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode", "region_code")
 MAX_LINES = 50
 
 
@@ -306,6 +308,33 @@ def ship(actor, order: Order, tracking: str = "") -> Order:
     return _shipped(actor, order, tracking=tracking.strip()[:80])
 
 
+def record_parcel(actor, order: Order, notice_number: str, quantities: dict[int, int], **data) -> Order:
+    """A parcel of the order left (dispatch shipped a delivery notice): each line's shipped
+    quantity goes up by `quantities` (order line id → quantity) and the order moves to
+    partially shipped, or shipped once every line has left. Once per notice: the same
+    notice again changes nothing; more than a line ordered is refused."""
+    if any(e.data.get("notice") == notice_number for e in ORDER_STATES.history(order) if e.action == "parcel_shipped"):
+        return order
+    lines = {line.id: line for line in order.lines}
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id)
+        if line is None or quantity <= 0 or line.shipped_quantity + quantity > line.quantity:
+            raise DomainError(_("Parcel %(notice)s ships more than order %(number)s has left to ship.",
+                                notice=notice_number, number=order.number))
+    if order.status == "paid":
+        _move(order, actor, "allocated")
+    if order.status != "partially_shipped":
+        ORDER_STATES.check(order.status, "shipped")   # a closed or delivered order ships nothing more
+    for line_id, quantity in quantities.items():
+        lines[line_id].shipped_quantity += quantity
+    ORDER_STATES.record(order, actor, "parcel_shipped", notice=notice_number, **data)
+    if all(line.shipped_quantity >= line.quantity for line in order.lines):
+        _shipped(actor, order, document=notice_number)
+    elif order.status == "allocated":
+        _move(order, actor, "partially_shipped", document=notice_number)
+    return order
+
+
 def record_shipment(actor, order: Order, document: str) -> Order:
     """The warehouse shipped this order's stock (a sales outbound committed its reservation):
     the order follows to shipped without deducting stock again."""
@@ -318,6 +347,8 @@ def record_shipment(actor, order: Order, document: str) -> Order:
 
 def _shipped(actor, order: Order, **data) -> Order:
     _move(order, actor, "shipped", **data)
+    for line in order.lines:
+        line.shipped_quantity = line.quantity
     catalog.mark_sold([line.sku_id for line in order.lines])
     order.shipped_at = utcnow()
     return order

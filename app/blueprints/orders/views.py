@@ -117,7 +117,7 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
 
 ACTION_PERMISSIONS = {"note": "orders.manage", "address": "orders.manage", "cancel": "orders.manage",
                       "close": "orders.manage", "paid": "orders.payment", "allocate": "orders.fulfil",
-                      "ship": "orders.fulfil", "deliver": "orders.fulfil", "complete": "orders.fulfil"}
+                      "deliver": "orders.fulfil", "complete": "orders.fulfil"}   # shipping: the delivery notices
 ACTION_FORMS = {"note": forms.NoteForm, "address": forms.AddressChangeForm, "cancel": forms.CancelForm,
                 "close": forms.CloseForm, "paid": forms.OfflinePaymentForm}
 
@@ -151,7 +151,6 @@ def order_action(id, action):
         return _order_page(o, {action: form}, 422)
     steps = {
         "allocate": lambda: services.allocate(current_user, o),
-        "ship": lambda: services.ship(current_user, o, request.form.get("tracking", "")),
         "deliver": lambda: services.deliver(current_user, o),
         "complete": lambda: services.confirm_receipt(current_user, o),
     }

@@ -1,0 +1,1 @@
+"""Bulk shipping pages (filled in by the bulk shipping step)."""

@@ -1,0 +1,1 @@
+"""Dispatch background work: bulk shipping files."""
