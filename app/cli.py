@@ -217,6 +217,7 @@ def demo_seed():
         services.link_supplier(None, account, "demo", "SUP-001")
     db.session.commit()
     _demo_catalog(store)
+    _demo_dispatch(store)
     click.echo("demo data ready")
 
 
@@ -245,6 +246,47 @@ def _demo_catalog(store) -> None:
             for sku in skus:
                 inventory.receive(None, sku.id, warehouse.id, 50, "demo")
             catalog.change_status(None, product, "on_sale")
+        db.session.commit()
+
+
+def _demo_dispatch(store) -> None:
+    """Paid orders at the dispatch steps (once): one waiting to pick, one split between the
+    Shanghai and Guangzhou warehouses with a part in a wave, one shipped with its waybill."""
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.dispatch import services as dispatch
+    from app.blueprints.inventory import services as inventory
+    from app.blueprints.inventory.models import Warehouse
+    from app.blueprints.orders import services as orders
+    from app.blueprints.orders.models import Order
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(Order.id))):
+            return
+        shanghai = db.session.scalar(select(Warehouse).where(Warehouse.code == "SH01"))
+        skus = db.session.scalars(select(Sku.id).order_by(Sku.id).limit(4)).all()
+        if shanghai is None or len(skus) < 4:
+            return
+        inventory.save_warehouse(None, shanghai, shanghai.code, shanghai.name, shanghai.kind, shanghai.address,
+                                 shanghai.priority, True, "310115")
+        guangzhou = inventory.save_warehouse(None, None, "GZ01", "广州仓", "own", "广州市白云区", 20, True, "440111")
+        db.session.flush()
+        inventory.receive(None, skus[3], guangzhou.id, 30, "demo")
+        dispatch.save_settings(None, "nearest", "shunfeng", "演示商店发货组", "021-60000000", "上海市浦东新区张江路 1 号")
+        shanghai_address = {"name": "李雷", "phone": "13800000001", "province": "上海市", "city": "上海市",
+                            "district": "浦东新区", "street": "世纪大道 100 号", "region_code": "310115"}
+        canton_address = {"name": "韩梅梅", "phone": "13800000002", "province": "广东省", "city": "广州市",
+                          "district": "天河区", "street": "天河路 200 号", "region_code": "440106"}
+        placed = []
+        for lines, address in (([(skus[0], 1)], shanghai_address), ([(skus[0], 1), (skus[3], 2)], canton_address),
+                               ([(skus[1], 1)], shanghai_address)):
+            order = orders.place_order([orders.LineRequest(s, q) for s, q in lines], address,
+                                       shopper={"name": address["name"], "phone": address["phone"]}, source="staff")
+            orders.mark_paid(None, order, "DEMO-PAY", offline=True)
+            placed.append(dispatch.create_notices(order.id))
+        split = placed[1]
+        dispatch.create_wave(None, [n.id for n in split if n.warehouse_id == guangzhou.id])
+        dispatch.ship(None, placed[2][0], "shunfeng", "SF1000000000001", 450)
         db.session.commit()
 
 

@@ -709,3 +709,29 @@ def module_store(app):
 @pytest.fixture(scope="module")
 def module_owner(app, module_store):
     return client("store", store=module_store)
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+def notice(store, order_obj=None, **order_kwargs):
+    """The first delivery notice of a paid order (a new one unless given), routed at once
+    (the `order.paid` handler finds it done)."""
+    from app.blueprints.dispatch import services
+
+    with _within(store) as session:
+        order_obj = order_obj or order(store, state="paid", **order_kwargs)
+        row = services.create_notices(order_obj.id)[0]
+        session.flush()
+        list(row.lines)
+        return row
+
+
+def wave(store, notices=None):
+    """A picking wave of `notices` (one new notice when not given)."""
+    from app.blueprints.dispatch import services
+
+    with _within(store) as session:
+        notices = notices or [notice(store)]
+        row = services.create_wave(None, [n.id for n in notices])
+        session.flush()
+        return row

@@ -101,7 +101,7 @@ class Filter:
 class BulkAction:
     name: str
     label: Any
-    run: Callable[..., str]                   # (ids, actor) -> message; (ids, actor, param) with a param
+    run: Callable[..., str]                   # (ids, actor) -> message (or a redirect); (ids, actor, param)
     permission: str | None = None
     confirm: Any = None
     danger: bool = False
@@ -480,6 +480,8 @@ class ListView(View):
             else:
                 message = action.run(ids, actor)
             db.session.commit()
+            if isinstance(message, Response):   # the action answers with a page to go to (a print page)
+                return message
             flash(message, "success")
         except DomainError as err:
             db.session.rollback()

@@ -35,7 +35,8 @@ KIND_OF_SEGMENT = {
     "warehouses": "warehouse", "jobs": "task", "orders": "order", "payments": "payment", "refunds": "refund",
     "reconciliation": "reconciliation", "items": "item", "roles": "role", "saved-filters": "saved_filter",
     "staff": "staff", "webhooks": "webhook", "deliveries": "delivery", "templates": "template",
-    "addresses": "address", "pay": "payment_number", "files": "file",
+    "addresses": "address", "pay": "payment_number", "files": "file", "notices": "notice", "waves": "wave",
+    "bulk-ship": "task",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -77,9 +78,13 @@ def seed(store, marker: str) -> dict[str, list]:
         address = f.address(store, member, name=f"{f.unique(marker)} address")
         order = f.order(store, lines=[(sku, 1)], member_obj=member)
         paid = f.order(store, "paid", lines=[(sku, 1)], member_obj=member)
-        payment = f.payment(store, f.order(store, lines=[(sku, 2)], member_obj=member))
+        paying = f.order(store, lines=[(sku, 2)], member_obj=member)
+        payment = f.payment(store, paying)
         refund = f.refund(store, payment, 100, status="failed")
         run = f.reconciliation(store)
+        notice = f.notice(store, paid)
+        f.notice(store, paying)      # routed now, not later by the worker: both stores get their documents alike
+        wave = f.wave(store)
         from sqlalchemy import select
 
         from app.blueprints.payments.models import ReconciliationItem
@@ -94,6 +99,7 @@ def seed(store, marker: str) -> dict[str, list]:
             "document": [document.id], "address": [address.id], "member": [member],
             "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
+            "notice": [notice.id], "wave": [wave.id],
         }
 
 
@@ -169,6 +175,7 @@ def _column(kind: str):
     """The column that a route's argument of `kind` is looked up by."""
     from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category, Product, ProductImage, Sku
     from app.blueprints.catalog.models import TierPrice
+    from app.blueprints.dispatch.models import DeliveryNotice, Wave
     from app.blueprints.inventory.models import StockDocument, Warehouse
     from app.blueprints.members.models import Address
     from app.blueprints.orders.models import Order
@@ -186,7 +193,8 @@ def _column(kind: str):
         "product": Product.id, "sku": Sku.id, "tier": TierPrice.id, "image": ProductImage.id, "file": ProductImage.key,
         "document": StockDocument.id, "address": Address.id, "order": Order.id, "number": Order.number,
         "payment": Payment.id, "payment_number": Payment.number, "refund": Refund.id,
-        "reconciliation": ReconciliationRun.id, "item": ReconciliationItem.id,
+        "reconciliation": ReconciliationRun.id, "item": ReconciliationItem.id, "notice": DeliveryNotice.id,
+        "wave": Wave.id,
     }.get(kind)
 
 

@@ -62,7 +62,7 @@ def _route(store, order):
 
 def test_a_paid_order_gets_its_delivery_notice_from_the_order_paid_event(store):
     order = f.order(store, state="paid")
-    notices = wait_for(lambda: _notices(store, order.id))
+    notices = wait_for(lambda: _notices(store, order.id), timeout=90)
     ((number, _wh, status, lines, outbound),) = notices
     assert number == f"{order.number}-1" and status == "pending" and lines == [(order.lines[0].sku_id, 1)]
     with f.bound(store) as session:
@@ -74,7 +74,7 @@ def test_a_paid_order_gets_its_delivery_notice_from_the_order_paid_event(store):
 def test_a_redelivered_order_paid_creates_the_notice_once(app, store):
     a, b, w1, w2 = _two_warehouses(store, stock_a=(5, 0), stock_b=(0, 5))
     order = f.order(store, state="paid", lines=[(a, 1), (b, 2)])
-    first = wait_for(lambda: _notices(store, order.id))
+    first = wait_for(lambda: _notices(store, order.id), timeout=90)
     before = _levels(store, a, b)
     event = Event(10**9, "order.paid", {"order_id": order.id, "number": order.number, "from": "pending_payment"},
                   utcnow())
@@ -168,7 +168,7 @@ def test_a_held_notice_cannot_be_picked_or_shipped_until_released(store):
 
 def test_notice_list_and_detail_pages(store, owner):
     order = f.order(store, state="paid")
-    ((number, *_rest),) = wait_for(lambda: _notices(store, order.id))
+    ((number, *_rest),) = wait_for(lambda: _notices(store, order.id), timeout=90)
     page = owner.get(f"/store/{store.slug}/dispatch/notices?order={order.number}").get_data(as_text=True)
     assert number in page and "Waiting to pick" in page
     with f.bound(store):
@@ -177,5 +177,9 @@ def test_notice_list_and_detail_pages(store, owner):
     assert detail.status_code == 200 and order.lines[0].sku_code in detail.get_data(as_text=True)
     export = owner.get(f"/store/{store.slug}/dispatch/notices?export=csv").get_data(as_text=True)
     assert number in export
-    zh = owner.get(f"/store/{store.slug}/dispatch/notices", headers={"Accept-Language": "zh-CN"})
-    assert "发货通知单" in zh.get_data(as_text=True)
+    chinese = f.store(default_locale="zh_CN")
+    client = f.client(store=chinese)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    for path in ("dispatch/notices", "dispatch/waves", "dispatch/settings"):
+        html = client.get(f"/store/{chinese.slug}/{path}").get_data(as_text=True)
+        assert 'lang="zh-CN"' in html and ("发货通知单" in html or "波次" in html or "分仓策略" in html), path

@@ -192,3 +192,32 @@ def test_an_approval_that_cannot_post_names_the_sku_and_the_shortfall(app, owner
     assert code in page and "short by 3" in page
     assert _level(app, store, sku, wh) == (10, 5)
     assert _get(app, store, lambda: db.session.get(StockDocument, doc).status) == "review"
+
+
+def test_documents_created_at_once_in_two_transactions_do_not_wait_for_each_other(app, store):
+    """Each new document has a placeholder number of its own until its id names it: with one
+    shared placeholder the second transaction waited on the unique index for the first one
+    (and deadlocked with it when that one then waited for the second's stock)."""
+    import threading
+
+    (_sku,), (wh,) = _setup(app, store, stock=(1,))
+    started, finished = threading.Event(), threading.Event()
+
+    def second():
+        with app.app_context(), store_context(db.session.get(Store, store.id)):
+            started.set()
+            documents.create(None, "outbound", "other", wh)
+            db.session.flush()
+            finished.set()
+            db.session.rollback()
+
+    with app.app_context(), store_context(db.session.get(Store, store.id)):
+        documents.create(None, "outbound", "other", wh)      # open, not committed
+        db.session.flush()
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert started.wait(10)
+        done = finished.wait(5)
+        db.session.rollback()
+        thread.join(10)
+    assert done, "the second create waited for the first transaction"

@@ -36,6 +36,12 @@ def check(code: str, waybill_no: str) -> str:
 
 def issue(actor, code: str, **request) -> str:
     """An electronic waybill number from the carrier (reference, sender, receiver, items)."""
-    from app.blueprints.logistics import services
+    services = _logistics("services")
+    if services is None or not hasattr(services, "issue_waybill"):
+        from flask_babel import gettext as _
 
+        from app.core.errors import DomainError
+
+        raise DomainError(_("Electronic waybills are not set up: type the carrier and waybill number instead."),
+                          field="carrier")
     return services.issue_waybill(actor, code, **request)

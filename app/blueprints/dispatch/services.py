@@ -4,6 +4,8 @@ ships its part of the order's reservation exactly once. Staff hold and re-route 
 pick them in waves, pack and ship them with a carrier and waybill. The caller commits."""
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -228,7 +230,7 @@ def create_wave(actor, notice_ids: list[int]) -> Wave:
         raise IllegalTransition(_("Only notices waiting to pick go into a wave (not %(numbers)s).", numbers=numbers))
     if len({n.warehouse_id for n in notices}) > 1:
         raise DomainError(_("A wave picks in one warehouse: select notices of one warehouse."))
-    wave = Wave(number="pending", warehouse_id=notices[0].warehouse_id, status="picking",
+    wave = Wave(number=f"~{uuid.uuid4().hex[:23]}", warehouse_id=notices[0].warehouse_id, status="picking",
                 created_by_name=getattr(actor, "email", None) or "system")
     db.session.add(wave)
     db.session.flush()

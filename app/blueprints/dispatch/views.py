@@ -12,7 +12,7 @@ from app.blueprints.dispatch.models import STRATEGIES, DeliveryNotice, Wave
 from app.blueprints.inventory import services as inventory
 from app.core.formview import commit, commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import BulkAction, Column, Filter, ListView, fmt_dt
+from app.core.listview import BulkAction, Column, Filter, ListView
 from app.core.permissions import requires
 
 WAVE_LABELS = {"picking": _l("Picking"), "done": _l("Done"), "cancelled": _l("Cancelled")}
@@ -46,11 +46,11 @@ class NoticeList(ListView):
         Column("status", _l("Status"), sort=DeliveryNotice.status, value=lambda n: services.STATUS_LABELS[n.status],
                badge=True),
         Column("warehouse", _l("Warehouse"), value=lambda n: _warehouse(n.warehouse_id)),
-        Column("lines", _l("Items"), value=lambda n: sum(line.quantity for line in n.lines)),
+        Column("lines", _l("Items"), value=lambda n: sum(line.quantity for line in n.lines), kind="number"),
         Column("wave", _l("Wave"), value=lambda n: n.wave.number if n.wave else ""),
         Column("carrier", _l("Carrier"), value=lambda n: carriers.name(n.carrier_code) if n.carrier_code else ""),
         Column("waybill_no", _l("Waybill number"), sort=DeliveryNotice.waybill_no),
-        Column("created_at", _l("Created"), sort=DeliveryNotice.created_at, value=lambda n: fmt_dt(n.created_at)),
+        Column("created_at", _l("Created"), sort=DeliveryNotice.created_at, kind="datetime"),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(DeliveryNotice.status == v),
@@ -84,9 +84,9 @@ class WaveList(ListView):
         Column("number", _l("Wave"), sort=Wave.number, link=lambda w: url_for("dispatch.wave_page", id=w.id)),
         Column("status", _l("Status"), sort=Wave.status, value=lambda w: WAVE_LABELS[w.status], badge=True),
         Column("warehouse", _l("Warehouse"), value=lambda w: _warehouse(w.warehouse_id)),
-        Column("notice_count", _l("Notices")),
+        Column("notice_count", _l("Notices"), kind="number"),
         Column("created_by_name", _l("Created by")),
-        Column("created_at", _l("Created"), sort=Wave.created_at, value=lambda w: fmt_dt(w.created_at)),
+        Column("created_at", _l("Created"), sort=Wave.created_at, kind="datetime"),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Wave.status == v),
@@ -112,13 +112,14 @@ def _carrier_choices(blank: bool = False):
     return ([("", "")] if blank else []) + carriers.choices()
 
 
-def _ship_form(notice: DeliveryNotice, formdata=None):
-    form = forms.ShipForm(formdata=formdata) if formdata is not None else forms.ShipForm()
+def _ship_form(notice: DeliveryNotice, posted: bool = False):
+    """The ship form: as posted, or filled in from the notice (its carrier, waybill, weight)."""
+    if posted:
+        form = forms.ShipForm()
+    else:
+        form = forms.ShipForm(formdata=None, carrier=notice.carrier_code or services.settings().default_carrier,
+                              waybill_no=notice.waybill_no, weight_grams=notice.weight_grams)
     form.carrier.choices = _carrier_choices()
-    if request.method == "GET" or formdata is False:
-        form.carrier.data = notice.carrier_code or services.settings().default_carrier
-        form.waybill_no.data = notice.waybill_no
-        form.weight_grams.data = notice.weight_grams
     return form
 
 
@@ -131,7 +132,7 @@ def _render_notice(notice: DeliveryNotice, status: int = 200, **form_overrides):
     waybill.carrier.data = services.settings().default_carrier
     context = {"hold_form": forms.HoldForm(formdata=None), "reroute_form": reroute,
                "pack_form": forms.PackForm(formdata=None, weight_grams=notice.weight_grams),
-               "ship_form": _ship_form(notice, formdata=False), "waybill_form": waybill, **form_overrides}
+               "ship_form": _ship_form(notice), "waybill_form": waybill, **form_overrides}
     warehouse = inventory.warehouses_by_id([notice.warehouse_id]).get(notice.warehouse_id)
     return render_template("dispatch/notice.html", notice=notice, warehouse=warehouse,
                            statuses=services.STATUS_LABELS, strategies=services.STRATEGY_LABELS,
@@ -198,7 +199,7 @@ def notice_pack(id):
 @requires("dispatch.work")
 def notice_ship(id):
     n = _notice(id, lock=True)
-    form = _ship_form(n, formdata=request.form)
+    form = _ship_form(n, posted=True)
     if form.validate_on_submit() and commit_form(form, lambda: services.ship(
             current_user, n, form.carrier.data, form.waybill_no.data, form.weight_grams.data)):
         flash(_("Notice %(number)s shipped.", number=n.number), "success")

@@ -6,6 +6,7 @@ ledger rows through `services.move`.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -117,7 +118,9 @@ def create(actor, doc_type: str, kind: str, warehouse_id: int, to_warehouse_id: 
         target = _warehouse(to_warehouse_id, "to_warehouse_id")
         if target.id == warehouse.id:
             raise DomainError(_("Choose two different warehouses."), field="to_warehouse_id")
-    document = StockDocument(number="pending", doc_type=doc_type, kind=kind, status=FIRST_STATUS[doc_type],
+    # a placeholder of its own until the id names it: a shared one ("pending") would make every
+    # concurrent create wait on the unique index for the first transaction to end (and deadlock)
+    document = StockDocument(number=f"~{uuid.uuid4().hex[:19]}", doc_type=doc_type, kind=kind, status=FIRST_STATUS[doc_type],
                              warehouse_id=warehouse.id, to_warehouse_id=to_warehouse_id if doc_type == "transfer" else None,
                              reference=(reference or "").strip()[:80], note=(note or "").strip()[:300], blind=blind,
                              category_id=category_id, created_by_name=getattr(actor, "email", None) or "system")

@@ -14,7 +14,7 @@ from app.blueprints.orders import bp, forms, services
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderLine
 from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView
+from app.core.listview import BulkAction, Column, Filter, ListView
 from app.core.money import to_minor
 from app.core.permissions import check, requires
 from app.core.tenancy import current_store
@@ -87,9 +87,19 @@ class OrderList(ListView):
     def export_items(self, order, variant):
         return [(order, line) for line in order.lines] if variant == "lines" else (order,)
 
+    # shipping goes through the dispatch center (its delivery notices)
+    bulk_actions = [BulkAction("waybills", _l("Print waybills"), lambda ids, actor: _print_waybills(ids, actor),
+                               permission="dispatch.work")]
+
     def search(self, stmt, q):
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return stmt.where(Order.search_text.like(f"%{escaped}%"))
+
+
+def _print_waybills(ids, actor):
+    from app.blueprints.dispatch.bulk_views import print_waybills
+
+    return print_waybills(ids, actor)
 
 
 OrderList.register(bp, "/", "orders")

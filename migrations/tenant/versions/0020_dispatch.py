@@ -2,8 +2,8 @@
 order lines count what shipped, orders can be partially shipped, warehouses carry a region
 code (nearest-warehouse routing), a sales outbound names the order reservation it ships from.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01T19:41:39+00:00
 
 Tenant revision: runs once per store schema, with search_path set to that schema.
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0019'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
