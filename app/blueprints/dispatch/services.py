@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy import func, select
 
 from app.blueprints.dispatch import routing
@@ -21,7 +21,7 @@ from app.core.statemachine import StateMachine
 from app.extensions import db
 
 STATUS_LABELS = {"pending": _l("Waiting to pick"), "held": _l("On hold"), "picking": _l("Picking"),
-                 "packed": _l("Packed"), "shipped": _l("Shipped"), "cancelled": _l("Intercepted")}
+                 "packed": _l("Packed"), "shipped": _lp("order status", "Shipped"), "cancelled": _l("Intercepted")}
 STRATEGY_LABELS = {"priority": _l("Warehouse priority"), "single": _l("One warehouse fills the whole order"),
                    "nearest": _l("Nearest warehouse to the delivery province"),
                    "split": _l("Split by stock (each line from the warehouse holding most)")}
