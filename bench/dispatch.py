@@ -70,14 +70,15 @@ def main(orders: int = 1000) -> None:
 
     bound, ids = _setup(app, orders)
     with app.app_context(), store_context(bound) as b:
-        db.session.execute(text(f"CREATE TABLE {b.schema}.bench_touch (order_id bigint, at timestamptz)"))
+        schema = b.schema
+        db.session.execute(text(f"CREATE TABLE {schema}.bench_touch (order_id bigint, at timestamptz)"))
         db.session.commit()
 
     def baseline(order_id):
         order_services.order_for_update(order_id)
         view = orders_queries.for_fulfilment(order_id)
         inventory.holds(view.reservation_ref)
-        db.session.execute(text("INSERT INTO bench_touch VALUES (:o, now())"), {"o": order_id})
+        db.session.execute(text(f"INSERT INTO {schema}.bench_touch VALUES (:o, now())"), {"o": order_id})
 
     def route(order_id):
         return len(services.create_notices(order_id))
