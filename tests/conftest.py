@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -24,6 +26,28 @@ os.environ.pop("PORT", None)
 # no background refills of the schema pool while tests run (tests/platform/test_schema_pool.py fills it)
 os.environ.setdefault("SCHEMA_POOL_SIZE", "0")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")   # the tests' webhook receivers listen on 127.0.0.1
+
+
+def _on_sigterm(signum, frame):
+    # `timeout`, CI cancelling a job: end like Ctrl-C, so pytest_unconfigure still stops the servers
+    raise KeyboardInterrupt
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def pytest_unconfigure(config):
+    """Stop this run's embedded PostgreSQL and Redis and remove its instance folder (a run leaves
+    about a gigabyte behind otherwise). HOUTAI_KEEP_TEST_INSTANCE=1 keeps it, to read worker.log."""
+    from app.core.embedded import postgres_running, stop_postgres, stop_redis
+
+    try:
+        stop_redis(_INSTANCE)
+        if postgres_running(_INSTANCE):
+            stop_postgres(_INSTANCE)
+    finally:
+        if not os.environ.get("HOUTAI_KEEP_TEST_INSTANCE"):
+            shutil.rmtree(_INSTANCE, ignore_errors=True)
 
 
 def _free_port() -> int:
