@@ -362,8 +362,10 @@ def attribute(store, template_obj=None, name: str | None = None, kind: str = "ke
               options: list[str] | None = None):
     from app.blueprints.catalog import services
 
+    from app.blueprints.catalog.models import AttributeTemplate
+
     with _within(store) as session:
-        template_obj = template_obj or template(store)
+        template_obj = session.get(AttributeTemplate, template_obj.id) if template_obj is not None else template(store)
         row = services.add_attribute(None, template_obj, name or unique("属性"), kind, input_type,
                                      options=options)
         session.flush()

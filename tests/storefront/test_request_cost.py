@@ -6,7 +6,7 @@ from app.extensions import db
 from tests.orders.test_orders import _shop
 from tests.storefront.test_api import _token
 
-CART_STATEMENTS = 7        # store, member, SKU snapshot, cart line read + write, cart read, snapshot
+CART_STATEMENTS = 8        # store, member, SKU snapshot, available stock (the cart holds no more), cart line read + write, cart read, snapshot
 CHECKOUT_STATEMENTS = 21   # placing the order (16 with a key) plus store, member, key, cart, address
 
 

@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     parent_id = SelectField(_l("Parent category"), coerce=int, choices=[])
-    template_id = SelectField(_l("Attribute template"), coerce=int, choices=[])
+    template_id = SelectField(_l("Attribute template"), coerce=int, choices=[],
+                              description=_l("Left empty, a sub-category uses its parent category's template."))
     enabled = BooleanField(_l("Enabled"), default=True)
 
 

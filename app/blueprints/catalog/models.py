@@ -74,6 +74,21 @@ class Category(CreatedAt, db.Model):
 
     template: Mapped[AttributeTemplate | None] = relationship()
 
+    @property
+    def effective_template(self) -> AttributeTemplate | None:
+        """Its own attribute template, else the nearest ancestor's: a sub-category inherits its
+        parent's template unless it sets its own."""
+        if self.template_id is not None:
+            return self.template
+        ancestors = [int(i) for i in (self.path or "/").strip("/").split("/") if i and int(i) != self.id]
+        if not ancestors:
+            return None
+        from sqlalchemy import select
+
+        nearest = db.session.scalar(select(Category).where(Category.id.in_(ancestors), Category.template_id.is_not(None))
+                                    .order_by(Category.depth.desc()).limit(1))
+        return nearest.template if nearest is not None else None
+
 
 class Brand(CreatedAt, db.Model):
     __tablename__ = "brands"

@@ -64,6 +64,19 @@ def sellable_skus(sku_ids) -> dict[int, SkuSnapshot]:
     return {sku_id: snap for sku_id, snap in sku_snapshots(sku_ids).items() if snap.sellable}
 
 
+def inherited_templates(categories: list[Category]) -> dict:
+    """For each category of a whole tree, the template it inherits from its nearest ancestor
+    that sets one (None when no ancestor does), worked out from the tree itself."""
+    by_id = {c.id: c for c in categories}
+    out = {}
+    for category in categories:
+        node = by_id.get(category.parent_id)
+        while node is not None and node.template_id is None:
+            node = by_id.get(node.parent_id)
+        out[category.id] = node.template if node is not None else None
+    return out
+
+
 def category_tree(enabled_only: bool = False) -> list[Category]:
     """Every category in tree order (parents before children, siblings by position)."""
     stmt = select(Category)

@@ -263,7 +263,7 @@ def parse_tags(raw) -> list[str]:
 
 def _check_attribute_values(category: Category, values: dict) -> dict:
     """Validate values of the category template's key/descriptive attributes."""
-    template = category.template
+    template = category.effective_template
     clean: dict[str, object] = {}
     if template is None:
         return clean
@@ -341,7 +341,7 @@ def _next_code(product: Product, taken: set[str] | None = None) -> str:
 def reindex(product: Product) -> None:
     """Rebuild the product's search vector (title, brand, category, tags, attributes, SKU codes)."""
     db.session.flush()
-    template = product.category.template if product.category else None
+    template = product.category.effective_template if product.category else None
     searchable = {str(a.id) for a in template.attributes if a.searchable} if template else set()
     brand = db.session.get(Brand, product.brand_id) if product.brand_id else None
     texts = [product.title, product.subtitle, product.category.name if product.category else "",
@@ -358,7 +358,7 @@ def set_sales_options(actor, product: Product, chosen: dict[int, list[str]]) -> 
     """Pick sales-attribute values (colour × size ...) and regenerate the SKU grid: new
     combinations get new SKUs, kept ones keep their codes and prices, dropped ones are
     deleted, or disabled when they were ever sold. Returns the product's SKUs."""
-    template = product.category.template
+    template = product.category.effective_template
     sales = [a for a in (template.attributes if template else []) if a.kind == "sales"]
     picked: list[tuple[Attribute, list[str]]] = []
     for attribute in sales:

@@ -25,7 +25,13 @@ def categories():
     form = forms.CategoryForm()
     form.parent_id.choices = NONE + queries.category_choices()
     form.template_id.choices = NONE + queries.template_choices()
-    return render_template("catalog/categories.html", tree=queries.category_tree(), form=form)
+    return _categories_page(form)
+
+
+def _categories_page(form, status: int = 200):
+    tree = queries.category_tree()
+    return render_template("catalog/categories.html", tree=tree, form=form,
+                           inherited=queries.inherited_templates(tree)), status
 
 
 @bp.route("/categories", methods=["POST"])
@@ -37,7 +43,7 @@ def category_create():
     if form.validate_on_submit() and commit_form(form, lambda: services.create_category(
             current_user, form.name.data, form.parent_id.data or None, form.template_id.data or None)):
         return redirect_to(url_for("catalog.categories"))
-    return render_template("catalog/categories.html", tree=queries.category_tree(), form=form), 422
+    return _categories_page(form, 422)
 
 
 class CategoryEdit(FormView):

@@ -227,7 +227,7 @@ def plan_import(rows: list[dict]) -> Plan:
             options = {}
             errors.append(RowError(index, "options", _("Write options like 颜色=红色; 尺码=M.")))
         if category is not None and options:
-            sales = {a.name: a for a in (category.template.attributes if category.template else []) if a.kind == "sales"}
+            sales = {a.name: a for a in (category.effective_template.attributes if category.effective_template else []) if a.kind == "sales"}
             for name, value in options.items():
                 attribute = sales.get(name)
                 if attribute is None:
@@ -269,7 +269,7 @@ def apply_import(actor, plan: Plan, progress=None) -> dict:
         product = services.save_product(actor, product, attribute_values=None, default_sku=False, index=False,
                                         **group.fields)
         chosen: dict[str, list[str]] = {k: list(v) for k, v in (product.sales_options or {}).items()}
-        attributes = {a.name: a for a in (product.category.template.attributes if product.category.template else [])}
+        attributes = {a.name: a for a in (product.category.effective_template.attributes if product.category.effective_template else [])}
         for row in group.skus:
             sku = db.session.get(Sku, row["sku_id"]) if row["sku_id"] else None
             if sku is None:

@@ -167,7 +167,7 @@ def _page(product: Product, form=None, status: int = 200):
     skus = db.session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).all()
     from app.blueprints.catalog.models import TierPrice
 
-    template = product.category.template
+    template = product.category.effective_template
     tiers = db.session.execute(select(TierPrice, Sku.code).join(Sku, Sku.id == TierPrice.sku_id)
                                .where(Sku.product_id == product.id).order_by(Sku.id, TierPrice.id)).all()
     return render_template(

@@ -72,6 +72,10 @@ def order_ref(order_id: int) -> OrderRef | None:
     return OrderRef(*row) if row else None
 
 
+def order_id_of(number: str) -> int | None:
+    return db.session.scalar(select(Order.id).where(Order.number == number))
+
+
 def lines_of(order_id: int) -> tuple[LineView, ...]:
     """An order's lines, in order (the payment center refunds by line)."""
     return tuple(_line(l) for l in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)

@@ -18,6 +18,15 @@ def _local_day(column, tz: str):
     return cast(func.timezone(tz, column), Date)
 
 
+def awaiting_confirmation(order_number: str) -> bool:
+    """Whether the order's latest payment attempt still waits for the gateway's answer."""
+    from app.blueprints.orders import queries as order_queries
+
+    status = db.session.scalar(select(Payment.status).where(Payment.order_id == order_queries.order_id_of(order_number))
+                               .order_by(Payment.id.desc()).limit(1))
+    return status in ("created", "pending")
+
+
 def collected_by_day(days: int = 30) -> list[tuple[str, int]]:
     """Money taken per day (store time zone), refunds on the day they finished taken off, oldest first."""
     tz = current_store().timezone or "Asia/Shanghai"

@@ -16,6 +16,13 @@ def role_choices() -> list[tuple[int, str]]:
     return [(r.id, r.display_name) for r in roles]
 
 
+def least_privileged_role() -> int | None:
+    """The role granting the fewest permissions (never the owner's): what a new invitation
+    offers first, so that more access is a choice, not a default."""
+    roles = [r for r in db.session.scalars(select(Role).order_by(Role.id)) if not r.is_owner]
+    return min(roles, key=lambda r: (len(r.permissions or []), r.id)).id if roles else None
+
+
 def staff_by_status() -> dict[str, int]:
     rows = db.session.execute(select(StaffUser.status, func.count()).group_by(StaffUser.status)).all()
     return {status: n for status, n in rows}

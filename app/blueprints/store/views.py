@@ -107,6 +107,8 @@ class StaffInvite(FormView):
     def make_form(self, obj):
         form = self.form_class()
         form.role_id.choices = queries.role_choices()
+        if not form.is_submitted():
+            form.role_id.data = queries.least_privileged_role()
         return form
 
     def save(self, form, obj):

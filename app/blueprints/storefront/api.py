@@ -17,6 +17,7 @@ from app.blueprints.orders import services as orders
 from app.blueprints.payments.gateways import GatewayError
 from app.blueprints.storefront import queries
 from app.core.errors import DomainError
+from app.core.formview import commit
 from app.core.permissions import public
 from app.core.retry import in_transaction
 from app.core.security import password_fingerprint
@@ -234,10 +235,12 @@ def cart_item():
     sku = catalog.sku_snapshots([sku_id]).get(sku_id)
     if sku is None or not sku.enabled:
         raise ApiError(404, "not_found", "No such SKU.", "sku_id")
-    member_id = g.member.id
-    members.set_cart_line(member_id, sku_id, quantity)
-    db.session.commit()
-    return jsonify(_cart_body(member_id))
+    member_id, allowed = g.member.id, min(quantity, queries.cart_limit(sku_id))   # never more than can be bought
+    commit(lambda: members.set_cart_line(member_id, sku_id, allowed))
+    body = _cart_body(member_id)
+    if allowed < quantity:
+        body["notice"] = f"Only {allowed} of SKU {sku.code} can be bought now; the cart holds {allowed}."
+    return jsonify(body)
 
 
 def _address_body(a) -> dict:

@@ -110,7 +110,9 @@ SPEC = {
             "Cart": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
                 "type": "object", "properties": {"sku_id": {"type": "integer"}, "quantity": {"type": "integer"},
                                                  "code": {"type": "string", "nullable": True},
-                                                 "price": {"type": "integer", "nullable": True}}}}}},
+                                                 "price": {"type": "integer", "nullable": True}}}},
+                "notice": {"type": "string", "description": "Set when the cart holds less than was asked for "
+                                                           "(no more can be bought than is available)."}}},
             "AddressInput": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
                 f: {"type": "string", "maxLength": 200} for f in
                 ("name", "phone", "province", "city", "district", "street", "postcode")} | {

@@ -58,6 +58,14 @@ def cart_lines(items: dict[int, int], member_group: str | None = None) -> tuple[
     return lines, total
 
 
+def cart_limit(sku_id: int) -> int:
+    """How many of a SKU a cart may hold: what is available for sale now, and at most the
+    cart's per-line maximum."""
+    from app.blueprints.members.services import MAX_CART_QUANTITY
+
+    return max(0, min(inventory.sellable([sku_id]).get(sku_id, 0), MAX_CART_QUANTITY))
+
+
 def my_orders(shopper_id: int, status: str | None = None, page: int = 1) -> tuple[list[orders.OrderView], int]:
     return orders.shopper_orders(shopper_id, status, page, ORDERS_PER_PAGE)
 

@@ -12,7 +12,7 @@ from app.blueprints.orders import services as orders
 from app.blueprints.storefront import bp, cart, forms, queries
 from app.blueprints.payments.gateways import GatewayError
 from app.core.errors import DomainError
-from app.core.formview import commit_form, perform
+from app.core.formview import commit, commit_form, perform
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
 from app.core.retry import in_transaction
@@ -105,16 +105,21 @@ def cart_update():
     if sku is None or not sku.enabled:
         abort(404)
     items = cart.current_items()
-    quantity = items.get(sku_id, 0) + quantity if request.form.get("mode") == "add" else quantity
-    quantity = max(0, min(quantity, members.MAX_CART_QUANTITY))
+    wanted = max(0, items.get(sku_id, 0) + quantity if request.form.get("mode") == "add" else quantity)
+    quantity = min(wanted, queries.cart_limit(sku_id))    # never more than can be bought
     response = make_response(redirect(url_for("storefront.cart_page"), code=303))
     if cart.shopper_signed_in():
-        members.set_cart_line(current_user.id, sku_id, quantity)
-        db.session.commit()
+        member_id = current_user.id
+        commit(lambda: members.set_cart_line(member_id, sku_id, quantity))
     else:
         items = {k: v for k, v in {**items, sku_id: quantity}.items() if v > 0}
         cart.write_guest(response, items)
-    flash(_("Cart updated."), "success")
+    if quantity < wanted:
+        item = f"{sku.title} ({sku.label})" if sku.options else sku.title
+        flash(_("Only %(n)d of %(item)s can be bought now, so your cart holds %(n)d.", n=quantity, item=item)
+              if quantity else _("%(item)s is sold out, so it is not in your cart.", item=item), "error")
+    else:
+        flash(_("Cart updated."), "success")
     return response
 
 
@@ -270,9 +275,14 @@ def my_order(number):
     from app.blueprints.payments import accounts
     from app.blueprints.payments.gateways import registry
 
+    from app.blueprints.payments import queries as payment_queries
+
     methods = [(name, registry()[name].label) for name in accounts.enabled_gateways()]
+    # back from the gateway, its answer not in yet: the page refreshes itself and offers no pay or cancel meanwhile
+    waiting = bool(request.args.get("paying")) and order.status == "pending_payment" \
+        and payment_queries.awaiting_confirmation(order.number)
     return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
-                           methods=methods, paying=request.args.get("paying"))
+                           methods=methods, waiting=waiting)
 
 
 @bp.route("/files/<path:key>")
