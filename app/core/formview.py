@@ -38,6 +38,17 @@ def commit(action: Callable[[], Any]) -> Outcome:
         return Outcome(False, error=err)
 
 
+def committed(action: Callable[[], Any]) -> Any:
+    """`commit` for a step whose failure the caller handles itself: the action's result once
+    committed, or its error (a domain error, a gateway that did not answer) raised again after
+    one rollback of everything."""
+    try:
+        return in_transaction(action)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def commit_form(form, action: Callable[[], Any]) -> Outcome:
     """`commit` for a validated form: a refusal lands on the field it names (else on the form)."""
     outcome = commit(action)

@@ -10,7 +10,8 @@ from app.core.permissions import public
 from app.core.security import BadToken
 from app.core.sessions import rotate_session
 from app.core.urls import same_origin_path
-from app.extensions import db, limiter
+from app.core.formview import commit_form, committed
+from app.extensions import limiter
 
 HOME = {"platform": "platform.home", "supplier": "portal.home", "store": "store.dashboard",
         "shopper": "storefront.home"}
@@ -58,9 +59,8 @@ def login_page(realm: str):
     form = forms.LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = services.authenticate(realm, form.email.data, form.password.data)
+        user = committed(lambda: services.authenticate(realm, form.email.data, form.password.data))
         if user is not None:
-            db.session.commit()
             session.clear()
             rotate_session(session)
             guest_cart = request.cookies.get("cart") if realm == "shopper" else None
@@ -73,7 +73,6 @@ def login_page(realm: str):
 
                 merge_guest_cart(user, guest_cart, response)
             return response
-        db.session.rollback()
         form.form_errors.append(_("The email or password is wrong, or the account is disabled."))
         status = 401
     elif request.method == "POST":
@@ -90,18 +89,21 @@ def logout_page(realm: str):
     return redirect(url_for(LOGIN[realm]), code=303)
 
 
+def _send_reset_link(realm: str, email: str) -> None:
+    found = services.start_password_reset(realm, email)
+    if found:
+        user, token = found
+        link = url_for(f"{request.blueprint}.reset", token=token, _external=True)
+        queue_mail(user.email, _("Reset your Houtai password"),
+                   _("Someone asked to reset the password of %(email)s.\n\nOpen this link within an hour to "
+                     "choose a new password:\n%(link)s\n\nIf it was not you, ignore this mail.",
+                     email=user.email, link=link))
+
+
 def forgot_page(realm: str):
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        found = services.start_password_reset(realm, form.email.data)
-        if found:
-            user, token = found
-            link = url_for(f"{request.blueprint}.reset", token=token, _external=True)
-            queue_mail(user.email, _("Reset your Houtai password"),
-                      _("Someone asked to reset the password of %(email)s.\n\nOpen this link within an hour to "
-                        "choose a new password:\n%(link)s\n\nIf it was not you, ignore this mail.",
-                        email=user.email, link=link))
-        db.session.commit()  # sends the queued mail
+        committed(lambda: _send_reset_link(realm, form.email.data))   # the commit sends the queued mail
         # the same answer whether or not the account exists
         flash(_("If an account with that email exists, a reset link is on its way."), "success")
         return redirect(url_for(LOGIN[realm]), code=303)
@@ -118,9 +120,7 @@ def reset_page(realm: str, token: str):
         flash(msg + " " + _("Ask for a new one."), "error")
         return redirect(url_for(f"{request.blueprint}.forgot"), code=303)
     form = forms.NewPasswordForm()
-    if form.validate_on_submit():
-        services.reset_password(realm, token, form.password.data)
-        db.session.commit()
+    if form.validate_on_submit() and commit_form(form, lambda: services.reset_password(realm, token, form.password.data)):
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return redirect(url_for(LOGIN[realm]), code=303)
     status = 422 if request.method == "POST" else 200

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.blueprints.catalog import bp, forms, queries, search, services
 from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error, commit, commit_form, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.money import format_money, to_minor
@@ -461,9 +461,9 @@ def product_import_run():
     key, filename = request.form.get("file_key", ""), request.form.get("filename", "import.csv")
     if not get_storage().owns(key):
         abort(404)
-    task = start_task(current_user, "catalog.import", _("Product import: %(name)s", name=filename[:100]),
-                      file_key=key, filename=filename, mode=request.form.get("mode", "all"), actor_id=current_user.id)
-    db.session.commit()
+    mode = request.form.get("mode", "all")
+    task = committed(lambda: start_task(current_user, "catalog.import", _("Product import: %(name)s", name=filename[:100]),
+                                        file_key=key, filename=filename, mode=mode, actor_id=current_user.id))
     return redirect_to(url_for("store.job_detail", id=task.id))
 
 

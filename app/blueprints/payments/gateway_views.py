@@ -13,6 +13,7 @@ from app.blueprints.payments.gateways import registry, sandbox
 from app.blueprints.payments.models import Payment
 from app.core.permissions import public
 from app.core.tenancy import current_store
+from app.core.formview import committed
 from app.extensions import csrf, db
 
 
@@ -29,22 +30,19 @@ def notify(gateway):
     form = request.form.to_dict()
     # a form body was consumed by form parsing; keep it in the order received
     body = request.get_data() or urllib.parse.urlencode(list(request.form.items(multi=True))).encode()
-    outcome, ok = services.handle_notification(gateway, body, form, headers)
-    db.session.commit()
+    _outcome, ok = committed(lambda: services.handle_notification(gateway, body, form, headers))
     return cls.ack_ok if ok else cls.ack_fail
 
 
 def begin(order, gateway: str):
     """A new attempt for the order and the gateway's checkout for it: (payment, Checkout).
     The attempt is committed first so a gateway error leaves it pending, never lost."""
-    payment = services.start_payment(order, gateway)
-    db.session.commit()
+    payment = committed(lambda: services.start_payment(order, gateway))
     slug = current_store().slug
     return_url = url_for("storefront.my_order", slug=slug, number=order.number, _external=True)
     notify_url = url_for("payment_notify.notify", slug=slug, gateway=gateway, _external=True)
-    result = accounts.gateway(gateway).checkout(payment, order, return_url, notify_url)
-    db.session.commit()     # Stripe's intent id is kept on the payment
-    return payment, result
+    result = committed(lambda: accounts.gateway(gateway).checkout(payment, order, return_url, notify_url))
+    return payment, result      # (Stripe's intent id is kept on the payment)
 
 
 def pay_order(order, gateway: str):
@@ -70,8 +68,7 @@ def sandbox_pay(number):
     if request.method == "POST":
         choice = request.form.get("choice")
         if choice in ("success", "failure"):
-            sandbox.payer_chose(p, choice == "success")
-            db.session.commit()
+            committed(lambda: sandbox.payer_chose(p, choice == "success"))
         return redirect(url_for("storefront.my_order", number=order.number, paying=1 if choice == "success" else None),
                         code=303)
     return render_template("payments/sandbox_pay.html", payment=p, order=order)

@@ -18,7 +18,7 @@ from app.core import audit, charts, permissions
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
-from app.core.formview import FormView, attach_error, commit, commit_form, perform
+from app.core.formview import FormView, attach_error, commit, commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import queue_mail
@@ -189,9 +189,9 @@ def accept_invitation(token):
         flash(msg + " " + _("Ask the store owner to send a new one."), "error")
         return redirect(url_for("store_auth.login"), code=303)
     form = AcceptInvitationForm(name=staff.name)
-    if form.validate_on_submit():
-        staff = services.accept_invitation(token, form.name.data, form.password.data)
-        db.session.commit()
+    if form.validate_on_submit() and (done := commit_form(
+            form, lambda: services.accept_invitation(token, form.name.data, form.password.data))):
+        staff = done.result
         session.clear()
         rotate_session(session)
         login_user(staff)
@@ -309,8 +309,7 @@ def audit_export():
     from app.core.tasks import start_task
 
     action = request.form.get("action") or None
-    task = start_task(current_user, "store.audit_export", _("Audit log export"), action=action)
-    db.session.commit()
+    task = committed(lambda: start_task(current_user, "store.audit_export", _("Audit log export"), action=action))
     return redirect_to(url_for("store.job_detail", id=task.id))
 
 

@@ -53,10 +53,10 @@ def current_items() -> dict[int, int]:
 
 def merge_guest_cart(member, raw: str, response) -> None:
     """Called at sign-in: the guest cart joins the account's cart and the cookie goes."""
-    from app.extensions import db
+    from app.core.formview import committed
 
     guest = read_guest(raw)
     if guest:
-        members.merge_cart(member.id, guest)
-        db.session.commit()
+        member_id = member.id
+        committed(lambda: members.merge_cart(member_id, guest))
     write_guest(response, {})

@@ -256,12 +256,10 @@ def my_order(number):
             from app.blueprints.payments.gateway_views import pay_order
 
             try:
-                return pay_order(order, request.form.get("gateway") or "sandbox")
+                return pay_order(order, request.form.get("gateway") or "sandbox")   # commits its steps itself
             except DomainError as err:
-                db.session.rollback()
                 flash(err.message, "error")
             except GatewayError:
-                db.session.rollback()
                 flash(_("The payment service did not answer. Please try again in a moment."), "error")
         elif action in ("cancel", "confirm"):
             perform(lambda: orders.cancel_order(current_user, order, _("cancelled by the shopper")) if action == "cancel"
