@@ -14,7 +14,7 @@ from tests.orders.test_orders import _shop
 
 
 def _register(client, slug, email):
-    response = client.form(f"/shop/{slug}/register", {"email": email, "password": PASSWORD, "name": "顾客", "phone": "139"})
+    response = client.form(f"/shop/{slug}/register", {"email": email, "password": PASSWORD, "name": "顾客", "phone": "13912345678"})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 

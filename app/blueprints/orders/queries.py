@@ -44,6 +44,16 @@ class OrderView:
     lines: tuple[LineView, ...]
     timeline: tuple = ()         # the shopper's rows of the order's timeline (core timeline entries)
 
+    # what the shopper may do with it now (the pages ask these, never the status)
+    @property
+    def awaiting_payment(self) -> bool:
+        """Payable now (and, while unpaid, cancellable by the shopper)."""
+        return self.status == "pending_payment"
+
+    @property
+    def receipt_confirmable(self) -> bool:
+        return self.status == "delivered"
+
 
 def _view(o: Order, timeline: tuple = ()) -> OrderView:
     return OrderView(o.number, o.status, o.order_type, o.currency, o.goods_total, o.discount_total, o.shipping_fee,

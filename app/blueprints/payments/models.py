@@ -37,6 +37,11 @@ class Payment(CreatedAt, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))             # when we heard
     gateway_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))     # the gateway's time
 
+    @property
+    def awaiting_gateway(self) -> bool:
+        """Started and not answered yet: staff can ask the gateway now."""
+        return self.status in ("created", "pending")
+
 
 class PaymentEvent(TimelineEntry, db.Model):
     """The payment's timeline: every state change, who or what made it, and why (PAYMENT_STATES writes it)."""
@@ -82,6 +87,11 @@ class Refund(CreatedAt, db.Model):
     gateway_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))    # the gateway's time
 
     payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
+
+    @property
+    def resendable(self) -> bool:
+        """A refund the gateway has not answered can be sent again (same request id)."""
+        return self.status == "pending"
 
 
 class RefundEvent(TimelineEntry, db.Model):

@@ -1,15 +1,32 @@
 """Shopper forms: sign-up and delivery addresses (field errors, input kept)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from app.core.phones import MainlandMobile
+from app.core.security import MIN_PASSWORD_LENGTH
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=120)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[
+        DataRequired(), Length(max=254), Email(message=_l("Enter an email address like name@example.com."))],
+        render_kw={"autocomplete": "email"})
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        Optional(), Length(max=40),
+        Regexp(r"^[^\d<>@/\\]+$", message=_l("A name has no digits or symbols like @ < > /."))],
+        render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Mobile number"), filters=[_strip], validators=[Optional(), Length(max=40), MainlandMobile()],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                               message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))],
+        render_kw={"autocomplete": "new-password"})
+    next = HiddenField()
 
 
 class AddressForm(FlaskForm):

@@ -18,7 +18,7 @@ from app.core.permissions import _realm_only, public
 from app.core.retry import in_transaction
 from app.core.sessions import rotate_session
 from app.core.tenancy import current_store
-from app.core.urls import back
+from app.core.urls import back, same_origin_path
 from app.extensions import db
 
 shopper = _realm_only("shopper", "shopper")
@@ -131,13 +131,17 @@ def register():
     from flask import session
 
     form = forms.RegisterForm()
+    if not form.is_submitted():
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit() and (done := commit_form(form, lambda: members.register(
             form.email.data, form.password.data, form.name.data or "", form.phone.data or ""))):
         member, guest = done.result, request.cookies.get(cart.COOKIE)
         session.clear()
         rotate_session(session)
         login_user(member)
-        response = redirect(url_for("storefront.account"), code=303)
+        # back where the shopper was going (the checkout, from its sign-in page), else the account
+        target = same_origin_path(form.next.data, url_for("storefront.account"), prefix=f"/shop/{g.store.slug}/")
+        response = redirect(target, code=303)
         if guest:
             cart.merge_guest_cart(member, guest, response)
         flash(_("Welcome! Your account is ready."), "success")
@@ -277,7 +281,7 @@ def my_order(number):
 
     methods = [(name, registry()[name].label) for name in accounts.enabled_gateways()]
     # back from the gateway, its answer not in yet: the page refreshes itself and offers no pay or cancel meanwhile
-    waiting = bool(request.args.get("paying")) and order.status == "pending_payment" \
+    waiting = bool(request.args.get("paying")) and order.awaiting_payment \
         and payment_queries.awaiting_confirmation(order.number)
     return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
                            methods=methods, waiting=waiting)

@@ -1,0 +1,42 @@
+"""Phone numbers: mainland China mobile numbers checked against libphonenumber's number plan
+(the `phonenumbers` package keeps the allocated 13x-19x ranges current), kept as 11 digits."""
+from __future__ import annotations
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+MAINLAND_MOBILE_MESSAGE = _l("Enter a mainland China mobile number (11 digits, e.g. 138 0013 8000).")
+
+
+def mainland_mobile(raw: str | None) -> str | None:
+    """The 11-digit national form of a mainland mobile number (spaces, dashes and a +86 / 86
+    prefix allowed), or None when `raw` is not one (landlines, other countries, unallocated ranges)."""
+    text = (raw or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number) \
+            or phonenumbers.number_type(number) not in MOBILE_TYPES:
+        return None
+    national = str(number.national_number)
+    return national if len(national) == 11 else None
+
+
+class MainlandMobile:
+    """WTForms validator: a mainland mobile number; the field's data becomes its 11 digits."""
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            return  # DataRequired / Optional decide about empty input
+        clean = mainland_mobile(field.data)
+        if clean is None:
+            raise ValidationError(self.message or str(MAINLAND_MOBILE_MESSAGE))
+        field.data = clean
