@@ -19,12 +19,14 @@ def _local_day(column, tz: str):
 
 
 def awaiting_confirmation(order_number: str) -> bool:
-    """Whether the order's latest payment attempt still waits for the gateway's answer."""
+    """Whether the order's latest payment attempt is still being confirmed: the gateway has not
+    answered, or it took the money and the order is about to be marked paid. A refusal
+    (failed, closed) ends the wait."""
     from app.blueprints.orders import queries as order_queries
 
     status = db.session.scalar(select(Payment.status).where(Payment.order_id == order_queries.order_id_of(order_number))
                                .order_by(Payment.id.desc()).limit(1))
-    return status in ("created", "pending")
+    return status in ("created", "pending", "succeeded")
 
 
 def collected_by_day(days: int = 30) -> list[tuple[str, int]]:
