@@ -151,3 +151,17 @@ def test_an_unknown_export_format_is_refused_without_a_task(app, owner, store):
         from app.core.tasks import Task
 
         assert db.session.scalar(select(Task.id).where(Task.kind == "core.list_export")) is None
+
+
+def test_the_stock_ledger_exports_movements_that_add_up_to_the_stock(app, owner, store):
+    from tests import factories as f
+
+    sku = f.sku(store, stock=7)
+    f.sku(store, stock=4)
+    card = owner.get(f"/store/{store.slug}/inventory/skus/{sku.id}").get_data(as_text=True)
+    assert f"ledger?sku={sku.id}&amp;export=xlsx" in card
+    rows = _sheet(owner.get(f"/store/{store.slug}/inventory/ledger?sku={sku.id}&export=xlsx").get_data())
+    header = rows[0]
+    assert "When (UTC+08:00)" in header
+    assert sum(r[header.index("On hand change")] for r in rows[1:]) == 7
+    assert {r[header.index("SKU code")] for r in rows[1:]} == {sku.code}

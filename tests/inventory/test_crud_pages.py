@@ -1,7 +1,7 @@
 """Inventory's list and edit pages through the shared page test base."""
 from sqlalchemy import select
 
-from app.blueprints.inventory.models import Reservation, StockDocument, Warehouse
+from app.blueprints.inventory.models import Reservation, StockDocument, StockMovement, Warehouse
 from app.blueprints.catalog.models import Sku
 from tests import factories as f
 from tests.support.crud import StorePages
@@ -32,6 +32,19 @@ class TestStockPages(StorePages):
 
     def make(self, store, i):
         return f.sku(store, title=f"Stocked {f.unique('s')}", stock=5)
+
+    def shown(self, row):
+        return row.code
+
+
+class TestLedgerPages(StorePages):
+    """The stock ledger of every SKU (one row per movement)."""
+    list_path = "inventory/ledger"
+    permission = "inventory.view"
+    model = StockMovement
+
+    def make(self, store, i):
+        return f.sku(store, title=f"Moved {f.unique('s')}", stock=5)
 
     def shown(self, row):
         return row.code

@@ -18,6 +18,7 @@ center = Center(
                       ("warehouse",))],
     menu=[Entry("inventory.stock", _l("Stock"), "inventory.view", order=200),
           Entry("inventory.reservations", _l("Reservations"), "inventory.view", order=210),
+          Entry("inventory.ledger", _l("Stock ledger"), "inventory.view", order=211),
           Entry("inventory.inbound", _l("Inbound orders"), "inventory.view", order=212),
           Entry("inventory.outbound", _l("Outbound orders"), "inventory.view", order=214),
           Entry("inventory.transfer", _l("Transfers"), "inventory.view", order=216),

@@ -102,6 +102,11 @@ class StockMovement(db.Model):
     actor_name: Mapped[str] = mapped_column(String(254), default="system")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
+    # read-only, for the ledger list (which joins them); the ledger keeps plain ids
+    sku = relationship("Sku", primaryjoin="foreign(StockMovement.sku_id) == Sku.id", viewonly=True, lazy="raise")
+    warehouse = relationship(Warehouse, primaryjoin="foreign(StockMovement.warehouse_id) == Warehouse.id",
+                             viewonly=True, lazy="raise")
+
     @property
     def on_hand_before(self) -> int:
         return self.on_hand_after - self.on_hand_change

@@ -1,11 +1,13 @@
 """Inventory pages: stock overview, a SKU's stock card, reservations, warehouses."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.blueprints.catalog import queries as catalog_queries
 from app.blueprints.catalog import services as catalog_services
@@ -72,6 +74,51 @@ class StockList(ListView):
 
 
 StockList.register(bp, "/stock", "stock")
+
+
+class MovementList(ListView):
+    """The stock ledger of every SKU and warehouse, filtered, paged and exported like any list
+    (the stock card shows one SKU's)."""
+    permission = "inventory.view"
+    title = _l("Stock ledger")
+    model = StockMovement
+    search_fields = [Sku.code, StockMovement.document_ref, StockMovement.note]
+    search_placeholder = _l("SKU code, document or note")
+    default_sort = "-at"
+    export_name = "stock-ledger"
+    per_page_choices = (50, 100, 200)
+    columns = [
+        Column("at", _l("When"), sort=StockMovement.at, kind="datetime"),
+        Column("sku", _l("SKU code"), sort=Sku.code, value=lambda m: m.sku.code,
+               link=lambda m: url_for("inventory.stock_card", sku_id=m.sku_id)),
+        Column("warehouse", _l("Warehouse"), value=lambda m: m.warehouse.code),
+        Column("kind", _l("Movement"), sort=StockMovement.kind, value=lambda m: KIND_LABELS.get(m.kind, m.kind)),
+        Column("document", _l("Document"), value=lambda m: m.document_ref),
+        Column("on_hand_change", _l("On hand change"), sort=StockMovement.on_hand_change),
+        Column("on_hand_after", _l("On hand after"), sort=StockMovement.on_hand_after),
+        Column("reserved_change", _l("Reserved change"), sort=StockMovement.reserved_change),
+        Column("reserved_after", _l("Reserved after")),
+        Column("actor_name", _l("Who"), sort=StockMovement.actor_name),
+        Column("note", _l("Note")),
+    ]
+    filters = [
+        Filter("sku", _l("SKU"), lambda q, v: q.where(StockMovement.sku_id == v), parse=int),
+        Filter("warehouse", _l("Warehouse"), lambda q, v: q.where(StockMovement.warehouse_id == int(v)),
+               choices=_warehouse_choices),
+        Filter("kind", _l("Movement"), lambda q, v: q.where(StockMovement.kind == v),
+               choices=lambda: [(k, str(v)) for k, v in KIND_LABELS.items()]),
+        Filter("since", _l("From"), lambda q, v: q.where(StockMovement.at >= v), parse=date.fromisoformat,
+               placeholder="2026-01-31"),
+        Filter("until", _l("To"), lambda q, v: q.where(StockMovement.at < v + timedelta(days=1)),
+               parse=date.fromisoformat, placeholder="2026-01-31"),
+    ]
+
+    def query(self):
+        return (select(StockMovement).join(Sku, Sku.id == StockMovement.sku_id)
+                .options(contains_eager(StockMovement.sku), joinedload(StockMovement.warehouse)))
+
+
+MovementList.register(bp, "/ledger", "ledger")
 
 
 @bp.route("/stock/verify", methods=["POST"])
