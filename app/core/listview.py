@@ -151,9 +151,10 @@ class ExportTable:
     datetimes in the store's time zone (offset in the header), money in major units with a
     Currency column after the first money column, numbers as numbers, text made inert."""
 
-    def __init__(self, view: "ListView", variant: str | None):
-        self.view, self.variant = view, variant
-        self.columns = view.export_columns(variant)
+    def __init__(self, columns: list[Column], title, value: Callable | None = None, items: Callable | None = None):
+        self.columns, self.title = columns, title
+        self.value = value or (lambda column, item: column.raw_value(item))
+        self.items = items or (lambda obj: (obj,))
         store = bound_store()
         self.tz = ZoneInfo(store.timezone) if store is not None else ZoneInfo("UTC")
         money = [i for i, c in enumerate(self.columns) if c.kind == "money"]
@@ -171,7 +172,7 @@ class ExportTable:
     def cells(self, item, fmt: str) -> list:
         values = []
         for i, c in enumerate(self.columns):
-            value = self.view.export_value(c, item)
+            value = self.value(c, item)
             if c.kind == "datetime" and value is not None:
                 value = value.astimezone(self.tz).replace(tzinfo=None)
                 if fmt == "csv":
@@ -198,7 +199,7 @@ class ExportTable:
             buf.seek(0)
             buf.truncate()
             for obj in chunk:
-                for item in self.view.export_items(obj, self.variant):
+                for item in self.items(obj):
                     writer.writerow(self.cells(item, "csv"))
             done += len(chunk)
             if progress:
@@ -209,17 +210,36 @@ class ExportTable:
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(self.view.title)[:31] or "export")
+        sheet = book.create_sheet(str(self.title)[:31] or "export")
         export.xlsx_write_row(sheet, self.header())
         done = 0
         for chunk in self.chunks(stmt):
             for obj in chunk:
-                for item in self.view.export_items(obj, self.variant):
+                for item in self.items(obj):
                     export.xlsx_write_row(sheet, self.cells(item, "xlsx"))
             done += len(chunk)
             if progress:
                 progress(done)
         book.save(fh)
+
+
+def export_response(table: ExportTable, stmt: Select, fmt: str, filename: str) -> Response:
+    """The export as a download: XLSX built at once, CSV streamed in chunks."""
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        table.write_xlsx(out, stmt)
+        db.session.rollback()
+        return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
+    store = bound_store()
+    app = current_app._get_current_object()
+
+    def rows():
+        with app.app_context(), (store_context(store) if store else nullcontext()):
+            yield from table.csv_chunks(stmt)
+            db.session.rollback()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv", headers=disposition)
 
 
 def utc_offset(tz: ZoneInfo) -> str:
@@ -228,6 +248,16 @@ def utc_offset(tz: ZoneInfo) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def start_list_export(actor, endpoint: str, args: dict, fmt: str, variant: str | None = None):
+    """Queue the export of the list at `endpoint`, filtered by `args` (query-string lists),
+    in the current language; returns the task (the caller commits)."""
+    from app.core.tasks import start_task
+
+    view = LIST_VIEWS[endpoint]
+    return start_task(actor, "core.list_export", _("Export: %(list)s", list=str(view.title)), endpoint=endpoint,
+                      args=args, fmt=fmt, variant=variant, locale=str(get_locale()))
 
 
 @task("core.list_export", _l("Export a list"))
@@ -240,7 +270,7 @@ def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | Non
     with force_locale(locale or current_store().default_locale):
         stmt, _state = view.filtered(MultiDict(args))
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        table = ExportTable(view, variant)
+        table = view.export_table(variant)
         path = ctx.file_path(view.export_filename(fmt, variant))
         stmt = view.export_query(stmt, variant)
 
@@ -418,41 +448,25 @@ class ListView(View):
         if self.realm == "store" and total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
             return render_template("components/export_confirm.html", view=self, total=total, fmt=fmt,
                                    variant=variant, layout="layouts/store.html")
-        table = ExportTable(self, variant)
-        filename = self.export_filename(fmt, variant)
-        disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
-        stmt = self.export_query(stmt, variant)
-        if fmt == "xlsx":
-            out = io.BytesIO()
-            table.write_xlsx(out, stmt)
-            db.session.rollback()
-            return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
-        store = bound_store()
-        app = current_app._get_current_object()
+        return export_response(self.export_table(variant), self.export_query(stmt, variant), fmt,
+                               self.export_filename(fmt, variant))
 
-        def rows():
-            with app.app_context(), (store_context(store) if store else nullcontext()):
-                yield from table.csv_chunks(stmt)
-                db.session.rollback()
-
-        return Response(stream_with_context(rows()), mimetype="text/csv", headers=disposition)
+    def export_table(self, variant: str | None) -> ExportTable:
+        return ExportTable(self.export_columns(variant), self.title, value=self.export_value,
+                           items=lambda obj: self.export_items(obj, variant))
 
     def export_filename(self, fmt: str, variant: str | None) -> str:
         return f"{self.export_name}{'-' + variant if variant else ''}.{fmt}"
 
     def start_export(self):
         """POST from the confirmation page: the export runs as a background task."""
-        from app.core.tasks import start_task
-
         fmt = request.form.get("export")
         variant = request.form.get("variant") or None
         if fmt not in EXPORT_FORMATS or (variant is not None and variant not in self.export_variants):
             flash(_("Unknown export format."), "error")
             return redirect_to(request.full_path if request.query_string else request.path)
         args = {k: v for k, v in request.args.lists() if k not in ("export", "variant", "page", "per_page")}
-        task = start_task(current_user._get_current_object(), "core.list_export",
-                          _("Export: %(list)s", list=str(self.title)), endpoint=request.endpoint, args=args,
-                          fmt=fmt, variant=variant, locale=str(get_locale()))
+        task = start_list_export(current_user._get_current_object(), request.endpoint, args, fmt, variant)
         db.session.commit()
         return redirect_to(url_for("store.job_detail", id=task.id))
 

@@ -165,3 +165,21 @@ def test_the_stock_ledger_exports_movements_that_add_up_to_the_stock(app, owner,
     assert "When (UTC+08:00)" in header
     assert sum(r[header.index("On hand change")] for r in rows[1:]) == 7
     assert {r[header.index("SKU code")] for r in rows[1:]} == {sku.code}
+
+
+def test_a_reconciliation_runs_differences_export_as_numbers(app, owner, store):
+    from tests import factories as f
+
+    run = f.reconciliation(store, differences=3)
+    page = owner.get(f"/store/{store.slug}/payments/reconciliation/{run.id}").get_data(as_text=True)
+    assert f"/reconciliation/{run.id}/differences.xlsx" in page
+    rows = _sheet(owner.get(f"/store/{store.slug}/payments/reconciliation/{run.id}/differences.xlsx").get_data())
+    header = rows[0]
+    assert len(rows) - 1 == 3 and header[header.index("Our amount") + 1] == "Currency"
+    assert sum(r[header.index("Our amount")] for r in rows[1:]) == 30
+    assert sum(r[header.index("Gateway amount")] for r in rows[1:]) == 27
+    assert {r[header.index("Kind")] for r in rows[1:]} == {"Amounts differ"}
+    other = f.store()
+    client = app.test_client()
+    client.login("store", other.owner_email, slug=other.slug)
+    assert client.get(f"/store/{other.slug}/payments/reconciliation/{run.id}/differences.csv").status_code == 404

@@ -15,7 +15,7 @@ from app.blueprints.payments.views import gateway_choices
 from app.core.db import utcnow
 from app.core.formview import perform
 from app.core.htmx import redirect_to
-from app.core.listview import Column, Filter, ListView
+from app.core.listview import Column, ExportTable, Filter, ListView, export_response
 from app.core.permissions import requires
 from app.extensions import db
 
@@ -108,12 +108,38 @@ def reconciliation_start():
     return redirect_to(url_for("payments.reconciliation"))
 
 
+DIFFERENCE_COLUMNS = [
+    Column("kind", _l("Kind"), value=lambda i: reconcile.KIND_LABELS[i.kind]),
+    Column("record", _l("Record"), value=lambda i: _("Payment") if i.record == "payment" else _("Refund")),
+    Column("reference", _l("Reference")),
+    Column("trade_no", _l("Gateway trade no."), value=lambda i: i.trade_no or ""),
+    Column("our_amount", _l("Our amount"), kind="money"),
+    Column("gateway_amount", _l("Gateway amount"), kind="money"),
+    Column("resolved_at", _l("Resolved at"), kind="datetime"),
+    Column("resolved_by", _l("By"), value=lambda i: i.resolved_by or ""),
+    Column("note", _l("Resolution"), value=lambda i: i.note or ""),
+]
+
+
+def _differences(id: int):
+    return (select(ReconciliationItem).where(ReconciliationItem.run_id == id)
+            .order_by(ReconciliationItem.resolved_at.is_not(None), ReconciliationItem.id))
+
+
+@bp.route("/reconciliation/<int:id>/differences.<any(csv, xlsx):fmt>")
+@requires("payments.view")
+def reconciliation_differences(id, fmt):
+    """A run's differences as a spreadsheet, amounts as numbers beside their currency."""
+    run = db.get_or_404(ReconciliationRun, id)
+    return export_response(ExportTable(DIFFERENCE_COLUMNS, _("Differences")), _differences(id), fmt,
+                           f"reconciliation-{run.gateway}-{run.day}.{fmt}")
+
+
 @bp.route("/reconciliation/<int:id>")
 @requires("payments.view")
 def reconciliation_run(id):
     run = db.get_or_404(ReconciliationRun, id)
-    items = db.session.scalars(select(ReconciliationItem).where(ReconciliationItem.run_id == id)
-                               .order_by(ReconciliationItem.resolved_at.is_not(None), ReconciliationItem.id)).all()
+    items = db.session.scalars(_differences(id)).all()
     return render_template("payments/reconciliation_run.html", run=run, items=items, kinds=reconcile.KIND_LABELS,
                            statuses=RUN_STATUS)
 

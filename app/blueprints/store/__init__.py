@@ -9,7 +9,7 @@ ALL_STAFF = ("owner", "operations", "customer_service", "warehouse", "finance", 
 bp = StoreBlueprint("store", __name__)
 
 center = Center(
-    __name__, _l("Store"), position=30, blueprints=[bp], models=["models", "webhooks"], jobs=["jobs", "webhooks"],
+    __name__, _l("Store"), position=30, blueprints=[bp], models=["models", "webhooks"], jobs=["webhooks"],
     handlers=["handlers"],
     topics={"staff.invited": _l("A staff member was invited"),
             "staff.joined": _l("An invited staff member joined"),

@@ -305,11 +305,13 @@ AuditList.register(bp, "/audit", "audit")
 @bp.route("/audit/export", methods=["POST"])
 @requires("store.audit")
 def audit_export():
-    """Export the whole (or one action's) audit log as a background job with progress."""
-    from app.core.tasks import start_task
+    """Export the whole (or one action's) audit log as a background job with progress: the
+    list's own export (times in the store's time zone, the list's columns)."""
+    from app.core.listview import start_list_export
 
     action = request.form.get("action") or None
-    task = committed(lambda: start_task(current_user, "store.audit_export", _("Audit log export"), action=action))
+    task = committed(lambda: start_list_export(current_user, "store.audit", {"action": [action]} if action else {},
+                                               "csv"))
     return redirect_to(url_for("store.job_detail", id=task.id))
 
 
