@@ -64,7 +64,7 @@ class OrderList(ListView):
 
     export_variants = {"lines": _l("one row per order line")}
     line_columns = [
-        Column("number", _l("Order"), value=lambda r: r[0].number),
+        Column("number", _lp("noun", "Order"), value=lambda r: r[0].number),
         Column("created_at", _l("Placed"), kind="datetime", raw=lambda r: r[0].created_at),
         Column("status", _l("Status"), value=lambda r: services.STATUS_LABELS[r[0].status]),
         Column("shopper", _l("Shopper"), value=lambda r: r[0].shopper.get("name") or r[0].shopper.get("email") or ""),
