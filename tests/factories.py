@@ -30,7 +30,7 @@ import pytest
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 
-ADDRESS = {"name": "张三", "phone": "13800000000", "province": "上海", "city": "上海", "district": "浦东",
+ADDRESS = {"name": "张三", "phone": "13800000000", "region_code": "310115", "province": "上海市", "city": "上海市", "district": "浦东新区",
            "street": "世纪大道 1 号", "postcode": "200120"}
 SHOPPER = {"name": "张三", "email": "zhang@example.com", "phone": "13800000000"}
 

@@ -52,3 +52,18 @@ def sign_in_owner(page, live_server, store) -> str:
     page.click("#main-form button[type=submit]")
     page.wait_for_url(f"{base}/")
     return base
+
+
+def fill_address(page, name: str, phone: str, street: str, region=("330000", "330100", "330106")) -> None:
+    """Fill the shop's address form as a shopper does: each region select waits for htmx to
+    bring the next level's choices."""
+    page.fill("#address-form input[name=name]", name)
+    page.fill("#address-form input[name=phone]", phone)
+    for select, code in zip(("province", "city", "district"), region):
+        page.locator(f'#address-form select[name={select}] option[value="{code}"]').wait_for(state="attached")
+        page.select_option(f"#address-form select[name={select}]", code)
+    # the last change re-renders the picker too: wait for the server's copy with the choice kept
+    last = ("province", "city", "district")[len(region) - 1]
+    page.locator(f'#address-form select[name={last}] option[value="{region[-1]}"][selected]').wait_for(state="attached")
+    page.fill("#address-form input[name=street]", street)
+    page.click("#address-form button[type=submit]")

@@ -11,6 +11,7 @@ from tests.catalog.test_pages import _get
 from tests.conftest import PASSWORD
 from tests.inventory.test_stock import _level
 from tests.orders.test_orders import _shop
+from tests.browser.conftest import fill_address
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +33,7 @@ def test_shopper_buys_and_staff_cancels(app, live_server, browser, store):
     page.fill("input[name=name]", "浏览器顾客")
     page.click("#main-form button[type=submit]")
     page.wait_for_url(f"{shop}/account")
-    for field, value in (("name", "浏览器顾客"), ("phone", "13900000000"), ("city", "深圳"), ("street", "深南大道 1 号")):
-        page.fill(f"#address-form input[name={field}]", value)
-    page.click("#address-form button[type=submit]")
+    fill_address(page, "浏览器顾客", "13900000000", "深南大道 1 号", ("440000", "440300", "440304"))
     page.goto(f"{shop}/checkout")
     page.click("#checkout-form button[type=submit]")
     page.wait_for_url(re.compile(r"/orders/\d+$"))

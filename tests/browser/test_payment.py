@@ -7,6 +7,7 @@ import pytest
 from tests.browser.conftest import sign_in_owner
 from tests.conftest import PASSWORD, wait_for
 from tests.orders.test_orders import _shop
+from tests.browser.conftest import fill_address
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +19,7 @@ def _signed_in_shopper(page, shop, slug):
     page.fill("input[name=name]", "付款顾客")
     page.click("#main-form button[type=submit]")
     page.wait_for_url(f"{shop}/account")
-    for field, value in (("name", "付款顾客"), ("phone", "13900000001"), ("city", "杭州"), ("street", "文三路 90 号")):
-        page.fill(f"#address-form input[name={field}]", value)
-    page.click("#address-form button[type=submit]")
+    fill_address(page, "付款顾客", "13900000001", "文三路 90 号", ("330000", "330100", "330106"))
 
 
 def test_shopper_pays_on_the_sandbox_page_and_staff_sees_it_paid(app, live_server, browser, store):

@@ -15,7 +15,7 @@ def _api_order(client, store, sku, email):
     base = f"/api/v1/shop/{store.slug}"
     auth = _token(client, store.slug, email)
     client.put(f"{base}/cart/items", json={"sku_id": sku, "quantity": 1}, headers=auth)
-    address = client.post(f"{base}/addresses", json={"name": "赵六", "phone": "136", "city": "成都", "street": "春熙路"},
+    address = client.post(f"{base}/addresses", json={"name": "赵六", "phone": "13600000000", "region_code": "510104", "street": "春熙路"},
                           headers=auth).get_json()
     order = client.post(f"{base}/checkout", json={"address_id": address["id"]}, headers=auth).get_json()
     return base, auth, order["number"]

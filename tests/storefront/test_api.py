@@ -25,7 +25,7 @@ def test_api_checkout_is_idempotent_and_private(app, client, store):
     assert detail["skus"][0]["available"] == 5 and detail["skus"][0]["price"] == 1250
     auth = _token(client, store.slug, f"api@{store.slug}.cn")
     assert client.put(f"{base}/cart/items", json={"sku_id": sku, "quantity": 2}, headers=auth).status_code == 200
-    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "137", "city": "北京", "street": "长安街"},
+    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "13700000000", "region_code": "110101", "street": "长安街"},
                           headers=auth).get_json()
     headers = {**auth, "Idempotency-Key": "api-order-1"}
     first = client.post(f"{base}/checkout", json={"address_id": address["id"]}, headers=headers)

@@ -18,7 +18,7 @@ def _api_shopper(app, client, store, sku, email, quantity=2):
     base = f"/api/v1/shop/{store.slug}"
     auth = _token(client, store.slug, email)
     assert client.put(f"{base}/cart/items", json={"sku_id": sku, "quantity": quantity}, headers=auth).status_code == 200
-    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "137", "city": "北京", "street": "长安街"},
+    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "13700000000", "region_code": "110101", "street": "长安街"},
                           headers=auth).get_json()
     return base, auth, address["id"]
 

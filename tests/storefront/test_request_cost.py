@@ -27,7 +27,7 @@ def test_a_cart_change_and_a_checkout_take_a_fixed_number_of_statements(app, cli
     skus, _wh = _shop(app, store, stock=50, price=1250, skus=3)
     base = f"/api/v1/shop/{store.slug}"
     auth = _token(client, store.slug, f"cost@{store.slug}.cn")
-    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "137", "city": "北京", "street": "长安街"},
+    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "13700000000", "region_code": "110101", "street": "长安街"},
                           headers=auth).get_json()
     client.put(f"{base}/cart/items", json={"sku_id": skus[2], "quantity": 1}, headers=auth)
     client.post(f"{base}/checkout", json={"address_id": address["id"]}, headers={**auth, "Idempotency-Key": "cost-0"})

@@ -19,7 +19,7 @@ def _register(client, slug, email):
 
 
 def _add_address(client, slug):
-    response = client.form(f"/shop/{slug}/account", {"name": "顾客", "phone": "139", "city": "上海", "street": "南京路 1 号"})
+    response = client.form(f"/shop/{slug}/account", {"name": "顾客", "phone": "13900000000", "province": "310000", "city": "310100", "district": "310101", "street": "南京路 1 号"})
     assert response.status_code == 303
 
 

@@ -47,15 +47,24 @@ class Address(CreatedAt, db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(40))
-    province: Mapped[str] = mapped_column(String(60), default="")
-    city: Mapped[str] = mapped_column(String(60))
+    region_code: Mapped[str] = mapped_column(String(6), default="", server_default="")  # GB/T 2260
+    province: Mapped[str] = mapped_column(String(60), default="")   # the names of region_code, kept
+    city: Mapped[str] = mapped_column(String(60))                   # as the shopper saw them
     district: Mapped[str] = mapped_column(String(60), default="")
     street: Mapped[str] = mapped_column(String(200))
     postcode: Mapped[str] = mapped_column(String(20), default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    @property
+    def region_label(self) -> str:
+        """Province, city and district in the reader's language (the stored names for old rows)."""
+        from app.core import regions
+
+        return regions.label(self.region_code) or " ".join(p for p in (self.province, self.city, self.district) if p)
+
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in ("name", "phone", "province", "city", "district", "street", "postcode")}
+        return {f: getattr(self, f) for f in ("name", "phone", "region_code", "province", "city", "district", "street",
+                                              "postcode")}
 
 
 class CartItem(db.Model):

@@ -5,12 +5,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.blueprints.members.models import Address, CartItem, Member
+from app.core import phones, regions
 from app.core.errors import DomainError, DuplicateCode
 from app.core.outbox import emit
 from app.core.security import MIN_PASSWORD_LENGTH, hash_password
 from app.extensions import db
 
 MAX_CART_QUANTITY = 99
+ADDRESS_INPUT = ("name", "phone", "region_code", "street", "postcode")   # what save_address reads
 
 
 def register(email: str, password: str, name: str = "", phone: str = "") -> Member:
@@ -39,11 +41,18 @@ def set_locale(member: Member, locale: str) -> None:
 
 
 def save_address(member: Member, values: dict, address: Address | None = None) -> Address:
-    clean = {f: (values.get(f) or "").strip()[:200] for f in ("name", "phone", "province", "city", "district",
-                                                               "street", "postcode")}
-    for required in ("name", "phone", "city", "street"):
+    """Add (or change) one of the member's addresses. `region_code` is the six-digit code of the
+    district (or of a city / region without districts) from `app.core.regions`; the province,
+    city and district names are taken from it. The phone must be a mainland mobile number."""
+    clean = {f: (values.get(f) or "").strip()[:200] for f in ("name", "phone", "street", "postcode")}
+    for required in ("name", "phone", "street"):
         if not clean[required]:
             raise DomainError(_("This field is required."), field=required)
+    clean["name"], clean["street"], clean["postcode"] = clean["name"][:120], clean["street"], clean["postcode"][:20]
+    clean["phone"] = phones.mainland_mobile(clean["phone"])
+    if clean["phone"] is None:
+        raise DomainError(str(phones.MAINLAND_MOBILE_MESSAGE), field="phone")
+    clean.update(region_fields(values.get("region_code")))
     first = not db.session.scalar(select(func.count(Address.id)).where(Address.member_id == member.id))
     if address is None:
         address = Address(member_id=member.id, **clean)
@@ -54,6 +63,20 @@ def save_address(member: Member, values: dict, address: Address | None = None) -
     if values.get("is_default") or first:  # the first address is the default one
         set_default(member, address)
     return address
+
+
+def region_fields(code) -> dict:
+    """The region columns of an address for this code (a leaf of the region tree), or a field
+    error on `region_code` naming what is missing."""
+    code = str(code or "").strip()
+    if not regions.valid(code):
+        raise DomainError(_("Choose the province, city and district."), field="region_code")
+    if not regions.is_leaf(code):
+        missing = _("Choose the city.") if regions.get(code).level == 1 else _("Choose the district.")
+        raise DomainError(missing, field="region_code")
+    names = [r.name_zh for r in regions.path(code)] + ["", ""]
+    province, city, district = names[0], names[1] or names[0], names[2]
+    return {"region_code": code, "province": province, "city": city, "district": district}
 
 
 def set_default(member: Member, address: Address) -> None:

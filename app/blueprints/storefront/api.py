@@ -16,6 +16,7 @@ from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
 from app.blueprints.payments.gateways import GatewayError
 from app.blueprints.storefront import queries
+from app.core import regions
 from app.core.errors import DomainError
 from app.core.formview import commit
 from app.core.permissions import public
@@ -247,6 +248,16 @@ def _address_body(a) -> dict:
     return {"id": a.id, **a.as_dict(), "is_default": a.is_default}
 
 
+@api.route("/regions")
+@public
+def region_list():
+    """China's divisions under `parent` (the provinces without it): the address cascade."""
+    parent = request.args.get("parent", "")
+    if parent and not regions.valid(parent):
+        raise ApiError(422, "bad_value", "parent must be a six-digit region code from this list.", "parent")
+    return jsonify(items=[{"code": r.code, "name": r.name(), "leaf": not r.children} for r in regions.children(parent)])
+
+
 @api.route("/addresses")
 @shopper_token
 def addresses():
@@ -257,7 +268,7 @@ def addresses():
 @shopper_token
 def address_add():
     data = _json()
-    values = {f: data.get(f) if isinstance(data.get(f), str) else "" for f in orders.ADDRESS_FIELDS}
+    values = {f: data.get(f) if isinstance(data.get(f), str) else "" for f in members.ADDRESS_INPUT}
     address = members.save_address(g.member, {**values, "is_default": data.get("is_default") is True})
     db.session.commit()
     return jsonify(_address_body(address)), 201

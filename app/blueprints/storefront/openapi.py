@@ -37,6 +37,11 @@ def _op(operation_id: str, summary: str, ok: dict, *, body: dict | None = None, 
     return op
 
 
+_REGION_CODE = {"type": "string", "pattern": "^[0-9]{6}$", "example": "440305",
+                "description": "Six-digit GB/T 2260 administrative division code"}
+_REGION_OUT = {"type": "string", "pattern": "^([0-9]{6})?$", "example": "440305",
+               "description": "Six-digit GB/T 2260 code of the district (or city); empty on addresses from before regions"}
+
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Houtai storefront API", "version": "1.0.0",
@@ -59,7 +64,8 @@ SPEC = {
                     "permission": {"type": "string", "description": "The permission that was missing"}}}}},
             "ShippingAddress": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
                 f: {"type": "string", "maxLength": 120} for f in
-                ("name", "phone", "province", "city", "district", "street", "postcode")}},
+                ("name", "phone", "province", "city", "district", "street", "postcode")} | {
+                "region_code": _REGION_OUT}},
             "OrderLine": {"type": "object",
                           "required": ["sku_id", "sku_code", "title", "unit_price", "quantity", "discount"],
                           "properties": {
@@ -113,12 +119,23 @@ SPEC = {
                                                  "price": {"type": "integer", "nullable": True}}}},
                 "notice": {"type": "string", "description": "Set when the cart holds less than was asked for "
                                                            "(no more can be bought than is available)."}}},
-            "AddressInput": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
-                f: {"type": "string", "maxLength": 200} for f in
-                ("name", "phone", "province", "city", "district", "street", "postcode")} | {
+            "AddressInput": {"type": "object", "required": ["name", "phone", "region_code", "street"], "properties": {
+                "name": {"type": "string", "maxLength": 120},
+                "phone": {"type": "string", "maxLength": 40,
+                          "description": "A mainland China mobile number (11 digits; spaces, dashes, +86 allowed)",
+                          "example": "13800138000"},
+                "region_code": _REGION_CODE | {"description": "The district, or a city or region without districts "
+                                                              "(a leaf of GET regions)"},
+                "street": {"type": "string", "maxLength": 200}, "postcode": {"type": "string", "maxLength": 20},
                 "is_default": {"type": "boolean"}}},
-            "Address": {"type": "object", "properties": {"id": {"type": "integer"}, "is_default": {"type": "boolean"}} | {
+            "Address": {"type": "object", "required": ["id", "region_code"], "properties": {
+                "id": {"type": "integer"}, "is_default": {"type": "boolean"}, "region_code": _REGION_OUT} | {
                 f: {"type": "string"} for f in ("name", "phone", "province", "city", "district", "street", "postcode")}},
+            "Region": {"type": "object", "required": ["code", "name", "leaf"], "properties": {
+                "code": _REGION_CODE, "name": {"type": "string", "description": "In the request's language"},
+                "leaf": {"type": "boolean", "description": "No divisions below: an address may keep this code"}}},
+            "RegionList": {"type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "items": _ref("Region")}}},
             "AddressList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Address")}}},
             "Checkout": {"type": "object", "required": ["address_id"], "properties": {
                 "address_id": {"type": "integer", "minimum": 1},
@@ -152,6 +169,10 @@ SPEC = {
         "/api/v1/shop/{slug}/cart": {"get": _op("getCart", "The shopper's cart", _json(_ref("Cart")), secure=True)},
         "/api/v1/shop/{slug}/cart/items": {"put": _op("setCartLine", "Set a cart line (0 removes it)", _json(_ref("Cart")),
                                                       body=_ref("CartLine"), secure=True)},
+        "/api/v1/shop/{slug}/regions": {"get": _op(
+            "listRegions", "China's administrative divisions (GB/T 2260) under a parent, the provinces without one",
+            _json(_ref("RegionList")), params=[{"name": "parent", "in": "query",
+                                                "schema": {"type": "string", "pattern": "^([0-9]{6})?$"}}])},
         "/api/v1/shop/{slug}/addresses": {
             "get": _op("listAddresses", "The shopper's addresses", _json(_ref("AddressList")), secure=True),
             "post": _op("addAddress", "Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,

@@ -168,11 +168,21 @@ def set_locale():
 @shopper
 def account():
     form = forms.AddressForm()
-    if form.validate_on_submit() and commit_form(form, lambda: members.save_address(current_user, form.values())):
+    refresh = request.form.get("refresh") == "regions"   # no JavaScript: show the next region level
+    if not refresh and form.validate_on_submit() \
+            and commit_form(form, lambda: members.save_address(current_user, form.values())):
         flash(_("Address saved."), "success")
         return redirect(url_for("storefront.account"), code=303)
     return render_template("shop/account.html", addresses=members.addresses(current_user.id), form=form), \
-        422 if request.method == "POST" else 200
+        422 if request.method == "POST" and not refresh else 200
+
+
+@bp.route("/regions")
+@public
+def region_picker():
+    """The province -> city -> district selects for the chosen values (htmx swaps them in)."""
+    form = forms.RegionForm(formdata=request.args)
+    return render_template("components/_region_picker.html", form=form, picker_only=True)
 
 
 @bp.route("/account/addresses/<int:id>/<action>", methods=["POST"])
