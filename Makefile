@@ -58,6 +58,7 @@ bench: install translations
 	$(BIN)/python -m bench.store_create
 	$(BIN)/python -m bench.tenants_migrate
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.freight_quote
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.orders

@@ -217,6 +217,7 @@ def demo_seed():
         services.link_supplier(None, account, "demo", "SUP-001")
     db.session.commit()
     _demo_catalog(store)
+    _demo_freight(store)
     _demo_dispatch(store)
     click.echo("demo data ready")
 
@@ -287,6 +288,30 @@ def _demo_dispatch(store) -> None:
         split = placed[1]
         dispatch.create_wave(None, [n.id for n in split if n.warehouse_id == guangzhou.id])
         dispatch.ship(None, placed[2][0], "shunfeng", "SF1000000000001", 450)
+        db.session.commit()
+
+
+def _demo_freight(store) -> None:
+    """Two freight templates in the demo store (once): by piece, and a bulky one by weight."""
+    from app.blueprints.logistics import freight
+    from app.blueprints.logistics.freight_models import FreightTemplate
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(FreightTemplate.id))):
+            return
+        remote = ["650000", "540000", "630000"]
+        freight.save_template(None, {
+            "name": "普通快递 Standard", "basis": "piece", "first_units": 1, "first_fee": 800, "extra_units": 1,
+            "extra_fee": 200, "undeliverable": ["810000", "820000", "710000"],
+            "rules": [{"regions": ["310000", "320000", "330000"], "first_units": 1, "first_fee": 500,
+                       "extra_units": 1, "extra_fee": 100},
+                      {"regions": remote, "first_units": 1, "first_fee": 2000, "extra_units": 1, "extra_fee": 1000}],
+            "free_rules": [{"regions": [], "kind": "amount", "threshold": 9900}]})
+        freight.save_template(None, {
+            "name": "大件物流 Bulky", "basis": "weight", "first_units": 1000, "first_fee": 1500,
+            "extra_units": 1000, "extra_fee": 500, "undeliverable": remote + ["810000", "820000", "710000"],
+            "rules": [], "free_rules": []})
         db.session.commit()
 
 

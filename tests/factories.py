@@ -737,3 +737,27 @@ def wave(store, notices=None):
         row = services.create_wave(None, [n.id for n in notices])
         session.flush()
         return row
+
+
+def freight_template(store, name: str | None = None, basis: str = "piece", rate=(1, 1000, 1, 500), rules=(),
+                     free_rules=(), undeliverable=(), products=()):
+    """A freight template (the store's first becomes its default); `rate` = (first units, first
+    fee, additional units, additional fee) in stored units; `rules` = [(codes, rate)];
+    `free_rules` = [(codes, kind, threshold)]; `products` get it as their template."""
+    from app.blueprints.catalog.models import Product
+    from app.blueprints.logistics import freight
+
+    def _rate(r):
+        return dict(zip(("first_units", "first_fee", "extra_units", "extra_fee"), r))
+
+    with _within(store) as session:
+        row = freight.save_template(None, {
+            "name": name or unique("运费"), "basis": basis, **_rate(rate), "undeliverable": list(undeliverable),
+            "rules": [{"regions": list(codes), **_rate(r)} for codes, r in rules],
+            "free_rules": [{"regions": list(codes), "kind": kind, "threshold": threshold}
+                           for codes, kind, threshold in free_rules]})
+        for product_id in products:
+            session.get(Product, product_id).freight_template_id = row.id
+        session.flush()
+        row.rules, row.free_rules
+        return row

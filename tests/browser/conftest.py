@@ -66,4 +66,4 @@ def fill_address(page, name: str, phone: str, street: str, region=("330000", "33
     last = ("province", "city", "district")[len(region) - 1]
     page.locator(f'#address-form select[name={last}] option[value="{region[-1]}"][selected]').wait_for(state="attached")
     page.fill("#address-form input[name=street]", street)
-    page.click("#address-form button[type=submit]")
+    page.click("#address-form button[type=submit]:not([name=refresh])")

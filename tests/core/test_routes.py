@@ -36,7 +36,7 @@ KIND_OF_SEGMENT = {
     "reconciliation": "reconciliation", "items": "item", "roles": "role", "saved-filters": "saved_filter",
     "staff": "staff", "webhooks": "webhook", "deliveries": "delivery", "templates": "template",
     "addresses": "address", "pay": "payment_number", "files": "file", "notices": "notice", "waves": "wave",
-    "bulk-ship": "task",
+    "bulk-ship": "task", "freight": "freight_template",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -85,6 +85,7 @@ def seed(store, marker: str) -> dict[str, list]:
         notice = f.notice(store, paid)
         f.notice(store, paying)      # routed now, not later by the worker: both stores get their documents alike
         wave = f.wave(store)
+        freight_template = f.freight_template(store, name=f"{f.unique(marker)} freight")
         from sqlalchemy import select
 
         from app.blueprints.payments.models import ReconciliationItem
@@ -99,7 +100,7 @@ def seed(store, marker: str) -> dict[str, list]:
             "document": [document.id], "address": [address.id], "member": [member],
             "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
-            "notice": [notice.id], "wave": [wave.id],
+            "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
         }
 
 

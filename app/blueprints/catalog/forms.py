@@ -60,4 +60,6 @@ class ProductForm(FlaskForm):
     tags = TagsField(_l("Tags"), description=_l("Separated by commas or spaces."))
     weight_grams = IntegerField(_l("Weight (g)"), validators=[Optional(), NumberRange(min=0)])
     volume_cm3 = IntegerField(_l("Volume (cm³)"), validators=[Optional(), NumberRange(min=0)])
+    freight_template_id = SelectField(_l("Freight template"), coerce=int, choices=[], default=0, validate_choice=False,
+                                      description=_l("Left on the default, the store's default template applies."))
     description_html = TextAreaField(_l("Description"), description=_l("HTML is allowed; scripts and styles are removed."))

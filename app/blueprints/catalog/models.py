@@ -124,6 +124,7 @@ class Product(CreatedAt, db.Model):
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     weight_grams: Mapped[int | None] = mapped_column(Integer)
     volume_cm3: Mapped[int | None] = mapped_column(Integer)
+    freight_template_id: Mapped[int | None] = mapped_column(Integer)   # logistics' freight template, by id
     attribute_values: Mapped[dict] = mapped_column(JSONB, default=dict)   # {attribute_id: value}
     sales_options: Mapped[dict] = mapped_column(JSONB, default=dict)      # {attribute_id: [values]}
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,9 @@ class SkuSnapshot:
     sellable: bool           # enabled and its product on sale
     tiers: tuple             # (member group, minimum quantity, price) rows
     enabled: bool = True     # the SKU itself (its product may still be off sale)
+    freight_template_id: int | None = None   # the product's freight template (None: the store's default)
+    weight_grams: int | None = None          # the SKU's weight, else the product's
+    volume_cm3: int | None = None            # the product's volume
 
     @property
     def id(self) -> int:
@@ -53,10 +56,11 @@ def sku_snapshots(sku_ids) -> dict[int, SkuSnapshot]:
              .where(TierPrice.sku_id == Sku.id).scalar_subquery())
     rows = db.session.execute(
         select(Sku.id, Sku.product_id, Sku.code, Product.title, Sku.options, func.coalesce(Sku.image, main_image),
-               Sku.sale_price, Sku.list_price, Sku.enabled & (Product.status == "on_sale"), tiers, Sku.enabled)
+               Sku.sale_price, Sku.list_price, Sku.enabled & (Product.status == "on_sale"), tiers, Sku.enabled,
+               Product.freight_template_id, func.coalesce(Sku.weight_grams, Product.weight_grams), Product.volume_cm3)
         .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(ids))).all()
     return {r[0]: SkuSnapshot(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5], r[6], r[7], bool(r[8]),
-                              tuple(tuple(t) for t in (r[9] or ())), bool(r[10])) for r in rows}
+                              tuple(tuple(t) for t in (r[9] or ())), bool(r[10]), r[11], r[12], r[13]) for r in rows}
 
 
 def sellable_skus(sku_ids) -> dict[int, SkuSnapshot]:

@@ -291,17 +291,26 @@ def _check_attribute_values(category: Category, values: dict) -> dict:
 def save_product(actor, product: Product | None, *, title: str, subtitle: str = "", category_id: int,
                  brand_id: int | None = None, tags="", weight_grams: int | None = None,
                  volume_cm3: int | None = None, description_html: str = "", attribute_values: dict | None = None,
-                 default_sku: bool = True, index: bool = True) -> Product:
+                 default_sku: bool = True, index: bool = True, freight_template_id=...) -> Product:
     """Create or edit a product's own fields. A new product is a draft with one SKU.
-    Required attributes are checked when values are given and again before going on sale."""
+    Required attributes are checked when values are given and again before going on sale.
+    `freight_template_id`: the logistics freight template (None: the store's default; left out:
+    unchanged)."""
     category = _category(category_id)
     if brand_id and db.session.get(Brand, brand_id) is None:
         raise DomainError(_("Choose a brand."), field="brand_id")
     for field, value in (("weight_grams", weight_grams), ("volume_cm3", volume_cm3)):
         if value is not None and value < 0:
             raise DomainError(_("Cannot be negative."), field=field)
+    if freight_template_id not in (None, ...):
+        from app.blueprints.logistics import freight
+
+        if freight.template(freight_template_id) is None:
+            raise DomainError(_("Choose a freight template from the list."), field="freight_template_id")
     created = product is None
     product = product or Product(status="draft", sales_options={})
+    if freight_template_id is not ...:
+        product.freight_template_id = freight_template_id
     product.title, product.subtitle = _name(title, "title", 200), (subtitle or "").strip()[:300]
     product.category_id, product.category = category.id, category
     product.brand_id = brand_id or None
@@ -321,7 +330,7 @@ def save_product(actor, product: Product | None, *, title: str, subtitle: str = 
         audit.record(actor, "product.created", product, label=product.title)
     else:
         changes = audit.changes_of(product, {"title", "subtitle", "category_id", "brand_id", "tags", "weight_grams",
-                                             "volume_cm3"})
+                                             "volume_cm3", "freight_template_id"})
         if changes:
             audit.record(actor, "product.updated", product, label=product.title, changes=changes)
     if index:  # a bulk import indexes once, after the SKUs
@@ -493,6 +502,7 @@ def copy_product(actor, product: Product) -> Product:
     copy = save_product(actor, None, title=_("%(title)s (copy)", title=product.title)[:200],
                         subtitle=product.subtitle, category_id=product.category_id, brand_id=product.brand_id,
                         tags=product.tags, weight_grams=product.weight_grams, volume_cm3=product.volume_cm3,
+                        freight_template_id=product.freight_template_id,
                         description_html=product.description_html, attribute_values=product.attribute_values)
     chosen = {int(k): v for k, v in (product.sales_options or {}).items()}
     if chosen:
@@ -636,3 +646,11 @@ def mark_sold(sku_ids) -> None:
     db.session.execute(update(Product).where(Product.id.in_(select(Sku.product_id).where(Sku.id.in_(ids))),
                                              Product.ever_sold.is_(False)).values(ever_sold=True)
                        .execution_options(synchronize_session="fetch"))
+
+
+def forget_freight_template(template_id: int) -> int:
+    """A freight template was deleted: its products use the store's default from now on."""
+    from sqlalchemy import update
+
+    return db.session.execute(update(Product).where(Product.freight_template_id == template_id)
+                              .values(freight_template_id=None).execution_options(synchronize_session=False)).rowcount

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.blueprints.catalog import bp, forms, queries, search, services
+from app.blueprints.logistics import freight
 from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
 from app.core.formview import FormView, attach_error, commit, commit_form, committed, perform
@@ -123,9 +124,11 @@ ProductList.register(bp, "/products", "products")
 
 def _product_form(obj=None) -> forms.ProductForm:
     form = forms.ProductForm(obj=obj, brand_id=(obj.brand_id or 0) if obj else 0,
+                             freight_template_id=(obj.freight_template_id or 0) if obj else 0,
                              tags=", ".join(obj.tags) if obj else "")
     form.category_id.choices = queries.category_choices(enabled_only=True)
     form.brand_id.choices = [(0, "—")] + queries.brand_choices()
+    form.freight_template_id.choices = [(0, _("The store's default"))] + freight.template_choices()
     return form
 
 
@@ -153,7 +156,10 @@ def _save(form, product):
     return services.save_product(
         current_user, product, title=form.title.data, subtitle=form.subtitle.data, category_id=form.category_id.data,
         brand_id=form.brand_id.data or None, tags=form.tags.data, weight_grams=form.weight_grams.data,
-        volume_cm3=form.volume_cm3.data, description_html=form.description_html.data,
+        volume_cm3=form.volume_cm3.data,
+        # a form posted without the select (an older client) leaves the template as it was
+        freight_template_id=(form.freight_template_id.data or None) if "freight_template_id" in request.form else ...,
+        description_html=form.description_html.data,
         attribute_values=_attribute_values() if product is not None else None)
 
 

@@ -48,7 +48,6 @@ def save_address(member: Member, values: dict, address: Address | None = None) -
     for required in ("name", "phone", "street"):
         if not clean[required]:
             raise DomainError(_("This field is required."), field=required)
-    clean["name"], clean["street"], clean["postcode"] = clean["name"][:120], clean["street"], clean["postcode"][:20]
     clean["phone"] = phones.mainland_mobile(clean["phone"])
     if clean["phone"] is None:
         raise DomainError(str(phones.MAINLAND_MOBILE_MESSAGE), field="phone")

@@ -149,6 +149,71 @@ def allocate_discount(line_amounts: list[int], discount: int) -> list[int]:
 DELIVERY_METHODS = ("express", "pickup")
 
 
+@dataclass(frozen=True)
+class Shipping:
+    """What delivery costs for an order: `source` is "pickup" (nothing), "template" (the
+    store's freight templates, `quote` says how) or "settings" (the order type's flat fee,
+    for a store without freight templates)."""
+
+    fee: int
+    source: str
+    quote: object = None
+
+
+def shipping_for(lines, region_code: str | None, delivery_method: str, goods: int, settings: OrderSettings) -> Shipping:
+    """The shipping fee for these (SkuSnapshot, quantity, goods amount) lines to the region.
+    Raises freight.Undeliverable when a product's template does not deliver there."""
+    from app.blueprints.logistics import freight
+
+    if delivery_method == "pickup":
+        return Shipping(0, "pickup")
+    quote = freight.quote([freight.FreightLine(sku.freight_template_id, quantity, amount, sku.weight_grams,
+                                               sku.volume_cm3, sku.title) for sku, quantity, amount in lines],
+                          region_code)
+    if quote is not None:
+        return Shipping(quote.fee, "template", quote)
+    free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
+    return Shipping(0 if free else settings.shipping_fee, "settings")
+
+
+@dataclass(frozen=True)
+class CheckoutPreview:
+    goods_total: int
+    shipping: Shipping | None      # None when the address is not delivered to (see `error`)
+    error: str | None = None
+
+    @property
+    def shipping_fee(self) -> int:
+        return self.shipping.fee if self.shipping else 0
+
+    @property
+    def payable(self) -> int:
+        return self.goods_total + self.shipping_fee
+
+
+def preview_checkout(items: dict[int, int], region_code: str | None, delivery_method: str = "express",
+                     member_group: str | None = None, order_type: str = "normal") -> CheckoutPreview:
+    """What placing this cart would charge, before the shopper submits (a read: nothing is
+    written or reserved): the goods, the shipping fee exactly as place_order will compute it,
+    and the total; an address the products are not delivered to gives the refusal message."""
+    from app.blueprints.logistics import freight
+
+    skus = catalog_queries.sellable_skus(items)
+    lines, goods = [], 0
+    for sku_id, quantity in items.items():
+        sku = skus.get(sku_id)
+        if sku is None or quantity < 1:
+            continue
+        total = sku.quote(quantity, member_group).total
+        lines.append((sku, quantity, total))
+        goods += total
+    try:
+        shipping = shipping_for(lines, region_code, delivery_method, goods, settings_or_defaults(order_type))
+    except freight.Undeliverable as err:
+        return CheckoutPreview(goods, None, err.message)
+    return CheckoutPreview(goods, shipping)
+
+
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
@@ -191,12 +256,13 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
                   shopper=shopper, address=address, delivery_method=delivery_method, note=note,
                   currency=current_store().currency, idempotency_key=idempotency_key, request_hash=digest, source=source,
                   payment_deadline=utcnow() + timedelta(minutes=settings.payment_timeout_minutes))
-    goods = 0
+    goods, priced = 0, []
     for sku_id, quantity in merged.items():
         sku = skus.get(sku_id)
         if sku is None:
             raise DomainError(_("Item %(id)s is not for sale.", id=sku_id), field="lines")
         quote = sku.quote(quantity, member_group)
+        priced.append((sku, quantity, quote.total))
         order.lines.append(OrderLine(sku_id=sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
                                      options=dict(sku.options), image=sku.image,
                                      unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.reason))
@@ -205,8 +271,7 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     for line, share in zip(order.lines, allocate_discount([l.unit_price * l.quantity for l in order.lines],
                                                          order.discount_total)):
         line.discount = share
-    free = settings.free_shipping_over is not None and goods >= settings.free_shipping_over
-    order.shipping_fee = 0 if free or delivery_method == "pickup" else settings.shipping_fee
+    order.shipping_fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings).fee
     order.payable = goods - order.discount_total + order.shipping_fee
     if idempotency_key is None:  # nothing to race for: no savepoint needed
         db.session.add(order)

@@ -288,6 +288,42 @@ def _order_body(o, timeline: bool = False) -> dict:
     return body
 
 
+def _shipping_body(preview) -> dict:
+    shipping = preview.shipping
+    return {"goods_total": preview.goods_total, "shipping_fee": preview.shipping_fee, "payable": preview.payable,
+            "currency": current_store().currency, "shipping_source": shipping.source,
+            "freight": [{"template": g.template_name, "basis": g.basis, "units": g.units, "pieces": g.pieces,
+                         "free": g.free, "fee": g.charged} for g in (shipping.quote.groups if shipping.quote else ())]}
+
+
+@api.route("/checkout/quote", methods=["POST"])
+@shopper_token
+def checkout_quote():
+    """What POST checkout would charge for the cart to this address (or region) and delivery
+    method, before the order is placed: goods, freight, total. Nothing is reserved."""
+    data = _json()
+    items = members.cart_of(g.member.id)
+    if not items:
+        raise ApiError(422, "empty_cart", "The cart is empty.")
+    delivery = data.get("delivery_method", "express")
+    if delivery not in ("express", "pickup"):
+        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
+    if data.get("address_id") is not None:
+        address = members.address_of(g.member.id, _int(data.get("address_id"), "address_id"))
+        if address is None:
+            raise ApiError(422, "bad_value", "address_id must be one of your addresses.", "address_id")
+        region_code, field = address.region_code, "address_id"
+    else:
+        region_code, field = data.get("region_code"), "region_code"
+        if not isinstance(region_code, str) or not regions.is_leaf(region_code):
+            raise ApiError(422, "bad_value", "Send address_id, or region_code: a six-digit district code "
+                                             "(a leaf of GET regions).", "region_code")
+    preview = orders.preview_checkout(items, region_code, delivery, g.member.level or None)
+    if preview.error:
+        raise ApiError(422, "undeliverable", preview.error, field)
+    return jsonify(_shipping_body(preview))
+
+
 @api.route("/checkout", methods=["POST"])
 @shopper_token
 def checkout():
@@ -324,7 +360,13 @@ def checkout():
         members.clear_cart(member_id, items)
         return queries.order_view(order)   # taken before the commit: nothing to read again
 
-    return jsonify(_order_body(in_transaction(place))), 201
+    from app.blueprints.logistics.freight import Undeliverable
+
+    try:
+        return jsonify(_order_body(in_transaction(place))), 201
+    except Undeliverable as err:
+        db.session.rollback()
+        raise ApiError(422, "undeliverable", err.message, "address_id")
 
 
 @api.route("/orders")

@@ -141,6 +141,25 @@ SPEC = {
                 "address_id": {"type": "integer", "minimum": 1},
                 "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
                 "note": {"type": "string", "maxLength": 500}}},
+            "CheckoutQuoteInput": {"type": "object", "properties": {
+                "address_id": {"type": "integer", "minimum": 1, "description": "One of your addresses"},
+                "region_code": _REGION_CODE | {"description": "Instead of address_id: a district (leaf) code"},
+                "delivery_method": {"type": "string", "enum": ["express", "pickup"]}}},
+            "FreightPart": {"type": "object", "required": ["template", "basis", "units", "pieces", "free", "fee"],
+                            "properties": {
+                                "template": {"type": "string", "description": "The freight template's name"},
+                                "basis": {"type": "string", "enum": ["piece", "weight", "volume"]},
+                                "units": {"type": "integer", "description": "Pieces, grams or cubic centimetres"},
+                                "pieces": {"type": "integer"}, "free": {"type": "boolean"},
+                                "fee": {"type": "integer", "description": "What this template adds, minor units"}}},
+            "CheckoutQuote": {"type": "object",
+                              "required": ["goods_total", "shipping_fee", "payable", "currency", "shipping_source"],
+                              "properties": {
+                                  "goods_total": {"type": "integer"}, "shipping_fee": {"type": "integer", "minimum": 0},
+                                  "payable": {"type": "integer"}, "currency": {"type": "string"},
+                                  "shipping_source": {"type": "string", "enum": ["template", "settings", "pickup"],
+                                                      "description": "Freight templates, the flat fee, or pickup"},
+                                  "freight": {"type": "array", "items": _ref("FreightPart")}}},
             "Order": {"type": "object", "required": ["number", "status", "payable"], "properties": {
                 "number": {"type": "string"}, "status": {"type": "string"}, "type": {"type": "string"},
                 "currency": {"type": "string"}, "goods_total": {"type": "integer"}, "discount_total": {"type": "integer"},
@@ -177,6 +196,9 @@ SPEC = {
             "get": _op("listAddresses", "The shopper's addresses", _json(_ref("AddressList")), secure=True),
             "post": _op("addAddress", "Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,
                         status="201")},
+        "/api/v1/shop/{slug}/checkout/quote": {"post": _op(
+            "quoteCheckout", "Goods, freight and total for the cart to an address, before placing the order",
+            _json(_ref("CheckoutQuote")), body=_ref("CheckoutQuoteInput"), secure=True)},
         "/api/v1/shop/{slug}/checkout": {"post": _op(
             "checkout", "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
             status="201", params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],

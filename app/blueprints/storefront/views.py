@@ -11,8 +11,9 @@ from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
 from app.blueprints.storefront import bp, cart, forms, queries
 from app.blueprints.payments.gateways import GatewayError
+from app.core import regions
 from app.core.errors import DomainError
-from app.core.formview import commit, commit_form, perform
+from app.core.formview import attach_error, commit, commit_form, perform
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
 from app.core.retry import in_transaction
@@ -198,14 +199,61 @@ def address_action(id, action):
 
 # --- checkout and orders ---------------------------------------------------------------------
 
+def _checkout_choice(addresses, form: forms.AddressForm) -> tuple[str, str]:
+    """(the chosen address id or "new", the region code to quote for) from the form or the
+    query string; the default address when nothing was chosen."""
+    source = request.form if request.method == "POST" else request.args
+    chosen = source.get("address_id") or next((str(a.id) for a in addresses if a.is_default), "")
+    if not addresses and not chosen:
+        chosen = "new"
+    if chosen == "new":
+        return chosen, form.region_code()
+    address = next((a for a in addresses if str(a.id) == chosen), None)
+    return (chosen, address.region_code) if address is not None else ("", "")
+
+
+def _preview(items, chosen: str, region_code: str, delivery: str):
+    delivery = delivery if delivery in orders.DELIVERY_METHODS else "express"
+    preview = orders.preview_checkout(items, region_code, delivery, current_user.level or None)
+    # a saved address from before regions (no code) is quoted by the templates' default rules
+    if delivery != "pickup" and preview.error is None and (chosen == "" or chosen == "new"
+                                                           and not regions.is_leaf(region_code)):
+        from dataclasses import replace
+
+        message = _("Choose the province, city and district to see the freight.") if chosen == "new" \
+            else _("Choose a delivery address (or enter a new one).")
+        preview = replace(preview, shipping=None, error=message)
+    return preview
+
+
+@bp.route("/checkout/summary")
+@shopper
+def checkout_summary():
+    """The goods, freight and total for the address and delivery chosen so far (htmx swaps it in
+    whenever the checkout form changes)."""
+    form = forms.AddressForm(formdata=request.args, meta={"csrf": False})
+    chosen, region_code = _checkout_choice(members.addresses(current_user.id), form)
+    items = members.cart_of(current_user.id)
+    return render_template("shop/_checkout_summary.html", lines=bool(items),
+                           preview=_preview(items, chosen, region_code, request.args.get("delivery", "express")))
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @shopper
 def checkout():
+    """One page: address (one of the book's or a new one with the region cascade), delivery,
+    note, and the freight and total for them before the shopper places the order."""
     error = None
-    if request.method == "POST":   # a resubmitted form (double click, reload) shows the first order
+    addresses = members.addresses(current_user.id)
+    form = forms.AddressForm(formdata=request.form if request.method == "POST" else None)
+    chosen, region_code = _checkout_choice(addresses, form)
+    delivery = request.form.get("delivery", "express")
+    refresh = request.form.get("refresh") in ("regions", "quote")   # no JavaScript: show, do not order
+    new_values = form.values() if chosen == "new" else None
+    if request.method == "POST" and not refresh:  # a resubmitted form (double click, reload) shows the first order
         key = request.form.get("idempotency_key") or None
-        digest = orders.fingerprint(page="checkout", address_id=request.form.get("address_id", ""),
-                                    delivery=request.form.get("delivery", "express"), note=request.form.get("note", ""))
+        digest = orders.fingerprint(page="checkout", address_id=chosen, new=new_values, delivery=delivery,
+                                    note=request.form.get("note", ""))
         try:
             existing = orders.order_for_key(current_user.id, key, digest)
         except DomainError as err:
@@ -214,23 +262,25 @@ def checkout():
             return redirect(url_for("storefront.my_order", number=existing.number), code=303)
     items = members.cart_of(current_user.id)
     lines, total = _cart_lines(items)
-    addresses = members.addresses(current_user.id)
-    if request.method == "POST" and error is None:
-        address_id = request.form.get("address_id", type=int) or 0
-        address = members.address_of(current_user.id, address_id)
-        if address is None:
-            error = _("Choose a delivery address (add one under My account).")
+    if request.method == "POST" and not refresh and error is None:
+        address = members.address_of(current_user.id, int(chosen)) if chosen.isdigit() else None
+        if chosen == "new" and not form.validate():
+            error = _("Some fields need attention; see the messages below them.")
+        elif chosen != "new" and address is None:
+            error = _("Choose a delivery address (or enter a new one).")
         else:
-            member_id, level, address = current_user.id, current_user.level or None, address.as_dict()
+            member, level = current_user._get_current_object(), current_user.level or None
             shopper = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
+            book_address = address.as_dict() if address is not None else None
 
             def place():
+                target = book_address or members.save_address(member, new_values).as_dict()
                 order = orders.place_order(
-                    [orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
-                    shopper_id=member_id, delivery_method=request.form.get("delivery", "express"),
-                    note=request.form.get("note", ""), idempotency_key=key, member_group=level,
-                    source="storefront", request_hash=digest, key_checked=True)
-                members.clear_cart(member_id, items)
+                    [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
+                    shopper_id=member.id, delivery_method=delivery, note=request.form.get("note", ""),
+                    idempotency_key=key, member_group=level, source="storefront", request_hash=digest,
+                    key_checked=True)
+                members.clear_cart(member.id, items)
                 return order.number
 
             try:
@@ -238,8 +288,12 @@ def checkout():
                 return redirect(url_for("storefront.my_order", number=number), code=303)
             except DomainError as err:
                 db.session.rollback()
+                if chosen == "new" and err.field:
+                    attach_error(form, err)
                 error = err.message
+    preview = _preview(items, chosen, region_code, delivery)
     return render_template("shop/checkout.html", lines=lines, total=total, addresses=addresses, error=error,
+                           form=form, chosen=chosen, delivery=delivery, preview=preview,
                            key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
 
 
