@@ -226,9 +226,19 @@ def _template_helpers(app: Flask) -> None:
         return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
     @app.template_filter("money")
-    def format_money(minor, currency="CNY"):
+    def format_money(minor, currency=None):
+        """Money with its currency: the one given, else the bound store's (never a bare number)."""
         from app.core.money import format_money as fmt
-        return fmt(minor, currency)
+        store = bound_store()
+        return fmt(minor, currency or getattr(store, "currency", None) or "CNY")
+
+    from app.core import audit as audit_words
+
+    app.add_template_filter(audit_words.action_label, "audit_action")
+    app.add_template_filter(audit_words.actor_label, "actor")
+    app.add_template_global(audit_words.changes_view, "audit_changes")
+    from app.core.tasks import result_items
+    app.add_template_global(result_items, "task_results")
 
     @app.template_filter("amount")
     def amount_text(minor, currency="CNY"):

@@ -23,6 +23,25 @@ from app.extensions import db
 
 SECRET_FIELDS = {"password_hash"}
 
+# What a person reads in the log instead of the codes: each center declares the labels of its
+# actions and of the fields (and coded values) its entries carry, in `Center(audit_actions=...,
+# audit_fields=...)`. A state machine's moves (`order.paid`) read "<noun>: <state label>" from
+# the machine's own labels once the center names the noun (`audit_actions={"order.*": noun}`).
+ACTION_LABELS: dict[str, Any] = {}
+FIELD_LABELS: dict[str, Any] = {}
+VALUE_LABELS: dict[str, dict] = {}
+
+
+def describe(actions: dict | None = None, fields: dict | None = None) -> None:
+    """Declare labels: `actions` {action: label}; `fields` {field or "object.field": label, or
+    (label, {value: label})}."""
+    ACTION_LABELS.update(actions or {})
+    for key, spec in (fields or {}).items():
+        label, values = spec if isinstance(spec, tuple) else (spec, None)
+        FIELD_LABELS[key] = label
+        if values:
+            VALUE_LABELS[key] = values
+
 
 class _AuditColumns:
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -128,3 +147,62 @@ def record_platform(actor, action: str, target=None, changes: dict | None = None
 @event.listens_for(Session, "after_rollback")
 def _reset_activity_flag(session) -> None:
     session.info.pop("houtai_activity_touched", None)
+
+
+def _machine(action: str):
+    from app.core.statemachine import ALL
+
+    name, _, target = action.rpartition(".")
+    for machine in ALL:
+        if machine.name == name and target in machine.labels:
+            return machine, target
+    return None, None
+
+
+def action_label(action: str) -> str:
+    """The action as a person reads it ("商品已创建", "订单：已支付"); the code if nobody named it."""
+    from flask_babel import gettext
+
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    machine, target = _machine(action)
+    if machine is not None and f"{machine.name}.*" in ACTION_LABELS:
+        return gettext("%(object)s: %(state)s", object=ACTION_LABELS[f"{machine.name}.*"],
+                       state=machine.labels[target])
+    return action
+
+
+def actor_label(name: str | None) -> str:
+    from flask_babel import gettext
+
+    return gettext("System") if not name or name == "system" else name
+
+
+def _value_text(value: Any, labels: dict | None) -> Any:
+    from flask_babel import gettext
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return "、".join(str(_value_text(v, labels)) for v in value) if value else "∅"
+    if labels and isinstance(value, str) and value in labels:
+        return str(labels[value])
+    return value
+
+
+def changes_view(action: str, changes: dict | None) -> dict:
+    """{field label: [before, after]} with coded values (states, booleans) in words."""
+    out = {}
+    prefix = action.partition(".")[0]
+    machine, _target = _machine(action)
+    for field, pair in (changes or {}).items():
+        key = f"{prefix}.{field}" if f"{prefix}.{field}" in FIELD_LABELS else field
+        label = str(FIELD_LABELS[key]) if key in FIELD_LABELS else field
+        values = VALUE_LABELS.get(key)
+        if values is None and machine is not None and field == machine.field:
+            values = machine.labels
+        before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+        out[label] = [_value_text(before, values), _value_text(after, values)]
+    return out

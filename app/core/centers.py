@@ -59,8 +59,14 @@ class Center:
     topics: dict = field(default_factory=dict)
     permissions: Sequence[Perm] = ()
     menu: Sequence[Entry] = ()
+    audit_actions: dict = field(default_factory=dict)   # audit action -> label ("x.*": a state machine's noun)
+    audit_fields: dict = field(default_factory=dict)    # field in an audit entry's changes -> label
 
     def __post_init__(self) -> None:
+        if self.audit_actions or self.audit_fields:
+            from app.core import audit
+
+            audit.describe(self.audit_actions, self.audit_fields)
         if not (self.permissions or self.topics or self.menu):
             return
         from app.core import menu, outbox, permissions

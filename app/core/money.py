@@ -3,8 +3,14 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
+
 EXPONENT = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0}
-SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥"}
+SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "JP¥"}   # one symbol per currency
+
+
+class BadAmount(ValueError):
+    """Text that is not an exact amount of the currency; its message is in the reader's language."""
 
 
 def to_minor(text: str, currency: str = "CNY") -> int:
@@ -13,12 +19,13 @@ def to_minor(text: str, currency: str = "CNY") -> int:
     try:
         value = Decimal(str(text).strip().replace(",", ""))
     except InvalidOperation as err:
-        raise ValueError(f"not an amount: {text!r}") from err
+        raise BadAmount(gettext("“%(text)s” is not an amount; write it like 12.50.", text=text)) from err
     if not value.is_finite() or abs(value) >= Decimal(10) ** 15:
-        raise ValueError(f"not an amount: {text!r}")
+        raise BadAmount(gettext("“%(text)s” is not an amount; write it like 12.50.", text=text))
     scaled = value * (10 ** exp)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"too many decimals for {currency}: {text!r}")
+        raise BadAmount(gettext("%(currency)s amounts have at most %(n)d decimals: “%(text)s”.",
+                                currency=currency, n=exp, text=text))
     return int(scaled)
 
 

@@ -9,7 +9,7 @@ on its own connection (visible at once, whatever the job's transaction holds) an
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -67,16 +67,18 @@ class TaskKind:
     label: object
     fn: Callable
     queue: str
+    results: dict = field(default_factory=dict)   # result key -> label people read
 
 
 KINDS: dict[str, TaskKind] = {}
 
 
-def task(kind: str, label, queue: str = "default"):
-    """Declare a task function ``fn(ctx, **params) -> dict`` (the dict is shown as the result)."""
+def task(kind: str, label, queue: str = "default", results: dict | None = None):
+    """Declare a task function ``fn(ctx, **params) -> dict`` (the dict is shown as the result,
+    each key under its label in `results`)."""
 
     def decorate(fn):
-        KINDS[kind] = TaskKind(kind, label, fn, queue)
+        KINDS[kind] = TaskKind(kind, label, fn, queue, dict(results or {}))
         return fn
 
     return decorate
@@ -203,3 +205,11 @@ def run_task(task_id: int) -> str:
     row.state, row.progress, row.finished_at, row.result, row.message = "done", 100, utcnow(), result, ""
     row.result_file = str(file) if file else None
     return "done"
+
+
+def result_items(row) -> list[tuple[str, object]]:
+    """A finished task's result as (label, value) pairs in the reader's language."""
+    kind = KINDS.get(row.kind)
+    labels = kind.results if kind else {}
+    return [(str(labels.get(key, key)), value) for key, value in (row.result or {}).items()
+            if key != "requeued"]

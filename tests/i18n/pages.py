@@ -71,7 +71,7 @@ class Page(HTMLParser):
 # what may stay in Latin letters on a Chinese page: names of formats, standards and brands
 LATIN_OK = {"CSV", "XLSX", "SKU", "SKUs", "Webhook", "Webhooks", "Stripe", "IP", "HTML", "JSON", "POST", "URL",
             "APPID", "RSA", "English", "Houtai", "Asia", "Shanghai", "PNG", "JPEG", "GIF", "WebP", "API", "CNY",
-            "USD", "EUR", "HKD", "UTC", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
+            "USD", "EUR", "HKD", "JPY", "UTC", "MB", "KB", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
 LATIN_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z_.]*[A-Za-z](?![\w@/:-])")
 NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|/\S*|\S*\d\S*")   # mail addresses, links, paths, codes with digits
 
@@ -101,8 +101,19 @@ def seed(store) -> dict:
     f.payment(store, f.order(store, member_obj=member), status="pending")
     f.reconciliation(store)
     document = f.document(store)
-    f.staff(store, "warehouse", status="invited", name="李四")
     return {"member": member, "orders": orders, "payment": payment, "document": document}
+
+
+def invite_in_chinese(client, store) -> None:
+    """Invite a warehouse clerk through the owner's Chinese page (what the audit log then shows)."""
+    from app.blueprints.store.models import Role
+    from sqlalchemy import select
+
+    with f.bound(store) as session:
+        role_id = session.scalar(select(Role.id).where(Role.builtin == "warehouse"))
+    response = client.form(f"/store/{store.slug}/staff/invite",
+                           {"email": f"li@{store.slug}.cn", "name": "李四", "role_id": role_id})
+    assert response.status_code == 303
 
 
 def store_pages(app, slug: str, data: dict) -> list[str]:

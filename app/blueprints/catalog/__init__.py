@@ -1,5 +1,5 @@
 """Product center (商品中心): categories, brands, attribute templates, products and SKUs."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
@@ -21,6 +21,21 @@ center = Center(
           Entry("catalog.categories", _l("Categories"), "catalog.setup", order=110),
           Entry("catalog.brands", _l("Brands"), "catalog.setup", order=120),
           Entry("catalog.templates", _l("Attribute templates"), "catalog.setup", order=130)],
+    audit_actions={"product.*": _l("Product"), "product.created": _l("Product created"),
+                   "product.updated": _l("Product edited"), "product.deleted": _l("Product deleted"),
+                   "product.sku_grid": _l("SKUs edited"), "product.tagged": _l("Products tagged"),
+                   "product.scheduled": _l("Sale scheduled"), "product.schedule_refused": _l("Scheduled sale refused"),
+                   "product.moved": _l("Product moved to another category"), "product.image_added": _l("Image added"),
+                   "product.image_removed": _l("Image removed"), "price.tier_added": _l("Tier price added"),
+                   "price.tier_removed": _l("Tier price removed"), "category.created": _l("Category created"),
+                   "category.updated": _l("Category edited"), "category.moved": _l("Category moved"),
+                   "category.enabled": _l("Category enabled"), "category.disabled": _l("Category disabled"),
+                   "brand.created": _l("Brand created"), "brand.updated": _l("Brand edited"),
+                   "attribute_template.created": _l("Attribute template created"),
+                   "attribute.created": _l("Attribute added"), "attribute.deleted": _l("Attribute removed")},
+    audit_fields={"title": _l("Title"), "category_id": _l("Category"), "products": _l("Products"),
+                  "price": _l("Price"), "list_price": _l("List price"), "cost": _l("Cost"), "enabled": _l("Enabled"),
+                  "name_en": _l("English name"), "template_id": _l("Attribute template"), "parent_id": _l("Parent category")},
 )
 
 from app.blueprints.catalog import views, setup_views  # noqa: E402,F401

@@ -23,6 +23,12 @@ class PriceQuote:
     currency: str
     rule: str                # "sale" | "member" | "ladder"
     reason: str              # for people: why this price
+    detail: str = ""         # the member group, or the ladder's minimum quantity
+
+    @property
+    def code(self) -> str:
+        """What an order line keeps: "sale", "member:<group>" or "ladder:<n>" (see rule_label)."""
+        return f"{self.rule}:{self.detail}" if self.detail else self.rule
 
 
 def add_tier_price(actor, sku: Sku, price: int, member_group: str | None = None,
@@ -71,11 +77,24 @@ def best_price(sku_id: int, sale_price: int, tiers, quantity: int, member_group:
     quantity, price) rows of the SKU (a snapshot from catalog.queries carries them)."""
     if quantity < 1:
         raise DomainError(_("The quantity must be at least 1."), field="quantity")
-    candidates = [(sale_price, "sale", _("sale price"))]
+    candidates = [(sale_price, "sale", "")]
     for group, min_quantity, price in tiers:
         if member_group and group == member_group:
-            candidates.append((price, "member", _("member price for %(group)s", group=member_group)))
+            candidates.append((price, "member", member_group))
         elif min_quantity is not None and quantity >= min_quantity:
-            candidates.append((price, "ladder", _("%(n)d or more pieces", n=min_quantity)))
-    unit, rule, reason = min(candidates, key=lambda c: (c[0], c[1] != "sale"))
-    return PriceQuote(sku_id, quantity, unit, unit * quantity, current_store().currency, rule, reason)
+            candidates.append((price, "ladder", str(min_quantity)))
+    unit, rule, detail = min(candidates, key=lambda c: (c[0], c[1] != "sale"))
+    return PriceQuote(sku_id, quantity, unit, unit * quantity, current_store().currency, rule,
+                      rule_label(f"{rule}:{detail}" if detail else rule), detail)
+
+
+def rule_label(code: str) -> str:
+    """A kept price rule in the reader's language; text kept before rules were codes stays as it is."""
+    rule, _sep, detail = (code or "").partition(":")
+    if rule == "sale" and not detail:
+        return _("sale price")
+    if rule == "member" and detail:
+        return _("member price for %(group)s", group=detail)
+    if rule == "ladder" and detail.isdigit():
+        return _("%(n)d or more pieces", n=int(detail))
+    return code or ""

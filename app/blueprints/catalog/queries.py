@@ -250,3 +250,10 @@ def sku_id_by_code(code: str) -> int | None:
     """The id of the SKU with this code (any case), or None."""
     code = (code or "").strip().lower()
     return db.session.scalar(select(Sku.id).where(func.lower(Sku.code) == code)) if code else None
+
+
+def price_rule_label(code: str) -> str:
+    """The price rule an order line kept ("sale", "member:vip", "ladder:3"), in the reader's language."""
+    from app.blueprints.catalog.pricing import rule_label
+
+    return rule_label(code)

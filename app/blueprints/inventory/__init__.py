@@ -1,5 +1,5 @@
 """Inventory and warehouse (库存 / WMS): warehouses, locations, stock, ledger, reservations."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
@@ -24,6 +24,15 @@ center = Center(
           Entry("inventory.transfer", _l("Transfers"), "inventory.view", order=216),
           Entry("inventory.stocktake", _l("Stocktakes"), "inventory.view", order=218),
           Entry("inventory.warehouses", _l("Warehouses"), "inventory.setup", order=220)],
+    audit_actions={"warehouse.created": _l("Warehouse created"), "warehouse.updated": _l("Warehouse edited"),
+                   "location.created": _l("Location added"), "stock.adjusted": _l("Stock adjusted"),
+                   "stock.thresholds": _l("Safety stock and reorder point set"),
+                   "stock.drift_found": _l("Stock drift found"), "inbound.*": _l("Inbound order"),
+                   "outbound.*": _l("Outbound order"), "transfer.*": _lp("stock document", "Transfer"),
+                   "stocktake.*": _lp("stock document", "Stocktake")},
+    audit_fields={"code": _l("Code"), "kind": _l("Kind"), "priority": _l("Priority"),
+                  "warehouse.address": _lp("warehouse", "Address"), "on_hand": _l("On hand"),
+                  "safety_stock": _l("Safety stock"), "reorder_point": _l("Reorder point"), "drift": _l("Drift")},
 )
 
 from app.blueprints.inventory import views, document_views  # noqa: E402,F401

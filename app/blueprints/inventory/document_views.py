@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
+from app.core.audit import actor_label
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +44,7 @@ def _list_view(doc_type: str):
             Column("warehouse", _l("Warehouse"), value=lambda d: d.warehouse.code + (f" → {d.to_warehouse.code}"
                                                                                    if d.to_warehouse else "")),
             Column("reference", _lp("source document", "Reference"), sort=StockDocument.reference),
-            Column("created_by_name", _l("Created by")),
+            Column("created_by_name", _l("Created by"), value=lambda d: actor_label(d.created_by_name)),
             Column("created_at", _l("Created"), sort=StockDocument.created_at, kind="datetime"),
         ]
         filters = [

@@ -25,6 +25,11 @@ KIND_LABELS = {"receipt": _l("Receipt"), "shipment": _l("Shipment"), "adjustment
                "transfer_out": _l("Transfer out"), "transfer_in": _l("Transfer in"),
                "stocktake_gain": _l("Stocktake gain"), "stocktake_loss": _l("Stocktake loss"),
                "reservation": _l("Reservation"), "release": _l("Release"), "return": _l("Return")}
+WAREHOUSE_KINDS = {"own": _l("Own warehouse"), "third_party": _l("Third-party warehouse"),
+                   "pickup": _l("Shop for pickup")}
+DOCUMENT_TYPES = {"inbound": _l("Inbound order"), "outbound": _l("Outbound order"),
+                  "transfer": _lp("stock document", "Transfer"), "stocktake": _lp("stock document", "Stocktake"),
+                  "adjustment": _l("Adjustment"), "reservation": _l("Reservation"), "receipt": _l("Receipt")}
 RESERVATION_LABELS = {"active": _l("Active"), "released": _l("Released"), "committed": _l("Shipped"),
                       "expired": _l("Expired")}
 
@@ -142,7 +147,8 @@ def stock_card(sku_id):
                                 .order_by(StockMovement.id.desc()).limit(50).offset((page - 1) * 50)).all()
     warehouses = {w.id: w for w in db.session.scalars(select(Warehouse))}
     return render_template("inventory/stock_card.html", sku=sku, levels=levels, ledger=ledger, page=page,
-                           warehouses=warehouses, kinds=KIND_LABELS)
+                           warehouses=warehouses, kinds=KIND_LABELS,
+                           document_types=DOCUMENT_TYPES)
 
 
 def _int(name: str) -> int | None:
@@ -223,7 +229,7 @@ class WarehouseList(ListView):
     columns = [
         Column("code", _l("Code"), sort=Warehouse.code, link=detail_url("inventory.warehouse_edit")),
         Column("name", _l("Name"), sort=Warehouse.name),
-        Column("kind", _l("Kind"), sort=Warehouse.kind),
+        Column("kind", _l("Kind"), sort=Warehouse.kind, value=lambda w: WAREHOUSE_KINDS.get(w.kind, w.kind)),
         Column("priority", _l("Priority"), sort=Warehouse.priority),
         Column("active", _l("Status"), sort=Warehouse.active, value=lambda w: _("Active") if w.active else _("Disabled"),
                badge=True),

@@ -1,5 +1,5 @@
 """Order center (订单中心)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
@@ -21,6 +21,7 @@ center = Center(
                  Perm("orders.settings", _l("Change order deadlines and shipping fees"))],
     menu=[Entry("orders.orders", _l("Orders"), "orders.view", order=50),
           Entry("orders.order_settings", _l("Order settings"), "orders.settings", order=55)],
+    audit_actions={"order.*": _lp("noun", "Order"), "order.settings_changed": _l("Order settings changed")},
 )
 
 from app.blueprints.orders import views  # noqa: E402,F401

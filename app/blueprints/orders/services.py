@@ -265,7 +265,7 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
         priced.append((sku, quantity, quote.total))
         order.lines.append(OrderLine(sku_id=sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
                                      options=dict(sku.options), image=sku.image,
-                                     unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.reason))
+                                     unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.code))
         goods += quote.total
     order.goods_total, order.discount_total = goods, 0   # promotions will set the order-level discount
     for line, share in zip(order.lines, allocate_discount([l.unit_price * l.quantity for l in order.lines],

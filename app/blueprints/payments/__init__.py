@@ -1,6 +1,6 @@
 """Payment center (支付中心): payment records, gateway adapters, notifications applied exactly
 once, refunds, reconciliation and gateway settings."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
@@ -23,6 +23,11 @@ center = Center(
           Entry("payments.refunds", _l("Refunds"), "payments.view", order=61),
           Entry("payments.reconciliation", _l("Reconciliation"), "payments.view", order=62),
           Entry("payments.gateways", _l("Payment gateways"), "payments.settings", order=63)],
+    audit_actions={"payment.*": _l("Payment"), "refund.*": _l("Refund"),
+                   "payments.options_saved": _l("Payment options saved"),
+                   "payments.gateway_saved": _l("Payment channel saved"),
+                   "payments.reconciliation_resolved": _l("Reconciliation difference resolved")},
+    audit_fields={"late_payment": _l("Late payments"), "note": _l("Note")},
 )
 
 from app.blueprints.payments import views, gateway_views, reconcile_views  # noqa: E402,F401

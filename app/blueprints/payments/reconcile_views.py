@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from app.blueprints.payments.gateways import gateway_label
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -54,7 +55,7 @@ class RunList(ListView):
     template = "payments/reconciliation.html"
     columns = [
         Column("day", _l("Day"), sort=ReconciliationRun.day, link=lambda r: url_for("payments.reconciliation_run", id=r.id)),
-        Column("gateway", _l("Gateway"), sort=ReconciliationRun.gateway),
+        Column("gateway", _l("Gateway"), sort=ReconciliationRun.gateway, value=lambda r: gateway_label(r.gateway)),
         Column("status", _l("Status"), value=lambda r: RUN_STATUS[r.status], badge=True),
         Column("statement_rows", _l("Statement rows"), sort=ReconciliationRun.statement_rows),
         Column("matched", _l("Matched"), sort=ReconciliationRun.matched),
@@ -75,7 +76,7 @@ class RunList(ListView):
 
     def context(self, page, state):
         ctx = super().context(page, state)
-        ctx.update(open_counts=_open_counts(page.rows), gateways=accounts.enabled_gateways(),
+        ctx.update(open_counts=_open_counts(page.rows), gateways=accounts.enabled_gateways(), gateway_label=gateway_label,
                    yesterday=(utcnow() - timedelta(days=1)).date().isoformat(), chart=_chart())
         return ctx
 
@@ -140,7 +141,7 @@ def reconciliation_differences(id, fmt):
 def reconciliation_run(id):
     run = db.get_or_404(ReconciliationRun, id)
     items = db.session.scalars(_differences(id)).all()
-    return render_template("payments/reconciliation_run.html", run=run, items=items, kinds=reconcile.KIND_LABELS,
+    return render_template("payments/reconciliation_run.html", gateway_label=gateway_label, run=run, items=items, kinds=reconcile.KIND_LABELS,
                            statuses=RUN_STATUS)
 
 

@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 STATUS_LABELS = {"created": _lp("payment status", "Created"), "pending": _lp("payment status", "Pending"), "succeeded": _l("Succeeded"),
                  "failed": _l("Failed"), "closed": _l("Closed"), "partially_refunded": _l("Partially refunded"),
                  "refunded": _l("Refunded")}
+# what became of a gateway notification, as the payment page lists it
+OUTCOME_LABELS = {"received": _lp("gateway notification", "Received"), "applied": _l("Applied"), "duplicate": _l("Duplicate, changed nothing"),
+                  "after_refund": _l("After a refund, changed nothing"), "ignored": _l("Ignored"),
+                  "bad_signature": _l("Bad signature, refused"), "unknown_gateway": _l("Unknown gateway"),
+                  "unknown_payment": _l("Unknown payment"), "unknown_refund": _l("Unknown refund"),
+                  "amount_mismatch": _l("Amount does not match"), "unknown_status": _l("Unknown status"),
+                  "not_found": _l("Not found at the gateway"), "query_failed": _l("Query failed"),
+                  "nothing to do": _l("Nothing to do")}
 ACTION_LABELS = {"created": _l("Attempt started"), "no_trade": _l("Closed: the gateway has no completed trade "
                                                                    "and the order no longer waits"),
                  "refund_succeeded": _l("Refund %(refund)s succeeded"), "refund_failed": _l("Refund %(refund)s failed")}

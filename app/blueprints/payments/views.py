@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from app.core.audit import actor_label
+from app.blueprints.payments.gateways import gateway_label
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -41,7 +43,7 @@ class PaymentList(ListView):
         Column("number", _l("Payment"), sort=Payment.number, link=lambda p: url_for("payments.payment", id=p.id)),
         Column("status", _l("Status"), sort=Payment.status, value=lambda p: services.STATUS_LABELS[p.status], badge=True),
         Column("amount", _l("Amount"), sort=Payment.amount, kind="money"),
-        Column("gateway", _l("Gateway"), sort=Payment.gateway),
+        Column("gateway", _l("Gateway"), sort=Payment.gateway, value=lambda p: gateway_label(p.gateway)),
         Column("gateway_trade_no", _l("Gateway trade no.")),
         Column("flagged", _l("Needs attention"), value=lambda p: p.flagged or ""),
         Column("created_at", _l("Created"), sort=Payment.created_at, kind="datetime"),
@@ -76,10 +78,10 @@ class RefundList(ListView):
         Column("status", _l("Status"), sort=Refund.status, value=lambda r: refunds.STATUS_LABELS[r.status], badge=True),
         Column("amount", _l("Amount"), sort=Refund.amount, kind="money",
                currency=lambda r: r.payment.currency),
-        Column("gateway", _l("Gateway"), value=lambda r: r.payment.gateway),
+        Column("gateway", _l("Gateway"), value=lambda r: gateway_label(r.payment.gateway)),
         Column("reason", _l("Reason")),
         Column("failure", _l("Gateway answer"), value=lambda r: r.failure or ""),
-        Column("actor_name", _l("By")),
+        Column("actor_name", _l("By"), value=lambda r: actor_label(r.actor_name)),
         Column("created_at", _l("Requested"), sort=Refund.created_at, kind="datetime"),
         Column("finished_at", _l("Finished"), sort=Refund.finished_at, kind="datetime"),
     ]
@@ -121,6 +123,7 @@ def _payment_page(p: Payment, refund_form: forms.RefundForm | None = None, statu
     return render_template("payments/payment.html", payment=p, notes=notes, order=order_queries.order_ref(p.order_id),
                            order_lines=order_lines, timeline=timeline, refund_timelines=refund_timelines,
                            refunds=rows, statuses=services.STATUS_LABELS, refund_statuses=refunds.STATUS_LABELS,
+                           gateway_label=gateway_label, outcomes=services.OUTCOME_LABELS,
                            refundable=refunds.refundable(p), can_refund=refunds.is_refundable(p),
                            refund_form=refund_form or forms.RefundForm(formdata=None, request_id=uuid.uuid4().hex),
                            lines_form=lines_form), status

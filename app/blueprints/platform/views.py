@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp, force_locale
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -99,9 +99,10 @@ class StoreCreate(FormView):
             plan_code=form.plan.data, default_locale=form.default_locale.data, currency=form.currency.data)
         if store.invitation_token:
             link = url_for("store.accept_invitation", slug=store.slug, token=store.invitation_token, _external=True)
-            queue_mail(store.owner_email, _("Your store %(name)s is ready on Houtai", name=store.name),
-                       _("Open this link to choose your password and sign in as the owner of %(name)s:\n%(link)s",
-                         name=store.name, link=link))
+            with force_locale(store.default_locale):   # the owner reads the store's language
+                queue_mail(store.owner_email, _("Your store %(name)s is ready on Houtai", name=store.name),
+                           _("Open this link to choose your password and sign in as the owner of %(name)s:\n%(link)s",
+                             name=store.name, link=link))
         return store
 
     def success_url(self, store):

@@ -1,5 +1,5 @@
 """Store management (店铺管理): dashboard, settings, staff, roles and the audit log."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint
@@ -33,6 +33,21 @@ center = Center(
           Entry("store.jobs", _l("Jobs"), "store.jobs", order=940),
           Entry("store.events", _l("Events"), "store.jobs", order=950),
           Entry("store.webhooks", _l("Webhooks"), "store.webhooks", order=960)],
+    audit_actions={"store.settings_changed": _l("Store settings changed"),
+                   "staff.invited": _l("Staff invited"), "staff.invitation_resent": _l("Invitation sent again"),
+                   "staff.joined": _l("Staff joined"), "staff.updated": _l("Staff edited"),
+                   "staff.enabled": _l("Staff enabled"), "staff.disabled": _l("Staff disabled"),
+                   "role.created": _l("Role created"), "role.updated": _l("Role edited"),
+                   "role.deleted": _l("Role deleted"), "webhook.created": _l("Webhook created"),
+                   "webhook.updated": _l("Webhook edited"), "webhook.deleted": _l("Webhook deleted"),
+                   "webhook.disabled": _l("Webhook disabled"), "webhook.pinged": _l("Webhook test sent"),
+                   "webhook.secret_rotated": _l("Webhook secret changed"),
+                   "webhook.resent": _l("Webhook delivery sent again"), "event.retried": _l("Event retried")},
+    audit_fields={"name": _l("Name"), "email": _l("Email"), "role": _l("Role"), "permissions": _l("Permissions"),
+                  "description": _l("Description"), "url": _l("URL"), "topics": _l("Topics"), "active": _l("Active"),
+                  "status": _l("Status"),
+                  "staff.status": (_l("Status"), {"invited": _l("Invited"), "active": _l("Active"),
+                                                   "disabled": _l("Disabled")})},
 )
 
 from app.blueprints.store import views, job_views, webhook_views  # noqa: E402,F401

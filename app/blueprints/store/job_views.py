@@ -102,7 +102,7 @@ class EventList(ListView):
     export_name = "events"
     columns = [
         Column("id", "#", sort=outbox.OutboxEvent.id),
-        Column("topic", _l("Topic"), sort=outbox.OutboxEvent.topic),
+        Column("topic", _l("Topic"), sort=outbox.OutboxEvent.topic, value=lambda e: str(outbox.TOPICS.get(e.topic, e.topic))),
         Column("status", _l("Status"), sort=outbox.OutboxEvent.status,
                value=lambda e: EVENT_STATUSES[e.status], badge=True),
         Column("attempts", _l("Attempts"), sort=outbox.OutboxEvent.attempts),

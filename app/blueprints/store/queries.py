@@ -43,7 +43,9 @@ def recent_activity(limit: int = 8) -> list[AuditEntry]:
 
 def action_choices() -> list[tuple[str, str]]:
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    return [(a, a) for a in actions]
+    from app.core.audit import action_label
+
+    return [(a, action_label(a)) for a in actions]
 
 
 def acting_staff(staff_id: int | None) -> StaffUser | None:

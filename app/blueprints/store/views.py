@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, force_locale
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
@@ -47,6 +47,11 @@ def dashboard():
 def _send_invitation(staff: StaffUser, token: str) -> None:
     """Queue the invitation mail; it leaves once the request commits."""
     link = url_for("store.accept_invitation", token=token, _external=True)
+    with force_locale(g.store.default_locale):   # the invitee has chosen no language yet: the store's
+        _queue_invitation(staff, link)
+
+
+def _queue_invitation(staff: StaffUser, link: str) -> None:
     queue_mail(staff.email, _("You are invited to %(store)s on Houtai", store=g.store.name),
               _("%(name)s, you have been invited to work in the back office of %(store)s.\n\n"
                 "Open this link to choose your password and sign in:\n%(link)s\n\nThe link works once, for 7 days.",

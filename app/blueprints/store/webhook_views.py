@@ -17,7 +17,10 @@ from app.extensions import db
 
 
 def topic_choices() -> list[tuple[str, str]]:
-    return [(webhooks.ALL_TOPICS, _("Every topic"))] + [(t, f"{t} — {label}") for t, label in sorted(TOPICS.items())]
+    from markupsafe import Markup
+
+    return [(webhooks.ALL_TOPICS, _("Every topic"))] + [(t, Markup("{} <code>{}</code>").format(label, t))
+                                                        for t, label in sorted(TOPICS.items())]
 
 
 class WebhookList(ListView):
@@ -33,7 +36,7 @@ class WebhookList(ListView):
     columns = [
         Column("id", "#", sort=WebhookEndpoint.id),
         Column("url", _l("Receiver URL"), sort=WebhookEndpoint.url, link=detail_url("store.webhook_edit")),
-        Column("topics", _l("Topics"), value=lambda e: ", ".join(e.topics)),
+        Column("topics", _l("Topics"), value=lambda e: "、".join(str(TOPICS.get(t, _("Every topic") if t == webhooks.ALL_TOPICS else t)) for t in e.topics)),
         Column("active", _l("Status"), sort=WebhookEndpoint.active,
                value=lambda e: _("Active") if e.active else _("Disabled"), badge=True),
         Column("consecutive_failures", _l("Failures in a row"), sort=WebhookEndpoint.consecutive_failures),

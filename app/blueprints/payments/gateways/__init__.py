@@ -115,3 +115,9 @@ def day_bounds(store, day: date):
 
     start = datetime.combine(day, time(), tzinfo=ZoneInfo(store.timezone or "Asia/Shanghai"))
     return start, start + timedelta(days=1)
+
+
+def gateway_label(name: str) -> str:
+    """A gateway's short name for lists ("支付宝", "沙箱"); the code if it is not installed."""
+    cls = registry().get(name)
+    return str(getattr(cls, "short_label", None) or cls.label) if cls else name

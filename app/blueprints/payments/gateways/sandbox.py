@@ -110,6 +110,7 @@ def statement_csv(day: date) -> str:
 class Sandbox(Gateway):
     name = NAME
     label = _l("Sandbox (test gateway, no money moves)")
+    short_label = _l("Sandbox")
     fields = []
 
     def checkout(self, payment, order, return_url, notify_url) -> Checkout:
