@@ -71,7 +71,7 @@ class Page(HTMLParser):
 # what may stay in Latin letters on a Chinese page: names of formats, standards and brands
 LATIN_OK = {"CSV", "XLSX", "SKU", "SKUs", "Webhook", "Webhooks", "Stripe", "IP", "HTML", "JSON", "POST", "URL",
             "APPID", "RSA", "English", "Houtai", "Asia", "Shanghai", "PNG", "JPEG", "GIF", "WebP", "API", "CNY",
-            "USD", "EUR", "HKD", "JPY", "UTC", "MB", "KB", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
+            "USD", "EUR", "HKD", "JPY", "UTC", "MB", "KB", "EMS", "GB", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
 LATIN_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z_.]*[A-Za-z](?![\w@/:-])")
 NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|/\S*|\S*\d\S*")   # mail addresses, links, paths, codes with digits
 
