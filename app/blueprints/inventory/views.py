@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
+from app.core.audit import actor_label
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -103,7 +104,7 @@ class MovementList(ListView):
         Column("on_hand_after", _l("On hand after"), sort=StockMovement.on_hand_after),
         Column("reserved_change", _l("Reserved change"), sort=StockMovement.reserved_change),
         Column("reserved_after", _l("Reserved after")),
-        Column("actor_name", _l("Who"), sort=StockMovement.actor_name),
+        Column("actor_name", _l("Who"), sort=StockMovement.actor_name, value=lambda m: actor_label(m.actor_name)),
         Column("note", _l("Note")),
     ]
     filters = [
