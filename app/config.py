@@ -81,6 +81,9 @@ class Config:
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or (f"http://127.0.0.1:{port}" if development and port else "")
         self.ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "")
         self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+        self.KUAIDI100_BASE_URL = os.environ.get("KUAIDI100_BASE_URL", "")     # one host for poll + api (tests)
+        # tracking: ask the carrier when a subscribed shipment has heard nothing for this long
+        self.TRACKING_QUERY_AFTER_HOURS = int(os.environ.get("TRACKING_QUERY_AFTER_HOURS", "12"))
         self.CREDENTIALS_KEYS = os.environ.get("CREDENTIALS_KEYS", "")
         self.SANDBOX_NOTIFY_SCHEDULE = [int(x) for x in os.environ.get(
             "SANDBOX_NOTIFY_SCHEDULE", "4,10,10,60,120,360,900").split(",") if x.strip()]

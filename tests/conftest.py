@@ -63,6 +63,9 @@ def _free_port() -> int:
 _GATEWAY_PORT = _free_port()
 os.environ["ALIPAY_GATEWAY_URL"] = f"http://127.0.0.1:{_GATEWAY_PORT}/gateway.do"
 os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
+# Kuaidi100's tracking and waybill servers are faked on another (tests/support/fake_kuaidi100.py).
+_KUAIDI100_PORT = _free_port()
+os.environ["KUAIDI100_BASE_URL"] = f"http://127.0.0.1:{_KUAIDI100_PORT}"
 
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
@@ -173,6 +176,17 @@ def fake_gateways():
     alipay, stripe_fake = FakeAlipay(), FakeStripe()
     server = serve(alipay, stripe_fake, _GATEWAY_PORT)
     yield alipay, stripe_fake
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_kuaidi100():
+    """FakeKuaidi100 serving on the port the app was configured with."""
+    from tests.support.fake_kuaidi100 import FakeKuaidi100, serve
+
+    fake = FakeKuaidi100()
+    server = serve(fake, _KUAIDI100_PORT)
+    yield fake
     server.shutdown()
 
 
