@@ -36,7 +36,7 @@ KIND_OF_SEGMENT = {
     "reconciliation": "reconciliation", "items": "item", "roles": "role", "saved-filters": "saved_filter",
     "staff": "staff", "webhooks": "webhook", "deliveries": "delivery", "templates": "template",
     "addresses": "address", "pay": "payment_number", "files": "file", "notices": "notice", "waves": "wave",
-    "bulk-ship": "task", "freight": "freight_template",
+    "bulk-ship": "task", "freight": "freight_template", "shipments": "shipment",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -92,6 +92,10 @@ def seed(store, marker: str) -> dict[str, list]:
         from app.extensions import db
 
         item_id = db.session.scalar(select(ReconciliationItem.id).where(ReconciliationItem.run_id == run.id))
+        from app.blueprints.logistics import services as logistics
+
+        shipment = logistics.create_shipment(None, notice_id=None, order_id=paid.id, order_number=paid.number,
+                                             carrier_code="zhongtong", waybill_no="7" + "".join(c for c in f.unique("w") if c.isdigit()).rjust(13, "0"))
         return {
             "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],
             "saved_filter": [saved.id], "event": [event.id], "task": [task.id], "template": [template.id],
@@ -101,6 +105,7 @@ def seed(store, marker: str) -> dict[str, list]:
             "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
+            "shipment": [shipment.id],
         }
 
 

@@ -120,3 +120,16 @@ def test_a_delivered_order_completes_by_itself_after_its_confirmation_days(app, 
     with time_machine.travel(delivered_at + timedelta(days=days, hours=1), tick=True):
         _run(app, tracked_store, order_jobs.confirm_delivered_orders)
     assert factories.get(tracked_store, Order, order.id).status == "completed"
+
+
+def test_orders_still_within_their_days_never_hide_the_ones_that_are_due(app, store):
+    from app.blueprints.orders import services as order_services
+
+    recent = [factories.order(store, "delivered") for _ in range(2)]     # read first by a plain scan
+    due = factories.order(store, "delivered")
+    with factories.bound(store) as session:
+        session.get(Order, due.id).delivered_at = utcnow() - timedelta(days=11)
+    with factories.bound(store):
+        assert order_services.auto_confirm(limit=1) == 1       # one at a time: the due one, not a recent one
+    assert factories.get(store, Order, due.id).status == "completed"
+    assert {factories.get(store, Order, o.id).status for o in recent} == {"delivered"}

@@ -90,6 +90,17 @@ def shipments_for_order(order_id: int, staff: bool = False) -> list[ShipmentView
     return _views(rows, staff)
 
 
+def shipments_for_order_number(number: str, staff: bool = False) -> list[ShipmentView]:
+    """`shipments_for_order` by the order's number (the storefront's snapshots carry the number)."""
+    from sqlalchemy import select
+
+    from app.blueprints.logistics.models import Shipment
+    from app.extensions import db
+
+    rows = db.session.scalars(select(Shipment).where(Shipment.order_number == number).order_by(Shipment.id)).all()
+    return _views(rows, staff)
+
+
 def shipment_view(shipment_id: int, staff: bool = False) -> ShipmentView | None:
     from app.blueprints.logistics.models import Shipment
     from app.extensions import db

@@ -197,14 +197,11 @@ def _receiver_phone_tail(shipment: Shipment) -> str:
 def apply_tracking(shipment: Shipment, tracking: Tracking) -> int:
     """Store the traces not seen before (once per time and status, whatever the order or number
     of pushes) and move the shipment to what its newest trace says. Returns how many were new."""
-    new = 0
-    for trace in tracking.traces:
-        inserted = db.session.execute(
-            insert(TrackingEvent).values(shipment_id=shipment.id, at=trace.at, status=trace.status,
-                                         carrier_status=trace.carrier_status[:40], description=trace.description[:500],
-                                         location=trace.location[:120], raw=trace.raw, received_at=utcnow())
-            .on_conflict_do_nothing(constraint="uq_tracking_events_once").returning(TrackingEvent.id)).first()
-        new += inserted is not None
+    rows = [{"shipment_id": shipment.id, "at": t.at, "status": t.status, "carrier_status": t.carrier_status[:40],
+             "description": t.description[:500], "location": t.location[:120], "raw": t.raw, "received_at": utcnow()}
+            for t in tracking.traces]
+    new = len(db.session.execute(insert(TrackingEvent).values(rows).on_conflict_do_nothing(
+        constraint="uq_tracking_events_once").returning(TrackingEvent.id)).all()) if rows else 0
     if tracking.stopped and shipment.subscription != "stopped" and shipment.status in OPEN:
         shipment.subscription = "stopped"
         SHIPMENT_STATES.record(shipment, TRACKING_ACTOR, "tracking_stopped", tracking.message[:300])

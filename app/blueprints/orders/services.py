@@ -478,15 +478,21 @@ def cancel_unpaid(now=None) -> int:
     return len(orders)
 
 
-def auto_confirm(now=None) -> int:
-    """Delivered orders confirm themselves after the type's number of days."""
+def auto_confirm(now=None, limit: int = 500) -> int:
+    """Delivered orders confirm themselves after the type's number of days, counted from delivery
+    (the carrier's signature). Only orders that are due are read, oldest delivery first, so a
+    backlog of orders still within their days never hides the ones that are due."""
     now = now or utcnow()
     count = 0
-    for order in db.session.scalars(select(Order).where(Order.status == "delivered").limit(500)):
-        days = settings_for(order.order_type).auto_confirm_days
-        if order.delivered_at and order.delivered_at + timedelta(days=days) < now:
+    for order_type in ORDER_TYPES:
+        days = settings_for(order_type).auto_confirm_days
+        for order in db.session.scalars(select(Order).where(
+                Order.status == "delivered", Order.order_type == order_type,
+                Order.delivered_at < now - timedelta(days=days)).order_by(Order.delivered_at).limit(limit - count)):
             confirm_receipt(None, order)
             count += 1
+        if count >= limit:
+            break
     return count
 
 

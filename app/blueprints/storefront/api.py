@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.blueprints.auth import services as auth
 from app.blueprints.catalog import queries as catalog
+from app.blueprints.logistics import queries as logistics
 from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
 from app.blueprints.payments.gateways import GatewayError
@@ -285,6 +286,7 @@ def _order_body(o, timeline: bool = False) -> dict:
                        "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
     if timeline:
         body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in o.timeline]
+        body["shipments"] = [_shipment_body(s) for s in logistics.shipments_for_order_number(o.number)]
     return body
 
 
@@ -322,6 +324,16 @@ def checkout_quote():
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, field)
     return jsonify(_shipping_body(preview))
+
+def _shipment_body(s) -> dict:
+    """A shipment (logistics.queries.ShipmentView) with its tracking, newest event first."""
+    return {"number": s.number, "carrier": {"code": s.carrier_code, "name": s.carrier_name}, "waybill_no": s.waybill_no,
+            "status": s.status, "status_label": s.status_label, "shipped_at": s.shipped_at.isoformat(),
+            "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+            "lines": [{"order_line_id": l.get("order_line_id"), "sku_id": l.get("sku_id"), "quantity": l.get("quantity")}
+                      for l in s.lines],
+            "events": [{"at": e.at.isoformat(), "status": e.status, "status_label": e.status_label,
+                        "description": e.description, "location": e.location} for e in s.events]}
 
 
 @api.route("/checkout", methods=["POST"])
