@@ -93,6 +93,10 @@ def test_carriers_page_lists_kuaidi100_codes_in_both_languages(app, owner, store
     assert "shunfeng" in html and "SF Express" in html and "No account" in html
     rows = list(csv.reader(io.StringIO(owner.get(f"{url}?export=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert ["SF Express", "shunfeng"] == rows[1][:2]
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(owner.get(f"{url}?export=xlsx").data))
+    assert [c.value for c in next(book.active.iter_rows(min_row=2, max_row=2))][:2] == ["SF Express", "shunfeng"]
     assert "顺丰速运" in _zh(owner, store).get(url).get_data(as_text=True)
 
 

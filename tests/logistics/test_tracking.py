@@ -142,3 +142,20 @@ def post_push(client, pair):
 
 def _no_pending(store) -> bool:
     return factories.count(store, OutboxEvent, OutboxEvent.status == "pending") == 0
+
+
+def test_parcels_signed_before_the_order_counted_as_shipped_still_deliver_it(app, client, tracked_store, fake_kuaidi100):
+    """A fast carrier and a slow event: the signature arrives while the order is not shipped yet."""
+    from app.blueprints.orders import services as order_services
+
+    fake = fake_kuaidi100
+    order = factories.order(tracked_store, "allocated")
+    s = ship_parcel(tracked_store, order)
+    _subscribed(tracked_store, fake, s)
+    fake.scan(s.carrier_code, s.waybill_no, "3", "已签收", at=T0)
+    post_push(client, fake.push(s.carrier_code, s.waybill_no))
+    wait_for(lambda: _no_pending(tracked_store), timeout=30)
+    assert factories.get(tracked_store, Order, order.id).status == "allocated"
+    with factories.bound(tracked_store, request=True) as session:
+        order_services.ship(None, session.get(Order, order.id), "")
+    wait_for(lambda: factories.get(tracked_store, Order, order.id).status == "delivered", timeout=30)

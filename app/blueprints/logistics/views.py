@@ -99,21 +99,36 @@ def shipment_clear_flag(id):
 def carriers():
     """The carriers Houtai knows (Kuaidi100's company codes) and whether the store has an account."""
     rows = queries.carrier_rows()
-    if request.args.get("export") == "csv":
-        import io
-
-        from flask import Response
-
-        from app.core.export import CsvWriter
-
-        buf = io.StringIO()
-        buf.write("\ufeff")
-        writer = CsvWriter(buf)
-        writer.writerow([_("Carrier"), _("Kuaidi100 code"), _("Waybill example"), _("Store account")])
-        writer.writerows([r.name, r.code, r.example, r.account_label] for r in rows)
-        return Response(buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="carriers.csv"'})
+    fmt = request.args.get("export")
+    if fmt in ("csv", "xlsx"):
+        return _carriers_export(fmt, rows)
     return render_template("logistics/carriers.html", rows=rows)
+
+
+def _carriers_export(fmt: str, rows):
+    import io
+
+    from flask import Response
+
+    from app.core import export
+
+    header = [_("Carrier"), _("Kuaidi100 code"), _("Waybill example"), _("Store account")]
+    values = [[r.name, r.code, r.example, r.account_label] for r in rows]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Carriers"))
+        for line in [header, *values]:
+            export.xlsx_write_row(sheet, line)
+        out = io.BytesIO()
+        book.save(out)
+        return Response(out.getvalue(), headers={"Content-Disposition": 'attachment; filename="carriers.xlsx"'},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    export.CsvWriter(buf).writerows([header, *values])
+    return Response(buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="carriers.csv"'})
 
 
 class CarrierAccountList(ListView):
