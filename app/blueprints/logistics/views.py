@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.blueprints.logistics import accounts, bp, carriers as registry, push_bp, queries, services
 from app.blueprints.logistics.models import TRACKING_SERVICE, CarrierAccount, Shipment, TrackingPush
-from app.core.formview import commit, perform
+from app.core.formview import commit, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
 from app.core.permissions import public, requires
@@ -224,6 +224,5 @@ def kuaidi100_push():
 
     form = request.form.to_dict()
     body = request.get_data(as_text=True) or urllib.parse.urlencode(list(request.form.items(multi=True)))
-    outcome, ok = services.handle_push(form, body)
-    db.session.commit()
+    _outcome, ok = committed(lambda: services.handle_push(form, body))
     return Kuaidi100.ack_ok if ok else Kuaidi100.ack_fail
