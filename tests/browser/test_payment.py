@@ -62,4 +62,4 @@ def test_shopper_pays_on_the_sandbox_page_and_staff_sees_it_paid(app, live_serve
     staff.wait_for_selector("[data-status=paid]")
     staff.goto(f"{base}/payments/?status=succeeded")
     staff.click("table.list tbody a")
-    assert "applied" in staff.inner_text("#notifications") and "¥66.00" in staff.inner_text("main")
+    assert "Applied" in staff.inner_text("#notifications") and "¥66.00" in staff.inner_text("main")

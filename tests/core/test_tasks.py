@@ -35,7 +35,7 @@ def test_audit_export_runs_in_the_background_with_a_result_file(app, owner, stor
     assert "Download the result" in page and "hx-trigger" not in page
     download = owner.get(f"/store/{store.slug}/jobs/{task_id}/file")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
-    assert len(rows) == 1 + 3 and {r[2] for r in rows[1:]} == {"role.created"}
+    assert len(rows) == 1 + 3 and {r[2] for r in rows[1:]} == {"Role created"}
     assert "test task" not in owner.get(f"/store/{store.slug}/jobs").get_data(as_text=True)
 
 
