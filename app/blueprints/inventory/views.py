@@ -22,6 +22,15 @@ from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.permissions import requires
 from app.extensions import db
 
+
+def _row_id(raw: str) -> int:
+    """A row id from a query string: a positive integer PostgreSQL's integer column can hold."""
+    value = int(raw)
+    if not 0 < value < 2 ** 31:
+        raise ValueError(raw)
+    return value
+
+
 KIND_LABELS = {"receipt": _l("Receipt"), "shipment": _l("Shipment"), "adjustment": _l("Adjustment"),
                "transfer_out": _l("Transfer out"), "transfer_in": _l("Transfer in"),
                "stocktake_gain": _l("Stocktake gain"), "stocktake_loss": _l("Stocktake loss"),
@@ -108,7 +117,7 @@ class MovementList(ListView):
         Column("note", _l("Note")),
     ]
     filters = [
-        Filter("sku", _l("SKU"), lambda q, v: q.where(StockMovement.sku_id == v), parse=int),
+        Filter("sku", _l("SKU"), lambda q, v: q.where(StockMovement.sku_id == v), parse=_row_id),
         Filter("warehouse", _l("Warehouse"), lambda q, v: q.where(StockMovement.warehouse_id == int(v)),
                choices=_warehouse_choices),
         Filter("kind", _l("Movement"), lambda q, v: q.where(StockMovement.kind == v),
