@@ -20,7 +20,7 @@ class RegionFields:
     def setup_regions(self) -> None:
         from flask import url_for
 
-        attrs = {"hx-get": url_for(self.picker_endpoint), "hx-trigger": "change", "hx-swap": "outerHTML",
+        attrs = {"hx-get": url_for(self.picker_endpoint), "hx-trigger": "change", "hx-swap": "outerHTML settle:0ms",
                  "hx-target": "closest .region-picker", "hx-include": "closest .region-picker",
                  "autocomplete": "off"}
         for field in (self.province, self.city, self.district):
