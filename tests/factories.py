@@ -761,3 +761,85 @@ def freight_template(store, name: str | None = None, basis: str = "piece", rate=
         session.flush()
         row.rules, row.free_rules
         return row
+
+
+# --- purchasing ---------------------------------------------------------------------------------
+
+def supplier_record(store, account=None, code: str | None = None, name: str | None = None,
+                    email: str = "orders@supplier.cn", lead_time_days: int = 7):
+    """A supplier in the store's directory; with `account` (a platform supplier account) it is
+    linked to the store, so that account's users see it in the portal."""
+    from app.blueprints.platform.services import link_supplier_account
+    from app.blueprints.purchasing import services
+
+    with _within(store) as session:
+        code = code or f"S{next(_seq)}"
+        row = services.save_supplier(None, None, code=code, name=name or unique("供应商"), email=email,
+                                     lead_time_days=lead_time_days)
+        session.flush()
+        if account is not None:
+            row.account_id = account.id
+            link_supplier_account(None, account.id, _store_id(store), row.code)
+            session.flush()
+        return row
+
+
+def supplier_sku(store, supplier_obj, sku_obj, price: int = 500, moq: int = 1, pack_size: int = 1,
+                 lead_time_days: int = 7, preferred: bool = True):
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.purchasing import services
+
+    with _within(store) as session:
+        code = session.get(Sku, getattr(sku_obj, "id", sku_obj)).code
+        row = services.save_supplier_sku(None, None, supplier_id=supplier_obj.id, sku_code=code, price=price,
+                                         supplier_code=f"X-{code}", moq=moq, pack_size=pack_size,
+                                         lead_time_days=lead_time_days, preferred=preferred)
+        session.flush()
+        return row
+
+
+PO_STEPS = ("draft", "submitted", "approved", "sent", "confirmed", "shipped", "received")
+
+
+def purchase_order(store, supplier_obj=None, lines=None, state: str = "draft", warehouse_obj=None,
+                   unit_price: int = 500, tax_rate: int = 1300, confirm_date=None):
+    """A purchase order of `lines` [(sku, quantity)] (one new SKU × 10 when not given), walked
+    to `state` along the happy path: submitted and approved (by the system when under the
+    store's approval amount), sent, confirmed in full, shipped on one notice, received."""
+    from datetime import date, timedelta
+
+    from app.blueprints.purchasing import orders
+    from app.blueprints.purchasing.models import PurchaseOrder
+
+    with _within(store) as session:
+        supplier_obj = supplier_obj or supplier_record(store)
+        warehouse_obj = warehouse_obj or warehouse(store)
+        lines = lines if lines is not None else [(sku(store), 10)]
+        po = orders.create_order(None, supplier_obj.id, warehouse_obj.id)
+        for sku_obj, quantity in lines:
+            orders.add_line(None, po, getattr(sku_obj, "id", sku_obj), quantity, unit_price, tax_rate)
+        session.flush()
+        steps = PO_STEPS[:PO_STEPS.index(state) + 1]
+        if "submitted" in steps:
+            orders.MACHINE.move(po, "submitted", None)
+        if "approved" in steps:
+            orders.approve(None, po)
+        if "sent" in steps:
+            orders.send(None, po)
+        if "confirmed" in steps:
+            when = confirm_date or date.today() + timedelta(days=3)
+            orders.confirm_lines(None, po, {l.id: ("confirm", l.quantity, when) for l in po.lines})
+        if "shipped" in steps:
+            orders.create_asn(None, po.supplier_id, {l.id: l.confirmed for l in po.lines}, date.today())
+        if "received" in steps:
+            from app.blueprints.purchasing.models import Asn, AsnLine
+
+            from sqlalchemy import select
+
+            asn_row = session.scalar(select(Asn).join(AsnLine).where(AsnLine.po_line_id == po.lines[0].id))
+            orders.receive_asn(None, asn_row, {l.id: (l.quantity, 0, "") for l in asn_row.lines})
+        session.flush()
+        session.refresh(po)
+        list(po.lines)
+        po.supplier
+        return session.get(PurchaseOrder, po.id)

@@ -287,11 +287,14 @@ def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | Non
     return {"rows": total, "file": path}
 
 
+LAYOUTS = {"platform": "layouts/platform.html", "supplier": "layouts/portal.html", "store": "layouts/store.html"}
+
+
 class ListView(View):
     """Configure by subclassing; register with ``ListView.register(bp, '/rule', 'name')``."""
 
     methods = ["GET", "POST"]
-    realm = "store"                   # or "platform"
+    realm = "store"                   # or "platform", or "supplier" (the portal: the view scopes its query)
     permission: str | None = None     # store permission to view
     title: Any = ""
     model: Any = None
@@ -345,7 +348,7 @@ class ListView(View):
         return render_template(self.template, **context)
 
     def context(self, page: Page, state: dict) -> dict:
-        layout = "layouts/platform.html" if self.realm == "platform" else "layouts/store.html"
+        layout = LAYOUTS.get(self.realm, "layouts/store.html")
         saved = []
         if self.saved_filters and self.realm == "store":
             from app.core import savedfilters

@@ -136,7 +136,11 @@ def requires(code: str):
 
 def guard(view, realm: str, permission: str | None):
     """Wrap a class-based view's function with its realm's declaration (shared views)."""
-    return platform_staff(view) if realm == "platform" else requires(permission)(view)
+    if realm == "platform":
+        return platform_staff(view)
+    if realm == "supplier":
+        return supplier_user(view)
+    return requires(permission)(view)
 
 
 def can(code: str) -> bool:

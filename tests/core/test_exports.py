@@ -86,13 +86,18 @@ def test_a_store_in_another_zone_gets_its_own_offset(app, make_store):
 
 def test_every_list_exports_csv_and_xlsx(app, owner, store, platform_admin):
     _orders(app, store)
+    from tests import factories as f
+
+    account = f.supplier()
+    f.supplier_record(store, account)
+    supplier = f.client("supplier", account.email)
     exported = 0
     for rule in app.url_map.iter_rules():
         cls = getattr(app.view_functions[rule.endpoint], "view_class", None)
         if not (isinstance(cls, type) and issubclass(cls, ListView)) or set(rule.arguments) - {"slug"}:
             continue
         url = rule.rule.replace("<slug>", store.slug)
-        client = platform_admin if url.startswith("/platform/") else owner
+        client = platform_admin if url.startswith("/platform/") else supplier if url.startswith("/supplier/") else owner
         page = client.get(url).get_data(as_text=True)
         assert "export=csv" in page and "export=xlsx" in page, url
         response = client.get(url + "?export=xlsx")

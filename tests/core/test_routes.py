@@ -37,6 +37,9 @@ KIND_OF_SEGMENT = {
     "staff": "staff", "webhooks": "webhook", "deliveries": "delivery", "templates": "template",
     "addresses": "address", "pay": "payment_number", "files": "file", "notices": "notice", "waves": "wave",
     "bulk-ship": "task", "freight": "freight_template", "shipments": "shipment",
+    "suppliers": "supplier", "supplier-documents": "supplier_document", "applications": "application",
+    "supplier-skus": "supplier_sku", "purchase-orders": "purchase_order", "debit-notes": "debit_note",
+    "asns": "asn", "supplier-invoices": "supplier_invoice",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -96,7 +99,9 @@ def seed(store, marker: str) -> dict[str, list]:
 
         shipment = logistics.create_shipment(None, notice_id=None, order_id=paid.id, order_number=paid.number,
                                              carrier_code="zhongtong", waybill_no="7" + "".join(c for c in f.unique("w") if c.isdigit()).rjust(13, "0"))
+        purchasing = purchasing_rows(store, marker, sku, warehouse)
         return {
+            **purchasing,
             "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],
             "saved_filter": [saved.id], "event": [event.id], "task": [task.id], "template": [template.id],
             "attribute": [attribute.id], "category": [category.id], "brand": [brand.id], "warehouse": [warehouse.id],
@@ -107,6 +112,34 @@ def seed(store, marker: str) -> dict[str, list]:
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
             "shipment": [shipment.id],
         }
+
+
+def purchasing_rows(store, marker: str, sku, warehouse) -> dict[str, list]:
+    """A supplier with a document, a SKU link, an application, a received PO with its notice,
+    an invoice and a debit note, all named with `marker`."""
+    from datetime import date
+
+    from app.blueprints.purchasing import orders, services
+    from app.blueprints.purchasing.models import Asn
+    from app.extensions import db
+    from tests import factories as f
+
+    supplier = f.supplier_record(store, name=f"{f.unique(marker)} supplier")
+    document = services.add_document(None, supplier, "contract", f"{marker}.pdf", b"%PDF-1.4 " + marker.encode())
+    link = f.supplier_sku(store, supplier, sku)
+    account = f.supplier(company=f"{marker} applicant")
+    services.invite(None, account.email)
+    application = services.apply(account, company=f"{marker} applicant", credit_code="91110000600037341L",
+                                 contact_name=marker, contact_email=account.email,
+                                 files=[(f"{marker}.pdf", b"%PDF-1.4 " + marker.encode())])
+    po = f.purchase_order(store, supplier, lines=[(sku, 4)], state="received", warehouse_obj=warehouse)
+    asn = db.session.scalar(db.select(Asn).where(Asn.supplier_id == supplier.id))
+    invoice = orders.enter_invoice(None, po, f"{marker}-INV", date.today(), {po.lines[0].id: 2})
+    debit = orders.return_to_supplier(None, po, {po.lines[0].id: 1}, f"{marker} broken")
+    db.session.flush()
+    return {"supplier": [supplier.id], "supplier_document": [document.id], "application": [application.id],
+            "supplier_sku": [link.id], "purchase_order": [po.id], "debit_note": [debit.id], "asn": [asn.id],
+            "supplier_invoice": [invoice.id]}
 
 
 def _kind(rule, argument: str) -> str:
@@ -192,7 +225,13 @@ def _column(kind: str):
     from app.core.savedfilters import SavedFilter
     from app.core.tasks import Task
 
+    from app.blueprints.purchasing.models import (Asn, PurchaseOrder, Supplier, SupplierApplication,
+                                                  SupplierDocument, SupplierInvoice, SupplierReturn, SupplierSku)
+
     return {
+        "supplier": Supplier.id, "supplier_document": SupplierDocument.id, "application": SupplierApplication.id,
+        "supplier_sku": SupplierSku.id, "purchase_order": PurchaseOrder.id, "debit_note": SupplierReturn.id,
+        "asn": Asn.id, "supplier_invoice": SupplierInvoice.id,
         "staff": StaffUser.id, "role": Role.id, "webhook": WebhookEndpoint.id, "delivery": WebhookDelivery.id,
         "saved_filter": SavedFilter.id, "event": OutboxEvent.id, "task": Task.id, "template": AttributeTemplate.id,
         "attribute": Attribute.id, "category": Category.id, "brand": Brand.id, "warehouse": Warehouse.id,

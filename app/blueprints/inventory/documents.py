@@ -327,7 +327,8 @@ def ship(actor, document: StockDocument) -> StockDocument:
         emit("stock.shipped", {"reference": reservation.reference, "document": document.number})
         return document
     _transition(actor, document, "shipped")
-    kind = {"transfer_out": "transfer_out"}.get(document.kind, "shipment")
+    # goods back to a supplier are not sales: replenishment reads "shipment" rows as demand
+    kind = {"transfer_out": "transfer_out", "return_to_supplier": "return"}.get(document.kind, "shipment")
     for line in sorted(document.lines, key=lambda l: l.sku_id):
         services.move(line.sku_id, document.warehouse_id, kind, "outbound", document.number, on_hand=-line.quantity,
                       actor=actor)
@@ -451,3 +452,72 @@ def cancel(actor, document: StockDocument, by_notice: bool = False) -> StockDocu
     _not_a_notice(document, by_notice)
     _transition(actor, document, "cancelled")
     return document
+
+
+# --- purchasing: inbound orders from suppliers' shipments, outbound returns to suppliers ----------
+
+def create_purchase_inbound(actor, warehouse_id: int, reference: str, lines: list[tuple[int, int]],
+                            note: str = "") -> StockDocument:
+    """A purchase inbound order (采购入库单) expecting `lines` (SKU id, quantity) under
+    `reference` (the ASN or purchase order it receives); each line gets its put-away bin."""
+    if not lines:
+        raise DomainError(_("Add the expected lines first."))
+    document = create(actor, "inbound", "purchase", warehouse_id, reference=reference, note=note)
+    merged: dict[int, int] = {}
+    for sku_id, quantity in lines:
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+    homes = home_locations(warehouse_id, list(merged))
+    for sku_id, quantity in sorted(merged.items()):
+        db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0,
+                                         location=homes.get(sku_id, "")))
+    return document
+
+
+def receive_purchase(actor, document: StockDocument, received: dict[int, tuple[int, str]]) -> StockDocument:
+    """Receive a purchase inbound at once and post it to stock, exactly once: `received` is
+    SKU id → (quantity accepted after the quality check, put-away bin). The purchasing center
+    has checked the quantities against the store's over/under tolerance, so a line may take
+    more than it expected (the expected quantity follows)."""
+    if document.doc_type != "inbound" or document.kind != "purchase":
+        raise DomainError(_("%(number)s is not a purchase inbound order.", number=document.number))
+    if document.status not in ("draft", "receiving"):
+        raise IllegalTransition(_("%(number)s was received already; stock is posted only once.",
+                                  number=document.number))
+    lines = {line.sku_id: line for line in document.lines}
+    if document.status == "draft":
+        _transition(actor, document, "receiving")
+    for sku_id, (quantity, location) in sorted(received.items()):
+        line = lines.get(sku_id)
+        if line is None:
+            raise DomainError(_("That line is not on this document."))
+        if quantity <= 0:
+            continue
+        if line.done + quantity > line.quantity:
+            line.quantity = line.done + quantity
+        receive_line(actor, document, line.id, quantity, location)
+    if not any(line.done for line in document.lines):
+        _transition(actor, document, "cancelled", reason="nothing accepted")
+        return document
+    return complete_inbound(actor, document)
+
+
+def create_supplier_return(actor, warehouse_id: int, reference: str, lines: list[tuple[int, int]],
+                           note: str = "") -> StockDocument:
+    """An outbound order returning goods to a supplier (退供应商出库单); the warehouse picks,
+    packs and ships it like any outbound, and stock leaves when it ships."""
+    if not lines:
+        raise DomainError(_("Add the lines to ship first."))
+    document = create(actor, "outbound", "return_to_supplier", warehouse_id, reference=reference, note=note)
+    merged: dict[int, int] = {}
+    for sku_id, quantity in lines:
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+    homes = home_locations(warehouse_id, list(merged))
+    for sku_id, quantity in sorted(merged.items()):
+        db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0,
+                                         location=homes.get(sku_id, "")))
+    return document
+
+
+def document_status(number: str) -> str | None:
+    """The status of the document with this number, or None."""
+    return db.session.scalar(select(StockDocument.status).where(StockDocument.number == number)) if number else None

@@ -521,3 +521,39 @@ def _ledger_rows():
         select(StockLevel.sku_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved,
                func.coalesce(sums.c.lo, 0).label("lo"), func.coalesce(sums.c.lr, 0).label("lr"))
         .outerjoin(sums, (sums.c.sku_id == StockLevel.sku_id) & (sums.c.warehouse_id == StockLevel.warehouse_id))).all()
+
+
+# --- read side for purchasing (replenishment) --------------------------------------------------
+
+@dataclass(frozen=True)
+class LevelFigures:
+    sku_id: int
+    warehouse_id: int
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    reorder_point: int
+
+
+def level_figures(sku_ids=None, warehouse_id: int | None = None) -> dict[tuple[int, int], LevelFigures]:
+    """On hand, reserved, safety stock and reorder point per (SKU, active warehouse); all SKUs
+    when `sku_ids` is None."""
+    stmt = (select(StockLevel.sku_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved,
+                   StockLevel.safety_stock, StockLevel.reorder_point)
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id).where(Warehouse.active))
+    if sku_ids is not None:
+        stmt = stmt.where(StockLevel.sku_id.in_(list(sku_ids)))
+    if warehouse_id is not None:
+        stmt = stmt.where(StockLevel.warehouse_id == warehouse_id)
+    return {(r[0], r[1]): LevelFigures(*r) for r in db.session.execute(stmt)}
+
+
+def shipped_since(since: datetime, sku_ids=None) -> dict[tuple[int, int], int]:
+    """Units shipped (sales leaving the warehouse) per (SKU, warehouse) since `since`, from the
+    stock ledger."""
+    stmt = (select(StockMovement.sku_id, StockMovement.warehouse_id, func.sum(-StockMovement.on_hand_change))
+            .where(StockMovement.kind == "shipment", StockMovement.on_hand_change < 0, StockMovement.at >= since)
+            .group_by(StockMovement.sku_id, StockMovement.warehouse_id))
+    if sku_ids is not None:
+        stmt = stmt.where(StockMovement.sku_id.in_(list(sku_ids)))
+    return {(s, w): int(q) for s, w, q in db.session.execute(stmt)}

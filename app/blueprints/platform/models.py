@@ -84,14 +84,29 @@ class PlatformUser(_Account, db.Model):
     realm = "platform"
 
 
+SUPPLIER_ROLES = ("admin", "sales", "warehouse")
+
+
 class SupplierAccount(_Account, db.Model):
+    """A supplier's sign-in. The supplier itself is its first (admin) account, whose `org_id`
+    is empty; the further users its admin adds point to it with `org_id`, each with a role."""
+
     __tablename__ = "supplier_accounts"
-    __table_args__ = platform_args(Index("uq_supplier_accounts_email", text("lower(email)"), unique=True))
+    __table_args__ = platform_args(Index("uq_supplier_accounts_email", text("lower(email)"), unique=True),
+                                   CheckConstraint(f"role IN {SUPPLIER_ROLES}", name="role"))
 
     company: Mapped[str] = mapped_column(String(200), default="")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("platform.supplier_accounts.id", ondelete="CASCADE"),
+                                               index=True)
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
     links: Mapped[list["SupplierLink"]] = relationship(back_populates="account", cascade="all, delete-orphan")
 
     realm = "supplier"
+
+    @property
+    def supplier_id(self) -> int:
+        """The supplier this user works for (its first account's id)."""
+        return self.org_id or self.id
 
 
 class SupplierLink(CreatedAt, db.Model):

@@ -66,3 +66,35 @@ def worker_status(redis) -> dict:
                      "last_heartbeat": beat.isoformat() if beat else None,
                      "alive": bool(beat and (now - beat).total_seconds() < 120)})
     return {"ok": any(r["alive"] for r in rows), "workers": rows}
+
+
+def supplier_stores(supplier_id: int) -> list[tuple[int, str, str, str]]:
+    """(store id, slug, name, supplier code) of the active stores a supplier serves, by name."""
+    from app.blueprints.platform.models import SupplierLink
+
+    return [tuple(r) for r in db.session.execute(
+        select(Store.id, Store.slug, Store.name, SupplierLink.supplier_code).join(Store, Store.id == SupplierLink.store_id)
+        .where(SupplierLink.account_id == supplier_id, Store.status == "active").order_by(Store.name))]
+
+
+def serves(supplier_id: int, store_id: int) -> bool:
+    """Is this supplier linked to this store?"""
+    from app.blueprints.platform.models import SupplierLink
+
+    return db.session.scalar(select(SupplierLink.id).where(SupplierLink.account_id == supplier_id,
+                                                           SupplierLink.store_id == store_id)) is not None
+
+
+def supplier_users(supplier_id: int) -> list:
+    """The sign-ins of one supplier: its first account, then its users by email."""
+    from app.blueprints.platform.models import SupplierAccount
+
+    return list(db.session.scalars(select(SupplierAccount).where(
+        (SupplierAccount.id == supplier_id) | (SupplierAccount.org_id == supplier_id))
+        .order_by(SupplierAccount.org_id.is_not(None), SupplierAccount.email)))
+
+
+def supplier_account(account_id: int):
+    from app.blueprints.platform.models import SupplierAccount
+
+    return db.session.get(SupplierAccount, account_id)

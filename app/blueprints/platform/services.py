@@ -229,3 +229,61 @@ def ensure_plans() -> None:
     for code, name, staff, price in defaults:
         if code not in existing:
             db.session.add(Plan(code=code, name=name, max_staff=staff, price_minor=price))
+
+
+def link_supplier_account(actor, account_id: int, store_id: int, supplier_code: str) -> SupplierLink:
+    """Link a supplier (its first account) to a store whose purchasing approved it; idempotent."""
+    account = db.session.get(SupplierAccount, account_id)
+    if account is None:
+        raise DomainError(_("That supplier account no longer exists."))
+    account = db.session.get(SupplierAccount, account.supplier_id)
+    link = db.session.scalar(select(SupplierLink).where(SupplierLink.account_id == account.id,
+                                                        SupplierLink.store_id == store_id))
+    if link is not None:
+        link.supplier_code = supplier_code
+        return link
+    link = SupplierLink(account_id=account.id, store_id=store_id, supplier_code=supplier_code)
+    db.session.add(link)
+    audit.record_platform(actor, "supplier_account.linked", account, label=account.email,
+                          changes={"store": [None, store_id], "supplier_code": [None, supplier_code]})
+    return link
+
+
+def register_supplier(email: str, name: str, company: str, password: str) -> SupplierAccount:
+    """A supplier signs up in the portal: its first account, the supplier's admin."""
+    if not (company or "").strip():
+        raise DomainError(_("Give the company's registered name."), field="company")
+    account = create_supplier_account(None, email, name, company, password)
+    account.role = "admin"
+    return account
+
+
+def add_supplier_user(admin: SupplierAccount, email: str, name: str, role: str, password: str) -> SupplierAccount:
+    """A supplier's admin adds a user of the same supplier with a role."""
+    from app.blueprints.platform.models import SUPPLIER_ROLES
+
+    if admin.role != "admin":
+        raise DomainError(_("Only the supplier's admin manages its users."))
+    if role not in SUPPLIER_ROLES:
+        raise DomainError(_("Choose a role."), field="role")
+    owner = db.session.get(SupplierAccount, admin.supplier_id)
+    user = create_supplier_account(admin, email, name, owner.company, password)
+    user.org_id, user.role = owner.id, role
+    return user
+
+
+def set_supplier_user(admin: SupplierAccount, user_id: int, role: str, active: bool) -> SupplierAccount:
+    """Change a user's role or switch it off; only within the admin's own supplier, and never
+    the supplier's first account (it holds the links to the stores)."""
+    from app.blueprints.platform.models import SUPPLIER_ROLES
+
+    if admin.role != "admin":
+        raise DomainError(_("Only the supplier's admin manages its users."))
+    user = db.session.get(SupplierAccount, user_id)
+    if user is None or user.org_id != admin.supplier_id:
+        raise DomainError(_("That user does not work for your company."))
+    if role not in SUPPLIER_ROLES:
+        raise DomainError(_("Choose a role."), field="role")
+    user.role, user.active = role, bool(active)
+    audit.record_platform(admin, "supplier_account.updated", user, label=user.email, changes=audit.changes_of(user))
+    return user

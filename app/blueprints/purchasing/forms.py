@@ -1,0 +1,152 @@
+"""Purchasing and supplier portal forms."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from app.blueprints.purchasing.models import DOCUMENT_KINDS, SUPPLIER_STATUSES
+from app.core.formfields import MoneyField
+
+STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "archived": _l("Archived")}
+DOCUMENT_LABELS = {"licence": _l("Business licence"), "contract": _l("Contract"), "certificate": _l("Certificate"),
+                   "other": _l("Other")}
+ROLE_LABELS = {"admin": _l("Admin"), "sales": _l("Sales"), "warehouse": _l("Warehouse")}
+
+
+def basis_points(value: Decimal | None) -> int | None:
+    """13.5 (percent) -> 1350 basis points."""
+    return None if value is None else int(value * 100)
+
+
+class SupplierForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
+    status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in SUPPLIER_STATUSES])
+    rating = IntegerField(_l("Rating (0-5)"), default=0, validators=[Optional(), NumberRange(min=0, max=5)])
+    categories = StringField(_l("Categories supplied"), description=_l("Separate them with commas."),
+                             validators=[Length(max=800)])
+    email = StringField(_l("Email for purchase orders"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    bank_name = StringField(_l("Bank"), validators=[Length(max=120)])
+    bank_account = StringField(_l("Bank account"), validators=[Length(max=40)])
+    bank_holder = StringField(_l("Account holder"), validators=[Length(max=200)])
+    lead_time_days = IntegerField(_l("Lead time (days)"), default=7, validators=[DataRequired(), NumberRange(min=0, max=365)])
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    title = StringField(_l("Position"), validators=[Length(max=80)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[(k, DOCUMENT_LABELS[k]) for k in DOCUMENT_KINDS])
+    file = FileField(_l("File (PDF, PNG or JPEG, up to 10 MB)"))
+    expires_on = DateField(_l("Valid until"), validators=[Optional()])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
+
+
+class InviteForm(FlaskForm):
+    email = StringField(_l("Supplier's email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ApproveForm(FlaskForm):
+    code = StringField(_l("Supplier code in this store"), validators=[DataRequired(), Length(max=40)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class SupplierSkuForm(FlaskForm):
+    supplier_id = SelectField(_l("Supplier"), coerce=int, choices=[])
+    sku_code = StringField(_l("SKU code"), validators=[DataRequired(), Length(max=64)])
+    supplier_code = StringField(_l("Supplier's code"), validators=[Length(max=64)])
+    price = MoneyField(_l("Purchase price (excluding tax)"), validators=[DataRequired()])
+    moq = IntegerField(_l("Minimum order quantity"), default=1, validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    pack_size = IntegerField(_l("Pack size"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100_000)])
+    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=365)])
+    preferred = BooleanField(_l("Preferred supplier of this SKU"))
+
+
+class SettingsForm(FlaskForm):
+    open_to_applications = BooleanField(_l("Open to supplier applications"))
+    approval_threshold = MoneyField(_l("Purchase orders above this total need approval"), validators=[DataRequired()])
+    over_tolerance_pct = IntegerField(_l("Over-delivery tolerance (%)"), validators=[NumberRange(min=0, max=100)])
+    under_tolerance_pct = IntegerField(_l("Under-delivery tolerance (%)"), validators=[NumberRange(min=0, max=100)])
+    velocity_days = IntegerField(_l("Average daily sales over (days)"), validators=[DataRequired(), NumberRange(min=1, max=365)])
+    cover_days = IntegerField(_l("Days of sales to buy beyond the lead time"),
+                              validators=[NumberRange(min=0, max=365)])
+    default_tax_rate = DecimalField(_l("Default tax rate (%)"), places=2, validators=[NumberRange(min=0, max=100)])
+
+
+class OrderForm(FlaskForm):
+    supplier_id = SelectField(_l("Supplier"), coerce=int, choices=[])
+    warehouse_id = SelectField(_l("Deliver to warehouse"), coerce=int, choices=[])
+    expected_date = DateField(_l("Wanted by"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Length(max=500)])
+
+
+class LineForm(FlaskForm):
+    sku_code = StringField(_l("SKU code"), validators=[DataRequired(), Length(max=64)])
+    quantity = IntegerField(_l("Quantity"), validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    unit_price = MoneyField(_l("Unit price (excluding tax)"), description=_l("Empty: the supplier's price."),
+                            validators=[Optional()])
+    tax_rate = DecimalField(_l("Tax rate (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
+
+
+class InvoiceForm(FlaskForm):
+    number = StringField(_l("Invoice number"), validators=[DataRequired(), Length(max=40)])
+    invoice_date = DateField(_l("Invoice date"), validators=[DataRequired()])
+    file = FileField(_l("Invoice PDF"))
+
+
+class AsnForm(FlaskForm):
+    ship_date = DateField(_l("Ship date"), validators=[DataRequired()])
+    carrier = StringField(_l("Carrier"), validators=[Length(max=80)])
+    waybill = StringField(_l("Waybill number"), validators=[Length(max=60)])
+    boxes = IntegerField(_l("Boxes"), default=1, validators=[DataRequired(), NumberRange(min=1, max=999)])
+
+
+class ApplicationForm(FlaskForm):
+    company = StringField(_l("Company (registered name)"), validators=[DataRequired(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=18)])
+    contact_name = StringField(_l("Contact name"), validators=[DataRequired(), Length(max=120)])
+    contact_email = StringField(_l("Contact email"), validators=[DataRequired(), Email(), Length(max=254)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=40)])
+    bank_name = StringField(_l("Bank"), validators=[Length(max=120)])
+    bank_account = StringField(_l("Bank account"), validators=[Length(max=40)])
+    bank_holder = StringField(_l("Account holder"), validators=[Length(max=200)])
+    categories = StringField(_l("Categories you supply"), description=_l("Separate them with commas."),
+                             validators=[Length(max=800)])
+    files = MultipleFileField(_l("Business licence and other papers (PDF, PNG or JPEG, up to 10 MB each)"))
+
+
+class RegisterForm(FlaskForm):
+    company = StringField(_l("Company (registered name)"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+
+class SupplierUserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[(k, v) for k, v in ROLE_LABELS.items()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+
+class SupplierUserEditForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(k, v) for k, v in ROLE_LABELS.items()])
+    active = BooleanField(_l("Can sign in"))

@@ -1,0 +1,118 @@
+"""Read side of purchasing: choice lists, the dashboard's figures, what a PO page shows, and
+the snapshots other centers may read."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Date, cast, func, select
+
+from app.blueprints.purchasing.models import (Asn, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierApplication,
+                                              SupplierInvoice)
+from app.core.db import utcnow
+from app.extensions import db
+
+
+def supplier_choices(active_only: bool = True) -> list[tuple[int, str]]:
+    stmt = select(Supplier.id, Supplier.code, Supplier.name).order_by(Supplier.code)
+    if active_only:
+        stmt = stmt.where(Supplier.status == "active")
+    return [(i, f"{c} {n}") for i, c, n in db.session.execute(stmt)]
+
+
+def supplier_of_account(account_id: int) -> Supplier | None:
+    """The bound store's supplier record of a platform supplier (its first account's id)."""
+    return db.session.scalar(select(Supplier).where(Supplier.account_id == account_id,
+                                                    Supplier.status != "archived"))
+
+
+def sku_titles(sku_ids) -> dict[int, str]:
+    from app.blueprints.catalog import queries as catalog
+
+    return {i: f"{s.title} {s.label if s.options else ''}".strip() for i, s in catalog.sku_snapshots(sku_ids).items()}
+
+
+def warehouse_names() -> dict[int, str]:
+    """Every warehouse's code and name by id, read once per request (list pages name them per row)."""
+    from flask import g, has_request_context
+
+    from app.blueprints.inventory import services as inventory
+
+    if has_request_context() and "purchasing_warehouses" in g:
+        return g.purchasing_warehouses
+    names = {w.id: f"{w.code} {w.name}" for w in inventory.all_warehouses()}
+    if has_request_context():
+        g.purchasing_warehouses = names
+    return names
+
+
+def pending_applications() -> int:
+    return db.session.scalar(select(func.count()).select_from(SupplierApplication)
+                             .where(SupplierApplication.status == "pending")) or 0
+
+
+def dashboard(months: int = 6) -> dict:
+    """Open POs by status, late deliveries (confirmed lines past their date and still open),
+    and spend by supplier per month (total of POs sent, by the month they were sent)."""
+    from app.blueprints.purchasing.orders import OPEN
+
+    by_status = dict(db.session.execute(select(PurchaseOrder.status, func.count())
+                                        .where(PurchaseOrder.status.in_(OPEN)).group_by(PurchaseOrder.status)).all())
+    today = utcnow().date()
+    late = db.session.execute(
+        select(PurchaseOrder.id, PurchaseOrder.number, Supplier.code, PurchaseOrderLine.sku_code,
+               PurchaseOrderLine.confirmed_date, PurchaseOrderLine.confirmed - PurchaseOrderLine.received
+               - PurchaseOrderLine.rejected)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .where(PurchaseOrder.status.in_(("confirmed", "shipped", "partially_received")),
+               PurchaseOrderLine.status == "confirmed", PurchaseOrderLine.confirmed_date < today,
+               PurchaseOrderLine.confirmed > PurchaseOrderLine.received + PurchaseOrderLine.rejected)
+        .order_by(PurchaseOrderLine.confirmed_date).limit(20)).all()
+    since = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    month = func.to_char(PurchaseOrder.sent_at, "YYYY-MM")
+    spend_rows = db.session.execute(
+        select(month, Supplier.code, func.sum(PurchaseOrder.total))
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .where(PurchaseOrder.sent_at.is_not(None), cast(PurchaseOrder.sent_at, Date) >= since,
+               PurchaseOrder.status != "cancelled")
+        .group_by(month, Supplier.code).order_by(month, Supplier.code)).all()
+    months_list, m = [], since
+    while m <= today:
+        months_list.append(m.strftime("%Y-%m"))
+        m = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
+    spend: dict[str, dict[str, int]] = {}
+    for mon, code, total in spend_rows:
+        spend.setdefault(code, {})[mon] = int(total)
+    return {"by_status": by_status, "late": late, "months": months_list, "spend": spend,
+            "month_totals": [(mon, sum(s.get(mon, 0) for s in spend.values())) for mon in months_list],
+            "applications": pending_applications(),
+            "unpaid": int(db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total), 0))
+                                            .where(SupplierInvoice.status == "unpaid")) or 0),
+            "in_transit": db.session.scalar(select(func.count()).select_from(Asn).where(Asn.status == "shipped")) or 0}
+
+
+def portal_summary(supplier_id: int) -> dict:
+    """What a supplier's home in one store shows: POs to confirm, notices in transit, unpaid invoices."""
+    to_confirm = db.session.scalar(select(func.count()).select_from(PurchaseOrder).where(
+        PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status == "sent")) or 0
+    to_ship = db.session.scalar(select(func.count()).select_from(PurchaseOrder).where(
+        PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status.in_(("confirmed", "shipped",
+                                                                            "partially_received")))) or 0
+    in_transit = db.session.scalar(select(func.count()).select_from(Asn).where(
+        Asn.supplier_id == supplier_id, Asn.status == "shipped")) or 0
+    unpaid = db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total), 0)).where(
+        SupplierInvoice.supplier_id == supplier_id, SupplierInvoice.status == "unpaid")) or 0
+    return {"to_confirm": to_confirm, "to_ship": to_ship, "in_transit": in_transit, "unpaid": int(unpaid)}
+
+
+def shippable_lines(supplier_id: int) -> list[PurchaseOrderLine]:
+    """The confirmed PO lines of a supplier with something left to announce (for a new ASN)."""
+    from sqlalchemy.orm import contains_eager
+
+    return list(db.session.scalars(
+        select(PurchaseOrderLine).join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .options(contains_eager(PurchaseOrderLine.order))
+        .where(PurchaseOrder.supplier_id == supplier_id,
+               PurchaseOrder.status.in_(("confirmed", "shipped", "partially_received")),
+               PurchaseOrderLine.status == "confirmed", PurchaseOrderLine.confirmed > PurchaseOrderLine.shipped)
+        .order_by(PurchaseOrder.id, PurchaseOrderLine.id)))
