@@ -843,3 +843,83 @@ def purchase_order(store, supplier_obj=None, lines=None, state: str = "draft", w
         list(po.lines)
         po.supplier
         return session.get(PurchaseOrder, po.id)
+
+
+# --- customer service ---------------------------------------------------------------------------
+
+def service_queue(store, name: str | None = None, skill: str = "general", strategy: str = "round_robin"):
+    from app.blueprints.service import services
+
+    with _within(store) as session:
+        row = services.save_queue(None, None, name or unique("队列"), skill, strategy, True)
+        session.flush()
+        return row
+
+
+def service_agent(store, queues=(), online: bool = True, max_open: int = 20, staff_obj=None, present: bool = True):
+    """An agent (a new staff member of the customer-service role) working `queues`, switched
+    online and seen just now unless told otherwise."""
+    from app.blueprints.service import services
+    from app.blueprints.service.models import Queue
+
+    staff_obj = staff_obj or staff(store, "customer_service", name=unique("客服"))
+    with _within(store) as session:
+        agent = services.ensure_agent(staff_obj)
+        services.save_agent(None, agent, [q.id for q in queues], max_open, True)
+        agent.online = online
+        if present:
+            services.touch_presence(staff_obj.id)
+        session.flush()
+        agent.staff_email = staff_obj.email
+        list(agent.queues)
+        return agent
+
+
+def service_policy(store, priority: str = "normal", first: int = 60, resolution: int = 240, warn: int = 15,
+                   queue_obj=None):
+    from app.blueprints.service import services
+
+    with _within(store) as session:
+        row = services.save_policy(None, None, {"name": unique("SLA"), "priority": priority,
+                                                "queue_id": queue_obj.id if queue_obj else None,
+                                                "first_response_minutes": first, "resolution_minutes": resolution,
+                                                "warn_minutes": warn, "active": True})
+        session.flush()
+        return row
+
+
+def canned_reply(store, title: str | None = None, body: str = "{name}，您好！订单 {order_number} 已处理。"):
+    from app.blueprints.service import services
+
+    with _within(store) as session:
+        row = services.save_canned(None, None, title or unique("快捷回复"), body, True)
+        session.flush()
+        return row
+
+
+def conversation(store, member_obj=None, order_number: str = "", body: str = "你好，请问什么时候发货？", files=()):
+    """A shopper's thread with one message from them (which opens a ticket)."""
+    from app.blueprints.members.models import Member
+    from app.blueprints.service import services
+
+    member_obj = member_obj or member(store)
+    with _within(store) as session:
+        shopper = session.get(Member, member_obj.id)
+        row = services.conversation_for(shopper.id, order_number, shopper.name, shopper.email)
+        services.post_message(row, "shopper", shopper, body, files)
+        session.flush()
+        session.refresh(row)
+        return row
+
+
+def ticket(store, subject: str | None = None, priority: str = "normal", queue_obj=None, conversation_obj=None):
+    from app.blueprints.service import services
+    from app.blueprints.service.models import Conversation
+
+    with _within(store) as session:
+        row = services.open_ticket(None, subject=subject or unique("工单"), priority=priority,
+                                   queue_id=queue_obj.id if queue_obj else None,
+                                   conversation=session.get(Conversation, conversation_obj.id) if conversation_obj
+                                   else None)
+        session.flush()
+        return row

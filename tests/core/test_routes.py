@@ -40,6 +40,8 @@ KIND_OF_SEGMENT = {
     "suppliers": "supplier", "supplier-documents": "supplier_document", "applications": "application",
     "supplier-skus": "supplier_sku", "purchase-orders": "purchase_order", "debit-notes": "debit_note",
     "asns": "asn", "supplier-invoices": "supplier_invoice",
+    "tickets": "ticket", "conversations": "conversation", "queues": "service_queue", "sla-policies": "sla_policy",
+    "canned-replies": "canned_reply", "agents": "agent", "attachments": "attachment",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -100,8 +102,19 @@ def seed(store, marker: str) -> dict[str, list]:
         shipment = logistics.create_shipment(None, notice_id=None, order_id=paid.id, order_number=paid.number,
                                              carrier_code="zhongtong", waybill_no="7" + "".join(c for c in f.unique("w") if c.isdigit()).rjust(13, "0"))
         purchasing = purchasing_rows(store, marker, sku, warehouse)
+        from app.blueprints.service.models import Attachment
+
+        queue = f.service_queue(store, name=f"{f.unique(marker)} queue")
+        agent = f.service_agent(store, [queue], staff_obj=staff)
+        policy = f.service_policy(store, queue_obj=queue)
+        canned = f.canned_reply(store, title=f"{f.unique(marker)} canned")
+        conversation = f.conversation(store, member, body=f"{marker} message", files=[("photo.png", f.png())])
+        ticket = f.ticket(store, subject=f"{f.unique(marker)} ticket", queue_obj=queue, conversation_obj=conversation)
+        attachment = db.session.scalar(select(Attachment.id).where(Attachment.conversation_id == conversation.id))
         return {
             **purchasing,
+            "ticket": [ticket.id], "conversation": [conversation.id], "service_queue": [queue.id],
+            "sla_policy": [policy.id], "canned_reply": [canned.id], "agent": [agent.id], "attachment": [attachment],
             "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],
             "saved_filter": [saved.id], "event": [event.id], "task": [task.id], "template": [template.id],
             "attribute": [attribute.id], "category": [category.id], "brand": [brand.id], "warehouse": [warehouse.id],
@@ -219,6 +232,7 @@ def _column(kind: str):
     from app.blueprints.members.models import Address
     from app.blueprints.orders.models import Order
     from app.blueprints.payments.models import Payment, ReconciliationItem, ReconciliationRun, Refund
+    from app.blueprints.service.models import Agent, Attachment, CannedReply, Conversation, Queue, SlaPolicy, Ticket
     from app.blueprints.store.models import Role, StaffUser
     from app.blueprints.store.webhooks import WebhookDelivery, WebhookEndpoint
     from app.core.outbox import OutboxEvent
@@ -239,7 +253,8 @@ def _column(kind: str):
         "document": StockDocument.id, "address": Address.id, "order": Order.id, "number": Order.number,
         "payment": Payment.id, "payment_number": Payment.number, "refund": Refund.id,
         "reconciliation": ReconciliationRun.id, "item": ReconciliationItem.id, "notice": DeliveryNotice.id,
-        "wave": Wave.id,
+        "wave": Wave.id, "ticket": Ticket.id, "conversation": Conversation.id, "service_queue": Queue.id,
+        "sla_policy": SlaPolicy.id, "canned_reply": CannedReply.id, "agent": Agent.id, "attachment": Attachment.id,
     }.get(kind)
 
 

@@ -101,7 +101,14 @@ def seed(store) -> dict:
     f.payment(store, f.order(store, member_obj=member), status="pending")
     f.reconciliation(store)
     document = f.document(store)
-    return {"member": member, "orders": orders, "payment": payment, "document": document}
+    queue = f.service_queue(store, name="售后组", skill="aftersales")
+    f.service_agent(store, [queue])
+    f.service_policy(store, "normal", queue_obj=queue)
+    f.canned_reply(store, title="发货说明")
+    conversation = f.conversation(store, member, orders[1].number, body="什么时候发货？", files=[("a.png", f.png())])
+    ticket = f.ticket(store, subject="发票问题", queue_obj=queue, conversation_obj=conversation)
+    return {"member": member, "orders": orders, "payment": payment, "document": document,
+            "conversation": conversation, "ticket": ticket}
 
 
 def invite_in_chinese(client, store) -> None:
@@ -127,12 +134,14 @@ def store_pages(app, slug: str, data: dict) -> list[str]:
     base = f"/store/{slug}"
     pages |= {f"{base}/orders/{o.id}" for o in data["orders"]}
     pages |= {f"{base}/payments/{data['payment'].id}", f"{base}/inventory/documents/{data['document'].id}"}
+    pages |= {f"{base}/service/tickets/{data['ticket'].id}", f"{base}/service/conversations/{data['conversation'].id}"}
     return sorted(pages)
 
 
 def shop_pages(slug: str, data: dict) -> list[str]:
     base = f"/shop/{slug}"
-    return [f"{base}/", f"{base}/cart", f"{base}/orders", f"{base}/account", f"{base}/checkout"] + \
+    return [f"{base}/", f"{base}/cart", f"{base}/orders", f"{base}/account", f"{base}/checkout",
+            f"{base}/service/", f"{base}/service/messages", f"{base}/service/orders/{data['orders'][1].number}"] + \
         [f"{base}/orders/{o.number}" for o in data["orders"]]
 
 

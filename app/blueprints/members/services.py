@@ -142,3 +142,9 @@ def address_of(member_id: int, address_id: int) -> Address | None:
 def member(member_id) -> Member | None:
     """The member with this id (API tokens carry it)."""
     return db.session.get(Member, member_id) if isinstance(member_id, int) else None
+
+
+def member_by_email(email: str) -> Member | None:
+    """The member with this email address, in any letter case (customer service finds shoppers by it)."""
+    email = (email or "").strip().lower()
+    return db.session.scalar(select(Member).where(func.lower(Member.email) == email)) if email else None

@@ -51,3 +51,10 @@ def action_choices() -> list[tuple[str, str]]:
 def acting_staff(staff_id: int | None) -> StaffUser | None:
     """The staff member a job acts for (jobs carry ids, services take the actor)."""
     return db.session.get(StaffUser, staff_id) if staff_id else None
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """Active staff members as (id, name or email), by name (other centers pick staff from it)."""
+    rows = db.session.execute(select(StaffUser.id, StaffUser.name, StaffUser.email)
+                              .where(StaffUser.status == "active").order_by(StaffUser.name, StaffUser.id))
+    return [(i, name or email) for i, name, email in rows]
