@@ -61,6 +61,7 @@ bench: install translations
 	$(BIN)/python -m bench.freight_quote
 	$(BIN)/python -m bench.tracking
 	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.service_inbox
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.orders

@@ -20,6 +20,7 @@ DEMO = {
     "admin": ("admin@houtai.cn", "admin-password"),
     "owner": ("owner@demo.houtai.cn", "owner-password"),
     "supplier": ("supplier@houtai.cn", "supplier-password"),
+    "shopper": ("shopper@demo.houtai.cn", "shopper-password"),
 }
 
 
@@ -219,6 +220,7 @@ def demo_seed():
     _demo_catalog(store)
     _demo_freight(store)
     _demo_dispatch(store)
+    _demo_service(store)
     click.echo("demo data ready")
 
 
@@ -291,6 +293,52 @@ def _demo_dispatch(store) -> None:
         db.session.commit()
 
 
+def _demo_service(store) -> None:
+    """Customer service in the demo store (once): three queues with the owner as their agent, SLA
+    policies, canned replies, and a shopper's threads: an open question, an answered one about an
+    order, and a solved ticket the shopper rated."""
+    from app.blueprints.members import services as members
+    from app.blueprints.orders.models import Order
+    from app.blueprints.service import services as service
+    from app.blueprints.service.models import Queue, Ticket
+    from app.blueprints.store.models import StaffUser
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(Queue.id))):
+            return
+        presales = service.save_queue(None, None, "售前咨询", "presales", "round_robin", True)
+        aftersales = service.save_queue(None, None, "售后服务", "aftersales", "least_loaded", True)
+        logistics = service.save_queue(None, None, "物流查询", "logistics", "round_robin", True)
+        for priority, first, resolution in (("normal", 60, 1440), ("high", 30, 480), ("urgent", 10, 120)):
+            service.save_policy(None, None, {"name": f"{priority} SLA", "priority": priority, "queue_id": None,
+                                             "first_response_minutes": first, "resolution_minutes": resolution,
+                                             "warn_minutes": min(15, first // 2), "active": True})
+        service.save_canned(None, None, "发货时间", "{姓名}您好，订单 {订单号} 会在 48 小时内发出，请耐心等待。", True)
+        service.save_canned(None, None, "退货地址", "{姓名}您好，请把商品寄回：上海市浦东新区张江路 1 号（演示商店售后组）。", True)
+        owner = db.session.scalar(select(StaffUser).order_by(StaffUser.id).limit(1))
+        agent = service.ensure_agent(owner)
+        service.save_agent(None, agent, [presales.id, aftersales.id, logistics.id], 20, True)
+        agent.online = True
+        shopper_email, shopper_password = DEMO["shopper"]
+        shopper = members.member_by_email(shopper_email) or members.register(shopper_email, shopper_password,
+                                                                             "王小明", "13800000003")
+        db.session.flush()
+        general = service.conversation_for(shopper.id, "", shopper.name, shopper.email)
+        service.post_message(general, "shopper", shopper, "你好，T恤有 XL 码吗？")
+        order = db.session.scalar(select(Order).order_by(Order.id).limit(1))
+        if order is not None:
+            thread = service.conversation_for(shopper.id, order.number, shopper.name, shopper.email)
+            service.post_message(thread, "shopper", shopper, "请问这个订单什么时候发货？")
+            service.post_message(thread, "staff", owner, f"{shopper.name}您好，订单 {order.number} 今天下午发出。")
+        solved = service.open_ticket(None, subject="发票抬头修改", source="staff", conversation=general,
+                                     queue_id=presales.id)
+        service.assign_ticket(None, solved, agent.id)
+        service.resolve_ticket(None, solved)
+        service.rate_ticket(shopper.id, db.session.get(Ticket, solved.id), 5, "很快就处理好了")
+        db.session.commit()
+
+
 def _demo_freight(store) -> None:
     """Two freight templates in the demo store (once): by piece, and a bulky one by weight."""
     from app.blueprints.logistics import freight
@@ -321,6 +369,7 @@ def print_logins(base_url: str) -> None:
     platform admin  {base_url}/platform/login   {DEMO['admin'][0]} / {DEMO['admin'][1]}
     store owner     {base_url}/store/demo/login  {DEMO['owner'][0]} / {DEMO['owner'][1]}
     supplier        {base_url}/supplier/login   {DEMO['supplier'][0]} / {DEMO['supplier'][1]}
+    shopper         {base_url}/shop/demo/login   {DEMO['shopper'][0]} / {DEMO['shopper'][1]}
 """)
 
 

@@ -168,3 +168,16 @@ def ids_by_number(numbers) -> dict[str, tuple[int, str]]:
         return {}
     return {number: (order_id, status) for order_id, number, status in db.session.execute(
         select(Order.id, Order.number, Order.status).where(Order.number.in_(numbers)))}
+
+
+def units_sold(sku_codes) -> dict[str, int]:
+    """Units of each SKU code on orders that were paid (whatever happened after), for rates such as
+    the service dashboard's after-sales rate."""
+    codes = list(sku_codes)
+    if not codes:
+        return {}
+    rows = db.session.execute(select(OrderLine.sku_code, func.sum(OrderLine.quantity))
+                              .join(Order, Order.id == OrderLine.order_id)
+                              .where(OrderLine.sku_code.in_(codes), Order.status.not_in(("pending_payment", "cancelled")))
+                              .group_by(OrderLine.sku_code))
+    return {code: int(n) for code, n in rows}

@@ -658,11 +658,6 @@ def mark_read(conversation: Conversation, side: str) -> None:
     db.session.expire(conversation)
 
 
-def archive_conversation(actor, conversation: Conversation) -> None:
-    conversation.status = "archived"
-    db.session.flush()
-
-
 # --- periodic work -------------------------------------------------------------------------------------
 
 def _alert(ticket: Ticket, subject: str, body: str, include_alert_address: bool = False) -> int:

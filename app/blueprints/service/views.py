@@ -53,13 +53,20 @@ def dashboard():
 
 
 def _aftersales_rates():
-    """After-sales requests per SKU against units sold, from the after-sales center when it offers them."""
+    """Units asked about in after-sales requests per SKU against units sold, from the after-sales
+    center's read side when it is there (None: no figures to show)."""
     try:
         from app.blueprints.aftersales import queries as aftersales
     except ImportError:
         return None
     rates = getattr(aftersales, "rate_by_sku", None)
-    return rates() if rates else None
+    if rates is None:
+        return None
+    from app.blueprints.orders import queries as orders
+
+    asked = rates()
+    sold = orders.units_sold(code for code, _n in asked)
+    return [{"sku_code": code, "requests": n, "sold": sold.get(code, 0)} for code, n in asked]
 
 
 @bp.route("/presence", methods=["POST"])
