@@ -888,7 +888,7 @@ def service_policy(store, priority: str = "normal", first: int = 60, resolution:
         return row
 
 
-def canned_reply(store, title: str | None = None, body: str = "{name}，您好！订单 {order_number} 已处理。"):
+def canned_reply(store, title: str | None = None, body: str = "{姓名}，您好！订单 {订单号} 已处理。"):
     from app.blueprints.service import services
 
     with _within(store) as session:

@@ -102,7 +102,12 @@ def seed(store) -> dict:
     f.reconciliation(store)
     document = f.document(store)
     queue = f.service_queue(store, name="售后组", skill="aftersales")
-    f.service_agent(store, [queue])
+    from sqlalchemy import select
+
+    from app.blueprints.store.models import StaffUser
+
+    owner = f.read(store, lambda: f.db_session().scalar(select(StaffUser).order_by(StaffUser.id).limit(1)))
+    f.service_agent(store, [queue], staff_obj=owner)
     f.service_policy(store, "normal", queue_obj=queue)
     f.canned_reply(store, title="发货说明")
     conversation = f.conversation(store, member, orders[1].number, body="什么时候发货？", files=[("a.png", f.png())])

@@ -635,8 +635,9 @@ def _shopper_wrote(conversation: Conversation, actor) -> None:
     ticket = active_ticket(conversation.id)
     who = getattr(actor, "name", "") or "shopper"
     if ticket is None:
-        subject = (_("Question about order %(number)s", number=conversation.order_number)
-                   if conversation.order_number else _("Question from %(name)s", name=conversation.shopper_name))
+        with _store_language():
+            subject = (_("Question about order %(number)s", number=conversation.order_number)
+                       if conversation.order_number else _("Question from %(name)s", name=conversation.shopper_name))
         open_ticket(who, subject=subject, source="message", conversation=conversation,
                     queue_id=_queue_for("order" if conversation.order_number else "message"))
     elif ticket.status == "pending":
@@ -783,11 +784,21 @@ def ticket_for_request(payload: dict) -> Ticket:
     if shopper_id:
         name, email = _shopper_contact(int(shopper_id))
         conversation = conversation_for(int(shopper_id), payload.get("order_number") or "", name, email)
-    return open_ticket("system", subject=_("After-sales request %(number)s for order %(order)s",
-                                           number=payload.get("number", ""), order=payload.get("order_number", "")),
+    with _store_language():
+        subject = _("After-sales request %(number)s for order %(order)s", number=payload.get("number", ""),
+                    order=payload.get("order_number", ""))
+    return open_ticket("system", subject=subject,
                        source="aftersales", conversation=conversation, shopper_id=shopper_id,
                        order_number=payload.get("order_number") or "", aftersales_request_id=request_id,
                        aftersales_number=payload.get("number") or "", queue_id=_queue_for("aftersales"))
+
+
+def _store_language():
+    """Subjects the system writes are stored in the store's language (staff read them later, whoever
+    or whatever caused them: a shopper browsing in English, a job)."""
+    from flask_babel import force_locale
+
+    return force_locale(current_store().default_locale)
 
 
 def _shopper_contact(shopper_id: int) -> tuple[str, str]:
