@@ -249,3 +249,24 @@ def test_staff_open_a_ticket_for_a_shopper_and_bad_input_changes_nothing(store, 
     assert response.status_code == 303
     ticket = f.read(store, lambda: db.session.scalar(select(Ticket).where(Ticket.subject == "退款咨询")))
     assert (ticket.source, ticket.shopper_id, ticket.priority) == ("staff", member.id, "high")
+
+
+def test_an_agent_going_online_on_the_dashboard_takes_the_waiting_tickets_of_their_queues(store):
+    queue = f.service_queue(store)
+    waiting = f.ticket(store, queue_obj=queue)
+    assert waiting.assignee_id is None                                   # nobody online yet
+    email = f.staff(store, "customer_service", name="值班客服").email
+    agent_client = f.client("store", email, store=store)
+    assert agent_client.form(f"/store/{store.slug}/service/presence", {"online": "1"}).status_code == 303
+    agent = f.read(store, lambda: db.session.scalar(select(Agent).where(Agent.email == email)))
+    assert agent.online and _ticket(store, waiting.id).assignee_id is None      # no queue of theirs yet
+    owner = f.client("store", store=store)
+    assert owner.form(f"/store/{store.slug}/service/agents/{agent.id}",
+                      {"queue_ids": [str(queue.id)], "max_open": "10", "active": "y"}).status_code == 303
+    agent_client.form(f"/store/{store.slug}/service/presence", {"online": "0"})
+    agent_client.form(f"/store/{store.slug}/service/presence", {"online": "1"})
+    assert _ticket(store, waiting.id).assignee_id == agent.id
+    assert 'data-presence="online"' in agent_client.get(f"/store/{store.slug}/service/").get_data(True)
+    agent_client.form(f"/store/{store.slug}/service/presence", {"online": "0"})
+    assert f.read(store, lambda: db.session.get(Agent, agent.id).online) is False
+    assert f.ticket(store, queue_obj=queue).assignee_id is None          # offline: new tickets wait
