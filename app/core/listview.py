@@ -161,25 +161,36 @@ class ExportTable:
         self.currency_after = money[0] if money else None
 
     def header(self) -> list[str]:
-        offset = utc_offset(self.tz)
+        """Each datetime column's label names the offset of its times (UTC+08:00); in a zone with
+        summer time, where rows differ, it names the zone and a column after it gives each row's offset."""
+        offset = fixed_offset(self.tz)
         labels = []
         for i, c in enumerate(self.columns):
-            labels.append(f"{c.label} ({offset})" if c.kind == "datetime" else str(c.label))
+            if c.kind == "datetime" and offset is None:
+                labels += [f"{c.label} ({self.tz.key})", _("%(column)s: UTC offset", column=str(c.label))]
+            else:
+                labels.append(f"{c.label} ({offset})" if c.kind == "datetime" else str(c.label))
             if i == self.currency_after:
                 labels.append(_("Currency"))
         return labels
 
     def cells(self, item, fmt: str) -> list:
         values = []
+        per_row_offset = fixed_offset(self.tz) is None
         for i, c in enumerate(self.columns):
             value = self.value(c, item)
+            row_offset = None
             if c.kind == "datetime" and value is not None:
-                value = value.astimezone(self.tz).replace(tzinfo=None)
+                value = value.astimezone(self.tz)
+                row_offset = offset_text(value.utcoffset())
+                value = value.replace(tzinfo=None)
                 if fmt == "csv":
                     value = value.strftime("%Y-%m-%d %H:%M:%S")
             elif c.kind == "money" and value is not None:
                 value = to_major(value, c.currency_of(item))
             values.append(value)
+            if c.kind == "datetime" and per_row_offset:
+                values.append(row_offset)
             if i == self.currency_after:
                 values.append(c.currency_of(item))
         return values
@@ -242,12 +253,19 @@ def export_response(table: ExportTable, stmt: Select, fmt: str, filename: str) -
     return Response(stream_with_context(rows()), mimetype="text/csv", headers=disposition)
 
 
-def utc_offset(tz: ZoneInfo) -> str:
-    """'UTC+08:00' for Asia/Shanghai (today's offset, for zones with summer time)."""
-    offset = datetime.now(tz).utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
+def offset_text(offset: timedelta | None) -> str:
+    """'UTC+08:00' for eight hours east of UTC."""
+    minutes = int((offset or timedelta(0)).total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def fixed_offset(tz: ZoneInfo) -> str | None:
+    """The zone's one offset ('UTC+08:00' for Asia/Shanghai), or None for a zone whose offset
+    changes during the year (summer time), where each time needs its own."""
+    year = datetime.now(tz).year
+    january, july = (datetime(year, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7))
+    return offset_text(january) if january == july else None
 
 
 def start_list_export(actor, endpoint: str, args: dict, fmt: str, variant: str | None = None):

@@ -188,3 +188,46 @@ def test_a_reconciliation_runs_differences_export_as_numbers(app, owner, store):
     client = app.test_client()
     client.login("store", other.owner_email, slug=other.slug)
     assert client.get(f"/store/{other.slug}/payments/reconciliation/{run.id}/differences.csv").status_code == 404
+
+
+def _audit_rows(store, entries):
+    from app.core.audit import AuditEntry
+    from tests import factories as f
+
+    with f.bound(store) as session:
+        session.add_all([AuditEntry(at=at, actor_name="owner", action=action, object_label=label, changes=changes)
+                         for at, action, label, changes in entries])
+
+
+def test_a_store_with_summer_time_gets_each_rows_own_offset(app, make_store):
+    """Europe/Berlin is UTC+01:00 in January and UTC+02:00 in July: one offset in the header
+    would put half the rows an hour off, so the header names the zone and each row its offset."""
+    from datetime import datetime, timezone
+
+    store = make_store(timezone="Europe/Berlin")
+    _audit_rows(store, [(datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc), "role.created", "winter", {}),
+                        (datetime(2026, 7, 15, 9, 0, tzinfo=timezone.utc), "role.created", "summer", {})])
+    client = app.test_client()
+    client.login("store", store.owner_email, slug=store.slug)
+    for fmt in ("xlsx", "csv"):
+        data = client.get(f"/store/{store.slug}/audit?export={fmt}&q=role").get_data()
+        rows = _sheet(data) if fmt == "xlsx" else list(csv.reader(io.StringIO(data.decode().lstrip("\ufeff"))))
+        header = rows[0]
+        when, offset = header.index("When (Europe/Berlin)"), header.index("When: UTC offset")
+        by_label = {r[header.index("Object")]: r for r in rows[1:]}
+        winter, summer = by_label["winter"], by_label["summer"]
+        assert (winter[offset], summer[offset]) == ("UTC+01:00", "UTC+02:00")
+        shown = [str(r[when])[:16] for r in (winter, summer)]
+        assert shown == ["2026-01-15 10:00", "2026-07-15 11:00"]
+
+
+def test_the_audit_exports_changes_are_json_text(app, owner, store):
+    import json
+
+    from app.core.db import utcnow
+
+    _audit_rows(store, [(utcnow(), "role.created", "审核员", {"name": [None, "审核员"], "enabled": [False, True]})])
+    rows = _sheet(owner.get(f"/store/{store.slug}/audit?export=xlsx&q=role").get_data())
+    header = rows[0]
+    row = next(r for r in rows[1:] if r[header.index("Object")] == "审核员")
+    assert json.loads(row[header.index("Changes")]) == {"Name": [None, "审核员"], "Enabled": ["No", "Yes"]}

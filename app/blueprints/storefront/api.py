@@ -19,9 +19,8 @@ from app.blueprints.payments.gateways import GatewayError
 from app.blueprints.storefront import queries
 from app.core import regions
 from app.core.errors import DomainError
-from app.core.formview import commit
+from app.core.formview import commit, committed
 from app.core.permissions import public
-from app.core.retry import in_transaction
 from app.core.security import password_fingerprint
 from app.core.tenancy import StoreBlueprint, current_store
 from app.extensions import csrf, db, limiter
@@ -119,9 +118,8 @@ def _str(data: dict, field: str, limit: int = 200, required: bool = True) -> str
 @public
 def register():
     data = _json()
-    member = members.register(_str(data, "email", 254), _str(data, "password", 200), data.get("name") or "",
-                              data.get("phone") or "")
-    db.session.commit()
+    email, password = _str(data, "email", 254), _str(data, "password", 200)
+    member = committed(lambda: members.register(email, password, data.get("name") or "", data.get("phone") or ""))
     return jsonify(_token_body(member)), 201
 
 
@@ -169,12 +167,15 @@ def _retry_after(limit) -> int:
                deduct_when=lambda response: response.status_code == 401)
 def token():
     data = _json()
-    member = auth.authenticate("shopper", _str(data, "email", 254), _str(data, "password", 200))
-    if member is None:
-        db.session.rollback()
-        raise ApiError(401, "bad_credentials", "The email or password is wrong.")
-    db.session.commit()
-    return jsonify(_token_body(member))
+    email, password = _str(data, "email", 254), _str(data, "password", 200)
+
+    def sign_in():
+        member = auth.authenticate("shopper", email, password)
+        if member is None:   # rolled back: a wrong password changes nothing
+            raise ApiError(401, "bad_credentials", "The email or password is wrong.")
+        return member
+
+    return jsonify(_token_body(committed(sign_in)))
 
 
 def _token_body(member) -> dict:
@@ -270,8 +271,8 @@ def addresses():
 def address_add():
     data = _json()
     values = {f: data.get(f) if isinstance(data.get(f), str) else "" for f in members.ADDRESS_INPUT}
-    address = members.save_address(g.member, {**values, "is_default": data.get("is_default") is True})
-    db.session.commit()
+    member = g.member
+    address = committed(lambda: members.save_address(member, {**values, "is_default": data.get("is_default") is True}))
     return jsonify(_address_body(address)), 201
 
 
@@ -375,9 +376,8 @@ def checkout():
     from app.blueprints.logistics.freight import Undeliverable
 
     try:
-        return jsonify(_order_body(in_transaction(place))), 201
-    except Undeliverable as err:
-        db.session.rollback()
+        return jsonify(_order_body(committed(place))), 201
+    except Undeliverable as err:   # rolled back by `committed`
         raise ApiError(422, "undeliverable", err.message, "address_id")
 
 
@@ -414,7 +414,7 @@ def order_cancel(number):
         orders.cancel_order(None, order, "cancelled by the shopper (API)")
         return order
 
-    return jsonify(_order_body(queries.order_view(in_transaction(cancel))))
+    return jsonify(_order_body(queries.order_view(committed(cancel))))
 
 
 @api.route("/payment-methods")

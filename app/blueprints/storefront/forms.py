@@ -1,8 +1,8 @@
 """Shopper forms: sign-up and delivery addresses (field errors, input kept)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.core.phones import MainlandMobile
 from app.core.regionfields import RegionFields, region_select
@@ -64,3 +64,49 @@ class AddressForm(RegionFields, FlaskForm):
         return {"name": self.name.data or "", "phone": self.phone.data or "", "region_code": self.region_code(),
                 "street": self.street.data or "", "postcode": self.postcode.data or "",
                 "is_default": bool(self.is_default.data)}
+
+
+class CheckoutForm(AddressForm):
+    """The checkout page: one of the shopper's saved addresses (`address_id`) or a new one
+    ("new": the address fields above, validated only then), the delivery method and a note.
+    `addresses` are the shopper's address book; a choice outside it is a field error."""
+
+    address_id = StringField(_l("Deliver to"))
+    delivery = SelectField(_l("Delivery"), default="express",
+                           choices=[("express", _l("Express delivery")), ("pickup", _l("Pick up"))])
+    note = StringField(_l("Note to the shop"), filters=[_strip], validators=[Length(max=500)])
+    idempotency_key = HiddenField()
+    refresh = HiddenField()   # the no-JavaScript buttons: show the next region level / the freight
+
+    ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode", "is_default")
+
+    def __init__(self, *args, addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.addresses = list(addresses)
+        if not self.address_id.data:   # nothing chosen yet: the default address, else a new one
+            self.address_id.data = next((str(a.id) for a in self.addresses if a.is_default), "") \
+                or ("new" if not self.addresses else "")
+
+    @property
+    def new_address(self) -> bool:
+        return self.address_id.data == "new"
+
+    def chosen_address(self):
+        """The saved address chosen, or None (a new address, or nothing valid chosen)."""
+        return next((a for a in self.addresses if str(a.id) == self.address_id.data), None)
+
+    def validate_address_id(self, field):
+        if not self.new_address and self.chosen_address() is None:
+            raise ValidationError(_l("Choose a delivery address (or enter a new one)."))
+
+    def validate(self, extra_validators=None):
+        if self.new_address:
+            return super().validate(extra_validators)
+        ok = True   # a saved address: the new-address fields are not asked for
+        for name, field in self._fields.items():
+            if name in self.ADDRESS_FIELDS:
+                continue
+            inline = getattr(self.__class__, f"validate_{name}", None)
+            chain = [*(extra_validators or {}).get(name, []), *([inline] if inline else [])]
+            ok = field.validate(self, chain) and ok
+        return ok

@@ -16,7 +16,6 @@ from app.core.errors import DomainError
 from app.core.formview import attach_error, commit, commit_form, perform
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
-from app.core.retry import in_transaction
 from app.core.sessions import rotate_session
 from app.core.tenancy import current_store
 from app.core.urls import back, same_origin_path
@@ -199,28 +198,25 @@ def address_action(id, action):
 
 # --- checkout and orders ---------------------------------------------------------------------
 
-def _checkout_choice(addresses, form: forms.AddressForm) -> tuple[str, str]:
-    """(the chosen address id or "new", the region code to quote for) from the form or the
-    query string; the default address when nothing was chosen."""
-    source = request.form if request.method == "POST" else request.args
-    chosen = source.get("address_id") or next((str(a.id) for a in addresses if a.is_default), "")
-    if not addresses and not chosen:
-        chosen = "new"
-    if chosen == "new":
-        return chosen, form.region_code()
-    address = next((a for a in addresses if str(a.id) == chosen), None)
-    return (chosen, address.region_code) if address is not None else ("", "")
+def _checkout_region(form: forms.CheckoutForm) -> str:
+    """The region code to quote the freight for: the new address's, or the saved one's."""
+    if form.new_address:
+        return form.region_code()
+    address = form.chosen_address()
+    return address.region_code if address is not None else ""
 
 
-def _preview(items, chosen: str, region_code: str, delivery: str):
-    delivery = delivery if delivery in orders.DELIVERY_METHODS else "express"
+def _preview(items, form: forms.CheckoutForm):
+    delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
+    region_code = _checkout_region(form)
     preview = orders.preview_checkout(items, region_code, delivery, current_user.level or None)
     # a saved address from before regions (no code) is quoted by the templates' default rules
-    if delivery != "pickup" and preview.error is None and (chosen == "" or chosen == "new"
-                                                           and not regions.is_leaf(region_code)):
+    if delivery != "pickup" and preview.error is None and (
+            form.chosen_address() is None and not form.new_address
+            or form.new_address and not regions.is_leaf(region_code)):
         from dataclasses import replace
 
-        message = _("Choose the province, city and district to see the freight.") if chosen == "new" \
+        message = _("Choose the province, city and district to see the freight.") if form.new_address \
             else _("Choose a delivery address (or enter a new one).")
         preview = replace(preview, shipping=None, error=message)
     return preview
@@ -231,70 +227,62 @@ def _preview(items, chosen: str, region_code: str, delivery: str):
 def checkout_summary():
     """The goods, freight and total for the address and delivery chosen so far (htmx swaps it in
     whenever the checkout form changes)."""
-    form = forms.AddressForm(formdata=request.args, meta={"csrf": False})
-    chosen, region_code = _checkout_choice(members.addresses(current_user.id), form)
+    form = forms.CheckoutForm(formdata=request.args, meta={"csrf": False},
+                              addresses=members.addresses(current_user.id))
     items = members.cart_of(current_user.id)
-    return render_template("shop/_checkout_summary.html", lines=bool(items),
-                           preview=_preview(items, chosen, region_code, request.args.get("delivery", "express")))
+    return render_template("shop/_checkout_summary.html", lines=bool(items), preview=_preview(items, form))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
 @shopper
 def checkout():
     """One page: address (one of the book's or a new one with the region cascade), delivery,
-    note, and the freight and total for them before the shopper places the order."""
-    error = None
-    addresses = members.addresses(current_user.id)
-    form = forms.AddressForm(formdata=request.form if request.method == "POST" else None)
-    chosen, region_code = _checkout_choice(addresses, form)
-    delivery = request.form.get("delivery", "express")
-    refresh = request.form.get("refresh") in ("regions", "quote")   # no JavaScript: show, do not order
-    new_values = form.values() if chosen == "new" else None
-    if request.method == "POST" and not refresh:  # a resubmitted form (double click, reload) shows the first order
-        key = request.form.get("idempotency_key") or None
-        digest = orders.fingerprint(page="checkout", address_id=chosen, new=new_values, delivery=delivery,
-                                    note=request.form.get("note", ""))
+    note, and the freight and total for them before the shopper places the order. Bad input
+    re-renders the page with the message under its field and everything typed kept."""
+    form = forms.CheckoutForm(addresses=members.addresses(current_user.id))
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = uuid.uuid4().hex
+    placing = form.is_submitted() and form.refresh.data not in ("regions", "quote")  # no JS: show, do not order
+    key = (form.idempotency_key.data or "")[:80] if placing else None
+    new_values = form.values() if form.new_address else None
+    if placing:  # a resubmitted form (double click, reload) shows the first order
+        digest = orders.fingerprint(page="checkout", address_id=form.address_id.data, new=new_values,
+                                    delivery=form.delivery.data, note=form.note.data or "")
         try:
             existing = orders.order_for_key(current_user.id, key, digest)
         except DomainError as err:
-            existing, error = None, err.message
+            existing = None
+            form.form_errors.append(err.message)
         if existing is not None:
             return redirect(url_for("storefront.my_order", number=existing.number), code=303)
     items = members.cart_of(current_user.id)
     lines, total = _cart_lines(items)
-    if request.method == "POST" and not refresh and error is None:
-        address = members.address_of(current_user.id, int(chosen)) if chosen.isdigit() else None
-        if chosen == "new" and not form.validate():
-            error = _("Some fields need attention; see the messages below them.")
-        elif chosen != "new" and address is None:
-            error = _("Choose a delivery address (or enter a new one).")
-        else:
-            member, level = current_user._get_current_object(), current_user.level or None
-            shopper = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
-            book_address = address.as_dict() if address is not None else None
+    if placing and not form.form_errors and form.validate_on_submit():
+        member, level = current_user._get_current_object(), current_user.level or None
+        shopper = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
+        address = form.chosen_address()
+        book_address = address.as_dict() if address is not None else None
+        delivery, note = form.delivery.data, form.note.data or ""
 
-            def place():
-                target = book_address or members.save_address(member, new_values).as_dict()
-                order = orders.place_order(
-                    [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
-                    shopper_id=member.id, delivery_method=delivery, note=request.form.get("note", ""),
-                    idempotency_key=key, member_group=level, source="storefront", request_hash=digest,
-                    key_checked=True)
-                members.clear_cart(member.id, items)
-                return order.number
+        def place():
+            target = book_address or members.save_address(member, new_values).as_dict()
+            order = orders.place_order(
+                [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
+                shopper_id=member.id, delivery_method=delivery, note=note, idempotency_key=key or None,
+                member_group=level, source="storefront", request_hash=digest, key_checked=True)
+            members.clear_cart(member.id, items)
+            return order.number
 
-            try:
-                number = in_transaction(place)
-                return redirect(url_for("storefront.my_order", number=number), code=303)
-            except DomainError as err:
-                db.session.rollback()
-                if chosen == "new" and err.field:
-                    attach_error(form, err)
-                error = err.message
-    preview = _preview(items, chosen, region_code, delivery)
-    return render_template("shop/checkout.html", lines=lines, total=total, addresses=addresses, error=error,
-                           form=form, chosen=chosen, delivery=delivery, preview=preview,
-                           key=request.form.get("idempotency_key") or uuid.uuid4().hex), 422 if error else 200
+        if done := commit(place):
+            return redirect(url_for("storefront.my_order", number=done.result), code=303)
+        field = {"delivery_method": "delivery"}.get(done.error.field, done.error.field)
+        if form.new_address or field in ("delivery", "note"):
+            attach_error(form, DomainError(done.error.message, field=field))
+        else:   # about the saved address or the cart: said above the form
+            form.form_errors.append(done.error.message)
+    failed = placing and bool(form.errors)
+    return render_template("shop/checkout.html", lines=lines, total=total, form=form,
+                           preview=_preview(items, form)), 422 if failed else 200
 
 
 @bp.route("/orders")
