@@ -237,6 +237,9 @@ def _template_helpers(app: Flask) -> None:
     app.add_template_filter(audit_words.action_label, "audit_action")
     app.add_template_filter(audit_words.actor_label, "actor")
     app.add_template_global(audit_words.changes_view, "audit_changes")
+    from app.core.jobs import queue_label, worker_state_label
+    app.add_template_filter(queue_label, "queue_label")
+    app.add_template_filter(worker_state_label, "worker_state")
     from app.core.tasks import result_items
     app.add_template_global(result_items, "task_results")
 

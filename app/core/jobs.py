@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from rq import Queue, Retry, get_current_job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -20,6 +21,18 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 QUEUES = ("default", "stock", "logistics", "finance", "mail", "webhooks")
+# what an operator reads for each queue (a queue added without a label shows its name)
+QUEUE_LABELS = {"default": _l("General"), "stock": _l("Stock"), "logistics": _l("Logistics"),
+                "finance": _l("Finance"), "mail": _l("Mail"), "webhooks": _l("Webhooks")}
+WORKER_STATES = {"idle": _l("Idle"), "busy": _l("Busy"), "started": _l("Starting"), "suspended": _l("Suspended")}
+
+
+def queue_label(name: str) -> str:
+    return str(QUEUE_LABELS.get(name, name))
+
+
+def worker_state_label(state: str) -> str:
+    return str(WORKER_STATES.get(str(state), state))
 
 
 class BadJobInput(Exception):

@@ -74,7 +74,9 @@ def list_mail(limit: int = 200) -> list[dict]:
     out = []
     for path in files:
         msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        out.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"],
+        date = msg["Date"]
+        out.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"],
+                    "date": date.datetime if date is not None and getattr(date, "datetime", None) else None,
                     "body": msg.get_body(preferencelist=("plain",)).get_content()})
     return out
 

@@ -11,7 +11,8 @@ from tests.i18n.pages import (Page, duplicate_headers, invite_in_chinese, latin_
 # values are typed as the gateways spell them, carrier codes as the bulk-ship file spells them.
 DATA_WORDS = {"factory", "vip", "test.effect", "test.flaky", "test.slow"}
 PAGE_WORDS = {"/payments/gateways": {"Publishable", "Secret", "key", "production", "sandbox"},
-              "/dispatch/bulk-ship": {"shunfeng", "zhongtong"}}
+              "/dispatch/bulk-ship": {"shunfeng", "zhongtong"},
+              "/platform/health": {"PostgreSQL", "Redis"}}   # the servers' own names
 
 
 def _allowed(url: str) -> set[str]:
@@ -64,3 +65,62 @@ def test_no_two_columns_of_a_table_share_a_heading(chinese_store):
     store, owner, shopper, pages, shop = chinese_store
     read = {**_read(owner, pages), **_read(shopper, shop)}
     assert {url: dup for url, page in read.items() if (dup := duplicate_headers(page))} == {}
+
+
+@pytest.fixture(scope="module")
+def chinese_platform(app):
+    """A platform admin reading Chinese, after creating a store on a plan (the owner's mail, the
+    audit trail), adding staff and a supplier, so every platform page has rows on it."""
+    f.use_app(app)
+    admin = f.platform_user(name="平台管理员")
+    client = f.client("platform", admin.email)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    slug = f.unique("pl")[:20].replace("_", "-")
+    created = client.form("/platform/stores/new", {"slug": slug, "name": "平台店", "owner_email": f"o@{slug}.cn",
+                                                   "owner_name": "赵六", "default_locale": "zh_CN", "currency": "CNY",
+                                                   "plan": "standard"})
+    assert created.status_code == 303, created.get_data(as_text=True)[:2000]
+    client.form("/platform/users/new", {"email": f"{slug}-ops@houtai.cn", "name": "运维", "password": f.PASSWORD})
+    client.form("/platform/suppliers/new", {"email": f"{slug}-sup@houtai.cn", "name": "供应商甲", "company": "甲公司",
+                                            "password": f.PASSWORD})
+    pages = sorted({r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/platform") and "GET" in r.methods
+                    and not r.arguments and not r.rule.endswith(("/login", "/logout")) and "/password" not in r.rule})
+    pages += links_from(client, pages, "/platform/")
+    from tests.conftest import wait_for   # the suite's worker shows its queues on the health page
+
+    wait_for(lambda: 'class="badge"' in client.get("/platform/health").get_data(as_text=True))
+    yield client, pages
+
+
+def _platform_data_words() -> set[str]:
+    """Latin words in what people typed on the platform (store, staff and supplier names, mail
+    subjects, audit labels): data, not the page's own words."""
+    import re
+
+    from sqlalchemy import select
+
+    from app.blueprints.platform.models import PlatformUser, Store, SupplierAccount
+    from app.core.audit import PlatformAuditEntry
+    from app.core.mail import list_mail
+    from app.extensions import db
+
+    with f._app.app_context():
+        texts = [*db.session.scalars(select(Store.name)), *db.session.scalars(select(Store.suspend_reason)),
+                 *db.session.scalars(select(PlatformUser.name)), *db.session.scalars(select(SupplierAccount.name)),
+                 *db.session.scalars(select(SupplierAccount.company)),
+                 *db.session.scalars(select(PlatformAuditEntry.actor_name)),
+                 *db.session.scalars(select(PlatformAuditEntry.object_label))]
+        texts += [str(v) for e in db.session.scalars(select(PlatformAuditEntry.changes)) for pair in (e or {}).values()
+                  for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, str)]
+        texts += [m["subject"] or "" for m in list_mail(limit=10_000)]
+    return {w for text in texts if text for w in re.findall(r"[A-Za-z][A-Za-z_.]*[A-Za-z]", text)}
+
+
+def test_chinese_platform_pages_have_no_english_or_raw_codes(chinese_platform):
+    client, pages = chinese_platform
+    read = _read(client, pages)
+    assert {"/platform/", "/platform/health", "/platform/mail", "/platform/audit"} <= set(read)
+    assert any(url.startswith("/platform/stores/") and url[-1].isdigit() for url in read)
+    data = _platform_data_words()   # what other tests of the run named their stores, staff and mail
+    english = {url: sorted(words) for url, page in read.items() if (words := latin_words(page, _allowed(url) | data))}
+    assert english == {}

@@ -17,7 +17,9 @@ center = Center(__name__, position=20, blueprints=[bp], models=["models"], jobs=
     audit_fields={"store.status": (_l("Status"), {"active": _l("Active"), "suspended": _l("Suspended"),
                                                    "deleted": _l("Deleted")}),
                   "slug": _lp("web address of a store", "Address"), "default_locale": _l("Default language"),
-                  "timezone": _l("Time zone"), "currency": _l("Currency"), "owner_email": _l("Owner email")},
+                  "timezone": _l("Time zone"), "currency": _l("Currency"), "owner_email": _l("Owner email"),
+                  "store.schema_name": _l("Database schema"), "store.reason": _l("Reason"),
+                  "supplier_account.store": _l("Store"), "supplier_account.supplier_code": _l("Supplier code")},
 )
 
 from app.blueprints.platform import jobs_views, views  # noqa: E402,F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
                         Integer, String, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,8 @@ from app.core.db import CreatedAt, platform_args
 from app.extensions import db
 
 STORE_STATUSES = ("active", "suspended", "deleted")
+# the default plans (platform.services.ensure_plans): code -> (stored English name, what a reader sees)
+DEFAULT_PLANS = {"free": ("Free", _l("Free")), "standard": ("Standard", _l("Standard")), "pro": ("Pro", _l("Pro"))}
 
 
 class Plan(CreatedAt, db.Model):
@@ -24,6 +27,12 @@ class Plan(CreatedAt, db.Model):
     price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def label(self) -> str:
+        """The plan's name in the reader's language (a default plan not renamed), else as named."""
+        stored, label = DEFAULT_PLANS.get(self.code, (None, None))
+        return str(label) if label is not None and self.name == stored else self.name
 
 
 class Store(CreatedAt, db.Model):

@@ -7,6 +7,7 @@ from sqlalchemy import Date, cast, func, select, text
 
 from app.blueprints.platform.models import Plan, Store
 from app.core.db import utcnow
+from flask_babel import gettext as _
 from app.extensions import db
 
 
@@ -22,7 +23,7 @@ def new_stores_by_day(days: int = 30) -> list[tuple[str, int]]:
 
 
 def plan_choices() -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in db.session.scalars(select(Plan).where(Plan.active).order_by(Plan.id))]
+    return [(p.code, p.label) for p in db.session.scalars(select(Plan).where(Plan.active).order_by(Plan.id))]
 
 
 def database_status() -> dict:
@@ -42,7 +43,7 @@ def redis_status(redis) -> dict:
         status = {"ok": True, "version": info.get("redis_version"), "used_memory": info.get("used_memory_human"),
                   "maxmemory_policy": policy}
         if policy != "noeviction":
-            status["warning"] = "maxmemory-policy should be noeviction so queued jobs are never evicted"
+            status["warning"] = _("Redis should never evict keys (maxmemory-policy noeviction), or queued jobs can be lost.")
         return status
     except Exception as err:  # health must report, not raise
         return {"ok": False, "error": str(err)}
@@ -63,7 +64,7 @@ def worker_status(redis) -> dict:
             from datetime import timezone
             beat = beat.replace(tzinfo=timezone.utc)
         rows.append({"name": w.name, "state": w.get_state(), "queues": [q.name for q in w.queues],
-                     "last_heartbeat": beat.isoformat() if beat else None,
+                     "last_heartbeat": beat,
                      "alive": bool(beat and (now - beat).total_seconds() < 120)})
     return {"ok": any(r["alive"] for r in rows), "workers": rows}
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, null, select
 
 from app.blueprints.platform import schema_pool
-from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAccount, SupplierLink
+from app.blueprints.platform.models import DEFAULT_PLANS, Plan, PlatformUser, Store, SupplierAccount, SupplierLink
 from app.core import audit, jobs
 from app.core.db import utcnow
 from app.core.errors import DomainError, DuplicateCode, IllegalTransition
@@ -224,7 +224,8 @@ def link_supplier(actor, account: SupplierAccount, store_slug: str, supplier_cod
 
 def ensure_plans() -> None:
     """The default plans; idempotent."""
-    defaults = [("free", "Free", 3, 0), ("standard", "Standard", 20, 29900), ("pro", "Pro", 200, 99900)]
+    defaults = [(code, DEFAULT_PLANS[code][0], staff, price)
+                for code, staff, price in (("free", 3, 0), ("standard", 20, 29900), ("pro", 200, 99900))]
     existing = set(db.session.scalars(select(Plan.code)))
     for code, name, staff, price in defaults:
         if code not in existing:

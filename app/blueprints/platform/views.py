@@ -58,7 +58,7 @@ class StoreList(ListView):
         Column("slug", _lp("web address of a store", "Address"), sort=Store.slug, link=detail_url("platform.store_detail")),
         Column("name", _l("Name"), sort=Store.name),
         Column("status", _l("Status"), sort=Store.status, value=lambda s: STORE_STATUS[s.status], badge=True),
-        Column("plan", _l("Plan"), value=lambda s: s.plan.name if s.plan else ""),
+        Column("plan", _l("Plan"), value=lambda s: s.plan.label if s.plan else ""),
         Column("staff_count", _l("Staff"), sort=Store.staff_count),
         Column("created_at", _l("Created"), sort=Store.created_at, kind="datetime"),
         Column("last_activity_at", _l("Last activity"), sort=Store.last_activity_at, kind="datetime"),
