@@ -42,6 +42,7 @@ KIND_OF_SEGMENT = {
     "asns": "asn", "supplier-invoices": "supplier_invoice",
     "tickets": "ticket", "conversations": "conversation", "queues": "service_queue", "sla-policies": "sla_policy",
     "canned-replies": "canned_reply", "agents": "agent", "attachments": "attachment",
+    "requests": "aftersales_request", "photos": "aftersales_photo",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
@@ -111,6 +112,14 @@ def seed(store, marker: str) -> dict[str, list]:
         conversation = f.conversation(store, member, body=f"{marker} message", files=[("photo.png", f.png())])
         ticket = f.ticket(store, subject=f"{f.unique(marker)} ticket", queue_obj=queue, conversation_obj=conversation)
         attachment = db.session.scalar(select(Attachment.id).where(Attachment.conversation_id == conversation.id))
+        from app.blueprints.aftersales import services as aftersales
+
+        aftersales.save_settings(None, auto_approve_unshipped=False, auto_approve_under=None,
+                                 refund_shipping="never", reply_hours=48, ship_back_days=7)
+        request = aftersales.create_request(member, member.id, paying.number, aftersales.Ask(
+            "refund_only", {paying.lines[0].id: 1}, aftersales.reasons()[0].id, f"{f.unique(marker)} request",
+            (f.png(),)))
+        db.session.flush()
         return {
             **purchasing,
             "ticket": [ticket.id], "conversation": [conversation.id], "service_queue": [queue.id],
@@ -123,7 +132,8 @@ def seed(store, marker: str) -> dict[str, list]:
             "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
-            "shipment": [shipment.id],
+            "shipment": [shipment.id], "aftersales_request": [request.id], "aftersales_number": [request.number],
+            "aftersales_photo": [request.evidence[0].id],
         }
 
 
@@ -160,7 +170,7 @@ def _kind(rule, argument: str) -> str:
         return {"sku_id": "sku", "refund_id": "refund", "item_id": "item"}[argument]
     segment = re.search(r"([^/]+)/<(?:\w+:)?%s>" % argument, rule.rule).group(1)
     if argument == "number":
-        return "payment_number" if segment == "pay" else "number"
+        return {"pay": "payment_number", "aftersales": "aftersales_number"}.get(segment, "number")
     kind = KIND_OF_SEGMENT.get(segment)
     assert kind, f"{rule.rule}: seed a row for routes under /{segment}/ in seed() and name it in KIND_OF_SEGMENT"
     return kind
@@ -225,6 +235,7 @@ def settled(app, store) -> None:
 
 def _column(kind: str):
     """The column that a route's argument of `kind` is looked up by."""
+    from app.blueprints.aftersales.models import AfterSalesRequest, Evidence
     from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category, Product, ProductImage, Sku
     from app.blueprints.catalog.models import TierPrice
     from app.blueprints.dispatch.models import DeliveryNotice, Wave
@@ -255,6 +266,8 @@ def _column(kind: str):
         "reconciliation": ReconciliationRun.id, "item": ReconciliationItem.id, "notice": DeliveryNotice.id,
         "wave": Wave.id, "ticket": Ticket.id, "conversation": Conversation.id, "service_queue": Queue.id,
         "sla_policy": SlaPolicy.id, "canned_reply": CannedReply.id, "agent": Agent.id, "attachment": Attachment.id,
+        "wave": Wave.id, "aftersales_request": AfterSalesRequest.id, "aftersales_number": AfterSalesRequest.number,
+        "aftersales_photo": Evidence.id,
     }.get(kind)
 
 

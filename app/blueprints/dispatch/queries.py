@@ -73,3 +73,14 @@ def warehouse_codes() -> dict[int, str]:
     if "dispatch_warehouse_codes" not in g:
         g.dispatch_warehouse_codes = {w.id: w.code for w in inventory.all_warehouses()}
     return g.dispatch_warehouse_codes
+
+
+def shipped_from(order_id: int) -> dict[int, int]:
+    """Order line id → the warehouse its goods left from (the first shipped notice carrying it);
+    where returns of that line go back to."""
+    out: dict[int, int] = {}
+    for notice_row in order_notices(order_id):
+        if notice_row.status == "shipped":
+            for line in notice_row.lines:
+                out.setdefault(line.order_line_id, notice_row.warehouse_id)
+    return out

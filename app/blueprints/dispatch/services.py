@@ -287,7 +287,9 @@ def ship(actor, notice: DeliveryNotice, carrier_code: str, waybill_no: str,
     NOTICE_STATES.move(notice, "shipped", actor, carrier=carriers.name(carrier_code), waybill=waybill)
     notice.shipped_at = notice.finished_at = utcnow()
     lines = {line.order_line_id: line.quantity for line in notice.lines}
-    orders.record_parcel(actor, order, notice.number, lines, carrier=carriers.name(carrier_code), waybill=waybill)
+    if outbound.reservation_ref == orders_queries.for_fulfilment(notice.order_id).reservation_ref:
+        orders.record_parcel(actor, order, notice.number, lines, carrier=carriers.name(carrier_code), waybill=waybill)
+    # else a replacement (after-sales exchange) ships from its own reservation: the order counts nothing
     emit("parcel.shipped", {
         "notice_id": notice.id, "notice_number": notice.number, "order_id": notice.order_id,
         "order_number": notice.order_number, "warehouse_id": notice.warehouse_id, "outbound_number": outbound.number,
@@ -358,6 +360,55 @@ def intercept_order(actor, order_id: int, reason: str = "") -> int:
             _finish_wave(notice.wave_id)
             count += 1
     return count
+
+
+# --- replacements for after-sales exchanges ------------------------------------------------------
+
+def create_replacement_notices(actor, order_id: int, reservation_ref: str, lines: list[tuple[int, int]],
+                               address: dict | None = None) -> list[DeliveryNotice]:
+    """Delivery notices for replacement goods (an after-sales exchange) of an order: `lines` are
+    (order line id, replacement SKU id) of the goods swapped; what ships is what the reservation
+    `reservation_ref` holds, one notice per warehouse holding it, each a sales outbound of that
+    reservation (the order's own reservation is not touched). Once per reservation."""
+    existing = [n for n in notices_of(order_id) if documents.by_number(n.outbound_number) is not None
+                and documents.by_number(n.outbound_number).reservation_ref == reservation_ref]
+    if existing:
+        return existing
+    order = orders.order_for_update(order_id)
+    view = orders_queries.for_fulfilment(order_id)
+    held = inventory.holds(reservation_ref)
+    if order is None or not held:
+        raise DomainError(_("Nothing is held for this replacement."))
+    line_of_sku = {sku_id: line_id for line_id, sku_id in lines}
+    order_lines = {line.id: line for line in view.lines}
+    parts: dict[int, dict[int, int]] = {}
+    for (sku_id, warehouse_id), quantity in sorted(held.items()):
+        parts.setdefault(warehouse_id, {})[sku_id] = quantity
+    from app.blueprints.catalog import queries as catalog_queries
+
+    skus = catalog_queries.sku_snapshots({sku for per in parts.values() for sku in per})
+    first_part = max([n.part for n in notices_of(order_id)] or [0]) + 1
+    notices = []
+    for offset, (warehouse_id, quantities) in enumerate(sorted(parts.items())):
+        part = first_part + offset
+        notice = DeliveryNotice(number=f"{view.number}-{part}", order_id=view.id, order_number=view.number, part=part,
+                                status="pending", warehouse_id=warehouse_id, strategy=settings().strategy,
+                                address=address or view.address)
+        for sku_id, quantity in sorted(quantities.items()):
+            line_id = line_of_sku.get(sku_id) or lines[0][0]
+            sku = skus.get(sku_id)
+            notice.lines.append(DeliveryNoticeLine(order_line_id=line_id, sku_id=sku_id,
+                                                   sku_code=sku.code if sku else order_lines[line_id].sku_code,
+                                                   title=sku.title if sku else order_lines[line_id].title,
+                                                   quantity=quantity))
+        db.session.add(notice)
+        db.session.flush()
+        sites = inventory.warehouses_by_id([warehouse_id])
+        NOTICE_STATES.start(notice, actor, warehouse=sites[warehouse_id].code, strategy=notice.strategy,
+                            replacement=reservation_ref)
+        _open_outbound(actor, notice, reservation_ref)
+        notices.append(notice)
+    return notices
 
 
 # --- shipping a whole order (the order page, bulk files) --------------------------------------

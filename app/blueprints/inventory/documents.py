@@ -521,3 +521,46 @@ def create_supplier_return(actor, warehouse_id: int, reference: str, lines: list
 def document_status(number: str) -> str | None:
     """The status of the document with this number, or None."""
     return db.session.scalar(select(StockDocument.status).where(StockDocument.number == number)) if number else None
+# --- returns from after-sales --------------------------------------------------------------------
+
+def open_return_inbound(actor, warehouse_id: int, reference: str, lines: list[tuple[int, int]],
+                        note: str = "") -> StockDocument:
+    """A return inbound (退货入库单) for goods a shopper sent back: `lines` are (SKU id, quantity)
+    expected; each good unit is received into a bin and `complete_inbound` posts them once."""
+    if not lines:
+        raise DomainError(_("Add the lines to receive first."))
+    document = create(actor, "inbound", "return", warehouse_id, reference=reference, note=note)
+    merged: dict[int, int] = {}
+    for sku_id, quantity in lines:
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+    for sku_id, quantity in sorted(merged.items()):
+        db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0))
+    db.session.flush()
+    db.session.refresh(document)
+    return document
+
+
+def receive_return_unit(actor, document: StockDocument, sku_id: int, location: str) -> StockDocumentLine:
+    """One good unit of a return inbound received into `location` (a bin of its warehouse)."""
+    line = next((l for l in document.lines if l.sku_id == sku_id), None)
+    if line is None:
+        raise DomainError(_("That SKU is not on this inbound order."))
+    if not (location or "").strip():
+        raise DomainError(_("Choose the bin the unit goes to."), field="location")
+    return receive_line(actor, document, line.id, 1, location)
+
+
+def finish_return_inbound(actor, document: StockDocument) -> StockDocument:
+    """Post what was received (once: the document's machine refuses a second completion), or
+    cancel the document when nothing good came back."""
+    if document.status in ("completed", "cancelled"):
+        return document
+    if any(line.done for line in document.lines):
+        return complete_inbound(actor, document)
+    return cancel(actor, document)
+
+
+def locations_of(warehouse_id: int) -> list[str]:
+    """The active bins of a warehouse, by code."""
+    return list(db.session.scalars(select(Location.code).where(Location.warehouse_id == warehouse_id, Location.active)
+                                   .order_by(Location.code)))

@@ -557,3 +557,16 @@ def shipped_since(since: datetime, sku_ids=None) -> dict[tuple[int, int], int]:
     if sku_ids is not None:
         stmt = stmt.where(StockMovement.sku_id.in_(list(sku_ids)))
     return {(s, w): int(q) for s, w, q in db.session.execute(stmt)}
+def post_return(actor, sku_id: int, warehouse_id: int, quantity: int, reference: str, note: str = "") -> StockMovement:
+    """Returned goods that do not go back on sale: into a quarantine warehouse (a warehouse the
+    store does not sell or route from: it must be inactive), or, with `quantity` 0, a ledger row
+    that records the unit came back and was scrapped. One ledger row per call."""
+    warehouse = db.session.get(Warehouse, warehouse_id)
+    if warehouse is None:
+        raise DomainError(_("Choose a warehouse."), field="warehouse_id")
+    if quantity and warehouse.active:
+        raise DomainError(_("Damaged returns go to a quarantine warehouse that is not sold from: make %(code)s "
+                            "inactive, or choose another.", code=warehouse.code), field="warehouse_id")
+    if quantity < 0:
+        raise DomainError(_("Cannot be negative."), field="quantity")
+    return move(sku_id, warehouse_id, "return", "return", reference, on_hand=quantity, actor=actor, note=note)

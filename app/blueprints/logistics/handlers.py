@@ -25,8 +25,8 @@ def order_fully_shipped(event) -> None:
     fast carrier, a slow event): say so again, now that the order can take it."""
     order_id = event.payload.get("order_id")
     counts = db.session.execute(select(func.count(), func.count().filter(Shipment.status == "signed"))
-                                .where(Shipment.order_id == order_id)).one()
+                                .where(Shipment.order_id == order_id, Shipment.return_of.is_(None))).one()
     if counts[0] and counts[0] == counts[1]:
-        last = db.session.scalar(select(Shipment).where(Shipment.order_id == order_id)
+        last = db.session.scalar(select(Shipment).where(Shipment.order_id == order_id, Shipment.return_of.is_(None))
                                  .order_by(Shipment.signed_at.desc().nulls_last(), Shipment.id.desc()).limit(1))
         emit("shipment.signed", {**services._signed_payload(last, "signed"), "all_signed": True})

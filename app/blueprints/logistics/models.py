@@ -81,6 +81,8 @@ class Shipment(CreatedAt, db.Model):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag: Mapped[str | None] = mapped_column(String(16))            # needs staff: stale | returned | exception
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a parcel a shopper sends back: the after-sales request it belongs to (not one of the order's deliveries)
+    return_of: Mapped[str | None] = mapped_column(String(24), index=True)
 
 
 class ShipmentEvent(TimelineEntry, db.Model):

@@ -86,7 +86,8 @@ def shipments_for_order(order_id: int, staff: bool = False) -> list[ShipmentView
     from app.blueprints.logistics.models import Shipment
     from app.extensions import db
 
-    rows = db.session.scalars(select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)).all()
+    rows = db.session.scalars(select(Shipment).where(Shipment.order_id == order_id, Shipment.return_of.is_(None))
+                              .order_by(Shipment.id)).all()
     return _views(rows, staff)
 
 
@@ -97,7 +98,8 @@ def shipments_for_order_number(number: str, staff: bool = False) -> list[Shipmen
     from app.blueprints.logistics.models import Shipment
     from app.extensions import db
 
-    rows = db.session.scalars(select(Shipment).where(Shipment.order_number == number).order_by(Shipment.id)).all()
+    rows = db.session.scalars(select(Shipment).where(Shipment.order_number == number, Shipment.return_of.is_(None))
+                              .order_by(Shipment.id)).all()
     return _views(rows, staff)
 
 

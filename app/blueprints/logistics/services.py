@@ -44,9 +44,11 @@ TRACKING_ACTOR = "kuaidi100"
 
 def _signed_payload(shipment: Shipment, before: str) -> dict:
     open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
-        Shipment.order_id == shipment.order_id, Shipment.status != "signed"))
-    return {"shipment_id": shipment.id, "shipment_number": shipment.number, "order_id": shipment.order_id,
-            "order_number": shipment.order_number, "notice_number": shipment.notice_number,
+        Shipment.order_id == shipment.order_id, Shipment.status != "signed", Shipment.return_of.is_(None)))
+    if shipment.return_of:      # a parcel coming back says nothing about the order's deliveries
+        open_left = -1
+    return {"return_of": shipment.return_of, "shipment_id": shipment.id, "shipment_number": shipment.number,
+            "order_id": shipment.order_id, "order_number": shipment.order_number, "notice_number": shipment.notice_number,
             "carrier_code": shipment.carrier_code, "waybill_no": shipment.waybill_no, "all_signed": open_left == 0,
             "from": before}
 
@@ -141,6 +143,20 @@ def create_shipment(actor, *, notice_id: int | None, notice_number: str = "", or
     SHIPMENT_STATES.start(shipment, actor, carrier=code, tracking=number, document=notice_number or None)
     store_id, shipment_id = current_store().id, shipment.id
     jobs.after_commit(lambda: _enqueue_subscription(store_id, shipment_id))
+    return shipment
+
+
+def track_return(actor, *, reference: str, order_id: int, order_number: str, carrier_code: str, waybill_no: str,
+                 warehouse_id: int | None = None) -> Shipment:
+    """A parcel a shopper sends back for after-sales request `reference`: tracked like any
+    shipment (its signature emits `shipment.signed` with `return_of`), but not one of the
+    order's deliveries. Once per request: the same request again returns the first shipment."""
+    existing = db.session.scalar(select(Shipment).where(Shipment.return_of == reference))
+    if existing is not None:
+        return existing
+    shipment = create_shipment(actor, notice_id=None, notice_number="", order_id=order_id, order_number=order_number,
+                               carrier_code=carrier_code, waybill_no=waybill_no, warehouse_id=warehouse_id)
+    shipment.return_of = reference
     return shipment
 
 

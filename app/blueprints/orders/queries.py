@@ -181,3 +181,59 @@ def units_sold(sku_codes) -> dict[str, int]:
                               .where(OrderLine.sku_code.in_(codes), Order.status.not_in(("pending_payment", "cancelled")))
                               .group_by(OrderLine.sku_code))
     return {code: int(n) for code, n in rows}
+@dataclass(frozen=True)
+class AfterSalesLine:
+    id: int
+    sku_id: int
+    product_id: int
+    sku_code: str
+    title: str
+    unit_price: int
+    quantity: int
+    discount: int
+    shipped_quantity: int
+
+    @property
+    def total(self) -> int:
+        """The line's paid share: its price less its share of every discount."""
+        return self.unit_price * self.quantity - self.discount
+
+
+@dataclass(frozen=True)
+class AfterSalesView:
+    """What the after-sales center needs to check and price a request on an order."""
+
+    id: int
+    number: str
+    status: str
+    order_type: str
+    shopper_id: int | None
+    shopper: dict
+    address: dict
+    currency: str
+    shipping_fee: int
+    payable: int
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    finished_at: datetime | None
+    lines: tuple[AfterSalesLine, ...]
+
+
+def for_aftersales(order_id: int | None = None, number: str | None = None) -> AfterSalesView | None:
+    stmt = select(Order).options(selectinload(Order.lines))
+    o = db.session.scalar(stmt.where(Order.id == order_id) if order_id is not None else stmt.where(Order.number == number))
+    if o is None:
+        return None
+    return AfterSalesView(o.id, o.number, o.status, o.order_type, o.shopper_id, dict(o.shopper or {}),
+                          dict(o.address or {}), o.currency, o.shipping_fee, o.payable, o.paid_at, o.delivered_at,
+                          o.finished_at, tuple(AfterSalesLine(l.id, l.sku_id, l.product_id, l.sku_code, l.title,
+                                                              l.unit_price, l.quantity, l.discount, l.shipped_quantity)
+                                               for l in o.lines))
+
+
+def after_sales_days(order_type: str) -> int:
+    """The order type's after-sales window in days (the order settings, default 7)."""
+    from app.blueprints.orders.models import OrderSettings
+
+    days = db.session.scalar(select(OrderSettings.after_sales_days).where(OrderSettings.order_type == order_type))
+    return 7 if days is None else days

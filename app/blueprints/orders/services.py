@@ -27,14 +27,27 @@ STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "
                  "shipped": _lp("order status", "Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
 ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
-                 "refunded": _l("Refunded %(amount)s"), "parcel_shipped": _l("Parcel %(notice)s shipped")}
+                 "refunded": _l("Refunded %(amount)s"), "parcel_shipped": _l("Parcel %(notice)s shipped"),
+                 # the after-sales center's steps on the order's timeline (record_aftersales)
+                 "aftersales_requested": _l("After-sales request %(request)s opened"),
+                 "aftersales_approved": _l("After-sales request %(request)s approved"),
+                 "aftersales_rejected": _l("After-sales request %(request)s rejected"),
+                 "aftersales_returned": _l("Goods of after-sales request %(request)s sent back"),
+                 "aftersales_received": _l("Goods of after-sales request %(request)s received"),
+                 "aftersales_refunded": _l("After-sales request %(request)s refunded"),
+                 "aftersales_exchange_shipped": _l("Replacement of after-sales request %(request)s shipped"),
+                 "aftersales_closed": _l("After-sales request %(request)s closed"),
+                 "aftersales_cancelled": _l("After-sales request %(request)s cancelled")}
+AFTERSALES_STEPS = {key.removeprefix("aftersales_") for key in ACTION_LABELS if key.startswith("aftersales_")}
 ORDER_STATES = StateMachine("order", {
     "pending_payment": {"paid", "cancelled"},
     "paid": {"allocated", "closed"},
     "allocated": {"partially_shipped", "shipped", "closed"},
-    "partially_shipped": {"shipped"},
-    "shipped": {"delivered"},
-    "delivered": {"completed"},
+    # refunded in full after the goods left (everything came back, or never arrived): closed
+    "partially_shipped": {"shipped", "closed"},
+    "shipped": {"delivered", "closed"},
+    "delivered": {"completed", "closed"},
+    "completed": {"closed"},
 }, STATUS_LABELS, timeline=OrderEvent, actions=ACTION_LABELS, emits=True, audit_label="number", internal={"note"},
     payload=lambda order, before: {"order_id": order.id, "number": order.number, "from": before})
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode", "region_code")
@@ -338,6 +351,29 @@ def record_refund(order: Order, amount: int, *, refund_id: int, request_id: str 
     if full and order.status in ("paid", "allocated"):
         close_order(actor, order, _("refunded in full"))
     return order
+
+
+def close_refunded(actor, order: Order, reason: str) -> Order:
+    """After-sales paid back everything of an order whose goods had left (all returned, or never
+    arrived): the order is closed (an unshipped rest is intercepted by dispatch on order.closed).
+    Before shipment this is close_order (the stock goes back). Closed already: nothing changes."""
+    if order.status in ("closed", "cancelled"):
+        return order
+    if order.status in ("paid", "allocated"):
+        return close_order(actor, order, reason)
+    partly = order.status == "partially_shipped"
+    _move(order, actor, "closed", reason)
+    if partly:          # what has not left yet goes back to stock
+        inventory.release(order.reservation_ref, actor)
+    order.finished_at = utcnow()
+    return order
+
+
+def record_aftersales(actor, order: Order, step: str, request_number: str, reason: str = "") -> None:
+    """The after-sales center's step on one of the order's requests goes on the order's timeline."""
+    if step not in AFTERSALES_STEPS:
+        raise ValueError(f"unknown after-sales step {step!r}")
+    ORDER_STATES.record(order, actor, f"aftersales_{step}", reason, request=request_number)
 
 
 def cancel_order(actor, order: Order, reason: str) -> Order:

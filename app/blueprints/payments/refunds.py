@@ -267,3 +267,38 @@ def flag_stuck(older_than_minutes: int = 60) -> int:
         if payment.flagged != text:
             payment.flagged, flagged = text, flagged + 1
     return flagged
+
+
+# --- refunds asked for by another center (after-sales) -----------------------------------------
+
+def order_payment(order_id: int) -> Payment | None:
+    """The order's payment that took its money (the newest that succeeded), refunded or not."""
+    return db.session.scalar(select(Payment).where(
+        Payment.order_id == order_id, Payment.status.in_((*REFUNDABLE_STATUSES, "refunded")))
+        .order_by(Payment.id.desc()).limit(1))
+
+
+def refund_order(actor, order_id: int, request_id: str, *, lines: dict[int, int] | None = None,
+                 amount: int | None = None, reason: str = "") -> Refund:
+    """Refund order lines (their paid share, unit by unit) or an amount of the order's payment,
+    idempotent per request id (see `refund`). An order paid offline has no payment to refund."""
+    existing = db.session.scalar(select(Refund).where(Refund.request_id == (request_id or "").strip()[:64]))
+    if existing is not None:
+        return existing
+    payment = order_payment(order_id)
+    if payment is None:
+        raise DomainError(_("This order was not paid through a payment gateway: refund it by hand."))
+    return refund(actor, payment, request_id, amount=amount, lines=lines, reason=reason)
+
+
+def quote_lines(order_id: int, quantities: dict[int, int]) -> dict[str, dict]:
+    """What refunding these quantities of the order's lines would pay back now (see line_amounts)."""
+    payment = order_payment(order_id)
+    if payment is None:
+        raise DomainError(_("This order was not paid through a payment gateway: refund it by hand."))
+    return line_amounts(payment, quantities)
+
+
+def refund_state(request_id: str) -> str | None:
+    """The status of the refund with this request id (None: never asked)."""
+    return db.session.scalar(select(Refund.status).where(Refund.request_id == request_id))

@@ -283,7 +283,7 @@ def _order_body(o, timeline: bool = False) -> dict:
             "payable": o.payable, "created_at": o.created_at.isoformat(),
             "payment_deadline": o.payment_deadline.isoformat() if o.payment_deadline else None,
             "address": o.address,
-            "lines": [{"sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
+            "lines": [{"id": l.id, "sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
                        "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
     if timeline:
         body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in o.timeline]
@@ -438,3 +438,132 @@ def order_pay(number):
     return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency, gateway=payment.gateway,
                    redirect_url=result.redirect_url, client_secret=result.context.get("client_secret"),
                    publishable_key=result.context.get("publishable_key")), 201
+
+
+# --- after-sales ---------------------------------------------------------------------------------
+
+MAX_IMAGE_TEXT = 7 * 1024 * 1024   # base64 of a 5 MB photo
+
+
+def _aftersales_body(r) -> dict:
+    """An after-sales request (aftersales.queries.RequestView) as the API shows it."""
+    body = {"number": r.number, "order_number": r.order_number, "kind": r.kind, "status": r.status,
+            "status_label": r.status_label, "outcome": r.outcome, "reason": r.reason, "currency": r.currency,
+            "amount": r.amount, "shipping_refund": r.shipping_refund, "refunded": r.refunded,
+            "reject_reason": r.reject_reason, "return_address": r.return_address,
+            "return_carrier": r.return_carrier, "return_waybill": r.return_waybill,
+            "ship_back_due_at": r.ship_back_due_at.isoformat() if r.ship_back_due_at else None,
+            "created_at": r.created_at.isoformat(), "photos": len(r.evidence_ids),
+            "lines": [{"order_line_id": l.order_line_id, "sku_code": l.sku_code, "title": l.title,
+                       "quantity": l.quantity, "amount": l.amount, "exchange_sku_code": l.exchange_sku_code}
+                      for l in r.lines]}
+    if r.timeline:
+        body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in r.timeline]
+    return body
+
+
+def _own_request(number: str):
+    from app.blueprints.aftersales import queries as aftersales
+
+    view = aftersales.shopper_request(g.member.id, number)
+    if view is None:
+        raise ApiError(404, "not_found", "No such after-sales request.")
+    return view
+
+
+@api.route("/aftersales/reasons")
+@shopper_token
+def aftersales_reasons():
+    from app.blueprints.aftersales import services as aftersales
+
+    return jsonify(items=[{"id": r.id, "name": aftersales.reason_label(r),
+                           "return_shipping_payer": r.return_shipping_payer} for r in aftersales.reasons()])
+
+
+@api.route("/aftersales")
+@shopper_token
+def aftersales_list():
+    from app.blueprints.aftersales import queries as aftersales
+
+    page = _page()
+    rows, total = aftersales.shopper_requests(g.member.id, page)
+    return jsonify(items=[_aftersales_body(r) for r in rows], total=total, page=page, pages=max(1, -(-total // 20)))
+
+
+@api.route("/aftersales", methods=["POST"])
+@shopper_token
+def aftersales_create():
+    """Ask for a refund, a return or an exchange of some units of an order's lines."""
+    import base64
+    import binascii
+
+    from app.blueprints.aftersales import queries as aftersales_queries, services as aftersales
+
+    data = _json()
+    number = _str(data, "order_number", limit=24)
+    kind = _str(data, "kind", limit=20)
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines or len(lines) > 50 or not all(isinstance(l, dict) for l in lines):
+        raise ApiError(422, "bad_value", "lines must be a list of {order_line_id, quantity}.", "lines")
+    quantities, exchange = {}, {}
+    for line in lines:
+        line_id = _int(line.get("order_line_id"), "order_line_id", 1, 2 ** 62)
+        quantities[line_id] = _int(line.get("quantity"), "quantity", 1, 9999)
+        if line.get("exchange_sku_id") is not None:
+            exchange[line_id] = _int(line.get("exchange_sku_id"), "exchange_sku_id", 1, 2 ** 31 - 1)
+    reason_id = _int(data.get("reason_id"), "reason_id", 1, 2 ** 31 - 1)
+    description = data.get("description", "")
+    if not isinstance(description, str) or len(description) > 1000:
+        raise ApiError(422, "bad_value", "description must be a text of up to 1000 characters.", "description")
+    images = data.get("images", [])
+    if not isinstance(images, list) or len(images) > aftersales.MAX_IMAGES or not all(
+            isinstance(i, str) and len(i) <= MAX_IMAGE_TEXT for i in images):
+        raise ApiError(422, "bad_value", "images must be up to 6 base64 texts of at most 5 MB pictures.", "images")
+    try:
+        photos = tuple(base64.b64decode(i, validate=True) for i in images)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "bad_value", "images must be base64 texts.", "images")
+    ask = aftersales.Ask(kind, quantities, reason_id, description, photos, exchange)
+    req = in_transaction(lambda: aftersales.create_request(g.member, g.member.id, number, ask))
+    return jsonify(_aftersales_body(aftersales_queries.shopper_request(g.member.id, req.number))), 201
+
+
+@api.route("/aftersales/<number>")
+@shopper_token
+def aftersales_detail(number):
+    return jsonify(_aftersales_body(_own_request(number)))
+
+
+@api.route("/aftersales/<number>/cancel", methods=["POST"])
+@shopper_token
+def aftersales_cancel(number):
+    from app.blueprints.aftersales import services as aftersales
+
+    def cancel():
+        req = aftersales.shopper_request(g.member.id, number, lock=True)
+        if req is None:
+            raise ApiError(404, "not_found", "No such after-sales request.")
+        aftersales.cancel(g.member, req)
+
+    in_transaction(cancel)
+    return jsonify(_aftersales_body(_own_request(number)))
+
+
+@api.route("/aftersales/<number>/return-waybill", methods=["POST"])
+@shopper_token
+def aftersales_waybill(number):
+    """The shopper sent the goods back: the carrier's code and the waybill number."""
+    from app.blueprints.aftersales import services as aftersales
+
+    _own_request(number)          # another shopper's request is not found, whatever the body
+    data = _json()
+    carrier, waybill = _str(data, "carrier", limit=32), _str(data, "waybill_no", limit=40)
+
+    def send():
+        req = aftersales.shopper_request(g.member.id, number, lock=True)
+        if req is None:
+            raise ApiError(404, "not_found", "No such after-sales request.")
+        aftersales.send_back(g.member, req, carrier, waybill)
+
+    in_transaction(send)
+    return jsonify(_aftersales_body(_own_request(number)))

@@ -69,6 +69,7 @@ SPEC = {
             "OrderLine": {"type": "object",
                           "required": ["sku_id", "sku_code", "title", "unit_price", "quantity", "discount"],
                           "properties": {
+                              "id": {"type": "integer", "description": "The line's id (after-sales requests name it)"},
                               "sku_id": {"type": "integer"}, "sku_code": {"type": "string"}, "title": {"type": "string"},
                               "options": _ref("SkuOptions"),
                               "unit_price": {"type": "integer", "description": "Minor units"},
@@ -246,6 +247,73 @@ SPEC = {
             {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}])},
     },
 }
+
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}
+SPEC["components"]["schemas"].update({
+    "AfterSalesLine": {"type": "object", "required": ["order_line_id", "quantity", "amount"], "properties": {
+        "order_line_id": {"type": "integer"}, "sku_code": {"type": "string"}, "title": {"type": "string"},
+        "quantity": {"type": "integer", "minimum": 1},
+        "amount": {"type": "integer", "description": "The units' paid share (minor units); 0 for an exchange"},
+        "exchange_sku_code": {"type": "string", "description": "The SKU wanted instead (exchange)"}}},
+    "AfterSalesRequest": {"type": "object", "required": ["number", "order_number", "kind", "status", "lines"],
+                          "properties": {
+        "number": {"type": "string"}, "order_number": {"type": "string"},
+        "kind": {"type": "string", "enum": ["refund_only", "return_refund", "exchange"]},
+        "status": {"type": "string", "enum": ["requested", "approved", "rejected", "escalated", "awaiting_return",
+                                              "returned", "received", "inspected", "refunded", "exchange_shipped",
+                                              "closed", "cancelled"]},
+        "status_label": {"type": "string", "description": "The status in the request's language"},
+        "outcome": {"type": "string", "nullable": True,
+                    "enum": ["refunded", "exchanged", "rejected", "cancelled", "expired", "closed", None]},
+        "reason": {"type": "string"}, "currency": {"type": "string"},
+        "amount": {"type": "integer", "description": "Goods to refund, minor units"},
+        "shipping_refund": {"type": "integer"}, "refunded": {"type": "integer", "description": "Paid back so far"},
+        "reject_reason": {"type": "string"}, "return_address": {"type": "string"},
+        "return_carrier": {"type": "string"}, "return_waybill": {"type": "string"},
+        "ship_back_due_at": {"type": "string", "format": "date-time", "nullable": True},
+        "created_at": {"type": "string", "format": "date-time"}, "photos": {"type": "integer"},
+        "lines": {"type": "array", "items": _ref("AfterSalesLine")},
+        "timeline": {"type": "array", "items": _ref("TimelineEntry")}}},
+    "AfterSalesAsk": {"type": "object", "required": ["order_number", "kind", "lines", "reason_id"], "properties": {
+        "order_number": {"type": "string", "maxLength": 24},
+        "kind": {"type": "string", "enum": ["refund_only", "return_refund", "exchange"]},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+            "type": "object", "required": ["order_line_id", "quantity"], "properties": {
+                "order_line_id": {"type": "integer", "minimum": 1}, "quantity": {"type": "integer", "minimum": 1},
+                "exchange_sku_id": {"type": "integer", "minimum": 1}}}},
+        "reason_id": {"type": "integer", "minimum": 1, "description": "From GET aftersales/reasons"},
+        "description": {"type": "string", "maxLength": 1000},
+        "images": {"type": "array", "maxItems": 6, "items": {
+            "type": "string", "format": "byte", "description": "A PNG, JPEG, GIF or WebP photo of at most 5 MB"}}}},
+})
+_REQUEST_LIST = {"type": "object", "required": ["items", "total"], "properties": {
+    "items": {"type": "array", "items": _ref("AfterSalesRequest")}, "total": {"type": "integer"},
+    "page": {"type": "integer"}, "pages": {"type": "integer"}}}
+SPEC["paths"].update({
+    "/api/v1/shop/{slug}/aftersales/reasons": {"get": _op(
+        "listAfterSalesReasons", "The reasons a shopper picks from", _json({"type": "object", "properties": {
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "return_shipping_payer": {"type": "string", "enum": ["shopper", "store"]}}}}}}), secure=True)},
+    "/api/v1/shop/{slug}/aftersales": {
+        "get": _op("listAfterSalesRequests", "The shopper's after-sales requests, newest first",
+                   _json(_REQUEST_LIST), secure=True, params=[
+                       {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}]),
+        "post": _op("createAfterSalesRequest", "Ask for a refund, a return or an exchange of some units of an order",
+                    _json(_ref("AfterSalesRequest"), "Created"), body=_ref("AfterSalesAsk"), secure=True,
+                    status="201")},
+    "/api/v1/shop/{slug}/aftersales/{number}": {"get": _op(
+        "getAfterSalesRequest", "One of the shopper's after-sales requests with its timeline",
+        _json(_ref("AfterSalesRequest")), secure=True, params=[_NUMBER])},
+    "/api/v1/shop/{slug}/aftersales/{number}/cancel": {"post": _op(
+        "cancelAfterSalesRequest", "Withdraw a request before the goods are on their way back",
+        _json(_ref("AfterSalesRequest")), secure=True, params=[_NUMBER])},
+    "/api/v1/shop/{slug}/aftersales/{number}/return-waybill": {"post": _op(
+        "sendAfterSalesReturn", "The goods were sent back: the carrier code and the waybill number",
+        _json(_ref("AfterSalesRequest")), secure=True, params=[_NUMBER], body={
+            "type": "object", "required": ["carrier", "waybill_no"], "properties": {
+                "carrier": {"type": "string", "maxLength": 32}, "waybill_no": {"type": "string", "maxLength": 40}}})},
+})
 
 
 @doc_bp.route("/api/v1/openapi.json")

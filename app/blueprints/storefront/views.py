@@ -335,10 +335,12 @@ def my_order(number):
     # back from the gateway, its answer not in yet: the page refreshes itself and offers no pay or cancel meanwhile
     waiting = bool(request.args.get("paying")) and order.awaiting_payment \
         and payment_queries.awaiting_confirmation(order.number)
+    from app.blueprints.aftersales import queries as aftersales
     from app.blueprints.logistics import queries as logistics
 
     return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
-                           methods=methods, waiting=waiting, shipments=logistics.shipments_for_order_number(order.number))
+                           methods=methods, waiting=waiting, shipments=logistics.shipments_for_order_number(order.number),
+                           aftersales=aftersales.order_requests(order.number), can_ask=aftersales.can_ask(order.status))
 
 
 @bp.route("/files/<path:key>")
