@@ -16,7 +16,7 @@ from app.blueprints.inventory import services as inventory
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderEvent, OrderLine, OrderSettings
 from app.core import audit
 from app.core.db import utcnow
-from app.core.errors import DomainError
+from app.core.errors import DomainError, IllegalTransition
 from app.core.outbox import emit
 from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
@@ -387,9 +387,13 @@ def cancel_order(actor, order: Order, reason: str) -> Order:
 
 
 def close_order(actor, order: Order, reason: str) -> Order:
-    """Close a paid order that will not ship (refund follows in the payment center)."""
+    """Close a paid order that will not ship (refund follows in the payment center). Once part
+    of it has left, only a full refund closes it (close_refunded)."""
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for closing."), field="reason")
+    if order.status not in ("paid", "allocated"):
+        raise IllegalTransition(_("Cannot go from “%(a)s” to “%(b)s”.", a=STATUS_LABELS[order.status],
+                                  b=STATUS_LABELS["closed"]))
     _move(order, actor, "closed", reason)
     inventory.release(order.reservation_ref, actor)
     order.finished_at = utcnow()

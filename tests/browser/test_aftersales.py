@@ -1,0 +1,94 @@
+"""In Chromium: a shopper asks to return one of two items with a photo → staff approve → the
+shopper enters the return waybill → the fake carrier pushes signed → the warehouse inspects the
+unit as good into a bin → the sandbox refund succeeds → the unit is back in stock. (The linked
+ticket and its rating belong to the service center; its test follows the same request.)"""
+import pytest
+from sqlalchemy import select
+
+from app.blueprints.aftersales.models import AfterSalesRequest
+from app.blueprints.inventory import services as inventory
+from tests import factories as f
+from tests.aftersales.conftest import bought
+from tests.browser.conftest import sign_in_owner
+from tests.browser.test_tracking import _push_live
+from tests.conftest import PASSWORD, wait_for
+from tests.logistics.conftest import kuaidi100_on
+from tests.logistics.test_tracking import _subscribed
+
+pytestmark = pytest.mark.browser
+
+
+def _request(store):
+    return f.read(store, lambda: f.db_session().scalar(select(AfterSalesRequest).order_by(AfterSalesRequest.id.desc())
+                                                       .limit(1)))
+
+
+def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, live_server, browser, store,
+                                                                           fake_kuaidi100, tmp_path):
+    kuaidi100_on(store, fake_kuaidi100)
+    member = f.member(store)
+    warehouse = f.warehouse(store)
+    bin_ = f.location(store, warehouse)
+    kept, returned = f.sku(store, price=5000, stock=0), f.sku(store, price=3000, stock=0)
+    f.stock(store, kept, warehouse, 5)
+    f.stock(store, returned, warehouse, 5)
+    order = bought(store, member, [(kept, 1), (returned, 1)], state="delivered")
+    photo = tmp_path / "damaged.png"
+    photo.write_bytes(f.png(8, 8))
+
+    shopper = browser.new_context(locale="zh-CN").new_page()
+    shopper.set_default_timeout(20000)
+    shop = f"{live_server}/shop/{store.slug}"
+    shopper.goto(f"{shop}/login")
+    shopper.fill("input[name=email]", member.email)
+    shopper.fill("input[name=password]", PASSWORD)
+    shopper.click("#main-form button[type=submit]")
+    shopper.goto(f"{shop}/orders/{order.number}")
+    shopper.click("[data-action=aftersales]")
+    shopper.select_option("select[name=kind]", "return_refund")
+    line = next(l for l in order.lines if l.sku_id == returned.id)
+    shopper.fill(f"input[name=qty_{line.id}]", "1")
+    shopper.fill("textarea[name=description]", "外壳有裂纹")
+    shopper.set_input_files("input[name=images]", str(photo))
+    shopper.click("#aftersales-form button[type=submit]")
+    shopper.wait_for_selector("[data-status=requested]")
+    req = _request(store)
+    assert [l.sku_id for l in f.read(store, lambda: list(f.db_session().get(AfterSalesRequest, req.id).lines))] \
+        == [returned.id]
+
+    staff = browser.new_context(locale="zh-CN").new_page()
+    staff.set_default_timeout(20000)
+    base = sign_in_owner(staff, live_server, store)
+    staff.goto(f"{base}/aftersales/requests")
+    staff.click(f"text={req.number}")
+    assert staff.locator("p.photos img").count() == 1
+    staff.click("[data-action=approve]")
+    staff.wait_for_selector("[data-status=awaiting_return]")
+
+    shopper.goto(f"{shop}/aftersales/{req.number}")
+    shopper.select_option("#waybill-form select[name=carrier]", "zhongtong")
+    shopper.fill("#waybill-form input[name=waybill_no]", "73105555000001")
+    shopper.click("#waybill-form button[type=submit]")
+    shopper.wait_for_selector("[data-status=returned]")
+
+    from app.blueprints.logistics.models import Shipment
+
+    parcel = f.read(store, lambda: f.db_session().scalar(select(Shipment).where(Shipment.return_of == req.number)))
+    _subscribed(store, fake_kuaidi100, parcel)
+    fake_kuaidi100.scan("zhongtong", "73105555000001", "3", "【杭州市】已签收，签收人：仓库")
+    _push_live(live_server, fake_kuaidi100, "zhongtong", "73105555000001")
+    wait_for(lambda: f.get(store, AfterSalesRequest, req.id).status == "received", timeout=120)
+    with f.bound(store):
+        before = inventory.sellable([returned.id])[returned.id]
+
+    staff.reload()
+    staff.select_option("#inspect-form select[name^=cond_]", "good")
+    staff.select_option("#inspect-form select[name^=bin_]", bin_.code)
+    staff.click("#inspect-form button[type=submit]")
+    wait_for(lambda: f.get(store, AfterSalesRequest, req.id).status == "closed", timeout=120)
+    done = f.get(store, AfterSalesRequest, req.id)
+    assert (done.outcome, done.refunded) == ("refunded", 3000)
+    with f.bound(store):
+        assert inventory.sellable([returned.id])[returned.id] == before + 1
+    shopper.goto(f"{shop}/aftersales/{req.number}")
+    assert shopper.locator("[data-refunded='3000']").count() == 1
