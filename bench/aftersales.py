@@ -51,6 +51,7 @@ def _setup(app, n: int):
             payments.move(payment, "succeeded")
             payment.paid_at = utcnow()
             orders.record_payment(order, payment.number, payment.amount)
+            orders.allocate(None, order)
             orders.ship(None, order, "SF1")
             orders.deliver(None, order)
             numbers.append(order.number)
