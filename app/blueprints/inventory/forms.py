@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 
 class WarehouseForm(FlaskForm):
@@ -114,3 +114,65 @@ class ScanForm(FlaskForm):
             self.scans.errors.append(_l("Scan or paste the codes, or choose a file."))
             return False
         return True
+
+
+# --- the stock card and the warehouse page (a refused form re-renders its page with field errors) --
+
+def _typed(form, field) -> None:
+    """First in a chain: input that is not a number was said already ("Not a valid integer
+    value."); stop there instead of adding a range message about the missing number."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+def _warehouse_choices(form, warehouses) -> None:
+    form.warehouse_id.choices = [(w.id, f"{w.code} {w.name}") for w in warehouses if w.active]
+
+
+class AdjustForm(FlaskForm):
+    """Set on-hand to what was counted, or change it by a signed quantity, with the reason."""
+
+    warehouse_id = SelectField(_l("Warehouse"), coerce=int, choices=[])
+    counted = IntegerField(_l("Counted"), validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+                           render_kw={"size": 6, "inputmode": "numeric"})
+    delta = IntegerField(_l("Change (+/-)"), validators=[_typed, Optional(), NumberRange(min=-10_000_000, max=10_000_000)],
+                         render_kw={"size": 6})
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why stock is adjusted.")),
+                                                   Length(max=200)])
+
+    def for_warehouses(self, warehouses) -> "AdjustForm":
+        _warehouse_choices(self, warehouses)
+        return self
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and (self.counted.data is None) == (self.delta.data is None):
+            self.counted.errors.append(_l("Give either the counted quantity or a change."))
+            return False
+        return ok
+
+
+class ThresholdForm(FlaskForm):
+    """The safety stock and reorder point of one SKU in one warehouse."""
+
+    warehouse_id = SelectField(_l("Warehouse"), coerce=int, choices=[])
+    safety_stock = IntegerField(_l("Safety stock"), default=0, validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+                                render_kw={"size": 5, "inputmode": "numeric"})
+    reorder_point = IntegerField(_l("Reorder point"), default=0, validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+                                 render_kw={"size": 5, "inputmode": "numeric"})
+
+    def for_warehouses(self, warehouses) -> "ThresholdForm":
+        _warehouse_choices(self, warehouses)
+        for name in ("warehouse_id", "safety_stock", "reorder_point"):   # unique ids beside the adjust form
+            self[name].id = self[name].label.field_id = f"threshold-{name}"
+        return self
+
+
+class LocationForm(FlaskForm):
+    """A bin location of a warehouse: zone, then optionally aisle, shelf and bin."""
+
+    zone = StringField(_l("Zone"), validators=[DataRequired(message=_l("Give at least the zone.")), Length(max=10)],
+                       render_kw={"size": 4})
+    aisle = StringField(_l("Aisle"), validators=[Length(max=10)], render_kw={"size": 4})
+    shelf = StringField(_l("Shelf"), validators=[Length(max=10)], render_kw={"size": 4})
+    bin = StringField(_l("Bin"), validators=[Length(max=10)], render_kw={"size": 4})

@@ -16,7 +16,7 @@ from app.blueprints.catalog.models import Product, Sku
 from app.blueprints.inventory import bp, forms, services
 from app.blueprints.inventory.models import LedgerCheck, Location, Reservation, StockLevel, StockMovement, Warehouse
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error, perform
+from app.core.formview import FormView, attach_error, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.permissions import requires
@@ -147,7 +147,13 @@ def stock_verify():
 @bp.route("/skus/<int:sku_id>", methods=["GET", "POST"])
 @requires("inventory.view")
 def stock_card(sku_id):
-    sku = db.get_or_404(Sku, sku_id)
+    return _stock_card(db.get_or_404(Sku, sku_id))
+
+
+def _stock_card(sku, adjust_form=None, threshold_form=None, status: int = 200):
+    """The SKU's stock card; a refused adjust or threshold form is shown with its input and the
+    errors under its fields."""
+    sku_id = sku.id
     levels = db.session.scalars(select(StockLevel).where(StockLevel.sku_id == sku_id)).all()
     try:
         page = max(1, int(request.args.get("page", 1)))
@@ -156,51 +162,40 @@ def stock_card(sku_id):
     ledger = db.session.scalars(select(StockMovement).where(StockMovement.sku_id == sku_id)
                                 .order_by(StockMovement.id.desc()).limit(50).offset((page - 1) * 50)).all()
     warehouses = {w.id: w for w in db.session.scalars(select(Warehouse))}
+    adjust_form = adjust_form or forms.AdjustForm(formdata=None).for_warehouses(warehouses.values())
+    threshold_form = threshold_form or forms.ThresholdForm(formdata=None).for_warehouses(warehouses.values())
     return render_template("inventory/stock_card.html", sku=sku, levels=levels, ledger=ledger, page=page,
-                           warehouses=warehouses, kinds=KIND_LABELS,
-                           document_types=DOCUMENT_TYPES)
+                           warehouses=warehouses, kinds=KIND_LABELS, document_types=DOCUMENT_TYPES,
+                           adjust_form=adjust_form, threshold_form=threshold_form), status
 
 
-def _int(name: str) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    value = int(raw) if raw else None
-    if value is not None and abs(value) >= 2 ** 31:
-        raise ValueError(raw)
-    return value
+def _active_warehouses():
+    return db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.priority)).all()
 
 
 @bp.route("/skus/<int:sku_id>/adjust", methods=["POST"])
 @requires("inventory.adjust")
 def stock_adjust(sku_id):
-    db.get_or_404(Sku, sku_id)
-    try:
-        warehouse_id, counted, delta = _int("warehouse_id"), _int("counted"), _int("delta")
-    except ValueError:
-        flash(_("Quantities are whole numbers."), "error")
+    sku = db.get_or_404(Sku, sku_id)
+    form = forms.AdjustForm().for_warehouses(_active_warehouses())
+    if form.validate_on_submit() and (done := commit_form(form, lambda: services.adjust(
+            current_user, sku_id, form.warehouse_id.data, form.counted.data, form.delta.data, form.reason.data))):
+        flash(_("Stock adjusted: on hand %(a)d → %(b)d.", a=done.result.on_hand_before, b=done.result.on_hand_after),
+              "success")
         return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
-    if warehouse_id is None or db.session.get(Warehouse, warehouse_id) is None:
-        flash(_("Choose a warehouse."), "error")
-        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
-    perform(lambda: services.adjust(current_user, sku_id, warehouse_id, counted, delta, request.form.get("reason", "")),
-            lambda m: _("Stock adjusted: on hand %(a)d → %(b)d.", a=m.on_hand_before, b=m.on_hand_after))
-    return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    return _stock_card(sku, adjust_form=form, status=422)
 
 
 @bp.route("/skus/<int:sku_id>/thresholds", methods=["POST"])
 @requires("inventory.adjust")
 def stock_thresholds(sku_id):
-    db.get_or_404(Sku, sku_id)
-    try:
-        warehouse_id = _int("warehouse_id")
-        safety, reorder = _int("safety_stock") or 0, _int("reorder_point") or 0
-    except ValueError:
-        flash(_("Quantities are whole numbers."), "error")
+    sku = db.get_or_404(Sku, sku_id)
+    form = forms.ThresholdForm().for_warehouses(_active_warehouses())
+    if form.validate_on_submit() and commit_form(form, lambda: services.set_thresholds(
+            current_user, sku_id, form.warehouse_id.data, form.safety_stock.data or 0, form.reorder_point.data or 0)):
+        flash(_("Saved."), "success")
         return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
-    if warehouse_id is None or db.session.get(Warehouse, warehouse_id) is None:
-        flash(_("Choose a warehouse."), "error")
-        return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
-    perform(lambda: services.set_thresholds(current_user, sku_id, warehouse_id, safety, reorder), _("Saved."))
-    return redirect_to(url_for("inventory.stock_card", sku_id=sku_id))
+    return _stock_card(sku, threshold_form=form, status=422)
 
 
 class ReservationList(ListView):
@@ -271,7 +266,7 @@ class WarehouseEdit(FormView):
     def extra_context(self, obj):
         locations = db.session.scalars(select(Location).where(Location.warehouse_id == obj.id)
                                        .order_by(Location.code)).all() if obj else []
-        return {"locations": locations}
+        return {"locations": locations, "location_form": forms.LocationForm(formdata=None)}
 
 
 WarehouseEdit.register(bp, "/warehouses/new", "warehouse_new")
@@ -282,8 +277,12 @@ WarehouseEdit.register(bp, "/warehouses/<int:id>", "warehouse_edit")
 @requires("inventory.setup")
 def location_add(id):
     warehouse = db.get_or_404(Warehouse, id)
-    perform(lambda: services.add_location(current_user, warehouse, request.form.get("zone", ""),
-                                          request.form.get("aisle", ""), request.form.get("shelf", ""),
-                                          request.form.get("bin", "")),
-            lambda loc: _("Location %(code)s added.", code=loc.code))
-    return redirect_to(url_for("inventory.warehouse_edit", id=id))
+    form = forms.LocationForm()
+    if form.validate_on_submit() and (done := commit_form(form, lambda: services.add_location(
+            current_user, warehouse, form.zone.data, form.aisle.data or "", form.shelf.data or "", form.bin.data or ""))):
+        flash(_("Location %(code)s added.", code=done.result.code), "success")
+        return redirect_to(url_for("inventory.warehouse_edit", id=id))
+    page = WarehouseEdit()
+    context = {**page.extra_context(warehouse), "location_form": form}   # the refused form, as typed
+    return render_template(page.template, form=forms.WarehouseForm(formdata=None, obj=warehouse), obj=warehouse,
+                           view=page, **context), 422

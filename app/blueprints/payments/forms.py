@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.formfields import MoneyField
@@ -42,3 +42,11 @@ def refund_lines_form(order_lines, formdata=_Auto, request_id: str | None = None
     if formdata is _Auto:
         return RefundLinesForm()
     return RefundLinesForm(formdata=formdata, request_id=request_id)
+
+
+class OptionsForm(FlaskForm):
+    """What happens to a payment that arrives after its order was cancelled."""
+
+    late_payment = RadioField(_l("Payments that arrive after the order was cancelled"), choices=[
+        ("refund", _l("Refund them automatically")), ("flag", _l("Flag them for staff to decide"))],
+        validators=[InputRequired(message=_l("Choose what happens to a late payment."))])

@@ -194,11 +194,18 @@ def overview():
 @bp.route("/gateways")
 @requires("payments.settings")
 def gateways():
+    return _gateways_page()
+
+
+def _gateways_page(options_form=None, status: int = 200):
+    """The gateway cards and the payment options; a refused options form keeps its choice and error."""
+    options = accounts.options()
+    options_form = options_form or forms.OptionsForm(formdata=None, late_payment=options.late_payment)
     cards = [{"name": name, "cls": cls, "account": accounts.account(name), "masked": accounts.masked(name),
               "enabled": name in accounts.enabled_gateways()} for name, cls in registry().items()]
     notify = {name: url_for("payment_notify.notify", gateway=name, _external=True) for name in registry()}
-    return render_template("payments/gateways.html", cards=cards, notify=notify, options=accounts.options(),
-                           errors=request.args.get("error"))
+    return render_template("payments/gateways.html", cards=cards, notify=notify, options=options,
+                           options_form=options_form, errors=request.args.get("error")), status
 
 
 @bp.route("/gateways/<name>", methods=["POST"])
@@ -213,9 +220,11 @@ def gateway_save(name):
 @bp.route("/options", methods=["POST"])
 @requires("payments.settings")
 def options_save():
-    perform(lambda: accounts.save_options(current_user, request.form.get("late_payment", "")),
-            _("Payment options saved."))
-    return redirect_to(url_for("payments.gateways"))
+    form = forms.OptionsForm()
+    if form.validate_on_submit() and commit_form(form, lambda: accounts.save_options(current_user, form.late_payment.data)):
+        flash(_("Payment options saved."), "success")
+        return redirect_to(url_for("payments.gateways"))
+    return _gateways_page(options_form=form, status=422)
 
 
 @bp.route("/sandbox-statement")
