@@ -221,7 +221,64 @@ def demo_seed():
     _demo_freight(store)
     _demo_dispatch(store)
     _demo_service(store)
+    _demo_purchasing(store, account.id)
     click.echo("demo data ready")
+
+
+def _demo_purchasing(store, account_id: int) -> None:
+    """Purchasing in the demo store (once): the demo supplier in the directory with its SKUs,
+    a purchase order waiting for its confirmation in the portal, one shipped, one received, and
+    the replenishment suggestions and scorecard of tonight."""
+    from datetime import timedelta
+
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.inventory.models import Warehouse
+    from app.blueprints.purchasing import orders, replenishment, scorecard, services as purchasing
+    from app.blueprints.purchasing.models import Supplier
+    from app.core.db import utcnow
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(Supplier.id))):
+            return
+        warehouse = db.session.scalar(select(Warehouse).where(Warehouse.code == "SH01"))
+        skus = db.session.scalars(select(Sku).order_by(Sku.id).limit(6)).all()
+        if warehouse is None or not skus:
+            return
+        supplier = purchasing.save_supplier(None, None, code="SUP-001", name="示例供应商 Demo Supplies Ltd",
+                                            credit_code="91110000600037341L", rating=4, categories=["服装"],
+                                            email="supplier@demo.houtai.cn", lead_time_days=5)
+        supplier.account_id = account_id
+        db.session.flush()
+        purchasing.add_contact(None, supplier, "王经理", "销售经理", "13800000010", "wang@demo-supplies.cn")
+        for sku in skus:
+            purchasing.save_supplier_sku(None, None, supplier_id=supplier.id, sku_code=sku.code,
+                                         price=max(sku.cost_price, 100), supplier_code=f"DS-{sku.code}", moq=12,
+                                         pack_size=6, preferred=True)
+        when = utcnow().date() + timedelta(days=3)
+        made = []
+        for lines in ((skus[0], skus[1]), (skus[2],), (skus[3], skus[4])):
+            po = orders.create_order(None, supplier.id, warehouse.id, expected_date=when)
+            for sku in lines:
+                orders.add_line(None, po, sku.id, 24)
+            orders.submit(None, po)
+            if po.status == "submitted":
+                orders.approve(None, po)
+            orders.send(None, po)
+            made.append(po)
+        for po in made[1:]:
+            orders.confirm_lines(None, po, {line.id: ("confirm", line.quantity, when) for line in po.lines})
+            orders.create_asn(None, supplier.id, {line.id: line.confirmed for line in po.lines}, utcnow().date(),
+                              "顺丰速运", "SF2000000000001", 2)
+        last = made[2]
+        db.session.flush()
+        from app.blueprints.purchasing.models import Asn, AsnLine
+
+        asn = db.session.scalar(select(Asn).join(AsnLine).where(AsnLine.po_line_id == last.lines[0].id))
+        orders.receive_asn(None, asn, {line.id: (line.quantity, 0, "") for line in asn.lines})
+        replenishment.compute(trigger="nightly")
+        scorecard.compute([supplier.id])
+        db.session.commit()
 
 
 def _demo_catalog(store) -> None:

@@ -126,3 +126,13 @@ def test_demo_seed_is_idempotent_and_gives_a_shop_to_browse(app):
     html = app.test_client().get("/shop/demo/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert html.count("product-card") == 3 and "纯棉圆领T恤" in html
     app.test_client().login("store", "owner@demo.houtai.cn", password="owner-password", slug="demo")
+
+
+def test_demo_seed_gives_the_demo_supplier_purchase_orders_in_the_portal(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    client = app.test_client()
+    client.login("supplier", "supplier@houtai.cn", password="supplier-password")
+    html = client.get("/supplier/stores/demo/orders").get_data(as_text=True)
+    assert html.count("PO-0") >= 3
+    assert "SUP-001" in client.get("/supplier/").get_data(as_text=True)
