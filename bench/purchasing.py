@@ -122,7 +122,8 @@ def main(skus: int = 50_000, stores: int = 100) -> None:
     app, instance = bench_app()
     try:
         _suggestions(app, skus)
-        _portal(app, stores)
+        if stores:
+            _portal(app, stores)
     finally:
         cleanup(instance)
 

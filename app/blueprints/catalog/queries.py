@@ -257,3 +257,11 @@ def price_rule_label(code: str) -> str:
     from app.blueprints.catalog.pricing import rule_label
 
     return rule_label(code)
+
+
+def sku_codes(sku_ids=None) -> dict[int, str]:
+    """SKU id → code, for these SKUs (all when None): a light read for long lists (replenishment)."""
+    stmt = select(Sku.id, Sku.code)
+    if sku_ids is not None:
+        stmt = stmt.where(Sku.id.in_(list(sku_ids)))
+    return dict(db.session.execute(stmt).all())

@@ -80,18 +80,28 @@ def on_order(sku_ids=None) -> dict[tuple[int, int], int]:
     return {(s, w): int(q) for s, w, q in db.session.execute(stmt)}
 
 
-def _links(sku_ids=None) -> dict[int, SupplierSku]:
+@dataclass(frozen=True)
+class Link:
+    sku_id: int
+    supplier_id: int
+    lead_time_days: int
+    moq: int
+    pack_size: int
+
+
+def _links(sku_ids=None) -> dict[int, Link]:
     """The supplier to order each SKU from: the preferred one, else the shortest lead time."""
     from app.blueprints.purchasing.models import Supplier
 
-    stmt = (select(SupplierSku).join(Supplier, Supplier.id == SupplierSku.supplier_id)
+    stmt = (select(SupplierSku.sku_id, SupplierSku.supplier_id, SupplierSku.lead_time_days, SupplierSku.moq,
+                   SupplierSku.pack_size).join(Supplier, Supplier.id == SupplierSku.supplier_id)
             .where(Supplier.status == "active")
             .order_by(SupplierSku.sku_id, SupplierSku.preferred.desc(), SupplierSku.lead_time_days, SupplierSku.id))
     if sku_ids is not None:
         stmt = stmt.where(SupplierSku.sku_id.in_(list(sku_ids)))
-    out: dict[int, SupplierSku] = {}
-    for link in db.session.scalars(stmt):
-        out.setdefault(link.sku_id, link)
+    out: dict[int, Link] = {}
+    for row in db.session.execute(stmt):
+        out.setdefault(row[0], Link(*row))
     return out
 
 
@@ -105,16 +115,18 @@ def compute(sku_ids=None, warehouse_id: int | None = None, trigger: str = "night
     links = _links(sku_ids)
     if not links:
         return 0
-    ids = list(links)
+    from app.blueprints.catalog import queries as catalog
+
+    ids = None if sku_ids is None else list(links)      # the nightly run reads whole tables, not 50,000 ids
     levels = inventory.level_figures(ids, warehouse_id)
     shipped = inventory.shipped_since(utcnow() - timedelta(days=row.velocity_days), ids)
     ordered = on_order(ids)
-    from app.blueprints.catalog import queries as catalog
-
-    codes = {i: snap.code for i, snap in catalog.sku_snapshots(ids).items()}
-    keep, drop = [], []
+    codes = catalog.sku_codes(ids)
+    keep, drop, now = [], [], utcnow()
     for (sku_id, wh_id), level in levels.items():
-        link = links[sku_id]
+        link = links.get(sku_id)
+        if link is None:          # no supplier to order from
+            continue
         figures = Figures(shipped.get((sku_id, wh_id), 0), row.velocity_days, link.lead_time_days, row.cover_days,
                           level.safety_stock, level.reorder_point, level.on_hand, level.reserved,
                           ordered.get((sku_id, wh_id), 0), link.moq, link.pack_size)
@@ -123,18 +135,23 @@ def compute(sku_ids=None, warehouse_id: int | None = None, trigger: str = "night
         if quantity:
             keep.append({"sku_id": sku_id, "warehouse_id": wh_id, "supplier_id": link.supplier_id,
                          "quantity": quantity, "status": "open", "numbers": numbers, "trigger": trigger,
-                         "created_at": utcnow(), "updated_at": utcnow()})
+                         "created_at": now, "updated_at": now})
         else:
             drop.append((sku_id, wh_id))
-    for start in range(0, len(keep), 1000):
-        stmt = insert(Suggestion).values(keep[start:start + 1000])
+    for start in range(0, len(keep), 2000):
+        stmt = insert(Suggestion).values(keep[start:start + 2000])
         stmt = stmt.on_conflict_do_update(
             index_elements=["sku_id", "warehouse_id"], index_where=Suggestion.status == "open",
             set_={"supplier_id": stmt.excluded.supplier_id, "quantity": stmt.excluded.quantity,
                   "numbers": stmt.excluded.numbers, "trigger": stmt.excluded.trigger,
                   "updated_at": stmt.excluded.updated_at})
         db.session.execute(stmt)
-    if drop:
+    if sku_ids is None and warehouse_id is None:     # the whole store: what this run did not renew goes
+        from sqlalchemy import delete
+
+        db.session.execute(delete(Suggestion).where(Suggestion.status == "open", Suggestion.updated_at < now)
+                           .execution_options(synchronize_session=False))
+    elif drop:
         from sqlalchemy import delete, tuple_
 
         for start in range(0, len(drop), 1000):
