@@ -222,6 +222,7 @@ def demo_seed():
     _demo_dispatch(store)
     _demo_service(store)
     _demo_purchasing(store, account.id)
+    _demo_members(store)
     click.echo("demo data ready")
 
 
@@ -393,6 +394,33 @@ def _demo_service(store) -> None:
         service.assign_ticket(None, solved, agent.id)
         service.resolve_ticket(None, solved)
         service.rate_ticket(shopper.id, db.session.get(Ticket, solved.id), 5, "很快就处理好了")
+
+
+def _demo_members(store) -> None:
+    """Member levels, a segment, a shopper with points and a bound gift card, and a card batch (once)."""
+    from app.blueprints.members import cards, loyalty, segments, services as members
+    from app.blueprints.members.models import Card, Level
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(Level.id))):
+            return
+        loyalty.save_level(None, {"code": "silver", "name": "银卡会员", "threshold": 500, "discount_percent": 98,
+                                  "points_multiplier": 120})
+        loyalty.save_level(None, {"code": "gold", "name": "金卡会员", "threshold": 3000, "discount_percent": 95,
+                                  "points_multiplier": 150, "free_shipping": True, "birthday_coupon": True})
+        segments.save_segment(None, {"name": "高价值会员", "min_spent": "500.00"})
+        shopper_email, shopper_password = DEMO["shopper"]
+        shopper = members.member_by_email(shopper_email) or members.register(shopper_email, shopper_password,
+                                                                             "王小明", "13800000003")
+        db.session.flush()
+        loyalty.add_growth(shopper, 800)
+        loyalty.add_tag(None, shopper, "VIP")
+        members.earn_points(shopper.id, 1200, reason="demo")
+        batch = cards.create_batch(None, "中秋礼品卡", "gift", 20000, 10)
+        cards.activate_batch(None, batch)
+        card = db.session.scalar(select(Card).where(Card.batch_id == batch.id).order_by(Card.id).limit(1))
+        cards.bind_card(shopper, card.code, cards.pin_of(card))
         db.session.commit()
 
 

@@ -541,6 +541,39 @@ def shopper_client(store, member_obj=None):
     return test_client
 
 
+def level(store, code: str | None = None, threshold: int = 0, name: str | None = None, **benefits):
+    """A member level (growth value `threshold`); benefits: discount_percent, free_shipping,
+    points_multiplier, birthday_coupon."""
+    from app.blueprints.members import loyalty
+
+    code = code or unique("lv").replace("-", "_")
+    values = {"code": code, "name": name or code.upper(), "threshold": threshold, "discount_percent": 100,
+              "points_multiplier": 100, **benefits}
+    with _within(store) as session:
+        row = loyalty.save_level(None, values)
+        session.flush()
+        return row
+
+
+def on_level(store, member_obj, level_obj):
+    """Put the member on the level (as staff would)."""
+    from app.blueprints.members import loyalty
+    from app.blueprints.members.models import Level, Member
+
+    with _within(store) as session:
+        loyalty.set_level(None, session.get(Member, member_obj.id), session.get(Level, level_obj.id), "factory")
+        session.flush()
+
+
+def segment(store, name: str | None = None, rules: dict | None = None):
+    from app.blueprints.members import segments
+
+    with _within(store) as session:
+        row = segments.save_segment(None, {"name": name or unique("segment"), **(rules or {})})
+        session.flush()
+        return row
+
+
 # --- orders and money -------------------------------------------------------------------------
 
 def order(store, state: str = "pending_payment", lines=None, member_obj=None, quantity: int = 1, price: int = 1000,

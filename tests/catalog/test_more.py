@@ -47,6 +47,11 @@ def test_price_service_picks_the_lowest_rule_and_says_why(app, store):
     product_id = _product(app, store, price=10000)
     with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
         sku = db.session.scalar(select(Sku).where(Sku.product_id == product_id))
+        with pytest.raises(DomainError):    # member prices are for the store's levels, not any text
+            pricing.add_tier_price(None, sku, 9000, member_group="vip")
+        from tests import factories as f
+
+        f.level(store, "vip", threshold=1000)
         pricing.add_tier_price(None, sku, 9000, member_group="vip")
         pricing.add_tier_price(None, sku, 8500, min_quantity=10)
         assert pricing.quote(sku.id, 1).unit_price == 10000

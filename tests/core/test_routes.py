@@ -43,9 +43,10 @@ KIND_OF_SEGMENT = {
     "tickets": "ticket", "conversations": "conversation", "queues": "service_queue", "sla-policies": "sla_policy",
     "canned-replies": "canned_reply", "agents": "agent", "attachments": "attachment",
     "requests": "aftersales_request", "photos": "aftersales_photo",
+    "members": "member_id", "segments": "segment", "levels": "level", "cards": "card_batch", "card": "card",
 }
 # other path arguments get every value that a view acts on
-SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve"], "direction": ["up"]}
+SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve", "activate"], "direction": ["up"]}
 OBJECT_ARGUMENTS = {"id", "sku_id", "refund_id", "item_id", "number", "key"}
 # prefixes whose routes take objects of one store (the shop and its API sign shoppers in per store)
 WALKED = ("/store/<slug>", "/shop/<slug>", "/api/v1/shop/<slug>", "/sandbox/<slug>")
@@ -61,6 +62,11 @@ def seed(store, marker: str) -> dict[str, list]:
     """One row of every kind an id-taking route reads, named with `marker`: kind -> ids
     (numbers for orders and payments, storage keys for files)."""
     from tests import factories as f
+
+    from sqlalchemy import select
+
+    from app.blueprints.payments.models import ReconciliationItem
+    from app.extensions import db
 
     with f.bound(store, request=True):
         staff = f.staff(store, "operations", name=f"{f.unique(marker)} staff")
@@ -92,10 +98,16 @@ def seed(store, marker: str) -> dict[str, list]:
         f.notice(store, paying)      # routed now, not later by the worker: both stores get their documents alike
         wave = f.wave(store)
         freight_template = f.freight_template(store, name=f"{f.unique(marker)} freight")
-        from sqlalchemy import select
+        level = f.level(store, name=f"{f.unique(marker)} level", threshold=int("".join(c for c in f.unique("t") if c.isdigit())))
+        f.on_level(store, member, level)
+        segment = f.segment(store, name=f"{f.unique(marker)} segment")
+        from app.blueprints.members import cards, services as member_services
 
-        from app.blueprints.payments.models import ReconciliationItem
-        from app.extensions import db
+        batch = cards.create_batch(None, f"{f.unique(marker)} cards", "gift", 10000, 2)
+        db.session.flush()
+        card_ids = db.session.scalars(select(cards.Card.id).where(cards.Card.batch_id == batch.id)).all()
+        cards.activate_card(None, db.session.get(cards.Card, card_ids[0]))
+        member_services.earn_points(member.id, 100, order_id=paid.id)
 
         item_id = db.session.scalar(select(ReconciliationItem.id).where(ReconciliationItem.run_id == run.id))
         from app.blueprints.logistics import services as logistics
@@ -128,7 +140,8 @@ def seed(store, marker: str) -> dict[str, list]:
             "saved_filter": [saved.id], "event": [event.id], "task": [task.id], "template": [template.id],
             "attribute": [attribute.id], "category": [category.id], "brand": [brand.id], "warehouse": [warehouse.id],
             "product": [product.id], "sku": [sku.id], "tier": [tier.id], "image": [image.id], "file": [image.key],
-            "document": [document.id], "address": [address.id], "member": [member],
+            "document": [document.id], "address": [address.id], "member": [member], "member_id": [member.id],
+            "segment": [segment.id], "level": [level.id], "card_batch": [batch.id], "card": card_ids,
             "order": [order.id, paid.id], "number": [order.number, paid.number], "payment": [payment.id],
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
@@ -240,7 +253,7 @@ def _column(kind: str):
     from app.blueprints.catalog.models import TierPrice
     from app.blueprints.dispatch.models import DeliveryNotice, Wave
     from app.blueprints.inventory.models import StockDocument, Warehouse
-    from app.blueprints.members.models import Address
+    from app.blueprints.members.models import Address, Card, CardBatch, Level, Member, Segment
     from app.blueprints.orders.models import Order
     from app.blueprints.payments.models import Payment, ReconciliationItem, ReconciliationRun, Refund
     from app.blueprints.service.models import Agent, Attachment, CannedReply, Conversation, Queue, SlaPolicy, Ticket
@@ -268,6 +281,8 @@ def _column(kind: str):
         "sla_policy": SlaPolicy.id, "canned_reply": CannedReply.id, "agent": Agent.id, "attachment": Attachment.id,
         "wave": Wave.id, "aftersales_request": AfterSalesRequest.id, "aftersales_number": AfterSalesRequest.number,
         "aftersales_photo": Evidence.id,
+        "member_id": Member.id, "segment": Segment.id, "level": Level.id, "card_batch": CardBatch.id,
+        "card": Card.id,
     }.get(kind)
 
 

@@ -37,6 +37,11 @@ def add_tier_price(actor, sku: Sku, price: int, member_group: str | None = None,
     group = (member_group or "").strip() or None
     if (group is None) == (min_quantity is None):
         raise DomainError(_("Give either a member level or a minimum quantity."), field="member_group")
+    if group is not None:
+        from app.blueprints.members import queries as members
+
+        if group not in {code for code, _name in members.level_choices()}:
+            raise DomainError(_("Choose one of the store's member levels."), field="member_group")
     if min_quantity is not None and min_quantity < 2:
         raise DomainError(_("A ladder price starts at 2 pieces or more."), field="min_quantity")
     if price < 0:
@@ -59,9 +64,10 @@ def remove_tier_price(actor, tier: TierPrice) -> None:
     db.session.delete(tier)
 
 
-def quote(sku_id: int, quantity: int = 1, member_group: str | None = None) -> PriceQuote:
+def quote(sku_id: int, quantity: int = 1, member_group: str | None = None, level_discount: int = 100) -> PriceQuote:
     """The unit price of a SKU for this quantity and customer group, and why: the lowest of
-    the sale price, the group's member price and the best ladder price reached."""
+    the sale price, the group's member price (its own price for the SKU, else `level_discount`
+    percent of the sale price) and the best ladder price reached."""
     if quantity < 1:
         raise DomainError(_("The quantity must be at least 1."), field="quantity")
     sku = db.session.get(Sku, sku_id)
@@ -69,20 +75,28 @@ def quote(sku_id: int, quantity: int = 1, member_group: str | None = None) -> Pr
         raise DomainError(_("This SKU does not exist or is disabled."), field="sku_id")
     tiers = db.session.execute(select(TierPrice.member_group, TierPrice.min_quantity, TierPrice.price)
                                .where(TierPrice.sku_id == sku_id)).all()
-    return best_price(sku_id, sku.sale_price, tiers, quantity, member_group)
+    return best_price(sku_id, sku.sale_price, tiers, quantity, member_group, level_discount)
 
 
-def best_price(sku_id: int, sale_price: int, tiers, quantity: int, member_group: str | None = None) -> PriceQuote:
+def best_price(sku_id: int, sale_price: int, tiers, quantity: int, member_group: str | None = None,
+               level_discount: int = 100) -> PriceQuote:
     """The price rule itself, on values already read: `tiers` are (member group, minimum
-    quantity, price) rows of the SKU (a snapshot from catalog.queries carries them)."""
+    quantity, price) rows of the SKU (a snapshot from catalog.queries carries them).
+    `member_group` is the code of the shopper's member level (members.queries.member_pricing);
+    the level's own price for the SKU wins over its `level_discount` (percent of the sale price)."""
     if quantity < 1:
         raise DomainError(_("The quantity must be at least 1."), field="quantity")
     candidates = [(sale_price, "sale", "")]
+    level_price = None
     for group, min_quantity, price in tiers:
         if member_group and group == member_group:
-            candidates.append((price, "member", member_group))
+            level_price = price
         elif min_quantity is not None and quantity >= min_quantity:
             candidates.append((price, "ladder", str(min_quantity)))
+    if member_group and level_price is None and 0 < level_discount < 100:
+        level_price = sale_price * level_discount // 100
+    if member_group and level_price is not None:
+        candidates.append((level_price, "member", member_group))
     unit, rule, detail = min(candidates, key=lambda c: (c[0], c[1] != "sale"))
     return PriceQuote(sku_id, quantity, unit, unit * quantity, current_store().currency, rule,
                       rule_label(f"{rule}:{detail}" if detail else rule), detail)

@@ -37,11 +37,11 @@ class SkuSnapshot:
     def label(self) -> str:
         return " / ".join(str(v) for v in self.options.values()) or "—"
 
-    def quote(self, quantity: int, member_group: str | None = None):
+    def quote(self, quantity: int, member_group: str | None = None, level_discount: int = 100):
         """The price for this quantity and customer group (no further reads)."""
         from app.blueprints.catalog.pricing import best_price
 
-        return best_price(self.sku_id, self.sale_price, self.tiers, quantity, member_group)
+        return best_price(self.sku_id, self.sale_price, self.tiers, quantity, member_group, level_discount)
 
 
 def sku_snapshots(sku_ids) -> dict[int, SkuSnapshot]:

@@ -172,6 +172,7 @@ def _page(product: Product, form=None, status: int = 200):
         .order_by(PriceChange.id.desc()).limit(30)).all()
     skus = db.session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).all()
     from app.blueprints.catalog.models import TierPrice
+    from app.blueprints.members import queries as member_queries
 
     template = product.category.effective_template
     tiers = db.session.execute(select(TierPrice, Sku.code).join(Sku, Sku.id == TierPrice.sku_id)
@@ -180,7 +181,7 @@ def _page(product: Product, form=None, status: int = 200):
         "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history,
         template=template, status_labels=STATUS, next_states=services.PRODUCT_STATES.allowed(product.status),
         currency=current_store().currency, images=services._images(product.id), tiers=tiers,
-        local=_utc_to_local), status
+        member_levels=member_queries.level_choices(), local=_utc_to_local), status
 
 
 def _utc_to_local(value) -> str:

@@ -1,19 +1,25 @@
-"""Member center tables (会员中心): shopper accounts and their address books."""
+"""Member center tables (会员中心): shopper accounts and their address books, levels and growth,
+the points ledger, segments, and stored-value / gift cards with their balance ledger."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint, text)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import CreatedAt, tenant_args
+from app.core.db import CreatedAt, tenant_args, utcnow
+from app.core.timeline import TimelineEntry
 from app.extensions import db
 
 
 class Member(CreatedAt, db.Model):
     __tablename__ = "members"
     __table_args__ = tenant_args(Index("uq_members_email", text("lower(email)"), unique=True),
-                                 CheckConstraint("status IN ('active', 'disabled')", name="status"))
+                                 Index("ix_members_tags", "tags", postgresql_using="gin"),
+                                 CheckConstraint("status IN ('active', 'disabled')", name="status"),
+                                 CheckConstraint("points >= 0", name="points"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -21,9 +27,22 @@ class Member(CreatedAt, db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="active")
-    level: Mapped[str] = mapped_column(String(40), default="")     # member level code, for member prices
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.member_levels.id", ondelete="SET NULL"), index=True)
+    level_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # reached or last reviewed
+    growth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")     # lifetime growth value
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")     # the points balance
+    birthday: Mapped[date | None] = mapped_column(Date)
+    birthday_year: Mapped[int | None] = mapped_column(Integer)     # the last year `member.birthday` was emitted
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default="{}")
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    blacklist_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # order figures kept by the order events (orders.queries is the source; these make the list filterable)
+    order_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_spent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    last_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    level: Mapped["Level | None"] = relationship("Level", lazy="select")
 
     realm = "shopper"
     is_authenticated = True
@@ -78,3 +97,151 @@ class CartItem(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"))
     sku_id: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class MemberEvent(TimelineEntry, db.Model):
+    """The member's timeline: level changes, blacklisting, tags, staff notes, points adjustments."""
+
+    __tablename__ = "member_events"
+    __table_args__ = tenant_args()
+    owner_key = "member_id"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"), index=True)
+
+
+class Level(CreatedAt, db.Model):
+    """A member level (会员等级), reached by growth value, with its benefits."""
+
+    __tablename__ = "member_levels"
+    __table_args__ = tenant_args(Index("uq_member_levels_code", text("lower(code)"), unique=True),
+                                 UniqueConstraint("threshold"),
+                                 CheckConstraint("threshold >= 0", name="threshold"),
+                                 CheckConstraint("discount_percent BETWEEN 1 AND 100", name="discount"),
+                                 CheckConstraint("points_multiplier BETWEEN 100 AND 1000", name="multiplier"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))       # what catalog member prices are keyed by
+    name: Mapped[str] = mapped_column(String(80))
+    threshold: Mapped[int] = mapped_column(Integer)     # growth value needed
+    discount_percent: Mapped[int] = mapped_column(Integer, default=100)    # level price: % of the sale price
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_multiplier: Mapped[int] = mapped_column(Integer, default=100)   # percent: 150 = 1.5x points
+    birthday_coupon: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoyaltySettings(db.Model):
+    """The store's one row of growth, level and points rules."""
+
+    __tablename__ = "member_settings"
+    __table_args__ = tenant_args(CheckConstraint("id = 1", name="one_row"))
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1, autoincrement=False)
+    growth_per_yuan: Mapped[int] = mapped_column(Integer, default=1)       # per ¥1 of completed orders
+    growth_per_order: Mapped[int] = mapped_column(Integer, default=10)     # per completed order
+    level_months: Mapped[int] = mapped_column(Integer, default=12)         # review period; 0 = never downgrade
+    points_per_yuan: Mapped[int] = mapped_column(Integer, default=1)       # earned per ¥1 paid
+    points_value: Mapped[int] = mapped_column(Integer, default=100)        # minor units that 100 points are worth
+    points_max_share: Mapped[int] = mapped_column(Integer, default=50)     # % of the payable points may pay
+    points_expiry_months: Mapped[int] = mapped_column(Integer, default=24)  # 0 = points never expire
+
+
+class PointsEntry(db.Model):
+    """One change of a member's points balance (the ledger); the balance is members.points."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = tenant_args(
+        Index("uq_points_ledger_reference", "kind", "reference", unique=True, postgresql_where=text("reference <> ''")),
+        CheckConstraint("kind IN ('earn', 'spend', 'adjust', 'expire', 'reverse', 'return')", name="kind"),
+        CheckConstraint("balance_after >= 0", name="balance"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reference: Mapped[str] = mapped_column(String(64), default="")   # what makes it once-only (order, refund)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    member: Mapped[Member] = relationship(Member)
+
+
+class GrowthEntry(db.Model):
+    """Growth value a member earned (completed orders); levels are reviewed on the recent sum."""
+
+    __tablename__ = "member_growth"
+    __table_args__ = tenant_args(Index("ix_member_growth_member_at", "member_id", "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"))
+    amount: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Segment(CreatedAt, db.Model):
+    """A saved rule filter over members (the member list's filters), for promotions to target."""
+
+    __tablename__ = "member_segments"
+    __table_args__ = tenant_args(Index("uq_member_segments_name", text("lower(name)"), unique=True))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    rules: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+
+class CardBatch(CreatedAt, db.Model):
+    """A batch of stored-value or gift cards made at once, each with its code and PIN."""
+
+    __tablename__ = "card_batches"
+    __table_args__ = tenant_args(CheckConstraint("kind IN ('stored_value', 'gift')", name="kind"),
+                                 CheckConstraint("face_value > 0 AND quantity > 0", name="amounts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    face_value: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+
+
+class Card(CreatedAt, db.Model):
+    """One card: issued (not yet sold), active (its balance can pay), void. A shopper binds an
+    active card to the account with its code and PIN and pays with its balance."""
+
+    __tablename__ = "cards"
+    __table_args__ = tenant_args(CheckConstraint("status IN ('issued', 'active', 'void')", name="status"),
+                                 CheckConstraint("balance >= 0", name="balance"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("tenant.card_batches.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    pin_sealed: Mapped[str] = mapped_column(String(400))          # sealed, so the batch export can print it
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.members.id", ondelete="SET NULL"), index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CardEntry(db.Model):
+    """One change of a card's balance (the card ledger)."""
+
+    __tablename__ = "card_ledger"
+    __table_args__ = tenant_args(
+        Index("uq_card_ledger_reference", "kind", "reference", unique=True, postgresql_where=text("reference <> ''")),
+        CheckConstraint("kind IN ('activate', 'pay', 'refund', 'adjust', 'void')", name="kind"),
+        CheckConstraint("balance_after >= 0", name="balance"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("tenant.cards.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(64), default="")   # payment number, refund request id
+    actor_name: Mapped[str] = mapped_column(String(254), default="system")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -148,3 +148,10 @@ def member_by_email(email: str) -> Member | None:
     """The member with this email address, in any letter case (customer service finds shoppers by it)."""
     email = (email or "").strip().lower()
     return db.session.scalar(select(Member).where(func.lower(Member.email) == email)) if email else None
+
+
+
+# Points, levels and member admin live in `loyalty`; these are the operations other centers call
+# (the promotions pricing pipeline spends points, the handlers earn and give them back).
+from app.blueprints.members.loyalty import (NotEnoughPoints, adjust_points, earn_points, max_points_for,  # noqa: E402,F401
+                                            points_value, refund_points, spend_points)

@@ -74,12 +74,25 @@ class OrderRef:
     status: str
     currency: str
     payable: int
+    shopper_id: int | None = None
+    created_at: datetime | None = None
+
+
+_REF_COLUMNS = (Order.id, Order.number, Order.status, Order.currency, Order.payable, Order.shopper_id,
+                Order.created_at)
 
 
 def order_ref(order_id: int) -> OrderRef | None:
-    row = db.session.execute(select(Order.id, Order.number, Order.status, Order.currency, Order.payable)
-                             .where(Order.id == order_id)).first()
+    row = db.session.execute(select(*_REF_COLUMNS).where(Order.id == order_id)).first()
     return OrderRef(*row) if row else None
+
+
+def shopper_order_refs(shopper_id: int, limit: int = 20) -> tuple[list[OrderRef], int]:
+    """A shopper's newest orders for a staff page (the member's detail), and how many there are."""
+    total = db.session.scalar(select(func.count()).select_from(Order).where(Order.shopper_id == shopper_id))
+    rows = db.session.execute(select(*_REF_COLUMNS).where(Order.shopper_id == shopper_id)
+                              .order_by(Order.id.desc()).limit(limit)).all()
+    return [OrderRef(*row) for row in rows], total
 
 
 def order_id_of(number: str) -> int | None:

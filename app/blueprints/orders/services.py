@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.catalog import queries as catalog_queries, services as catalog
 from app.blueprints.inventory import services as inventory
+from app.blueprints.members import queries as member_queries
 from app.blueprints.orders.models import ORDER_TYPES, Order, OrderEvent, OrderLine, OrderSettings
 from app.core import audit
 from app.core.db import utcnow
@@ -173,13 +174,19 @@ class Shipping:
     quote: object = None
 
 
-def shipping_for(lines, region_code: str | None, delivery_method: str, goods: int, settings: OrderSettings) -> Shipping:
+def shipping_for(lines, region_code: str | None, delivery_method: str, goods: int, settings: OrderSettings,
+                 member_free: bool = False) -> Shipping:
     """The shipping fee for these (SkuSnapshot, quantity, goods amount) lines to the region.
-    Raises freight.Undeliverable when a product's template does not deliver there."""
+    Raises freight.Undeliverable when a product's template does not deliver there.
+    `member_free`: the shopper's member level ships free (source "member"), where delivered."""
     from app.blueprints.logistics import freight
 
     if delivery_method == "pickup":
         return Shipping(0, "pickup")
+    if member_free:
+        freight.quote([freight.FreightLine(sku.freight_template_id, quantity, amount, sku.weight_grams,
+                                           sku.volume_cm3, sku.title) for sku, quantity, amount in lines], region_code)
+        return Shipping(0, "member")
     quote = freight.quote([freight.FreightLine(sku.freight_template_id, quantity, amount, sku.weight_grams,
                                                sku.volume_cm3, sku.title) for sku, quantity, amount in lines],
                           region_code)
@@ -205,23 +212,28 @@ class CheckoutPreview:
 
 
 def preview_checkout(items: dict[int, int], region_code: str | None, delivery_method: str = "express",
-                     member_group: str | None = None, order_type: str = "normal") -> CheckoutPreview:
+                     member_group: str | None = None, order_type: str = "normal",
+                     shopper_id: int | None = None) -> CheckoutPreview:
     """What placing this cart would charge, before the shopper submits (a read: nothing is
     written or reserved): the goods, the shipping fee exactly as place_order will compute it,
-    and the total; an address the products are not delivered to gives the refusal message."""
+    and the total; an address the products are not delivered to gives the refusal message.
+    A shopper's member level (price, free shipping) comes from the member center."""
     from app.blueprints.logistics import freight
 
+    pricing = member_queries.member_pricing(shopper_id, segments=False)
+    member_group, discount = pricing.level_code or member_group, pricing.discount_percent
     skus = catalog_queries.sellable_skus(items)
     lines, goods = [], 0
     for sku_id, quantity in items.items():
         sku = skus.get(sku_id)
         if sku is None or quantity < 1:
             continue
-        total = sku.quote(quantity, member_group).total
+        total = sku.quote(quantity, member_group, discount).total
         lines.append((sku, quantity, total))
         goods += total
     try:
-        shipping = shipping_for(lines, region_code, delivery_method, goods, settings_or_defaults(order_type))
+        shipping = shipping_for(lines, region_code, delivery_method, goods, settings_or_defaults(order_type),
+                                pricing.free_shipping)
     except freight.Undeliverable as err:
         return CheckoutPreview(goods, None, err.message)
     return CheckoutPreview(goods, shipping)
@@ -250,6 +262,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     if len(lines) > MAX_LINES:
         raise DomainError(_("At most %(n)d lines per order.", n=MAX_LINES), field="lines")
     address = _clean_address(address)
+    pricing = member_queries.member_pricing(shopper_id, segments=False)   # the level price, free shipping
+    if pricing.blacklisted:
+        raise DomainError(_("This account cannot place orders. Please contact the shop."))
+    member_group, level_discount = pricing.level_code or member_group, pricing.discount_percent
     shopper = {k: str(shopper.get(k) or "").strip()[:120] for k in ("name", "email", "phone")}
     note = (note or "").strip()[:500]
     digest = request_hash or _request_hash(lines, address, shopper, delivery_method, note, order_type)
@@ -274,7 +290,7 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
         sku = skus.get(sku_id)
         if sku is None:
             raise DomainError(_("Item %(id)s is not for sale.", id=sku_id), field="lines")
-        quote = sku.quote(quantity, member_group)
+        quote = sku.quote(quantity, member_group, level_discount)
         priced.append((sku, quantity, quote.total))
         order.lines.append(OrderLine(sku_id=sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
                                      options=dict(sku.options), image=sku.image,
@@ -284,7 +300,8 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     for line, share in zip(order.lines, allocate_discount([l.unit_price * l.quantity for l in order.lines],
                                                          order.discount_total)):
         line.discount = share
-    order.shipping_fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings).fee
+    order.shipping_fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings,
+                                      pricing.free_shipping).fee
     order.payable = goods - order.discount_total + order.shipping_fee
     if idempotency_key is None:  # nothing to race for: no savepoint needed
         db.session.add(order)

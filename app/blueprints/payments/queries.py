@@ -1,6 +1,7 @@
 """Read-side figures for the payments overview (a fixed number of queries)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,30 @@ PAID = ("succeeded", "partially_refunded", "refunded")
 
 def _local_day(column, tz: str):
     return cast(func.timezone(tz, column), Date)
+
+
+@dataclass(frozen=True)
+class PaymentToPay:
+    """A payment attempt as a gateway's pay page shows it."""
+
+    number: str
+    amount: int
+    currency: str
+    status: str
+    order_id: int
+    order_number: str
+
+
+def payment_to_pay(number: str, gateway: str, shopper_id: int) -> PaymentToPay | None:
+    """The shopper's own payment attempt with this number at this gateway; another shopper's (or
+    another gateway's) is None, like a missing one."""
+    from app.blueprints.orders import queries as order_queries
+
+    p = db.session.scalar(select(Payment).where(Payment.number == str(number)[:40], Payment.gateway == gateway))
+    order = order_queries.order_ref(p.order_id) if p is not None else None
+    if order is None or order.shopper_id != shopper_id:
+        return None
+    return PaymentToPay(p.number, p.amount, p.currency, p.status, p.order_id, order.number)
 
 
 def awaiting_confirmation(order_number: str) -> bool:

@@ -321,7 +321,7 @@ def checkout_quote():
         if not isinstance(region_code, str) or not regions.is_leaf(region_code):
             raise ApiError(422, "bad_value", "Send address_id, or region_code: a six-digit district code "
                                              "(a leaf of GET regions).", "region_code")
-    preview = orders.preview_checkout(items, region_code, delivery, g.member.level or None)
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id)
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, field)
     return jsonify(_shipping_body(preview))
@@ -364,12 +364,12 @@ def checkout():
     if not isinstance(note, str) or len(note) > 500:
         raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
     member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
-    level, address = g.member.level or None, address.as_dict()
+    address = address.as_dict()
 
     def place():
         order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                                    shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
-                                   member_group=level, source="api", request_hash=digest, key_checked=True)
+                                   source="api", request_hash=digest, key_checked=True)
         members.clear_cart(member_id, items)
         return queries.order_view(order)   # taken before the commit: nothing to read again
 

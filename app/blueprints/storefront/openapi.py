@@ -158,7 +158,7 @@ SPEC = {
                               "properties": {
                                   "goods_total": {"type": "integer"}, "shipping_fee": {"type": "integer", "minimum": 0},
                                   "payable": {"type": "integer"}, "currency": {"type": "string"},
-                                  "shipping_source": {"type": "string", "enum": ["template", "settings", "pickup"],
+                                  "shipping_source": {"type": "string", "enum": ["template", "settings", "pickup", "member"],
                                                       "description": "Freight templates, the flat fee, or pickup"},
                                   "freight": {"type": "array", "items": _ref("FreightPart")}}},
             "Order": {"type": "object", "required": ["number", "status", "payable"], "properties": {

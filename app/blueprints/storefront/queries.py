@@ -40,8 +40,9 @@ def products(q: str = "", category_id: int | None = None, low: int | None = None
     return catalog.shop_products(q, category_id, low, high, sort, page, PER_PAGE)
 
 
-def cart_lines(items: dict[int, int], member_group: str | None = None) -> tuple[list[CartLine], int]:
-    """The cart's lines priced for the shopper's group, with stock, and the goods total."""
+def cart_lines(items: dict[int, int], member_group: str | None = None,
+               level_discount: int = 100) -> tuple[list[CartLine], int]:
+    """The cart's lines priced for the shopper's member level, with stock, and the goods total."""
     if not items:
         return [], 0
     skus = catalog.sku_snapshots(items)
@@ -51,7 +52,7 @@ def cart_lines(items: dict[int, int], member_group: str | None = None) -> tuple[
         sku = skus.get(sku_id)
         if sku is None:
             continue
-        quote = sku.quote(quantity, member_group or None) if sku.sellable else None
+        quote = sku.quote(quantity, member_group or None, level_discount) if sku.sellable else None
         available = stock.get(sku_id, 0)
         lines.append(CartLine(sku, quantity, quote, available, sku.sellable and available >= quantity))
         total += quote.total if quote else 0

@@ -79,8 +79,10 @@ def product(id):
 # --- cart ------------------------------------------------------------------------------------
 
 def _cart_lines(items: dict[int, int]):
-    group = getattr(current_user, "level", None) if cart.shopper_signed_in() else None
-    return queries.cart_lines(items, group)
+    from app.blueprints.members import queries as member_queries
+
+    pricing = member_queries.member_pricing(current_user.id if cart.shopper_signed_in() else None, segments=False)
+    return queries.cart_lines(items, pricing.level_code, pricing.discount_percent)
 
 
 @bp.route("/cart")
@@ -209,7 +211,7 @@ def _checkout_region(form: forms.CheckoutForm) -> str:
 def _preview(items, form: forms.CheckoutForm):
     delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
     region_code = _checkout_region(form)
-    preview = orders.preview_checkout(items, region_code, delivery, current_user.level or None)
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id)
     # a saved address from before regions (no code) is quoted by the templates' default rules
     if delivery != "pickup" and preview.error is None and (
             form.chosen_address() is None and not form.new_address
@@ -258,7 +260,7 @@ def checkout():
     items = members.cart_of(current_user.id)
     lines, total = _cart_lines(items)
     if placing and not form.form_errors and form.validate_on_submit():
-        member, level = current_user._get_current_object(), current_user.level or None
+        member = current_user._get_current_object()
         shopper = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
         address = form.chosen_address()
         book_address = address.as_dict() if address is not None else None
@@ -269,7 +271,7 @@ def checkout():
             order = orders.place_order(
                 [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
                 shopper_id=member.id, delivery_method=delivery, note=note, idempotency_key=key or None,
-                member_group=level, source="storefront", request_hash=digest, key_checked=True)
+                source="storefront", request_hash=digest, key_checked=True)
             members.clear_cart(member.id, items)
             return order.number
 

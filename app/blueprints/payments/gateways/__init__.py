@@ -100,12 +100,21 @@ class Gateway:
         raise NotImplementedError
 
 
+_REGISTERED: dict[str, type[Gateway]] = {}
+
+
+def register(cls: type[Gateway]) -> type[Gateway]:
+    """Add another center's gateway (the member center's `card` gateway pays with card balances)."""
+    _REGISTERED[cls.name] = cls
+    return cls
+
+
 def registry() -> dict[str, type[Gateway]]:
     from app.blueprints.payments.gateways.alipay import Alipay
     from app.blueprints.payments.gateways.sandbox import Sandbox
     from app.blueprints.payments.gateways.stripe_gw import StripeGateway
 
-    return {g.name: g for g in (Sandbox, Alipay, StripeGateway)}
+    return {**{g.name: g for g in (Sandbox, Alipay, StripeGateway)}, **_REGISTERED}
 
 
 def day_bounds(store, day: date):

@@ -1,0 +1,32 @@
+"""What orders and payments mean for members: a paid order counts in the member's figures, a
+completed one earns points and growth value (levels rise), a refund takes back the share of
+points the order earned and gives back the share it spent."""
+from app.blueprints.members import loyalty
+from app.blueprints.orders import queries as orders
+from app.core.outbox import handler
+
+
+@handler("order.paid")
+def count_paid_order(event) -> None:
+    order = orders.order_ref(event.payload["order_id"])
+    if order is not None and order.shopper_id:
+        loyalty.record_order_paid(order.shopper_id, order.payable, event.created_at)
+
+
+@handler("order.completed")
+def reward_completed_order(event) -> None:
+    order = orders.order_ref(event.payload["order_id"])
+    if order is not None and order.shopper_id:
+        loyalty.order_completed(order.shopper_id, order.id, order.payable)
+
+
+@handler("refund.succeeded")
+def refund_points(event) -> None:
+    order_id = event.payload.get("order_id")
+    order = orders.order_ref(order_id) if order_id else None
+    if order is None or not order.shopper_id:
+        return
+    amount = int(event.payload.get("amount") or 0)
+    loyalty.refund_points(order.shopper_id, order.id, refund_id=event.payload["refund_id"], amount=amount,
+                          payable=order.payable, full=bool(event.payload.get("full")))
+    loyalty.record_order_refund(order.shopper_id, amount)
