@@ -96,9 +96,11 @@ def test_payment_migration_grants_reconciliation_to_existing_finance_roles(app):
         conn.rollback()
         with conn.begin():
             drop_tenant_schema(conn, "store_900003")
-    # (operations gains the dispatch permissions from the dispatch migration, 0020)
-    assert granted == {"finance": ["payments.view", "payments.reconcile"],
-                       "operations": ["payments.view", "dispatch.view", "dispatch.manage", "dispatch.work"]}
+    # (operations gains the dispatch permissions from the dispatch migration, 0020, both gain the member
+    # permissions from 0023)
+    assert granted == {"finance": ["payments.view", "payments.reconcile", "members.view", "members.cards"],
+                       "operations": ["payments.view", "dispatch.view", "dispatch.manage", "dispatch.work",
+                                      "members.view", "members.manage", "members.points"]}
 
 
 def test_a_claimed_pooled_schema_equals_a_freshly_built_one(app):

@@ -15,6 +15,7 @@ from app.core.formview import FormView, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView
 from app.core.permissions import check, requires
+from app.core.timeline import ACTOR_LABELS
 from app.extensions import db
 
 BLACKLIST_CHOICES = [("yes", _l("Blacklisted")), ("no", _l("Not blacklisted"))]
@@ -313,7 +314,7 @@ class PointsLedger(ListView):
         Column("delta", _l("Points"), sort=PointsEntry.delta, kind="number"),
         Column("balance_after", _l("Balance"), kind="number"),
         Column("reason", _l("Reason")),
-        Column("actor_name", _l("By")),
+        Column("actor_name", _l("By"), value=lambda e: str(ACTOR_LABELS.get(e.actor_name, e.actor_name))),
     ]
     filters = [Filter("kind", _l("Kind"), lambda q, v: q.where(PointsEntry.kind == v),
                       choices=lambda: [(k, str(v)) for k, v in loyalty.POINTS_KINDS.items()])]
