@@ -97,7 +97,7 @@ def test_payment_migration_grants_reconciliation_to_existing_finance_roles(app):
         with conn.begin():
             drop_tenant_schema(conn, "store_900003")
     # (operations gains the dispatch permissions from the dispatch migration, 0020, both gain the member
-    # permissions from 0023)
+    # permissions from 0026)
     assert granted == {"finance": ["payments.view", "payments.reconcile", "members.view", "members.cards"],
                        "operations": ["payments.view", "dispatch.view", "dispatch.manage", "dispatch.work",
                                       "members.view", "members.manage", "members.points"]}
