@@ -524,7 +524,7 @@ def aftersales_create():
     except (binascii.Error, ValueError):
         raise ApiError(422, "bad_value", "images must be base64 texts.", "images")
     ask = aftersales.Ask(kind, quantities, reason_id, description, photos, exchange)
-    req = in_transaction(lambda: aftersales.create_request(g.member, g.member.id, number, ask))
+    req = committed(lambda: aftersales.create_request(g.member, g.member.id, number, ask))
     return jsonify(_aftersales_body(aftersales_queries.shopper_request(g.member.id, req.number))), 201
 
 
@@ -545,7 +545,7 @@ def aftersales_cancel(number):
             raise ApiError(404, "not_found", "No such after-sales request.")
         aftersales.cancel(g.member, req)
 
-    in_transaction(cancel)
+    committed(cancel)
     return jsonify(_aftersales_body(_own_request(number)))
 
 
@@ -565,5 +565,5 @@ def aftersales_waybill(number):
             raise ApiError(404, "not_found", "No such after-sales request.")
         aftersales.send_back(g.member, req, carrier, waybill)
 
-    in_transaction(send)
+    committed(send)
     return jsonify(_aftersales_body(_own_request(number)))
