@@ -223,6 +223,7 @@ def demo_seed():
     _demo_service(store)
     _demo_purchasing(store, account.id)
     _demo_members(store)
+    _demo_tracking(store)
     click.echo("demo data ready")
 
 
@@ -421,6 +422,55 @@ def _demo_members(store) -> None:
         cards.activate_batch(None, batch)
         card = db.session.scalar(select(Card).where(Card.batch_id == batch.id).order_by(Card.id).limit(1))
         cards.bind_card(shopper, card.code, cards.pin_of(card))
+        db.session.commit()
+
+
+def _demo_tracking(store) -> None:
+    """Parcels with tracking (once): the demo's shipped parcel with its scans up to out for
+    delivery, and one more order shipped and signed for (delivered), so the shipments pages,
+    the order pages and the shop's order page show the whole chain."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.blueprints.dispatch import services as dispatch
+    from app.blueprints.dispatch.models import DeliveryNotice
+    from app.blueprints.logistics import services as logistics
+    from app.blueprints.logistics.adapters import Trace, Tracking
+    from app.blueprints.logistics.models import TrackingEvent
+    from app.blueprints.orders import services as orders
+    from app.blueprints.orders.models import Order
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(TrackingEvent.id))):
+            return
+        first = db.session.scalar(select(DeliveryNotice).where(DeliveryNotice.status == "shipped")
+                                  .order_by(DeliveryNotice.id).limit(1))
+        if first is None:
+            return
+        template = db.session.get(Order, first.order_id)
+        address = dict(template.address)
+        order = orders.place_order([orders.LineRequest(line.sku_id, 1) for line in template.lines[:1]], address,
+                                   shopper={"name": address.get("name", ""), "phone": address.get("phone", "")},
+                                   source="staff")
+        orders.mark_paid(None, order, "DEMO-PAY-2", offline=True)
+        second = dispatch.create_notices(order.id)[0]
+        dispatch.ship(None, second, "zhongtong", "73100000000002", 600)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        steps = [("in_transit", "【上海市】快件已揽收", "上海市", 30), ("in_transit", "【上海市】已发往 目的地转运中心", "上海市", 26),
+                 ("out_for_delivery", "【上海市】快递员正在派件", "上海市浦东新区", 4)]
+        for notice, signed in ((first, False), (second, True)):
+            shipment = logistics.create_shipment(
+                None, notice_id=notice.id, notice_number=notice.number, order_id=notice.order_id,
+                order_number=notice.order_number, carrier_code=notice.carrier_code, waybill_no=notice.waybill_no,
+                warehouse_id=notice.warehouse_id, outbound_number=notice.outbound_number or "",
+                weight_grams=notice.weight_grams,
+                lines=[{"order_line_id": line.order_line_id, "sku_id": line.sku_id, "quantity": line.quantity}
+                       for line in notice.lines])
+            traces = [Trace(now - timedelta(hours=hours), status, "", text, place)
+                      for status, text, place, hours in steps]
+            if signed:
+                traces.append(Trace(now - timedelta(hours=1), "signed", "3", "【上海市】已签收，签收人：本人", "上海市浦东新区"))
+            logistics.apply_tracking(shipment, Tracking(notice.carrier_code, notice.waybill_no, traces, finished=signed))
         db.session.commit()
 
 

@@ -10,41 +10,22 @@ from __future__ import annotations
 import sys
 import time
 
-from bench.common import bench_app, cleanup
+from bench.common import bench_app, cleanup, store_with_stock
 
 ADDRESS = {"name": "压测", "phone": "13800000000", "province": "广东省", "city": "深圳市", "street": "测试路 1 号",
            "region_code": "440305"}
 
 
 def _setup(app, orders: int):
-    from app.blueprints.catalog import services as catalog
-    from app.blueprints.inventory import services as inventory
     from app.blueprints.orders import services as order_services
-    from app.blueprints.platform.models import Store
-    from app.blueprints.platform.services import create_store
     from app.core.tenancy import store_context
     from app.extensions import db
 
-    with app.app_context():
-        store = create_store(None, f"dis-{int(time.time()) % 100000}", "Dispatch", "o@dis.cn", None, plan_code="pro")
-        db.session.commit()
-        bound = db.session.get(Store, store.id)
-        db.session.expunge(bound)
+    # even SKUs only in the first warehouse, odd ones only in the second: every order splits
+    bound, skus, _warehouses = store_with_stock(
+        app, "dis", products=40, warehouses=(("W1", "310115"), ("W2", "440305"), ("W3", "110105")),
+        stocked_in=lambda i: i % 2)
     with app.app_context(), store_context(bound):
-        category = catalog.create_category(None, "压测")
-        warehouses = [inventory.save_warehouse(None, None, f"W{i}", f"仓{i}", "own", "", i, True, region)
-                      for i, region in enumerate(("310115", "440305", "110105"), start=1)]
-        db.session.flush()
-        skus = []
-        for i in range(40):
-            product = catalog.save_product(None, None, title=f"压测商品{i}", category_id=category.id)
-            catalog.set_all_prices(None, product, 1000, 990, 500)
-            catalog.change_status(None, product, "on_sale")
-            db.session.flush()
-            # even SKUs only in the first warehouse, odd ones only in the second: every order splits
-            inventory.receive(None, product.skus[0].id, warehouses[i % 2].id, 10 ** 6, "bench")
-            skus.append(product.skus[0].id)
-        db.session.commit()
         ids = []
         for n in range(orders):
             order = order_services.place_order(

@@ -12,50 +12,36 @@ from __future__ import annotations
 import sys
 import time
 
-from bench.common import bench_app, cleanup, summary
+from bench.common import bench_app, cleanup, store_with_stock, summary
 
 REGION = "440305"   # 深圳 南山区
 
 
-def _store(app, slug: str, templates: bool):
-    from app.blueprints.catalog import services as catalog
+def _templates() -> list[int]:
     from app.blueprints.logistics import freight
-    from app.blueprints.platform.models import Store
-    from app.blueprints.platform.services import create_store
-    from app.core.tenancy import store_context
-    from app.extensions import db
 
-    with app.app_context():
-        store = create_store(None, slug, "Freight", f"o@{slug}.cn", None, plan_code="pro")
-        db.session.commit()
-        bound = db.session.get(Store, store.id)
-        db.session.expunge(bound)
-    with app.app_context(), store_context(bound):
-        ids = []
-        if templates:
-            rate = {"first_units": 1, "first_fee": 1000, "extra_units": 1, "extra_fee": 500}
-            for name, basis, units in (("件", "piece", 1), ("重", "weight", 1000), ("体", "volume", 100_000)):
-                ids.append(freight.save_template(None, {
-                    "name": name, "basis": basis, **rate, "first_units": units, "extra_units": units,
-                    "undeliverable": ["650000", "540000"],
-                    "rules": [{"regions": ["440000", "310000"], **rate, "first_units": units, "extra_units": units,
-                               "first_fee": 600}, {"regions": ["110000", "120000", "130000"], **rate,
-                                                   "first_units": units, "extra_units": units, "first_fee": 800}],
-                    "free_rules": [{"regions": ["440300"], "kind": "amount", "threshold": 10 ** 7},
-                                   {"regions": [], "kind": "quantity", "threshold": 500}]}).id)
-        category = catalog.create_category(None, "运费压测")
-        db.session.flush()
-        skus = {}
-        for i in range(20):
-            product = catalog.save_product(None, None, title=f"运费商品{i}", category_id=category.id,
-                                           weight_grams=300 + 50 * i, volume_cm3=2000 + 100 * i,
-                                           freight_template_id=ids[i % 3] if ids else None)
-            catalog.set_all_prices(None, product, 2000, 1990, 500)
-            catalog.change_status(None, product, "on_sale")
-            db.session.flush()
-            skus[product.skus[0].id] = 1 + i % 3
-        db.session.commit()
-    return bound, skus
+    ids = []
+    rate = {"first_units": 1, "first_fee": 1000, "extra_units": 1, "extra_fee": 500}
+    for name, basis, units in (("件", "piece", 1), ("重", "weight", 1000), ("体", "volume", 100_000)):
+        ids.append(freight.save_template(None, {
+            "name": name, "basis": basis, **rate, "first_units": units, "extra_units": units,
+            "undeliverable": ["650000", "540000"],
+            "rules": [{"regions": ["440000", "310000"], **rate, "first_units": units, "extra_units": units,
+                       "first_fee": 600}, {"regions": ["110000", "120000", "130000"], **rate,
+                                           "first_units": units, "extra_units": units, "first_fee": 800}],
+            "free_rules": [{"regions": ["440300"], "kind": "amount", "threshold": 10 ** 7},
+                           {"regions": [], "kind": "quantity", "threshold": 500}]}).id)
+    return ids
+
+
+def _store(app, prefix: str, templates: bool):
+    """20 products (weights and volumes rising), spread over the 3 templates when `templates`."""
+    bound, sku_ids, _warehouses = store_with_stock(
+        app, prefix, products=20, stock=None, prices=(2000, 1990, 500), title="运费商品",
+        prepare=_templates if templates else None,
+        product_fields=lambda i, ids: {"weight_grams": 300 + 50 * i, "volume_cm3": 2000 + 100 * i,
+                                       "freight_template_id": ids[i % 3] if ids else None})
+    return bound, {sku_id: 1 + i % 3 for i, sku_id in enumerate(sku_ids)}
 
 
 def _time(app, bound, fn, rounds: int) -> list[float]:
@@ -80,9 +66,8 @@ def main(rounds: int = 500) -> None:
     from app.blueprints.logistics import freight
     from app.blueprints.orders import services as orders
 
-    stamp = int(time.time()) % 100000
-    with_templates, cart = _store(app, f"frq-{stamp}", True)
-    baseline_store, baseline_cart = _store(app, f"frb-{stamp}", False)
+    with_templates, cart = _store(app, "frq", True)
+    baseline_store, baseline_cart = _store(app, "frb", False)
 
     def lines():
         snaps = catalog_queries.sellable_skus(cart)

@@ -17,36 +17,20 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("SANDBOX_GATEWAY", "1")
 
-from bench.common import bench_app, cleanup, summary  # noqa: E402
+from bench.common import bench_app, cleanup, store_with_stock, summary  # noqa: E402
 
 
 def _setup(app, n: int):
-    from app.blueprints.catalog import services as catalog
-    from app.blueprints.inventory import services as inventory
     from app.blueprints.orders import services as orders
     from app.blueprints.payments import services as payments
-    from app.blueprints.platform.models import Store
-    from app.blueprints.platform.services import create_store
     from app.core.tenancy import store_context
     from app.extensions import db
 
-    with app.app_context():
-        store = create_store(None, f"pay-{int(time.time()) % 100000}", "Pay", "p@pay.cn", None, plan_code="pro")
-        db.session.commit()
-        bound = db.session.get(Store, store.id)
-        db.session.expunge(bound)
+    bound, (sku_id,), _warehouses = store_with_stock(app, "pay")
     with app.test_request_context(), store_context(bound):
-        category = catalog.create_category(None, "压测")
-        wh = inventory.save_warehouse(None, None, "W1", "仓", "own", "", 1, True)
-        product = catalog.save_product(None, None, title="压测商品", category_id=category.id)
-        catalog.set_all_prices(None, product, 1000, 990, 500)
-        catalog.change_status(None, product, "on_sale")
-        db.session.flush()
-        inventory.receive(None, product.skus[0].id, wh.id, 10 ** 6, "bench")
-        db.session.commit()
         numbers = []
         for _ in range(n):
-            order = orders.place_order([orders.LineRequest(product.skus[0].id, 1)],
+            order = orders.place_order([orders.LineRequest(sku_id, 1)],
                                        {"name": "b", "phone": "1", "city": "c", "street": "s"}, shopper={"name": "b"})
             numbers.append((payments.start_payment(order).number, order.payable))
             db.session.commit()

@@ -14,36 +14,21 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from bench.common import bench_app, cleanup, summary
+from bench.common import bench_app, cleanup, store_with_stock, summary
 
 BEIJING = timezone(timedelta(hours=8))
 
 
 def _setup(app, n: int):
-    from app.blueprints.catalog import services as catalog
-    from app.blueprints.inventory import services as inventory
     from app.blueprints.logistics import accounts, services as logistics
     from app.blueprints.orders import services as orders
-    from app.blueprints.platform.models import Store
-    from app.blueprints.platform.services import create_store
     from app.core.secrets import unseal
     from app.core.tenancy import store_context
     from app.extensions import db
 
-    with app.app_context():
-        store = create_store(None, f"trk-{int(time.time()) % 100000}", "Tracking", "t@trk.cn", None, plan_code="pro")
-        db.session.commit()
-        bound = db.session.get(Store, store.id)
-        db.session.expunge(bound)
+    bound, (sku_id,), _warehouses = store_with_stock(app, "trk")
     with app.test_request_context(), store_context(bound):
-        category = catalog.create_category(None, "压测")
-        wh = inventory.save_warehouse(None, None, "W1", "仓", "own", "", 1, True)
-        product = catalog.save_product(None, None, title="压测商品", category_id=category.id)
-        catalog.set_all_prices(None, product, 1000, 990, 500)
-        catalog.change_status(None, product, "on_sale")
-        db.session.flush()
-        inventory.receive(None, product.skus[0].id, wh.id, 10 ** 6, "bench")
-        order = orders.place_order([orders.LineRequest(product.skus[0].id, 1)],
+        order = orders.place_order([orders.LineRequest(sku_id, 1)],
                                    {"name": "b", "phone": "1", "city": "c", "street": "s"}, shopper={"name": "b"})
         accounts.save_account(None, "kuaidi100", True, {"customer": "BENCH", "key": "bench-key-0123456789"})
         waybills = []
