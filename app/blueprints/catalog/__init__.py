@@ -32,10 +32,14 @@ center = Center(
                    "category.enabled": _l("Category enabled"), "category.disabled": _l("Category disabled"),
                    "brand.created": _l("Brand created"), "brand.updated": _l("Brand edited"),
                    "attribute_template.created": _l("Attribute template created"),
-                   "attribute.created": _l("Attribute added"), "attribute.deleted": _l("Attribute removed")},
+                   "attribute.created": _l("Attribute added"), "attribute.deleted": _l("Attribute removed"),
+                   "sku.customs": _l("Customs data of a SKU edited")},
     audit_fields={"title": _l("Title"), "category_id": _l("Category"), "products": _l("Products"),
                   "price": _l("Price"), "list_price": _l("List price"), "cost": _l("Cost"), "enabled": _l("Enabled"),
-                  "name_en": _l("English name"), "template_id": _l("Attribute template"), "parent_id": _l("Parent category")},
+                  "name_en": _l("English name"), "template_id": _l("Attribute template"), "parent_id": _l("Parent category"),
+                  "hs_code": _l("HS code"), "origin_country": _l("Country of origin"),
+                  "declared_value": _l("Declared value"), "consumption_tax_bp": _l("Consumption tax (basis points)"),
+                  "duty_bp": _l("General duty (basis points)")},
 )
 
 from app.blueprints.catalog import views, setup_views  # noqa: E402,F401

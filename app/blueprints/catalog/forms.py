@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -63,3 +63,17 @@ class ProductForm(FlaskForm):
     freight_template_id = SelectField(_l("Freight template"), coerce=int, choices=[], default=0, validate_choice=False,
                                       description=_l("Left on the default, the store's default template applies."))
     description_html = TextAreaField(_l("Description"), description=_l("HTML is allowed; scripts and styles are removed."))
+
+
+class SkuCustomsForm(FlaskForm):
+    """A SKU's customs data for cross-border sales (amounts in yuan, rates in percent)."""
+
+    sku_id = SelectField(_l("SKU"), coerce=int, choices=[], validate_choice=False)
+    hs_code = StringField(_l("HS code"), validators=[Length(max=14)], description=_l("8 or 10 digits, e.g. 3304990000."))
+    origin_country = SelectField(_l("Country of origin"), choices=[], validators=[Optional()])
+    declared_value = StringField(_l("Declared unit value"), validators=[Length(max=20)])
+    consumption_tax_rate = DecimalField(_l("Consumption tax rate (%)"), places=2, default=0,
+                                        validators=[Optional(), NumberRange(min=0, max=56)])
+    duty_rate = DecimalField(_l("General duty rate (%)"), places=2, default=0,
+                             validators=[Optional(), NumberRange(min=0, max=270)],
+                             description=_l("Used only when an order is over the cross-border limits and taxed in full."))

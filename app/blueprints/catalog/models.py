@@ -163,6 +163,12 @@ class Sku(CreatedAt, db.Model):
     image: Mapped[str | None] = mapped_column(String(300))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     ever_sold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # customs data for cross-border sales (see catalog.customs)
+    hs_code: Mapped[str] = mapped_column(String(10), default="")
+    origin_country: Mapped[str] = mapped_column(String(3), default="")      # JGS-20 country code
+    declared_value: Mapped[int | None] = mapped_column(BigInteger)          # per unit, minor units
+    consumption_tax_bp: Mapped[int] = mapped_column(Integer, default=0)     # basis points
+    duty_bp: Mapped[int] = mapped_column(Integer, default=0)                # general-trade duty, basis points
 
     product: Mapped[Product] = relationship(back_populates="skus")
 

@@ -265,3 +265,34 @@ def sku_codes(sku_ids=None) -> dict[int, str]:
     if sku_ids is not None:
         stmt = stmt.where(Sku.id.in_(list(sku_ids)))
     return dict(db.session.execute(stmt).all())
+
+
+@dataclass(frozen=True)
+class SkuCustoms:
+    """A SKU's customs data for cross-border sales (see catalog.customs)."""
+
+    sku_id: int
+    code: str
+    title: str
+    barcode: str
+    hs_code: str
+    origin_country: str
+    declared_value: int | None
+    consumption_tax_bp: int
+    duty_bp: int
+
+    @property
+    def declarable(self) -> bool:
+        return bool(self.hs_code and self.origin_country)
+
+
+def customs_info(sku_ids) -> dict[int, SkuCustoms]:
+    """The customs data of these SKUs, in one statement."""
+    ids = list(sku_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Sku.id, Sku.code, Product.title, Sku.barcode, Sku.hs_code, Sku.origin_country, Sku.declared_value,
+               Sku.consumption_tax_bp, Sku.duty_bp).join(Product, Product.id == Sku.product_id)
+        .where(Sku.id.in_(ids))).all()
+    return {r[0]: SkuCustoms(*r) for r in rows}

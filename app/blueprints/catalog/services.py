@@ -654,3 +654,37 @@ def forget_freight_template(template_id: int) -> int:
 
     return db.session.execute(update(Product).where(Product.freight_template_id == template_id)
                               .values(freight_template_id=None).execution_options(synchronize_session=False)).rowcount
+
+
+def set_sku_customs(actor, sku: Sku, *, hs_code: str, origin_country: str, declared_value: int | None,
+                    consumption_tax_bp: int, duty_bp: int) -> Sku:
+    """Give a SKU its customs data for cross-border sales: an HS code of 8 or 10 digits, a
+    listed origin country (JGS-20 code), the declared unit value (minor units, optional) and
+    the consumption tax and general-trade duty rates (basis points). Empty HS code and origin
+    clear them (the SKU is then not declarable)."""
+    from app.blueprints.catalog import customs
+
+    hs_code = re.sub(r"[\s.]", "", hs_code or "")
+    if hs_code and not customs.HS_CODE.fullmatch(hs_code):
+        raise DomainError(_("An HS code has 8 or 10 digits."), field="hs_code")
+    origin_country = (origin_country or "").strip()
+    if origin_country and origin_country not in customs.COUNTRIES:
+        raise DomainError(_("Choose the country of origin from the list."), field="origin_country")
+    if declared_value is not None and declared_value < 0:
+        raise DomainError(_("The declared value is an amount of zero or more."), field="declared_value")
+    if not 0 <= consumption_tax_bp <= customs.MAX_CONSUMPTION_BP:
+        raise DomainError(_("The consumption tax rate goes from 0 %% to %(max)s %%.", max="56"),
+                          field="consumption_tax_rate")
+    if not 0 <= duty_bp <= customs.MAX_DUTY_BP:
+        raise DomainError(_("The duty rate goes from 0 %% to %(max)s %%.", max="270"), field="duty_rate")
+    before = {"hs_code": sku.hs_code, "origin_country": sku.origin_country, "declared_value": sku.declared_value,
+              "consumption_tax_bp": sku.consumption_tax_bp, "duty_bp": sku.duty_bp}
+    sku.hs_code, sku.origin_country, sku.declared_value = hs_code, origin_country, declared_value
+    sku.consumption_tax_bp, sku.duty_bp = consumption_tax_bp, duty_bp
+    after = {"hs_code": hs_code, "origin_country": origin_country, "declared_value": declared_value,
+             "consumption_tax_bp": consumption_tax_bp, "duty_bp": duty_bp}
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    db.session.flush()
+    if changes:
+        audit.record(actor, "sku.customs", sku, label=sku.code, changes=changes)
+    return sku

@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.blueprints.catalog import bp, forms, queries, search, services
+from app.blueprints.catalog import bp, customs, forms, queries, search, services
 from app.blueprints.logistics import freight
 from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
@@ -166,7 +166,7 @@ def _save(form, product):
 ProductCreate.register(bp, "/products/new", "product_new")
 
 
-def _page(product: Product, form=None, status: int = 200):
+def _page(product: Product, form=None, status: int = 200, customs_form=None):
     history = db.session.execute(
         select(PriceChange, Sku.code).join(Sku, Sku.id == PriceChange.sku_id).where(Sku.product_id == product.id)
         .order_by(PriceChange.id.desc()).limit(30)).all()
@@ -181,7 +181,8 @@ def _page(product: Product, form=None, status: int = 200):
         "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history,
         template=template, status_labels=STATUS, next_states=services.PRODUCT_STATES.allowed(product.status),
         currency=current_store().currency, images=services._images(product.id), tiers=tiers,
-        member_levels=member_queries.level_choices(), local=_utc_to_local), status
+        member_levels=member_queries.level_choices(), local=_utc_to_local,
+        customs_form=customs_form or _customs_form(skus, formdata=None), country_name=customs.country_name), status
 
 
 def _utc_to_local(value) -> str:
@@ -251,6 +252,45 @@ def _sku_rows() -> list[dict]:
             "image": get("image") or None,
         })
     return rows
+
+
+def _customs_form(skus, formdata=...):
+    form = forms.SkuCustomsForm() if formdata is ... else forms.SkuCustomsForm(formdata=formdata)
+    form.sku_id.choices = [(s.id, f"{s.code} {s.label}") for s in skus]
+    form.origin_country.choices = [("", "—")] + customs.country_choices()
+    return form
+
+
+def _percent_bp(value) -> int:
+    """A rate in percent with at most two decimals, in basis points."""
+    from decimal import Decimal
+
+    return int((Decimal(value or 0) * 100).to_integral_value())
+
+
+@bp.route("/products/<int:id>/customs", methods=["POST"])
+@requires("catalog.edit")
+def product_customs(id):
+    """A SKU's customs data for cross-border sales: HS code, origin, declared value, tax rates."""
+    product = db.get_or_404(Product, id)
+    skus = db.session.scalars(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id)).all()
+    form = _customs_form(skus)
+    if form.validate_on_submit():
+        sku = next((s for s in skus if s.id == form.sku_id.data), None)
+        try:
+            declared = _money(form.declared_value.data) if (form.declared_value.data or "").strip() else None
+        except ValueError:
+            form.declared_value.errors.append(_("Check the amount, e.g. 199.00."))
+        else:
+            if sku is None:
+                form.sku_id.errors.append(_("Choose one of this product's SKUs."))
+            elif commit_form(form, lambda: services.set_sku_customs(
+                    current_user, sku, hs_code=form.hs_code.data, origin_country=form.origin_country.data,
+                    declared_value=declared, consumption_tax_bp=_percent_bp(form.consumption_tax_rate.data),
+                    duty_bp=_percent_bp(form.duty_rate.data))):
+                flash(_("Customs data of %(code)s saved.", code=sku.code), "success")
+                return redirect_to(url_for("catalog.product_edit", id=id) + "#customs")
+    return _page(db.session.get(Product, id), status=422, customs_form=form)
 
 
 @bp.route("/products/<int:id>/prices", methods=["POST"])

@@ -148,3 +148,20 @@ def account_summary(account) -> str:
         fields = []
     values = account.settings or {}
     return " · ".join(f"{f.label}: {values[f.name]}" for f in fields if not f.secret and values.get(f.name))
+
+
+def waybills_for_orders(order_ids) -> dict[int, list[dict]]:
+    """The parcels of these orders, oldest first: carrier, waybill number, weight (one query)."""
+    from sqlalchemy import select
+
+    from app.blueprints.logistics.models import Shipment
+    from app.extensions import db
+
+    ids = list(order_ids)
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if ids:
+        for s in db.session.scalars(select(Shipment).where(Shipment.order_id.in_(ids)).order_by(Shipment.id)):
+            out[s.order_id].append({"carrier_code": s.carrier_code, "carrier_name": carrier_name(s.carrier_code),
+                                    "waybill_no": s.waybill_no, "weight_grams": s.weight_grams,
+                                    "shipped_at": s.created_at})
+    return out

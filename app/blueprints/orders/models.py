@@ -40,6 +40,7 @@ class Order(CreatedAt, db.Model):
         CheckConstraint(f"order_type IN {ORDER_TYPES}", name="order_type"),
         CheckConstraint("goods_total >= 0 AND discount_total >= 0 AND shipping_fee >= 0 AND payable >= 0",
                         name="amounts"),
+        CheckConstraint("tax_total >= 0", name="tax_total"),
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_payment_deadline", "status", "payment_deadline"),
         # an idempotency key belongs to one shopper (staff orders, with no shopper, share one scope)
@@ -60,6 +61,7 @@ class Order(CreatedAt, db.Model):
     goods_total: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_total: Mapped[int] = mapped_column(BigInteger, default=0)     # cross-border tax collected with the order
     payable: Mapped[int] = mapped_column(BigInteger, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(String(80))
     request_hash: Mapped[str | None] = mapped_column(String(64))

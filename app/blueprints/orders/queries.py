@@ -250,3 +250,38 @@ def after_sales_days(order_type: str) -> int:
 
     days = db.session.scalar(select(OrderSettings.after_sales_days).where(OrderSettings.order_type == order_type))
     return 7 if days is None else days
+
+
+@dataclass(frozen=True)
+class CustomsOrder:
+    """An order as the customs order message (CEB311) needs it."""
+
+    id: int
+    number: str
+    status: str
+    currency: str
+    goods_total: int
+    discount_total: int
+    shipping_fee: int
+    tax_total: int
+    payable: int
+    shopper_id: int | None
+    shopper: dict
+    address: dict
+    created_at: datetime
+    paid_at: datetime | None
+    lines: tuple[LineView, ...]
+
+
+PAID_STATUSES = ("paid", "allocated", "partially_shipped", "shipped", "delivered", "completed")
+
+
+def paid_between(start: datetime, end: datetime, limit: int = 100_000) -> list[CustomsOrder]:
+    """Orders paid in [start, end) and not closed since, oldest payment first, with their lines
+    (two queries)."""
+    rows = db.session.scalars(select(Order).where(Order.paid_at >= start, Order.paid_at < end,
+                                                  Order.status.in_(PAID_STATUSES))
+                              .order_by(Order.paid_at, Order.id).limit(limit).options(selectinload(Order.lines))).all()
+    return [CustomsOrder(o.id, o.number, o.status, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
+                         o.tax_total, o.payable, o.shopper_id, dict(o.shopper or {}), dict(o.address or {}),
+                         o.created_at, o.paid_at, tuple(_line(l) for l in o.lines)) for o in rows]

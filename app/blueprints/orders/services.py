@@ -201,19 +201,44 @@ class CheckoutPreview:
     goods_total: int
     shipping: Shipping | None      # None when the address is not delivered to (see `error`)
     error: str | None = None
+    tax: object = None             # a cross-border store's tax estimate (crossborder.services.Estimate)
 
     @property
     def shipping_fee(self) -> int:
         return self.shipping.fee if self.shipping else 0
 
     @property
+    def tax_total(self) -> int:
+        return self.tax.total if self.tax is not None else 0
+
+    @property
     def payable(self) -> int:
-        return self.goods_total + self.shipping_fee
+        return self.goods_total + self.shipping_fee + self.tax_total
+
+
+def cross_border_tax(lines: list[tuple[int, int]], shipping_fee: int, payer: dict | None, *, required: bool,
+                     lock: bool = False):
+    """The cross-border tax of these (sku_id, paid amount) lines if the store sells cross-border,
+    else None. `required`: placing the order needs the payer's name and identity number; a
+    preview without them assumes the payer's yearly limit unused."""
+    from app.blueprints.crossborder import services as crossborder
+
+    if not crossborder.enabled():
+        return None, None
+    checked = None
+    if payer and (payer.get("name") or payer.get("id_number")):
+        checked = crossborder.check_payer(payer.get("name"), payer.get("id_number"), payer.get("phone", ""))
+    estimate = crossborder.estimate([crossborder.CustomsLine(sku_id, paid) for sku_id, paid in lines], shipping_fee,
+                                    checked, lock=lock)
+    if checked is None and required:
+        raise DomainError(_("A cross-border order needs the payer's real name and identity card number."),
+                          field="payer_id_number")
+    return estimate, checked
 
 
 def preview_checkout(items: dict[int, int], region_code: str | None, delivery_method: str = "express",
                      member_group: str | None = None, order_type: str = "normal",
-                     shopper_id: int | None = None) -> CheckoutPreview:
+                     shopper_id: int | None = None, payer: dict | None = None) -> CheckoutPreview:
     """What placing this cart would charge, before the shopper submits (a read: nothing is
     written or reserved): the goods, the shipping fee exactly as place_order will compute it,
     and the total; an address the products are not delivered to gives the refusal message.
@@ -236,13 +261,21 @@ def preview_checkout(items: dict[int, int], region_code: str | None, delivery_me
                                 pricing.free_shipping)
     except freight.Undeliverable as err:
         return CheckoutPreview(goods, None, err.message)
-    return CheckoutPreview(goods, shipping)
+    if not lines:
+        return CheckoutPreview(goods, shipping)
+    try:
+        estimate, _payer = cross_border_tax([(sku.sku_id, total) for sku, _q, total in lines], shipping.fee, payer,
+                                            required=False)
+    except DomainError as err:
+        return CheckoutPreview(goods, shipping, err.message)
+    return CheckoutPreview(goods, shipping, tax=estimate)
 
 
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
-                request_hash: str | None = None, actor=None, key_checked: bool = False) -> Order:
+                request_hash: str | None = None, actor=None, key_checked: bool = False,
+                payer: dict | None = None) -> Order:
     """Place an order in one transaction: check every line (on sale, enabled, quantity
     limits), price it through the price service, reserve the stock, write the order with
     snapshots and emit `order.created`. With an idempotency key a resubmission returns the
@@ -250,7 +283,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     raises IdempotencyConflict. `request_hash` (see `fingerprint`) names the request when its
     content is not the lines (a checkout from the cart); by default it is the order's content.
     `key_checked`: the caller has just looked the key up with `order_for_key` (a concurrent
-    first use is still caught when the order is written)."""
+    first use is still caught when the order is written).
+    `payer` ({name, id_number, phone}): in a store that sells cross-border, the person who
+    orders and pays; the order's cross-border tax is added to its payable and its customs
+    declaration recorded (crossborder center)."""
     if order_type != "normal":
         if order_type in ORDER_TYPES:
             raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
@@ -302,7 +338,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
         line.discount = share
     order.shipping_fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings,
                                       pricing.free_shipping).fee
-    order.payable = goods - order.discount_total + order.shipping_fee
+    customs, checked_payer = cross_border_tax([(l.sku_id, l.unit_price * l.quantity - l.discount) for l in order.lines],
+                                              order.shipping_fee, payer, required=True, lock=True)
+    order.tax_total = customs.total if customs is not None else 0
+    order.payable = goods - order.discount_total + order.shipping_fee + order.tax_total
     if idempotency_key is None:  # nothing to race for: no savepoint needed
         db.session.add(order)
         db.session.flush()
@@ -321,6 +360,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
                                   *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
     inventory.reserve([inventory.Line(s, q) for s, q in merged.items()], order.reservation_ref,
                       expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor, fresh=True)
+    if customs is not None:
+        from app.blueprints.crossborder import services as crossborder
+
+        crossborder.record_declaration(order.id, order.number, customs, checked_payer)
     ORDER_STATES.start(order, actor, payable=order.payable, source=source)
     emit("order.created", {"order_id": order.id, "number": order.number, "payable": order.payable,
                            "currency": order.currency, "shopper_id": shopper_id})

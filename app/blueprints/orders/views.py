@@ -123,10 +123,12 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
     action_forms = {name: cls(formdata=None) for name, cls in ACTION_FORMS.items()}
     action_forms["address"] = forms.AddressChangeForm.of(o)
     action_forms.update(posted or {})
+    from app.blueprints.crossborder import queries as crossborder
     from app.blueprints.logistics import queries as logistics
 
     return render_template("orders/order.html", order=o, timeline=services.ORDER_STATES.history(o),
                            shipments=logistics.shipments_for_order(o.id, staff=True),
+                           customs=crossborder.declaration_for(o.id),
                            statuses=services.STATUS_LABELS, types=TYPE_LABELS, sources=SOURCE_LABELS, deliveries=DELIVERY_LABELS,
                            price_rule=catalog_queries.price_rule_label,
                            next_states=services.ORDER_STATES.allowed(o.status), forms=action_forms), status

@@ -79,3 +79,17 @@ def attention() -> dict[str, int]:
     open_items = db.session.scalar(select(func.count()).select_from(ReconciliationItem)
                                    .where(ReconciliationItem.resolved_at.is_(None)))
     return {"flagged": flagged, "pending_refunds": pending, "open_differences": open_items}
+
+
+def paid_payments(order_ids) -> dict[int, dict]:
+    """The payment that paid each of these orders (its latest successful one): our number, the
+    gateway, the gateway's trade number, the amount and when it was paid (one query)."""
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    out: dict[int, dict] = {}
+    for p in db.session.scalars(select(Payment).where(Payment.order_id.in_(ids), Payment.status.in_(PAID))
+                                .order_by(Payment.order_id, Payment.id)):
+        out[p.order_id] = {"number": p.number, "gateway": p.gateway, "trade_no": p.gateway_trade_no or p.number,
+                           "amount": p.amount, "currency": p.currency, "paid_at": p.gateway_paid_at or p.paid_at}
+    return out
