@@ -43,6 +43,7 @@ class OrderView:
     address: dict
     lines: tuple[LineView, ...]
     timeline: tuple = ()         # the shopper's rows of the order's timeline (core timeline entries)
+    tax_total: int = 0           # a cross-border order's tax, in the payable
 
     # what the shopper may do with it now (the pages ask these, never the status)
     @property
@@ -58,7 +59,7 @@ class OrderView:
 def _view(o: Order, timeline: tuple = ()) -> OrderView:
     return OrderView(o.number, o.status, o.order_type, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
                      o.payable, o.created_at, o.payment_deadline, dict(o.address or {}),
-                     tuple(_line(l) for l in o.lines), timeline)
+                     tuple(_line(l) for l in o.lines), timeline, o.tax_total or 0)
 
 
 def _line(l: OrderLine) -> LineView:

@@ -280,7 +280,7 @@ def _order_body(o, timeline: bool = False) -> dict:
     """An order snapshot (storefront.queries) as the API shows it."""
     body = {"number": o.number, "status": o.status, "type": o.order_type, "currency": o.currency,
             "goods_total": o.goods_total, "discount_total": o.discount_total, "shipping_fee": o.shipping_fee,
-            "payable": o.payable, "created_at": o.created_at.isoformat(),
+            "tax_total": o.tax_total, "payable": o.payable, "created_at": o.created_at.isoformat(),
             "payment_deadline": o.payment_deadline.isoformat() if o.payment_deadline else None,
             "address": o.address,
             "lines": [{"id": l.id, "sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
@@ -293,10 +293,29 @@ def _order_body(o, timeline: bool = False) -> dict:
 
 def _shipping_body(preview) -> dict:
     shipping = preview.shipping
-    return {"goods_total": preview.goods_total, "shipping_fee": preview.shipping_fee, "payable": preview.payable,
-            "currency": current_store().currency, "shipping_source": shipping.source,
+    body = {"goods_total": preview.goods_total, "shipping_fee": preview.shipping_fee, "tax_total": preview.tax_total,
+            "payable": preview.payable, "currency": current_store().currency, "shipping_source": shipping.source,
             "freight": [{"template": g.template_name, "basis": g.basis, "units": g.units, "pieces": g.pieces,
                          "free": g.free, "fee": g.charged} for g in (shipping.quote.groups if shipping.quote else ())]}
+    if preview.tax is not None:
+        a = preview.tax.assessment
+        body["tax"] = {"regime": a.regime, "reason": a.reason or None, "dutiable": a.dutiable, "duty": a.duty,
+                       "consumption_tax": a.consumption, "vat": a.vat, "total": a.total,
+                       "year_limit_checked": preview.tax.payer_checked}
+    return body
+
+
+def _payer_of(data: dict) -> dict | None:
+    """The `payer` object of a cross-border checkout: {name, id_number}."""
+    payer = data.get("payer")
+    if payer is None:
+        return None
+    if not isinstance(payer, dict) or not all(isinstance(payer.get(k, ""), str) for k in ("name", "id_number")):
+        raise ApiError(422, "bad_value", "payer is an object with name and id_number (texts).", "payer")
+    return {"name": payer.get("name", ""), "id_number": payer.get("id_number", ""), "phone": g.member.phone or ""}
+
+
+_PAYER_FIELDS = {"payer_name": "payer.name", "payer_id_number": "payer.id_number"}
 
 
 @api.route("/checkout/quote", methods=["POST"])
@@ -321,7 +340,15 @@ def checkout_quote():
         if not isinstance(region_code, str) or not regions.is_leaf(region_code):
             raise ApiError(422, "bad_value", "Send address_id, or region_code: a six-digit district code "
                                              "(a leaf of GET regions).", "region_code")
-    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id)
+    payer = _payer_of(data)
+    from app.blueprints.crossborder import services as crossborder
+
+    if payer is not None and crossborder.enabled():       # a payer's mistake is named as such
+        try:
+            crossborder.check_payer(payer["name"], payer["id_number"])
+        except DomainError as err:
+            raise ApiError(422, "bad_value", err.message, _PAYER_FIELDS.get(err.field, "payer"))
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id, payer=payer)
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, field)
     return jsonify(_shipping_body(preview))
@@ -364,12 +391,12 @@ def checkout():
     if not isinstance(note, str) or len(note) > 500:
         raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
     member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
-    address = address.as_dict()
+    address, payer = address.as_dict(), _payer_of(data)
 
     def place():
         order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                                    shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
-                                   source="api", request_hash=digest, key_checked=True)
+                                   source="api", request_hash=digest, key_checked=True, payer=payer)
         members.clear_cart(member_id, items)
         return queries.order_view(order)   # taken before the commit: nothing to read again
 
@@ -379,6 +406,10 @@ def checkout():
         return jsonify(_order_body(committed(place))), 201
     except Undeliverable as err:   # rolled back by `committed`
         raise ApiError(422, "undeliverable", err.message, "address_id")
+    except DomainError as err:   # rolled back by `committed` too
+        if err.field not in _PAYER_FIELDS:
+            raise
+        raise ApiError(422, "bad_value", err.message, _PAYER_FIELDS[err.field])
 
 
 @api.route("/orders")

@@ -208,10 +208,25 @@ def _checkout_region(form: forms.CheckoutForm) -> str:
     return address.region_code if address is not None else ""
 
 
-def _preview(items, form: forms.CheckoutForm):
+def _payer(source) -> dict:
+    """The payer a cross-border store asks for at checkout (ignored by other stores)."""
+    return {"name": source.get("payer_name", ""), "id_number": source.get("payer_id_number", ""),
+            "phone": current_user.phone or ""}
+
+
+def _payer_form(posted: bool = False):
+    """The payer's name and identity number, when the store sells cross-border (else None)."""
+    from app.blueprints.crossborder import forms as crossborder_forms, services as crossborder
+
+    if not crossborder.enabled():
+        return None
+    return crossborder_forms.PayerForm(formdata=request.form if posted else None, meta={"csrf": False})
+
+
+def _preview(items, form: forms.CheckoutForm, payer: dict | None = None):
     delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
     region_code = _checkout_region(form)
-    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id)
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id, payer=payer)
     # a saved address from before regions (no code) is quoted by the templates' default rules
     if delivery != "pickup" and preview.error is None and (
             form.chosen_address() is None and not form.new_address
@@ -232,7 +247,8 @@ def checkout_summary():
     form = forms.CheckoutForm(formdata=request.args, meta={"csrf": False},
                               addresses=members.addresses(current_user.id))
     items = members.cart_of(current_user.id)
-    return render_template("shop/_checkout_summary.html", lines=bool(items), preview=_preview(items, form))
+    return render_template("shop/_checkout_summary.html", lines=bool(items),
+                           preview=_preview(items, form, _payer(request.args)))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -242,6 +258,8 @@ def checkout():
     note, and the freight and total for them before the shopper places the order. Bad input
     re-renders the page with the message under its field and everything typed kept."""
     form = forms.CheckoutForm(addresses=members.addresses(current_user.id))
+    payer_form = _payer_form(posted=form.is_submitted())
+    payer = _payer(request.form) if payer_form is not None and form.is_submitted() else None
     if not form.idempotency_key.data:
         form.idempotency_key.data = uuid.uuid4().hex
     placing = form.is_submitted() and form.refresh.data not in ("regions", "quote")  # no JS: show, do not order
@@ -249,7 +267,7 @@ def checkout():
     new_values = form.values() if form.new_address else None
     if placing:  # a resubmitted form (double click, reload) shows the first order
         digest = orders.fingerprint(page="checkout", address_id=form.address_id.data, new=new_values,
-                                    delivery=form.delivery.data, note=form.note.data or "")
+                                    delivery=form.delivery.data, note=form.note.data or "", payer=payer)
         try:
             existing = orders.order_for_key(current_user.id, key, digest)
         except DomainError as err:
@@ -271,20 +289,22 @@ def checkout():
             order = orders.place_order(
                 [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
                 shopper_id=member.id, delivery_method=delivery, note=note, idempotency_key=key or None,
-                source="storefront", request_hash=digest, key_checked=True)
+                source="storefront", request_hash=digest, key_checked=True, payer=payer)
             members.clear_cart(member.id, items)
             return order.number
 
         if done := commit(place):
             return redirect(url_for("storefront.my_order", number=done.result), code=303)
         field = {"delivery_method": "delivery"}.get(done.error.field, done.error.field)
-        if form.new_address or field in ("delivery", "note"):
+        if payer_form is not None and field in ("payer_name", "payer_id_number"):
+            attach_error(payer_form, DomainError(done.error.message, field=field))
+        elif form.new_address or field in ("delivery", "note"):
             attach_error(form, DomainError(done.error.message, field=field))
         else:   # about the saved address or the cart: said above the form
             form.form_errors.append(done.error.message)
-    failed = placing and bool(form.errors)
-    return render_template("shop/checkout.html", lines=lines, total=total, form=form,
-                           preview=_preview(items, form)), 422 if failed else 200
+    failed = placing and (bool(form.errors) or bool(payer_form and payer_form.errors))
+    return render_template("shop/checkout.html", lines=lines, total=total, form=form, payer_form=payer_form,
+                           preview=_preview(items, form, payer)), 422 if failed else 200
 
 
 @bp.route("/orders")
