@@ -22,4 +22,4 @@ center = Center(
     audit_fields={"enabled": _l("Sells cross-border")},
 )
 
-from app.blueprints.crossborder import views  # noqa: E402,F401
+from app.blueprints.crossborder import cli, views  # noqa: E402,F401

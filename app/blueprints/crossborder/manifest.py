@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 NS = "http://www.chinaport.gov.cn/ceb"
 VERSION = "1.0"
-STANDARD = "跨境电子商务进口统一版信息化系统企业对接报文规范 (CEB311/CEB411/CEB511, version 1.0)"
+STANDARD = "跨境电子商务进口统一版信息化系统企业对接报文规范（CEB311/CEB411/CEB511 报文 1.0 版）"
 BEIJING = ZoneInfo("Asia/Shanghai")
 CURRENCY = "142"
 UNIT = "011"

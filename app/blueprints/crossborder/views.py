@@ -1,10 +1,7 @@
 """Cross-border pages: the settings (selling cross-border, customs registration) and the
-daily customs export; and `flask crossborder export` for the command line."""
+daily customs export (the command line has the same export, see `cli`)."""
 from __future__ import annotations
 
-from datetime import datetime
-
-import click
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -46,35 +43,3 @@ def export_page():
             form.day.errors.append(outcome.error.message)
     return render_template("crossborder/export.html", form=form, standard=manifest.STANDARD,
                            enabled=services.settings().enabled), 422 if request.method == "POST" else 200
-
-
-@bp.cli.command("export")
-@click.argument("slug")
-@click.argument("day")
-@click.option("--out", "out", default=None, help="ZIP file to write (default customs-SLUG-YYYYMMDD.zip)")
-def export_command(slug, day, out):
-    """Write the customs export (CEB311/CEB411/CEB511) of store SLUG's cross-border orders paid
-    on DAY (YYYY-MM-DD, the store's time zone)."""
-    from sqlalchemy import select
-
-    from app.blueprints.platform.models import Store
-    from app.core.tenancy import store_context
-    from app.extensions import db
-
-    try:
-        when = datetime.strptime(day, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter("a day looks like 2026-12-01", param_hint="DAY") from None
-    store = db.session.scalar(select(Store).where(Store.slug == slug, Store.status != "deleted"))
-    if store is None:
-        raise click.ClickException(f"no store {slug!r}")
-    with store_context(store):
-        export = services.export_day(when)
-        db.session.rollback()
-    path = out or f"customs-{slug}-{when:%Y%m%d}.zip"
-    with open(path, "wb") as fh:
-        fh.write(export.zip_bytes())
-    click.echo(f"{path}: {export.orders} orders, {export.payments} payments, {export.waybills} waybills "
-               f"({manifest.STANDARD})")
-    for number in export.without_waybill:
-        click.echo(f"  no waybill yet: {number}")
