@@ -7,8 +7,9 @@ from tests.orders.test_orders import _shop
 from tests.storefront.test_api import _token
 
 CART_STATEMENTS = 8        # store, member, SKU snapshot, available stock (the cart holds no more), cart line read + write, cart read, snapshot
-CHECKOUT_STATEMENTS = 23   # placing the order (18 with a key: one reads the freight templates, one the
-                           # member's level and blacklist flag) plus store, member, key, cart, address
+CHECKOUT_STATEMENTS = 24   # placing the order (19 with a key: one reads the freight templates, one the member's
+                           # level and blacklist flag, one whether the store sells cross-border) plus store,
+                           # member, key, cart, address
 
 
 def _counted(app, call):
