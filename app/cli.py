@@ -224,6 +224,7 @@ def demo_seed():
     _demo_purchasing(store, account.id)
     _demo_members(store)
     _demo_tracking(store)
+    _demo_promotions(store)
     click.echo("demo data ready")
 
 
@@ -280,6 +281,23 @@ def _demo_purchasing(store, account_id: int) -> None:
         orders.receive_asn(None, asn, {line.id: (line.quantity, 0, "") for line in asn.lines})
         replenishment.compute(trigger="nightly")
         scorecard.compute([supplier.id])
+
+
+def _demo_promotions(store) -> None:
+    """A live 满300减30, a draft 9折 to try in the simulator and a coupon to claim (once)."""
+    from app.blueprints.promotions import coupons, queries, services as promotions
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if queries.draft_choices() or queries.has_promotions():
+            return
+        live = promotions.save_promotion(None, None, {"name": "满300减30", "kind": "amount_off",
+                                                      "params": {"tiers": [[30000, 3000]]}})
+        promotions.set_status(None, live, "active")
+        promotions.save_promotion(None, None, {"name": "全场9折 (草稿)", "kind": "percent_off",
+                                               "params": {"tiers": [[0, 90]]}})
+        coupons.save_template(None, None, {"name": "新人券 满100减10", "kind": "amount_off", "amount": 1000,
+                                           "threshold": 10000, "quantity": 100, "valid_days": 30})
         db.session.commit()
 
 

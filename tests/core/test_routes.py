@@ -44,6 +44,7 @@ KIND_OF_SEGMENT = {
     "canned-replies": "canned_reply", "agents": "agent", "attachments": "attachment",
     "requests": "aftersales_request", "photos": "aftersales_photo",
     "members": "member_id", "segments": "segment", "levels": "level", "cards": "card_batch", "card": "card",
+    "promotions": "promotion", "coupons": "coupon_template", "flash": "flash_session", "flash-items": "flash_item",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve", "activate"], "direction": ["up"]}
@@ -102,6 +103,20 @@ def seed(store, marker: str) -> dict[str, list]:
         f.on_level(store, member, level)
         segment = f.segment(store, name=f"{f.unique(marker)} segment")
         from app.blueprints.members import cards, services as member_services
+        from app.blueprints.promotions import coupons, services as promotions
+
+        promotion = promotions.save_promotion(None, None, {"name": f"{f.unique(marker)} promotion", "kind": "amount_off",
+                                                           "params": {"tiers": [[100, 10]]}})
+        coupon_template = coupons.save_template(None, None, {"name": f"{f.unique(marker)} coupon", "kind": "amount_off",
+                                                             "amount": 100, "quantity": 5, "valid_days": 3})
+        from datetime import timedelta
+
+        from app.blueprints.promotions import flash
+        from app.core.db import utcnow
+
+        flash_session = flash.save_session(None, None, f"{f.unique(marker)} flash", utcnow(), utcnow() + timedelta(hours=1))
+        flash_item = flash.add_item(None, flash_session, sku.id, 100, 2)
+        from sqlalchemy import select
 
         batch = cards.create_batch(None, f"{f.unique(marker)} cards", "gift", 10000, 2)
         db.session.flush()
@@ -146,7 +161,8 @@ def seed(store, marker: str) -> dict[str, list]:
             "payment_number": [payment.number], "refund": [refund.id], "reconciliation": [run.id], "item": [item_id],
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
             "shipment": [shipment.id], "aftersales_request": [request.id], "aftersales_number": [request.number],
-            "aftersales_photo": [request.evidence[0].id],
+            "aftersales_photo": [request.evidence[0].id], "promotion": [promotion.id], "coupon_template": [coupon_template.id],
+            "flash_session": [flash_session.id], "flash_item": [flash_item.id],
         }
 
 

@@ -28,6 +28,9 @@ class SkuSnapshot:
     freight_template_id: int | None = None   # the product's freight template (None: the store's default)
     weight_grams: int | None = None          # the SKU's weight, else the product's
     volume_cm3: int | None = None            # the product's volume
+    cost_price: int = 0                      # promotions keep a line above its cost
+    category_id: int | None = None
+    brand_id: int | None = None
 
     @property
     def id(self) -> int:
@@ -57,10 +60,12 @@ def sku_snapshots(sku_ids) -> dict[int, SkuSnapshot]:
     rows = db.session.execute(
         select(Sku.id, Sku.product_id, Sku.code, Product.title, Sku.options, func.coalesce(Sku.image, main_image),
                Sku.sale_price, Sku.list_price, Sku.enabled & (Product.status == "on_sale"), tiers, Sku.enabled,
-               Product.freight_template_id, func.coalesce(Sku.weight_grams, Product.weight_grams), Product.volume_cm3)
+               Product.freight_template_id, func.coalesce(Sku.weight_grams, Product.weight_grams), Product.volume_cm3,
+               Sku.cost_price, Product.category_id, Product.brand_id)
         .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(ids))).all()
     return {r[0]: SkuSnapshot(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5], r[6], r[7], bool(r[8]),
-                              tuple(tuple(t) for t in (r[9] or ())), bool(r[10]), r[11], r[12], r[13]) for r in rows}
+                              tuple(tuple(t) for t in (r[9] or ())), bool(r[10]), r[11], r[12], r[13], r[14], r[15],
+                              r[16]) for r in rows}
 
 
 def sellable_skus(sku_ids) -> dict[int, SkuSnapshot]:

@@ -570,3 +570,49 @@ def post_return(actor, sku_id: int, warehouse_id: int, quantity: int, reference:
     if quantity < 0:
         raise DomainError(_("Cannot be negative."), field="quantity")
     return move(sku_id, warehouse_id, "return", "return", reference, on_hand=quantity, actor=actor, note=note)
+
+
+def resize(reference: str, sku_id: int, change: int, actor=None) -> Reservation:
+    """Hold `change` more units of a SKU (or, negative, fewer) under an active reservation: a
+    flash sale's stock pool hands units to the orders its claims become, and takes back the
+    units of claims left unpaid. Fewer come from the warehouses holding most; more are reserved
+    where the reservation holds the SKU already. OutOfStock when the stock is not there (more)
+    or the reservation holds less (fewer); nothing changes then."""
+    reservation = _locked(reference)
+    if reservation.status != "active":
+        raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
+                                  ref=_label(reference)))
+    lines = [dict(line) for line in reservation.lines]
+    mine = [line for line in lines if line["sku_id"] == sku_id]
+    savepoint = db.session.begin_nested()
+    try:
+        if change < 0:
+            need = -change
+            for line in sorted(mine, key=lambda l: -_left(l)):
+                take = min(need, _left(line))
+                if take:
+                    move(sku_id, line["warehouse_id"], "release", "reservation", reference, reserved=-take, actor=actor,
+                         note="pool")
+                    line["quantity"] -= take
+                    need -= take
+            if need:
+                raise OutOfStock(_("The reservation holds less than that."), field="quantity")
+        elif change > 0:
+            for line in mine:
+                try:
+                    with db.session.begin_nested():
+                        move(sku_id, line["warehouse_id"], "reservation", "reservation", reference, reserved=change,
+                             actor=actor, note="pool")
+                except OutOfStock:
+                    continue
+                line["quantity"] += change
+                break
+            else:
+                raise OutOfStock(_("Not enough stock for this change."), field="quantity")
+        db.session.flush()
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        raise
+    reservation.lines = lines    # a line emptied stays: units handed back are reserved where it was
+    return reservation

@@ -155,3 +155,9 @@ def member_by_email(email: str) -> Member | None:
 # (the promotions pricing pipeline spends points, the handlers earn and give them back).
 from app.blueprints.members.loyalty import (NotEnoughPoints, adjust_points, earn_points, max_points_for,  # noqa: E402,F401
                                             points_value, refund_points, spend_points)
+
+
+def member_id_by_email(email: str) -> int | None:
+    """The id of the store's shopper with this email (any case), or None (staff look a shopper up)."""
+    email = (email or "").strip().lower()
+    return db.session.scalar(select(Member.id).where(func.lower(Member.email) == email)) if email else None

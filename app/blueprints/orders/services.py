@@ -201,6 +201,7 @@ class CheckoutPreview:
     goods_total: int
     shipping: Shipping | None      # None when the address is not delivered to (see `error`)
     error: str | None = None
+    priced: object = None          # promotions.pricing.Priced: the discounts, explained
     tax: object = None             # a cross-border store's tax estimate (crossborder.services.Estimate)
 
     @property
@@ -208,12 +209,23 @@ class CheckoutPreview:
         return self.shipping.fee if self.shipping else 0
 
     @property
+    def discount_total(self) -> int:
+        return self.priced.result.discount_total if self.priced is not None else 0
+
+    @property
+    def shipping_payable(self) -> int:
+        """The freight after shipping promotions (包邮)."""
+        if self.priced is None or self.shipping is None:
+            return self.shipping_fee
+        return self.shipping_fee - self.priced.result.shipping_discount
+
+    @property
     def tax_total(self) -> int:
         return self.tax.total if self.tax is not None else 0
 
     @property
     def payable(self) -> int:
-        return self.goods_total + self.shipping_fee + self.tax_total
+        return self.goods_total - self.discount_total + self.shipping_payable + self.tax_total
 
 
 def cross_border_tax(lines: list[tuple[int, int]], shipping_fee: int, payer: dict | None, *, required: bool,
@@ -238,15 +250,18 @@ def cross_border_tax(lines: list[tuple[int, int]], shipping_fee: int, payer: dic
 
 def preview_checkout(items: dict[int, int], region_code: str | None, delivery_method: str = "express",
                      member_group: str | None = None, order_type: str = "normal",
-                     shopper_id: int | None = None, payer: dict | None = None) -> CheckoutPreview:
+                     shopper_id: int | None = None, payer: dict | None = None, *, member_id: int | None = None,
+                     coupon_ids=(), points: int = 0) -> CheckoutPreview:
     """What placing this cart would charge, before the shopper submits (a read: nothing is
-    written or reserved): the goods, the shipping fee exactly as place_order will compute it,
-    and the total; an address the products are not delivered to gives the refusal message.
-    A shopper's member level (price, free shipping) comes from the member center."""
+    written or reserved): the goods at the member's price (the member center's level), the
+    shipping fee exactly as place_order will compute it, the discounts of the pricing pipeline
+    and the total; an address the products are not delivered to gives the refusal message."""
     from app.blueprints.logistics import freight
+    from app.blueprints.promotions import pricing
 
-    pricing = member_queries.member_pricing(shopper_id, segments=False)
-    member_group, discount = pricing.level_code or member_group, pricing.discount_percent
+    shopper_id = shopper_id or member_id
+    membership = member_queries.member_pricing(shopper_id, segments=False)
+    member_group, discount = membership.level_code or member_group, membership.discount_percent
     skus = catalog_queries.sellable_skus(items)
     lines, goods = [], 0
     for sku_id, quantity in items.items():
@@ -258,24 +273,29 @@ def preview_checkout(items: dict[int, int], region_code: str | None, delivery_me
         goods += total
     try:
         shipping = shipping_for(lines, region_code, delivery_method, goods, settings_or_defaults(order_type),
-                                pricing.free_shipping)
+                                membership.free_shipping)
     except freight.Undeliverable as err:
-        return CheckoutPreview(goods, None, err.message)
-    if not lines:
-        return CheckoutPreview(goods, shipping)
-    try:
-        estimate, _payer = cross_border_tax([(sku.sku_id, total) for sku, _q, total in lines], shipping.fee, payer,
-                                            required=False)
-    except DomainError as err:
-        return CheckoutPreview(goods, shipping, err.message)
-    return CheckoutPreview(goods, shipping, tax=estimate)
+        shipping, error = None, err.message
+    else:
+        error = None
+    priced = pricing.price_cart(items, skus=skus, shipping_fee=shipping.fee if shipping else 0, member_id=shopper_id,
+                                member_group=member_group, coupon_ids=coupon_ids, points=points)
+    estimate = None
+    if shipping is not None and error is None and priced.lines:
+        try:
+            estimate, _payer = cross_border_tax([(l.item.sku_id, l.amount) for l in priced.lines],
+                                                priced.result.shipping_payable, payer, required=False)
+        except DomainError as err:
+            error = err.message
+    return CheckoutPreview(priced.result.goods_total, shipping, error, priced, estimate)
 
 
 def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopper_id: int | None = None,
                 delivery_method: str = "express", note: str = "", order_type: str = "normal",
                 idempotency_key: str | None = None, member_group: str | None = None, source: str = "storefront",
                 request_hash: str | None = None, actor=None, key_checked: bool = False,
-                payer: dict | None = None) -> Order:
+                payer: dict | None = None, coupon_ids=(), points: int = 0, flash_prices: dict | None = None,
+                payment_minutes: int | None = None) -> Order:
     """Place an order in one transaction: check every line (on sale, enabled, quantity
     limits), price it through the price service, reserve the stock, write the order with
     snapshots and emit `order.created`. With an idempotency key a resubmission returns the
@@ -286,11 +306,16 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     first use is still caught when the order is written).
     `payer` ({name, id_number, phone}): in a store that sells cross-border, the person who
     orders and pays; the order's cross-border tax is added to its payable and its customs
-    declaration recorded (crossborder center)."""
-    if order_type != "normal":
-        if order_type in ORDER_TYPES:
-            raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
+    declaration recorded (crossborder center). The discounts come from the promotion center's
+    pricing pipeline (promotions, the shopper's `coupon_ids`, `points`); each line keeps its
+    exact share (lines' discounts add up to the order's) and the order keeps the explanation."""
+    if order_type not in ORDER_TYPES:
         raise DomainError(_("Unknown order type."), field="order_type")
+    if order_type in ("flash_sale", "group_buy") and not flash_prices:
+        # placed by the promotion center only: a flash claim or a group buy sets the price
+        raise DomainError(_("Flash sale and group buy orders are placed from their promotion."), field="order_type")
+    if order_type not in ("normal", "flash_sale", "group_buy"):
+        raise DomainError(_("%(type)s orders open with the promotions work; use a normal order.", type=order_type))
     if not lines:
         raise DomainError(_("The order has no lines."), field="lines")
     if delivery_method not in DELIVERY_METHODS:
@@ -298,10 +323,10 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     if len(lines) > MAX_LINES:
         raise DomainError(_("At most %(n)d lines per order.", n=MAX_LINES), field="lines")
     address = _clean_address(address)
-    pricing = member_queries.member_pricing(shopper_id, segments=False)   # the level price, free shipping
-    if pricing.blacklisted:
+    membership = member_queries.member_pricing(shopper_id, segments=False)   # the level price, free shipping
+    if membership.blacklisted:
         raise DomainError(_("This account cannot place orders. Please contact the shop."))
-    member_group, level_discount = pricing.level_code or member_group, pricing.discount_percent
+    member_group, level_discount = membership.level_code or member_group, membership.discount_percent
     shopper = {k: str(shopper.get(k) or "").strip()[:120] for k in ("name", "email", "phone")}
     note = (note or "").strip()[:500]
     digest = request_hash or _request_hash(lines, address, shopper, delivery_method, note, order_type)
@@ -320,7 +345,9 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     order = Order(number=f"tmp-{uuid.uuid4().hex[:16]}", order_type=order_type, status="pending_payment", shopper_id=shopper_id,
                   shopper=shopper, address=address, delivery_method=delivery_method, note=note,
                   currency=current_store().currency, idempotency_key=idempotency_key, request_hash=digest, source=source,
-                  payment_deadline=utcnow() + timedelta(minutes=settings.payment_timeout_minutes))
+                  payment_deadline=utcnow() + timedelta(minutes=payment_minutes or settings.payment_timeout_minutes))
+    from app.blueprints.promotions import pricing
+
     goods, priced = 0, []
     for sku_id, quantity in merged.items():
         sku = skus.get(sku_id)
@@ -328,20 +355,15 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
             raise DomainError(_("Item %(id)s is not for sale.", id=sku_id), field="lines")
         quote = sku.quote(quantity, member_group, level_discount)
         priced.append((sku, quantity, quote.total))
-        order.lines.append(OrderLine(sku_id=sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
-                                     options=dict(sku.options), image=sku.image,
-                                     unit_price=quote.unit_price, quantity=quantity, discount=0, price_rule=quote.code))
         goods += quote.total
-    order.goods_total, order.discount_total = goods, 0   # promotions will set the order-level discount
-    for line, share in zip(order.lines, allocate_discount([l.unit_price * l.quantity for l in order.lines],
-                                                         order.discount_total)):
-        line.discount = share
-    order.shipping_fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings,
-                                      pricing.free_shipping).fee
+    fee = shipping_for(priced, address.get("region_code"), delivery_method, goods, settings,
+                       membership.free_shipping).fee
+    gone: set[str] = set()
+    result = _priced_lines(order, merged, skus, fee, shopper_id, member_group, coupon_ids, points, gone, flash_prices)
     customs, checked_payer = cross_border_tax([(l.sku_id, l.unit_price * l.quantity - l.discount) for l in order.lines],
                                               order.shipping_fee, payer, required=True, lock=True)
     order.tax_total = customs.total if customs is not None else 0
-    order.payable = goods - order.discount_total + order.shipping_fee + order.tax_total
+    order.payable += order.tax_total
     if idempotency_key is None:  # nothing to race for: no savepoint needed
         db.session.add(order)
         db.session.flush()
@@ -358,16 +380,57 @@ def place_order(lines: list[LineRequest], address: dict, *, shopper: dict, shopp
     order.number = _number(order.id)
     order.search_text = " ".join([order.number, *shopper.values(), address["name"], address["phone"],
                                   *[f"{l.sku_code} {l.title}" for l in order.lines]]).lower()
+    while pricing.needs_claim(result):   # a promotion that ran out since the shopper looked is left out,
+        try:                              # and the order priced again
+            with db.session.begin_nested():
+                pricing.claim(result, shopper_id)
+            break
+        except pricing.PromotionGone as err:
+            if err.key in gone:
+                raise
+            gone.add(err.key)
+            result = _priced_lines(order, merged, skus, fee, shopper_id, member_group, coupon_ids, points, gone,
+                                   flash_prices)
+            order.payable += order.tax_total
+            db.session.flush()
+    for line in order.lines:
+        if line.price_rule == "gift":   # 满赠: the gift is reserved with the goods
+            merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
     inventory.reserve([inventory.Line(s, q) for s, q in merged.items()], order.reservation_ref,
                       expires_at=order.payment_deadline + timedelta(minutes=5), actor=actor, fresh=True)
     if customs is not None:
         from app.blueprints.crossborder import services as crossborder
 
         crossborder.record_declaration(order.id, order.number, customs, checked_payer)
+    pricing.record(order.id, shopper_id, result, order.currency)
     ORDER_STATES.start(order, actor, payable=order.payable, source=source)
     emit("order.created", {"order_id": order.id, "number": order.number, "payable": order.payable,
                            "currency": order.currency, "shopper_id": shopper_id})
     return order
+
+
+def _priced_lines(order: Order, merged: dict[int, int], skus: dict, fee: int, shopper_id, member_group, coupon_ids,
+                  points: int, gone: set[str], flash_prices: dict | None = None):
+    """The order's lines and totals from the promotion center's pricing pipeline (the lines are
+    written afresh, so a second pricing after a promotion ran out replaces the first)."""
+    from app.blueprints.promotions import pricing
+
+    result = pricing.price_cart(merged, skus=skus, shipping_fee=fee, member_id=shopper_id, member_group=member_group,
+                                coupon_ids=coupon_ids, points=points, exclude=gone, flash_prices=flash_prices)
+    order.lines[:] = []
+    for line in result.lines:
+        sku, quote = skus[line.item.sku_id], result.quotes[line.item.sku_id]
+        order.lines.append(OrderLine(sku_id=sku.sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
+                                     options=dict(sku.options), image=sku.image, unit_price=quote.unit_price,
+                                     quantity=line.item.quantity, discount=line.discount, price_rule=quote.code))
+    for sku, quantity in pricing.gift_lines(result):   # 满赠: the gift rides along at no charge
+        order.lines.append(OrderLine(sku_id=sku.sku_id, product_id=sku.product_id, title=sku.title, sku_code=sku.code,
+                                     options=dict(sku.options), image=sku.image, unit_price=0, quantity=quantity,
+                                     discount=0, price_rule="gift"))
+    order.goods_total, order.discount_total = result.result.goods_total, result.result.discount_total
+    order.shipping_fee = result.result.shipping_payable
+    order.payable = result.result.payable
+    return result
 
 
 def _move(order: Order, actor, target: str, reason: str = "", **data) -> None:

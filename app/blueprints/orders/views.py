@@ -125,8 +125,10 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
     action_forms.update(posted or {})
     from app.blueprints.crossborder import queries as crossborder
     from app.blueprints.logistics import queries as logistics
+    from app.blueprints.promotions import queries as promotions
 
     return render_template("orders/order.html", order=o, timeline=services.ORDER_STATES.history(o),
+                           breakdown=promotions.order_breakdown(o.id),
                            shipments=logistics.shipments_for_order(o.id, staff=True),
                            customs=crossborder.declaration_for(o.id),
                            statuses=services.STATUS_LABELS, types=TYPE_LABELS, sources=SOURCE_LABELS, deliveries=DELIVERY_LABELS,

@@ -20,6 +20,7 @@ from app.blueprints.storefront import queries
 from app.core import regions
 from app.core.errors import DomainError
 from app.core.formview import commit, committed
+from app.core.retry import in_transaction
 from app.core.permissions import public
 from app.core.security import password_fingerprint
 from app.core.tenancy import StoreBlueprint, current_store
@@ -216,17 +217,40 @@ def product(id):
 
 # --- cart, addresses, checkout, orders ------------------------------------------------------------
 
-def _cart_body(member_id: int) -> dict:
+def _cart_body(member_id: int, level: str | None) -> dict:
+    from app.blueprints.promotions import queries as promotions
+
     items = members.cart_of(member_id)
     skus = catalog.sku_snapshots(items)
+    sellable = {sku_id: q for sku_id, q in items.items() if sku_id in skus and skus[sku_id].sellable}
     return {"items": [{"sku_id": sku_id, "quantity": quantity, "code": skus[sku_id].code if sku_id in skus else None,
-                       "price": skus[sku_id].sale_price if sku_id in skus else None} for sku_id, quantity in items.items()]}
+                       "price": skus[sku_id].sale_price if sku_id in skus else None} for sku_id, quantity in items.items()],
+            "pricing": _pricing_body(promotions.cart_breakdown(sellable, member_id, level, skus=skus))
+            if sellable else None}
+
+
+def _pricing_body(b: dict | None) -> dict | None:
+    """The pricing pipeline's explanation: every rule applied in order with its amount, every
+    rule skipped with its reason (code and words), each line's share of the discounts."""
+    if b is None:
+        return None
+    return {"goods_total": b["goods_total"], "discount_total": b["discount_total"],
+            "shipping_fee": b["shipping_fee"], "shipping_discount": b["shipping_discount"],
+            "points_used": b["points_used"], "payable": b["payable"],
+            "applied": [{"rule": a["key"], "name": a["name"], "kind": a["kind"], "stage": a["stage"],
+                         "stage_label": a["stage_label"], "amount": a["amount"]} for a in b["applied"]],
+            "skipped": [{"rule": x["key"], "name": x["name"], "stage": x["stage"], "reason": x["reason"],
+                         "reason_label": x["reason_label"]} for x in b["skipped"]],
+            "lines": [{"sku_id": l["sku_id"], "quantity": l["quantity"], "unit_price": l["unit_price"],
+                       "discount": l["discount"], "paid": l["paid"],
+                       "steps": [{"rule": st["key"], "amount": st["amount"]} for st in l["steps"]]}
+                      for l in b["lines"]]}
 
 
 @api.route("/cart")
 @shopper_token
 def cart():
-    return jsonify(_cart_body(g.member.id))
+    return jsonify(_cart_body(g.member.id, None))
 
 
 @api.route("/cart/items", methods=["PUT"])
@@ -239,8 +263,9 @@ def cart_item():
     if sku is None or not sku.enabled:
         raise ApiError(404, "not_found", "No such SKU.", "sku_id")
     member_id, allowed = g.member.id, min(quantity, queries.cart_limit(sku_id))   # never more than can be bought
+    level = None   # the member center gives the level (pricing reads it)
     commit(lambda: members.set_cart_line(member_id, sku_id, allowed))
-    body = _cart_body(member_id)
+    body = _cart_body(member_id, level)
     if allowed < quantity:
         body["notice"] = f"Only {allowed} of SKU {sku.code} can be bought now; the cart holds {allowed}."
     return jsonify(body)
@@ -286,6 +311,9 @@ def _order_body(o, timeline: bool = False) -> dict:
             "lines": [{"id": l.id, "sku_id": l.sku_id, "sku_code": l.sku_code, "title": l.title, "options": l.options,
                        "unit_price": l.unit_price, "quantity": l.quantity, "discount": l.discount} for l in o.lines]}
     if timeline:
+        from app.blueprints.promotions import queries as promotions
+
+        body["pricing"] = _pricing_body(promotions.order_breakdown_by_number(o.number))
         body["timeline"] = [{"at": e.at.isoformat(), "status": e.to_status, "reason": e.reason} for e in o.timeline]
         body["shipments"] = [_shipment_body(s) for s in logistics.shipments_for_order_number(o.number)]
     return body
@@ -293,7 +321,8 @@ def _order_body(o, timeline: bool = False) -> dict:
 
 def _shipping_body(preview) -> dict:
     shipping = preview.shipping
-    body = {"goods_total": preview.goods_total, "shipping_fee": preview.shipping_fee, "tax_total": preview.tax_total,
+    body = {"goods_total": preview.goods_total, "discount_total": preview.discount_total,
+            "shipping_fee": preview.shipping_payable, "tax_total": preview.tax_total,
             "payable": preview.payable, "currency": current_store().currency, "shipping_source": shipping.source,
             "freight": [{"template": g.template_name, "basis": g.basis, "units": g.units, "pieces": g.pieces,
                          "free": g.free, "fee": g.charged} for g in (shipping.quote.groups if shipping.quote else ())]}
@@ -348,10 +377,23 @@ def checkout_quote():
             crossborder.check_payer(payer["name"], payer["id_number"])
         except DomainError as err:
             raise ApiError(422, "bad_value", err.message, _PAYER_FIELDS.get(err.field, "payer"))
-    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id, payer=payer)
+    coupon_ids = _coupon_ids(data)
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id, payer=payer,
+                                      coupon_ids=coupon_ids)
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, field)
-    return jsonify(_shipping_body(preview))
+    from app.blueprints.promotions import queries as promotions
+
+    body = _shipping_body(preview)
+    body["pricing"] = _pricing_body(promotions.describe(preview.priced))
+    return jsonify(body)
+
+
+def _coupon_ids(data: dict) -> tuple[int, ...]:
+    raw = data.get("coupon_ids", [])
+    if not isinstance(raw, list) or len(raw) > 5 or not all(isinstance(c, int) and 0 < c < 2 ** 62 for c in raw):
+        raise ApiError(422, "bad_value", "coupon_ids is a list of at most 5 coupon ids from GET coupons.", "coupon_ids")
+    return tuple(raw)
 
 def _shipment_body(s) -> dict:
     """A shipment (logistics.queries.ShipmentView) with its tracking, newest event first."""
@@ -390,13 +432,15 @@ def checkout():
     note = data.get("note", "")
     if not isinstance(note, str) or len(note) > 500:
         raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    coupon_ids = _coupon_ids(data)
     member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
     address, payer = address.as_dict(), _payer_of(data)
 
     def place():
         order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                                    shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
-                                   source="api", request_hash=digest, key_checked=True, payer=payer)
+                                   source="api", request_hash=digest, key_checked=True, payer=payer,
+                                   coupon_ids=coupon_ids)
         members.clear_cart(member_id, items)
         return queries.order_view(order)   # taken before the commit: nothing to read again
 
@@ -598,3 +642,40 @@ def aftersales_waybill(number):
 
     committed(send)
     return jsonify(_aftersales_body(_own_request(number)))
+# --- coupons --------------------------------------------------------------------------------------
+
+def _coupon_body(c, t) -> dict:
+    from app.blueprints.promotions import coupons
+
+    return {"id": c.id, "template_id": t.id, "name": t.name, "kind": t.kind,
+            "description": coupons.describe(t, current_store().currency), "status": c.status,
+            "usable": coupons.usable(c), "valid_until": c.valid_until.isoformat() if c.valid_until else None}
+
+
+@api.route("/coupons")
+@shopper_token
+def coupon_wallet():
+    """The shopper's own coupons (another shopper's never show) and the coupons to claim now."""
+    from app.blueprints.promotions import coupons
+
+    held, currency = coupons.held_counts(g.member.id), current_store().currency
+    return jsonify(wallet=[_coupon_body(c, t) for c, t in coupons.wallet(g.member.id)],
+                   claimable=[{"template_id": t.id, "name": t.name, "description": coupons.describe(t, currency),
+                               "left": t.quantity - t.issued, "claimed": held.get(t.id, 0),
+                               "per_member_limit": t.per_member_limit} for t in coupons.claimable_templates()])
+
+
+@api.route("/coupons/<int:id>/claim", methods=["POST"])
+@shopper_token
+def coupon_claim(id):
+    from app.blueprints.promotions import coupons
+
+    if not 0 < id < 2 ** 31 or coupons.template(id) is None:
+        raise ApiError(404, "not_found", "No such coupon.")
+    member_id = g.member.id
+
+    def claim():
+        coupon = coupons.claim_coupon(member_id, id)
+        return _coupon_body(coupon, coupons.template(coupon.template_id))
+
+    return jsonify(committed(claim)), 201

@@ -26,6 +26,22 @@ SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "stri
 BEARER = [{"bearer": []}]
 
 
+PRICING = {"type": "object", "required": ["goods_total", "discount_total", "payable", "applied", "skipped"],
+                        "description": "The pricing pipeline's explanation: rules applied in order, rules skipped",
+                        "properties": {
+                            "goods_total": {"type": "integer"}, "discount_total": {"type": "integer"},
+                            "shipping_fee": {"type": "integer"}, "shipping_discount": {"type": "integer"},
+                            "points_used": {"type": "integer"}, "payable": {"type": "integer"},
+                            "applied": {"type": "array", "items": _ref("PricingStep")},
+                            "skipped": {"type": "array", "items": _ref("PricingSkip")},
+                            "lines": {"type": "array", "items": _ref("PricingLine")}}}
+
+
+def _nullable(schema: dict, description: str) -> dict:
+    """`schema` (inlined, so that OpenAPI 3.0's nullable applies to it) or null."""
+    return {**schema, "nullable": True, "description": description}
+
+
 def _op(operation_id: str, summary: str, ok: dict, *, body: dict | None = None, params: list | None = None,
         secure: bool = False, status: str = "200", extra: dict | None = None) -> dict:
     op = {"operationId": operation_id, "summary": summary, "parameters": [SLUG, *(params or [])],
@@ -118,6 +134,7 @@ SPEC = {
                 "type": "object", "properties": {"sku_id": {"type": "integer"}, "quantity": {"type": "integer"},
                                                  "code": {"type": "string", "nullable": True},
                                                  "price": {"type": "integer", "nullable": True}}}},
+                "pricing": _nullable(PRICING, "The cart through the pricing pipeline (freight at checkout)"),
                 "notice": {"type": "string", "description": "Set when the cart holds less than was asked for "
                                                            "(no more can be bought than is available)."}}},
             "AddressInput": {"type": "object", "required": ["name", "phone", "region_code", "street"], "properties": {
@@ -142,7 +159,9 @@ SPEC = {
                 "address_id": {"type": "integer", "minimum": 1},
                 "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
                 "note": {"type": "string", "maxLength": 500},
-                "payer": _ref("Payer")}},
+                "payer": _ref("Payer"),
+                "coupon_ids": {"type": "array", "maxItems": 5, "items": {"type": "integer"},
+                               "description": "Coupons of your wallet to use"}}},
             "Payer": {"type": "object", "required": ["name", "id_number"],
                       "description": "A cross-border store's orders need the person who pays (customs matches them)",
                       "properties": {"name": {"type": "string", "maxLength": 60, "description": "Real name"},
@@ -164,7 +183,39 @@ SPEC = {
                 "address_id": {"type": "integer", "minimum": 1, "description": "One of your addresses"},
                 "region_code": _REGION_CODE | {"description": "Instead of address_id: a district (leaf) code"},
                 "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
-                "payer": _ref("Payer")}},
+                "payer": _ref("Payer"),
+                "coupon_ids": {"type": "array", "maxItems": 5, "items": {"type": "integer"}}}},
+            "Coupon": {"type": "object", "required": ["id", "template_id", "name", "status"], "properties": {
+                "id": {"type": "integer", "description": "Send it in coupon_ids at checkout"},
+                "template_id": {"type": "integer"}, "name": {"type": "string"},
+                "kind": {"type": "string", "enum": ["amount_off", "percent_off", "free_shipping"]},
+                "description": {"type": "string", "description": "What it gives, in the request's language"},
+                "status": {"type": "string", "enum": ["unused", "used", "expired", "void", "locked"]},
+                "usable": {"type": "boolean"},
+                "valid_until": {"type": "string", "format": "date-time", "nullable": True}}},
+            "CouponOffer": {"type": "object", "required": ["template_id", "name", "left"], "properties": {
+                "template_id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
+                "left": {"type": "integer"}, "claimed": {"type": "integer", "description": "How many you hold"},
+                "per_member_limit": {"type": "integer"}}},
+            "CouponWallet": {"type": "object", "required": ["wallet", "claimable"], "properties": {
+                "wallet": {"type": "array", "items": _ref("Coupon")},
+                "claimable": {"type": "array", "items": _ref("CouponOffer")}}},
+            "PricingStep": {"type": "object", "required": ["rule", "name", "stage", "amount"], "properties": {
+                "rule": {"type": "string", "description": "p:<promotion id>, c:<coupon id>, level, points or flash"},
+                "name": {"type": "string"}, "kind": {"type": "string"},
+                "stage": {"type": "string", "enum": ["member", "item", "order", "coupon", "points", "shipping"]},
+                "stage_label": {"type": "string"}, "amount": {"type": "integer", "description": "Minor units taken"}}},
+            "PricingSkip": {"type": "object", "required": ["rule", "name", "reason", "reason_label"], "properties": {
+                "rule": {"type": "string"}, "name": {"type": "string"}, "stage": {"type": "string"},
+                "reason": {"type": "string", "description": "A code, e.g. threshold, budget, exclusive, ended"},
+                "reason_label": {"type": "string", "description": "The reason in the request's language"}}},
+            "PricingLine": {"type": "object", "properties": {
+                "sku_id": {"type": "integer"}, "quantity": {"type": "integer"}, "unit_price": {"type": "integer"},
+                "discount": {"type": "integer", "description": "This line's share of every discount"},
+                "paid": {"type": "integer"},
+                "steps": {"type": "array", "items": {"type": "object", "properties": {
+                    "rule": {"type": "string"}, "amount": {"type": "integer"}}}}}},
+            "Pricing": PRICING,
             "FreightPart": {"type": "object", "required": ["template", "basis", "units", "pieces", "free", "fee"],
                             "properties": {
                                 "template": {"type": "string", "description": "The freight template's name"},
@@ -176,6 +227,8 @@ SPEC = {
                               "required": ["goods_total", "shipping_fee", "payable", "currency", "shipping_source"],
                               "properties": {
                                   "goods_total": {"type": "integer"}, "shipping_fee": {"type": "integer", "minimum": 0},
+                                  "discount_total": {"type": "integer", "minimum": 0},
+                                  "pricing": _ref("Pricing"),
                                   "payable": {"type": "integer"}, "currency": {"type": "string"},
                                   "tax_total": {"type": "integer", "description": "Cross-border tax (0 otherwise)"},
                                   "tax": _ref("CrossBorderTax"),
@@ -192,7 +245,8 @@ SPEC = {
                 "timeline": {"type": "array", "items": _ref("TimelineEntry"),
                              "description": "Only on GET orders/{number}"},
                 "shipments": {"type": "array", "items": _ref("Shipment"),
-                              "description": "Only on GET orders/{number}: each parcel handed to a carrier"}}},
+                              "description": "Only on GET orders/{number}: each parcel handed to a carrier"},
+                "pricing": _nullable(PRICING, "Only on GET orders/{number}: how it was priced")}},
             "Carrier": {"type": "object", "required": ["code", "name"], "properties": {
                 "code": {"type": "string", "description": "The carrier's company code as Kuaidi100 spells it, e.g. shunfeng"},
                 "name": {"type": "string", "description": "In the language the request asked for"}}},
@@ -244,6 +298,13 @@ SPEC = {
             "get": _op("listAddresses", "The shopper's addresses", _json(_ref("AddressList")), secure=True),
             "post": _op("addAddress", "Add an address", _json(_ref("Address"), "Created"), body=_ref("AddressInput"), secure=True,
                         status="201")},
+        "/api/v1/shop/{slug}/coupons": {"get": _op(
+            "listCoupons", "The shopper's coupon wallet and the coupons to claim now", _json(_ref("CouponWallet")),
+            secure=True)},
+        "/api/v1/shop/{slug}/coupons/{id}/claim": {"post": _op(
+            "claimCoupon", "Claim one coupon of a template (422 coupongone: none left, or the shopper's limit)",
+            _json(_ref("Coupon"), "Claimed"), secure=True, status="201", params=[
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}])},
         "/api/v1/shop/{slug}/checkout/quote": {"post": _op(
             "quoteCheckout", "Goods, freight and total for the cart to an address, before placing the order",
             _json(_ref("CheckoutQuote")), body=_ref("CheckoutQuoteInput"), secure=True)},

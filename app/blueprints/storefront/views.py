@@ -88,8 +88,16 @@ def _cart_lines(items: dict[int, int]):
 @bp.route("/cart")
 @public
 def cart_page():
-    lines, total = _cart_lines(cart.current_items())
-    return render_template("shop/cart.html", lines=lines, total=total)
+    from app.blueprints.promotions import queries as promotions
+
+    items = cart.current_items()
+    lines, total = _cart_lines(items)
+    signed_in = cart.shopper_signed_in()
+    breakdown = promotions.cart_breakdown({l.sku.id: l.quantity for l in lines if l.quote},
+                                          current_user.id if signed_in else None,
+                                          None,
+                                          skus={l.sku.id: l.sku for l in lines}) if lines else None
+    return render_template("shop/cart.html", lines=lines, total=total, breakdown=breakdown)
 
 
 @bp.route("/cart", methods=["POST"])
@@ -226,7 +234,8 @@ def _payer_form(posted: bool = False):
 def _preview(items, form: forms.CheckoutForm, payer: dict | None = None):
     delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
     region_code = _checkout_region(form)
-    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id, payer=payer)
+    preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id, payer=payer,
+                                      coupon_ids=_coupon_ids())
     # a saved address from before regions (no code) is quoted by the templates' default rules
     if delivery != "pickup" and preview.error is None and (
             form.chosen_address() is None and not form.new_address
@@ -239,6 +248,21 @@ def _preview(items, form: forms.CheckoutForm, payer: dict | None = None):
     return preview
 
 
+def _usable_coupons() -> list[tuple]:
+    """(coupon id, name, description) of the shopper's coupons usable now, for the checkout."""
+    from app.blueprints.promotions import coupons
+
+    currency = current_store().currency
+    return [(c.id, t.name, coupons.describe(t, currency)) for c, t in coupons.wallet(current_user.id)
+            if coupons.usable(c)]
+
+
+def _coupon_ids() -> tuple[int, ...]:
+    """The coupons the shopper chose at checkout (their own, unused: the pipeline checks)."""
+    source = request.form if request.method == "POST" else request.args
+    return tuple(int(v) for v in source.getlist("coupon_id") if v.isdigit() and len(v) < 12)
+
+
 @bp.route("/checkout/summary")
 @shopper
 def checkout_summary():
@@ -248,7 +272,13 @@ def checkout_summary():
                               addresses=members.addresses(current_user.id))
     items = members.cart_of(current_user.id)
     return render_template("shop/_checkout_summary.html", lines=bool(items),
-                           preview=_preview(items, form, _payer(request.args)))
+                           preview=_preview(items, form, _payer(request.args)), breakdown_of=_breakdown_of)
+
+
+def _breakdown_of(preview):
+    from app.blueprints.promotions import queries as promotions
+
+    return promotions.describe(preview.priced) if preview.priced is not None else None
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -267,7 +297,8 @@ def checkout():
     new_values = form.values() if form.new_address else None
     if placing:  # a resubmitted form (double click, reload) shows the first order
         digest = orders.fingerprint(page="checkout", address_id=form.address_id.data, new=new_values,
-                                    delivery=form.delivery.data, note=form.note.data or "", payer=payer)
+                                    delivery=form.delivery.data, note=form.note.data or "", payer=payer,
+                                    coupons=list(_coupon_ids()))
         try:
             existing = orders.order_for_key(current_user.id, key, digest)
         except DomainError as err:
@@ -283,13 +314,14 @@ def checkout():
         address = form.chosen_address()
         book_address = address.as_dict() if address is not None else None
         delivery, note = form.delivery.data, form.note.data or ""
+        coupon_ids = _coupon_ids()
 
         def place():
             target = book_address or members.save_address(member, new_values).as_dict()
             order = orders.place_order(
                 [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
                 shopper_id=member.id, delivery_method=delivery, note=note, idempotency_key=key or None,
-                source="storefront", request_hash=digest, key_checked=True, payer=payer)
+                source="storefront", request_hash=digest, key_checked=True, payer=payer, coupon_ids=coupon_ids)
             members.clear_cart(member.id, items)
             return order.number
 
@@ -304,7 +336,8 @@ def checkout():
             form.form_errors.append(done.error.message)
     failed = placing and (bool(form.errors) or bool(payer_form and payer_form.errors))
     return render_template("shop/checkout.html", lines=lines, total=total, form=form, payer_form=payer_form,
-                           preview=_preview(items, form, payer)), 422 if failed else 200
+                           preview=_preview(items, form, payer), breakdown_of=_breakdown_of, coupons=_usable_coupons(),
+                           chosen_coupons=set(_coupon_ids())), 422 if failed else 200
 
 
 @bp.route("/orders")
@@ -360,9 +393,12 @@ def my_order(number):
     from app.blueprints.aftersales import queries as aftersales
     from app.blueprints.logistics import queries as logistics
 
+    from app.blueprints.promotions import queries as promotions
+
     return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
                            methods=methods, waiting=waiting, shipments=logistics.shipments_for_order_number(order.number),
-                           aftersales=aftersales.order_requests(order.number), can_ask=aftersales.can_ask(order.status))
+                           aftersales=aftersales.order_requests(order.number), can_ask=aftersales.can_ask(order.status),
+                           breakdown=promotions.order_breakdown_by_number(order.number))
 
 
 @bp.route("/files/<path:key>")
@@ -377,3 +413,78 @@ def file(key):
     if not catalog.image_on_sale(key) or not storage.owns(key):
         abort(404)
     return send_file(storage.path(key), max_age=86400)
+
+
+# --- coupons ---------------------------------------------------------------------------------
+
+@bp.route("/coupons")
+@public
+def coupons():
+    """The coupons a shopper can claim now and, signed in, their own wallet."""
+    from app.blueprints.promotions import coupons as coupon_service
+
+    signed_in = cart.shopper_signed_in()
+    wallet = coupon_service.wallet(current_user.id) if signed_in else []
+    held = coupon_service.held_counts(current_user.id) if signed_in else {}
+    currency = current_store().currency
+    return render_template("shop/coupons.html", templates=coupon_service.claimable_templates(), wallet=wallet,
+                           held=held, describe=lambda t: coupon_service.describe(t, currency),
+                           usable=coupon_service.usable, statuses=coupon_service.STATUS_LABELS)
+
+
+@bp.route("/coupons/<int:id>/claim", methods=["POST"])
+@shopper
+def coupon_claim(id):
+    from app.blueprints.promotions import coupons as coupon_service
+
+    if not 0 < id < 2 ** 31 or coupon_service.template(id) is None:
+        abort(404)
+    member_id = current_user.id
+    perform(lambda: coupon_service.claim_coupon(member_id, id), _("The coupon is in your wallet."))
+    return redirect(url_for("storefront.coupons"), code=303)
+
+
+@bp.route("/coupons/redeem", methods=["POST"])
+@shopper
+def coupon_redeem():
+    from app.blueprints.promotions import coupons as coupon_service
+
+    member_id, code = current_user.id, (request.form.get("code") or "")[:40]
+    perform(lambda: coupon_service.redeem_code(member_id, code), _("The coupon is in your wallet."))
+    return redirect(url_for("storefront.coupons"), code=303)
+
+
+# --- flash sales -----------------------------------------------------------------------------
+
+@bp.route("/flash")
+@public
+def flash_sales():
+    """The flash sales on now or coming: price, what is left (sold out when nothing), the time to go."""
+    from app.blueprints.promotions import flash as flash_sales_service
+
+    return render_template("shop/flash.html", rows=flash_sales_service.shop_items())
+
+
+@bp.route("/flash-items/<int:id>/claim", methods=["POST"])
+@shopper
+def flash_claim(id):
+    """Claim one unit: an order with the flash price to pay within the session's minutes."""
+    from app.blueprints.promotions import flash as flash_sales_service
+
+    if not 0 < id < 2 ** 31 or not flash_sales_service.item_exists(id):
+        abort(404)
+    address = next(iter(members.addresses(current_user.id)), None)
+    if address is None:
+        flash(_("Add a delivery address to your account first."), "error")
+        return redirect(url_for("storefront.account"), code=303)
+    shopper_snapshot = {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
+    try:
+        number = flash_sales_service.place_claim(id, current_user.id, address.as_dict(), shopper_snapshot)
+    except DomainError as err:
+        flash_error(err.message)
+        return redirect(url_for("storefront.flash_sales"), code=303)
+    return redirect(url_for("storefront.my_order", number=number), code=303)
+
+
+def flash_error(message: str) -> None:
+    flash(message, "error")

@@ -1,0 +1,11 @@
+"""Reactions of the promotion center to the order center's events."""
+from app.blueprints.promotions import flash, pricing
+from app.core.outbox import handler
+
+
+@handler("order.cancelled")
+def release_cancelled_order(event) -> None:
+    """An order cancelled unpaid gives its promotions' budgets and uses and its coupons back (once),
+    and a flash sale order its units back to the pool."""
+    pricing.release(event.payload["order_id"])
+    flash.return_unpaid(event.payload["order_id"])

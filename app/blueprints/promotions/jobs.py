@@ -1,0 +1,17 @@
+"""Promotion deadlines, run in every store."""
+from app.blueprints.promotions import coupons
+from app.core.periodic import every
+
+
+@every(300)
+def expire_coupons() -> int:
+    """Unused coupons past their validity turn expired."""
+    return coupons.expire_coupons()
+
+
+@every(60)
+def end_flash_sessions() -> int:
+    """Flash sessions past their end give what their pools hold back to inventory."""
+    from app.blueprints.promotions import flash
+
+    return flash.end_due()

@@ -1,0 +1,217 @@
+"""Promotion center tables (促销中心): promotions with their targets, stacking and budgets, the
+uses that spend a budget, coupons (templates and issued coupons), and each order's pricing
+explanation."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import CreatedAt, tenant_args, utcnow
+from app.extensions import db
+
+# item promotions act on each line's unit price; order promotions on the eligible goods amount;
+# shipping promotions on the freight
+PROMOTION_KINDS = ("item_discount", "amount_off", "percent_off", "nth_discount", "gift", "free_shipping")
+PROMOTION_STATUSES = ("draft", "active", "paused", "ended")
+TARGET_TYPES = ("all", "categories", "brands", "products")
+COUPON_KINDS = ("amount_off", "percent_off", "free_shipping")
+COUPON_STATUSES = ("unused", "locked", "used", "expired", "void")
+
+
+class Promotion(CreatedAt, db.Model):
+    """One rule of the pricing pipeline. `params` by kind:
+    item_discount {"percent": 80} (pay 80 %) or {"price": 990} (a unit price);
+    amount_off {"tiers": [[30000, 3000], ...], "repeat": false} (满减, per threshold reached);
+    percent_off {"tiers": [[20000, 90], ...]} (满折, pay 90 % over the threshold);
+    nth_discount {"count": 2, "percent": 80} (N 件 M 折: from N eligible pieces they cost 80 %);
+    gift {"threshold": 20000, "sku_id": 7, "quantity": 1} (满赠);
+    free_shipping {"threshold": 9900} (包邮 over the amount; 0 = always)."""
+
+    __tablename__ = "promotions"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"kind IN {PROMOTION_KINDS}", name="kind"),
+        CheckConstraint(f"status IN {PROMOTION_STATUSES}", name="status"),
+        CheckConstraint(f"target_type IN {TARGET_TYPES}", name="target_type"),
+        CheckConstraint("budget_total IS NULL OR budget_used <= budget_total", name="budget"),
+        CheckConstraint("uses_limit IS NULL OR uses_count <= uses_limit", name="uses"),
+        CheckConstraint("budget_used >= 0 AND uses_count >= 0 AND gmv >= 0", name="figures"),
+        Index("ix_promotions_status_window", "status", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    params: Mapped[dict] = mapped_column(JSONB, default=dict)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target_type: Mapped[str] = mapped_column(String(12), default="all")
+    target_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    exclude_product_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    level_codes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)   # empty: every level
+    segment_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)      # empty: everyone
+    stack_group: Mapped[str] = mapped_column(String(40), default="")   # one rule per group applies
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)     # applies alone in its stage and blocks coupons
+    allow_below_cost: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=100)          # lower first within a stage
+    budget_total: Mapped[int | None] = mapped_column(BigInteger)         # discount it may give in all
+    budget_used: Mapped[int] = mapped_column(BigInteger, default=0)
+    uses_limit: Mapped[int | None] = mapped_column(Integer)              # orders it may apply to
+    uses_count: Mapped[int] = mapped_column(Integer, default=0)
+    per_member_limit: Mapped[int | None] = mapped_column(Integer)
+    gmv: Mapped[int] = mapped_column(BigInteger, default=0)              # goods of the orders it applied to
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PromotionUse(CreatedAt, db.Model):
+    """A promotion (or coupon) applied to a placed order: what it took, for whom; released when
+    the order is cancelled unpaid (the budget and the member's use come back)."""
+
+    __tablename__ = "promotion_uses"
+    __table_args__ = tenant_args(UniqueConstraint("promotion_id", "order_id"),
+                                 Index("ix_promotion_uses_member", "promotion_id", "member_id"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int] = mapped_column(BigInteger, index=True)   # orders center's order, by id
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    goods: Mapped[int] = mapped_column(BigInteger, default=0)
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OrderPricing(CreatedAt, db.Model):
+    """How an order was priced: the pipeline's explanation, kept as it was at placement."""
+
+    __tablename__ = "order_pricings"
+    __table_args__ = tenant_args()
+
+    order_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    explanation: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+
+class CouponTemplate(CreatedAt, db.Model):
+    """What a coupon gives and who may have it: amount off, percent off with a cap, or free
+    shipping, over a threshold, on a scope with exclusions; valid in a fixed window or for N
+    days after the claim; `quantity` coupons in all, `per_member_limit` each."""
+
+    __tablename__ = "coupon_templates"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"kind IN {COUPON_KINDS}", name="kind"),
+        CheckConstraint("issued <= quantity AND issued >= 0", name="issued"),
+        CheckConstraint("per_member_limit >= 1", name="per_member"),
+        CheckConstraint("valid_days IS NOT NULL OR valid_until IS NOT NULL", name="validity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)        # amount_off: minor units
+    percent: Mapped[int] = mapped_column(Integer, default=100)        # percent_off: pay this %
+    max_discount: Mapped[int | None] = mapped_column(BigInteger)       # percent_off cap
+    threshold: Mapped[int] = mapped_column(BigInteger, default=0)
+    target_type: Mapped[str] = mapped_column(String(12), default="all")
+    target_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    exclude_product_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    combinable: Mapped[bool] = mapped_column(Boolean, default=True)   # with order promotions
+    quantity: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    per_member_limit: Mapped[int] = mapped_column(Integer, default=1)
+    claimable: Mapped[bool] = mapped_column(Boolean, default=True)    # shoppers claim it in the shop
+    claim_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_days: Mapped[int | None] = mapped_column(Integer)           # N days after the claim
+    discount_given: Mapped[int] = mapped_column(BigInteger, default=0)
+    gmv: Mapped[int] = mapped_column(BigInteger, default=0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CouponHolding(db.Model):
+    """How many coupons of a template a member holds in all: the row a claim updates
+    conditionally, so that the per-member limit holds under concurrency."""
+
+    __tablename__ = "coupon_holdings"
+    __table_args__ = tenant_args(CheckConstraint("claimed >= 0", name="claimed"))
+
+    template_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claimed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Coupon(CreatedAt, db.Model):
+    """An issued coupon: a member's (claimed or granted) or a bulk code not yet redeemed."""
+
+    __tablename__ = "coupons"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {COUPON_STATUSES}", name="status"),
+        Index("uq_coupons_code", "code", unique=True),
+        Index("ix_coupons_member_status", "member_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    template_id: Mapped[int] = mapped_column(Integer, index=True)
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(10), default="unused")
+    source: Mapped[str] = mapped_column(String(10), default="claim")   # claim | grant | code
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+FLASH_STATUSES = ("draft", "armed", "ended")
+
+
+class FlashSession(CreatedAt, db.Model):
+    """A flash sale (秒杀) time slot: armed, its items' pools are taken from inventory and loaded
+    into Redis; ended, what is left goes back."""
+
+    __tablename__ = "flash_sessions"
+    __table_args__ = tenant_args(CheckConstraint(f"status IN {FLASH_STATUSES}", name="status"),
+                                 CheckConstraint("ends_at > starts_at", name="window"),
+                                 CheckConstraint("payment_minutes BETWEEN 1 AND 120", name="payment"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    payment_minutes: Mapped[int] = mapped_column(Integer, default=5)
+
+
+class FlashItem(db.Model):
+    """A SKU in a flash session: its flash price, the pool of units it sells and the limit per shopper."""
+
+    __tablename__ = "flash_items"
+    __table_args__ = tenant_args(UniqueConstraint("session_id", "sku_id"),
+                                 CheckConstraint("pool > 0 AND flash_price >= 0 AND per_member_limit >= 1", name="values"),
+                                 CheckConstraint("sold >= 0 AND sold <= pool", name="sold"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(Integer)     # indexed by the unique (session_id, sku_id)
+    sku_id: Mapped[int] = mapped_column(Integer)
+    flash_price: Mapped[int] = mapped_column(BigInteger)
+    pool: Mapped[int] = mapped_column(Integer)
+    per_member_limit: Mapped[int] = mapped_column(Integer, default=1)
+    sold: Mapped[int] = mapped_column(Integer, default=0)     # units in orders not cancelled
+
+
+class FlashClaim(CreatedAt, db.Model):
+    """A shopper's claim that became an order; `returned` once its unpaid units went back to the pool."""
+
+    __tablename__ = "flash_claims"
+    __table_args__ = tenant_args(Index("ix_flash_claims_order", "order_id", unique=True))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer, index=True)
+    member_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)

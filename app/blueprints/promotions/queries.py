@@ -1,0 +1,104 @@
+"""Read side of the promotion center: figures for the list pages, the simulator, and the
+breakdown other centers show (the cart, the checkout, the order pages, the API)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.blueprints.promotions import pricing
+from app.blueprints.promotions.models import Promotion
+from app.core.errors import DomainError
+from app.core.money import format_money
+from app.core.tenancy import current_store
+from app.extensions import db
+
+
+class SimulatorError(DomainError):
+    """The simulator's input cannot be priced (unknown SKU, order or member)."""
+
+
+def budget_text(p: Promotion) -> str:
+    parts = []
+    if p.budget_total is not None:
+        parts.append(_("%(used)s of %(total)s", used=format_money(p.budget_used, current_store().currency),
+                       total=format_money(p.budget_total, current_store().currency)))
+    if p.uses_limit is not None:
+        parts.append(_("%(used)d of %(limit)d orders", used=p.uses_count, limit=p.uses_limit))
+    return "; ".join(parts) or _("No limit")
+
+
+def draft_choices() -> list[tuple[int, str]]:
+    return db.session.execute(select(Promotion.id, Promotion.name).where(Promotion.status.in_(("draft", "paused")))
+                              .order_by(Promotion.id.desc()).limit(200)).all()
+
+
+def cart_breakdown(items: dict[int, int], member_id: int | None = None, member_group: str | None = None,
+                   coupon_ids=(), skus: dict | None = None) -> dict:
+    """The cart priced through the pipeline, described for a page or the API (no freight yet);
+    `skus`: catalog snapshots the caller read already."""
+    priced = pricing.price_cart(items, skus=skus, member_id=member_id, member_group=member_group,
+                                coupon_ids=coupon_ids)
+    return pricing.describe(pricing.explanation(priced, current_store().currency))
+
+
+def describe(priced) -> dict:
+    return pricing.describe(pricing.explanation(priced, current_store().currency))
+
+
+def simulate(form) -> tuple[dict, dict | None]:
+    """(the breakdown under the live promotions, the breakdown with the chosen draft added or None)."""
+    from app.blueprints.catalog import queries as catalog
+    from app.blueprints.orders import queries as orders
+
+    items: dict[int, int] = {}
+    member_id = None
+    if form.order_number.data:
+        order_id = orders.order_id_of(form.order_number.data.strip())
+        if order_id is None:
+            raise SimulatorError(_("No order with the number “%(number)s”.", number=form.order_number.data.strip()))
+        ref = orders.order_ref(order_id)
+        for line in orders.lines_of(order_id):
+            if line.unit_price > 0:   # a gift line is the promotions' to give again
+                items[line.sku_id] = items.get(line.sku_id, 0) + line.quantity
+        del ref
+    try:
+        lines = form.parsed_lines()
+    except ValueError as err:
+        raise SimulatorError(_("Line %(n)s: write a SKU code and a quantity, like ABC-01 x 2.", n=err.args[0]))
+    for code, quantity in lines:
+        sku_id = catalog.sku_id_by_code(code)
+        if sku_id is None:
+            raise SimulatorError(_("No SKU with the code “%(code)s”.", code=code))
+        items[sku_id] = items.get(sku_id, 0) + quantity
+    if not items:
+        raise SimulatorError(_("Add a SKU to the cart, or give a past order's number."))
+    if form.member_email.data:
+        from app.blueprints.members import services as members
+
+        member_id = members.member_id_by_email(form.member_email.data.strip())
+        if member_id is None:
+            raise SimulatorError(_("No shopper with the email “%(email)s”.", email=form.member_email.data.strip()))
+    fee = form.shipping_fee.data or 0
+    live = pricing.price_cart(items, member_id=member_id, shipping_fee=fee)
+    draft = None
+    if form.draft_id.data and str(form.draft_id.data).isdigit():
+        promotion = db.session.get(Promotion, int(form.draft_id.data))
+        if promotion is not None and promotion.status in ("draft", "paused"):
+            draft = describe(pricing.price_cart(items, member_id=member_id, shipping_fee=fee, draft=promotion))
+    return describe(live), draft
+
+
+def order_breakdown(order_id: int) -> dict | None:
+    """How an order was priced (kept at placement), described; None before promotions existed."""
+    return pricing.order_explanation(order_id)
+
+
+def order_breakdown_by_number(number: str) -> dict | None:
+    from app.blueprints.orders import queries as orders
+
+    order_id = orders.order_id_of(number)
+    return pricing.order_explanation(order_id) if order_id is not None else None
+
+
+def has_promotions() -> bool:
+    return db.session.scalar(select(Promotion.id).limit(1)) is not None

@@ -1,0 +1,340 @@
+"""Promotion pages for staff: the list with its figures (uses, discount given, GMV), the
+promotion form, publish / pause / end, and the price simulator (a cart or a past order under
+the live promotions and under a draft one)."""
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.promotions import bp, forms, pricing, queries, services
+from app.blueprints.promotions.models import Promotion
+from app.core.formview import FormView, perform
+from app.core.htmx import redirect_to
+from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
+from app.core.permissions import requires
+from app.core.tenancy import current_store
+from app.extensions import db
+
+
+class PromotionList(ListView):
+    permission = "promotions.view"
+    title = _l("Promotions")
+    model = Promotion
+    search_fields = [Promotion.name]
+    default_sort = "-id"
+    export_name = "promotions"
+    create_endpoint = "promotions.promotion_new"
+    create_label = _l("New promotion")
+    create_permission = "promotions.manage"
+    empty_message = _l("No promotions yet.")
+    columns = [
+        Column("name", _l("Name"), sort=Promotion.name, link=detail_url("promotions.promotion_edit")),
+        Column("kind", _l("Kind"), sort=Promotion.kind, value=lambda p: pricing.KIND_LABELS[p.kind]),
+        Column("status", _l("Status"), sort=Promotion.status, value=lambda p: services.STATUS_LABELS[p.status],
+               badge=True),
+        Column("starts_at", _l("Starts"), sort=Promotion.starts_at, kind="datetime"),
+        Column("ends_at", _l("Ends"), sort=Promotion.ends_at, kind="datetime"),
+        Column("uses_count", _l("Orders"), sort=Promotion.uses_count, kind="number"),
+        Column("budget_used", _l("Discount given"), sort=Promotion.budget_used, kind="money"),
+        Column("gmv", _l("GMV"), sort=Promotion.gmv, kind="money"),
+        Column("budget_total", _l("Budget"), value=lambda p: queries.budget_text(p)),
+    ]
+    filters = [
+        Filter("status", _l("Status"), lambda q, v: q.where(Promotion.status == v),
+               choices=lambda: [(k, str(v)) for k, v in services.STATUS_LABELS.items()]),
+        Filter("kind", _l("Kind"), lambda q, v: q.where(Promotion.kind == v),
+               choices=lambda: [(k, str(v)) for k, v in forms.KIND_CHOICES]),
+    ]
+
+
+PromotionList.register(bp, "/", "promotions")
+
+
+class PromotionEdit(FormView):
+    permission = "promotions.manage"
+    template = "promotions/promotion_form.html"
+    cancel_endpoint = "promotions.promotions"
+
+    @property
+    def title(self):
+        return _("New promotion") if getattr(self, "_new", True) else _("Edit promotion")
+
+    def get_object(self, id=None):
+        self._new = id is None
+        return None if id is None else db.get_or_404(Promotion, id)
+
+    def make_form(self, obj):
+        return forms.PromotionForm(promotion=obj)
+
+    def save(self, form, obj):
+        return services.save_promotion(current_user, obj, form.values())
+
+    def success_url(self, result):
+        return url_for("promotions.promotion_edit", id=result.id)
+
+    def success_message(self, result):
+        return _("Promotion “%(name)s” saved.", name=result.name)
+
+    def extra_context(self, obj):
+        return {"promotion": obj, "states": services.PROMOTION_STATES, "labels": services.STATUS_LABELS}
+
+
+PromotionEdit.register(bp, "/new", "promotion_new")
+PromotionEdit.register(bp, "/<int:id>", "promotion_edit")
+
+STATUS_ACTIONS = {"publish": "active", "pause": "paused", "resume": "active", "end": "ended"}
+
+
+@bp.route("/<int:id>/<action>", methods=["POST"])
+@requires("promotions.manage")
+def promotion_action(id, action):
+    promotion = db.get_or_404(Promotion, id)
+    if action not in STATUS_ACTIONS:
+        abort(404)
+    perform(lambda: services.set_status(current_user, promotion, STATUS_ACTIONS[action]),
+            lambda p: _("“%(name)s” is now %(status)s.", name=p.name, status=services.STATUS_LABELS[p.status]))
+    return redirect_to(url_for("promotions.promotion_edit", id=id))
+
+
+@bp.route("/simulator")
+@requires("promotions.view")
+def simulator():
+    """Build a cart (or pick a past order) and see its price under the live promotions and, beside
+    it, under the live ones plus a draft promotion — before the draft is published."""
+    form = forms.SimulatorForm(formdata=request.args if request.args else None)
+    drafts = queries.draft_choices()
+    form.draft_id.choices = [("", _("— none —"))] + [(str(i), n) for i, n in drafts]
+    live = draft = None
+    error = None
+    if request.args:
+        try:
+            live, draft = queries.simulate(form)
+        except queries.SimulatorError as err:
+            error = err.message
+    return render_template("promotions/simulator.html", form=form, live=live, draft=draft, error=error,
+                           currency=current_store().currency)
+
+
+# --- coupons -------------------------------------------------------------------------------------------
+
+from app.blueprints.promotions import coupons  # noqa: E402
+from app.blueprints.promotions.models import Coupon, CouponTemplate  # noqa: E402
+
+
+class CouponTemplateList(ListView):
+    permission = "promotions.view"
+    title = _l("Coupons")
+    model = CouponTemplate
+    search_fields = [CouponTemplate.name]
+    default_sort = "-id"
+    export_name = "coupons"
+    create_endpoint = "promotions.coupon_new"
+    create_label = _l("New coupon")
+    create_permission = "promotions.manage"
+    empty_message = _l("No coupons yet.")
+    columns = [
+        Column("name", _l("Name"), sort=CouponTemplate.name, link=detail_url("promotions.coupon")),
+        Column("kind", _l("Kind"), value=lambda t: coupons.describe(t, current_store().currency)),
+        Column("quantity", _l("Coupons in all"), sort=CouponTemplate.quantity, kind="number"),
+        Column("issued", _l("Issued"), sort=CouponTemplate.issued, kind="number"),
+        Column("used", _l("Used"), sort=CouponTemplate.used, kind="number"),
+        Column("discount_given", _l("Discount given"), sort=CouponTemplate.discount_given, kind="money"),
+        Column("gmv", _l("GMV"), sort=CouponTemplate.gmv, kind="money"),
+        Column("enabled", _l("Status"), value=lambda t: _("On") if t.enabled else _("Off"), badge=True),
+    ]
+    filters = [Filter("kind", _l("Kind"), lambda q, v: q.where(CouponTemplate.kind == v),
+                      choices=lambda: [(k, str(v)) for k, v in coupons.KIND_LABELS.items()])]
+
+
+CouponTemplateList.register(bp, "/coupons/", "coupons")
+
+
+class CouponTemplateEdit(FormView):
+    permission = "promotions.manage"
+    cancel_endpoint = "promotions.coupons"
+
+    @property
+    def title(self):
+        return _("New coupon") if getattr(self, "_new", True) else _("Edit coupon")
+
+    def get_object(self, id=None):
+        self._new = id is None
+        return None if id is None else db.get_or_404(CouponTemplate, id)
+
+    def make_form(self, obj):
+        return forms.CouponTemplateForm(template=obj)
+
+    def save(self, form, obj):
+        return coupons.save_template(current_user, obj, form.values())
+
+    def success_url(self, result):
+        return url_for("promotions.coupon", id=result.id)
+
+    def success_message(self, result):
+        return _("Coupon “%(name)s” saved.", name=result.name)
+
+
+CouponTemplateEdit.register(bp, "/coupons/new", "coupon_new")
+CouponTemplateEdit.register(bp, "/coupons/<int:id>/edit", "coupon_edit")
+
+
+class CouponCodeList(ListView):
+    """The coupons issued of one template (codes with their holder and status), exportable."""
+
+    permission = "promotions.view"
+    title = _l("Issued coupons")
+    model = Coupon
+    search_fields = [Coupon.code]
+    default_sort = "-id"
+    export_name = "coupon-codes"
+    columns = [
+        Column("code", _l("Code"), sort=Coupon.code),
+        Column("status", _l("Status"), sort=Coupon.status, value=lambda c: coupons.STATUS_LABELS[c.status], badge=True),
+        Column("source", _l("Issued by"), value=lambda c: {"claim": _("Claimed"), "grant": _("Granted"),
+                                                            "code": _("Code")}.get(c.source, c.source)),
+        Column("member_id", _l("Shopper"), value=lambda c: c.member_id or ""),
+        Column("valid_until", _l("Valid until"), sort=Coupon.valid_until, kind="datetime"),
+        Column("created_at", _l("Issued"), sort=Coupon.created_at, kind="datetime"),
+    ]
+    filters = [Filter("status", _l("Status"), lambda q, v: q.where(Coupon.status == v),
+                      choices=lambda: [(k, str(v)) for k, v in coupons.STATUS_LABELS.items()])]
+
+    def dispatch_request(self, **kwargs):
+        self.template_row = db.get_or_404(CouponTemplate, kwargs["id"])   # another store's id: 404, GET or POST
+        return super().dispatch_request(**kwargs)
+
+    def query(self):
+        return select(Coupon).where(Coupon.template_id == self.template_row.id)
+
+
+CouponCodeList.register(bp, "/coupons/<int:id>/codes", "coupon_codes")
+
+
+@bp.route("/coupons/<int:id>", methods=["GET", "POST"])
+@requires("promotions.view")
+def coupon(id):
+    """A coupon template: its figures, granting to shoppers or a segment, generating codes."""
+    from app.core.formview import commit_form
+    from app.core.permissions import check
+
+    template = db.get_or_404(CouponTemplate, id)
+    grant_form, codes_form = forms.GrantForm(prefix="grant"), forms.CodesForm(prefix="codes")
+    action = request.form.get("action")
+    if request.method == "POST":
+        check("promotions.manage")
+        if action == "grant" and grant_form.validate_on_submit():
+            def run():
+                from app.blueprints.members import services as members
+
+                if grant_form.segment_id.data:
+                    return coupons.grant_to_segment(current_user, template, grant_form.segment_id.data)
+                emails = [e.strip() for e in (grant_form.emails.data or "").replace(",", "\n").splitlines() if e.strip()]
+                ids = []
+                for email in emails:
+                    member_id = members.member_id_by_email(email)
+                    if member_id is None:
+                        raise coupons.DomainError(_("No shopper with the email “%(email)s”.", email=email),
+                                                  field="emails")
+                    ids.append(member_id)
+                if not ids:
+                    raise coupons.DomainError(_("This field is required."), field="emails")
+                return coupons.grant(current_user, template, ids)
+
+            if done := commit_form(grant_form, run):
+                from flask import flash
+
+                flash(_("%(n)d coupons granted.", n=done.result), "success")
+                return redirect_to(url_for("promotions.coupon", id=id))
+        elif action == "codes" and codes_form.validate_on_submit():
+            if done := commit_form(codes_form, lambda: coupons.generate_codes(current_user, template,
+                                                                              codes_form.count.data)):
+                from flask import flash
+
+                flash(_("%(n)d codes generated; export them from the issued coupons.", n=done.result), "success")
+                return redirect_to(url_for("promotions.coupon_codes", id=id))
+        elif action not in ("grant", "codes"):
+            abort(400)
+    return render_template("promotions/coupon.html", template=template, grant_form=grant_form, codes_form=codes_form,
+                           summary=coupons.describe(template, current_store().currency)), \
+        422 if request.method == "POST" else 200
+
+
+# --- flash sales ------------------------------------------------------------------------------------
+
+from app.blueprints.promotions import flash  # noqa: E402
+from app.blueprints.promotions.models import FlashSession  # noqa: E402
+
+FLASH_LABELS = {"draft": _l("Draft"), "armed": _l("Armed"), "ended": _l("Ended")}
+
+
+class FlashSessionList(ListView):
+    permission = "promotions.view"
+    title = _l("Flash sales")
+    model = FlashSession
+    search_fields = [FlashSession.name]
+    default_sort = "-id"
+    export_name = "flash-sales"
+    create_endpoint = "promotions.flash_new"
+    create_label = _l("New flash sale")
+    create_permission = "promotions.manage"
+    empty_message = _l("No flash sales yet.")
+    columns = [
+        Column("name", _l("Name"), sort=FlashSession.name, link=detail_url("promotions.flash_session")),
+        Column("starts_at", _l("Starts"), sort=FlashSession.starts_at, kind="datetime"),
+        Column("ends_at", _l("Ends"), sort=FlashSession.ends_at, kind="datetime"),
+        Column("status", _l("Status"), sort=FlashSession.status, value=lambda s: FLASH_LABELS[s.status], badge=True),
+        Column("payment_minutes", _l("Minutes to pay"), kind="number"),
+    ]
+
+
+FlashSessionList.register(bp, "/flash/", "flash_sessions")
+
+
+@bp.route("/flash/new", methods=["GET", "POST"])
+@requires("promotions.manage")
+def flash_new():
+    from app.core.formview import commit_form
+
+    form = forms.FlashSessionForm()
+    if form.validate_on_submit() and (done := commit_form(form, lambda: flash.save_session(
+            current_user, None, form.name.data, forms.local_to_utc(form.starts_at.data),
+            forms.local_to_utc(form.ends_at.data), form.payment_minutes.data))):
+        return redirect_to(url_for("promotions.flash_session", id=done.result.id))
+    return render_template("promotions/flash_new.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/flash/<int:id>", methods=["GET", "POST"])
+@requires("promotions.view")
+def flash_session(id):
+    """A flash session: its items with what is left, adding items, arming and ending it."""
+    from app.blueprints.catalog import queries as catalog
+    from app.core.formview import commit_form
+    from app.core.permissions import check
+
+    session = db.get_or_404(FlashSession, id)
+    form = forms.FlashItemForm()
+    if request.method == "POST":
+        check("promotions.manage")
+        action = request.form.get("action", "item")
+        if action == "item":
+            if form.validate_on_submit():
+                sku_id = catalog.sku_id_by_code(form.sku_code.data.strip())
+                if sku_id is None:
+                    form.sku_code.errors = [_("No SKU with the code “%(code)s”.", code=form.sku_code.data.strip())]
+                elif commit_form(form, lambda: flash.add_item(current_user, session, sku_id, form.flash_price.data,
+                                                              form.pool.data, form.per_member_limit.data)):
+                    return redirect_to(url_for("promotions.flash_session", id=id))
+        elif action in ("arm", "end"):
+            perform(lambda: (flash.arm if action == "arm" else flash.end)(current_user, session),
+                    _("The flash sale is armed: its stock is set aside.") if action == "arm"
+                    else _("The flash sale ended: its stock is back in normal sale."))
+            return redirect_to(url_for("promotions.flash_session", id=id))
+        else:
+            abort(400)
+    items = flash.items_of(session.id)
+    skus = catalog.sku_snapshots([i.sku_id for i in items])
+    rows = [(i, skus.get(i.sku_id), flash.left(i.id)) for i in items]
+    return render_template("promotions/flash_session.html", session=session, rows=rows, form=form,
+                           labels=FLASH_LABELS), 422 if request.method == "POST" else 200
