@@ -19,7 +19,7 @@ center = Center(
     menu=[Entry("crossborder.export_page", _l("Customs export"), "crossborder.export", order=66),
           Entry("crossborder.settings_page", _l("Cross-border settings"), "crossborder.settings", order=67)],
     audit_actions={"crossborder.settings": _l("Cross-border settings saved")},
-    audit_fields={"enabled": _l("Sells cross-border")},
+    audit_fields={"sells_cross_border": _l("Sells cross-border")},
 )
 
 from app.blueprints.crossborder import cli, views  # noqa: E402,F401

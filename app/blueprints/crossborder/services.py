@@ -66,7 +66,7 @@ def save_settings(actor, enabled: bool, values: dict) -> CrossBorderSettings:
         setattr(row, f, value)
     db.session.flush()
     audit.record(actor, "crossborder.settings", row, label=clean["ebp_name"] or "—",
-                 changes={"enabled": [before, row.enabled]} if before != row.enabled else None)
+                 changes={"sells_cross_border": [before, row.enabled]} if before != row.enabled else None)
     return row
 
 
