@@ -61,7 +61,7 @@ def test_an_unknown_delivery_method_is_said_under_delivery(app, store):
     response = client.form(f"/shop/{store.slug}/checkout", {"address_id": address_id, "delivery": "drone",
                                                             "idempotency_key": "d1"})
     assert response.status_code == 422
-    assert _field_errors(response.get_data(as_text=True), "delivery") == ["Not a valid choice."]
+    assert _field_errors(response.get_data(as_text=True), "delivery") == ["Choose express delivery or pickup."]
     assert _orders(app, store) == 0
 
 

@@ -72,7 +72,7 @@ class CheckoutForm(AddressForm):
     `addresses` are the shopper's address book; a choice outside it is a field error."""
 
     address_id = StringField(_l("Deliver to"))
-    delivery = SelectField(_l("Delivery"), default="express",
+    delivery = SelectField(_l("Delivery"), default="express", validate_choice=False,
                            choices=[("express", _l("Express delivery")), ("pickup", _l("Pick up"))])
     note = StringField(_l("Note to the shop"), filters=[_strip], validators=[Length(max=500)])
     idempotency_key = HiddenField()
@@ -94,6 +94,10 @@ class CheckoutForm(AddressForm):
     def chosen_address(self):
         """The saved address chosen, or None (a new address, or nothing valid chosen)."""
         return next((a for a in self.addresses if str(a.id) == self.address_id.data), None)
+
+    def validate_delivery(self, field):
+        if field.data not in dict(field.choices):
+            raise ValidationError(_l("Choose express delivery or pickup."))
 
     def validate_address_id(self, field):
         if not self.new_address and self.chosen_address() is None:
