@@ -77,9 +77,40 @@ def stop_postgres(instance: Path) -> None:
     import pgserver
 
     pgdata = (instance / "pg").resolve()
-    if postgres_running(instance):
-        user = "pgserver" if os.geteuid() == 0 else None
-        pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    if not postgres_running(instance):
+        return
+    pid = _postmaster_pid(pgdata)
+    user = "pgserver" if os.geteuid() == 0 else None
+    try:
+        pgserver.pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    finally:
+        # pg_ctl returns once postmaster.pid is gone, a moment before the postmaster exits (and
+        # on a loaded machine it may give up waiting): stopped means the process is gone.
+        if pid and not _process_gone(pid, 30):
+            import signal
+
+            os.kill(pid, signal.SIGQUIT)       # immediate shutdown
+            _process_gone(pid, 30)
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _process_gone(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for process `pid` to exit; a zombie counts as exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state in ("Z", "X") or time.monotonic() > deadline:
+            return state in ("Z", "X")
+        time.sleep(0.05)
 
 
 def _ensure_settings(server, pgdata: Path, uri: str) -> None:

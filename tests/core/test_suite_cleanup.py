@@ -30,11 +30,12 @@ def _probed(marker: Path) -> tuple[Path, int]:
 
 
 def _alive(pid: int) -> bool:
+    """Is the process running? An exited process its parent has not reaped yet (a zombie) is not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state not in ("Z", "X")
 
 
 def _assert_clean(tmp_path: Path, marker: Path) -> None:
