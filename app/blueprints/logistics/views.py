@@ -9,9 +9,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.blueprints.logistics import accounts, bp, carriers as registry, push_bp, queries, services
+from app.blueprints.logistics import accounts, bp, carriers as registry, forms, push_bp, queries, services
 from app.blueprints.logistics.models import TRACKING_SERVICE, CarrierAccount, Shipment, TrackingPush
-from app.core.formview import commit, committed, perform
+from app.core.formview import commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, fmt_dt
 from app.core.permissions import public, requires
@@ -64,14 +64,19 @@ def _shipment_or_404(id: int) -> Shipment:
 @bp.route("/shipments/<int:id>")
 @requires("logistics.view")
 def shipment(id):
-    s = _shipment_or_404(id)
+    return _shipment_page(_shipment_or_404(id))
+
+
+def _shipment_page(s: Shipment, flag_form=None, status: int = 200):
+    """The shipment's page; a refused 'clear the flag' keeps its note with the error under it."""
     view = queries.shipment_view(s.id, staff=True)
     pushes = db.session.scalars(select(TrackingPush).where(TrackingPush.shipment_id == s.id)
                                 .order_by(TrackingPush.id.desc()).limit(20)).all()
     return render_template("logistics/shipment.html", s=s, view=view, pushes=pushes,
                            timeline=services.SHIPMENT_STATES.history(s), flag_labels=services.FLAG_LABELS,
                            subscription_labels=services.SUBSCRIPTION_LABELS, push_sources=services.PUSH_SOURCE_LABELS,
-                           push_outcomes=services.PUSH_OUTCOME_LABELS)
+                           push_outcomes=services.PUSH_OUTCOME_LABELS,
+                           flag_form=flag_form or forms.ClearFlagForm(formdata=None)), status
 
 
 @bp.route("/shipments/<int:id>/refresh", methods=["POST"])
@@ -88,8 +93,14 @@ def shipment_refresh(id):
 @requires("logistics.manage")
 def shipment_clear_flag(id):
     s = db.session.get(Shipment, id, with_for_update=True) or abort(404)
-    perform(lambda: services.clear_flag(current_user, s, request.form.get("note", "")), _("Flag cleared."))
-    return redirect_to(url_for("logistics.shipment", id=id))
+    if s.flag is None:
+        flash(_("This shipment is not flagged."), "error")
+        return redirect_to(url_for("logistics.shipment", id=id))
+    form = forms.ClearFlagForm()
+    if form.validate_on_submit() and commit_form(form, lambda: services.clear_flag(current_user, s, form.note.data or "")):
+        flash(_("Flag cleared."), "success")
+        return redirect_to(url_for("logistics.shipment", id=id))
+    return _shipment_page(s, flag_form=form, status=422)
 
 
 # --- carriers and accounts -----------------------------------------------------------------------
@@ -177,39 +188,28 @@ def account(name):
     if name != TRACKING_SERVICE and registry.get(name) is None:
         abort(404)
     row = accounts.account(name)
-    status, error = 200, None
-    values = dict(row.settings or {}) if row else {}
-    enabled = bool(row and row.enabled)
-    if request.method == "POST":
-        values = {f.name: request.form.get(f.name, "") for f in accounts.fields_for(name)}
-        enabled = request.form.get("enabled") == "1"
-        outcome = commit(lambda: accounts.save_account(current_user, name, enabled, values))
-        if outcome:
-            flash(_("Account saved."), "success")
-            return redirect_to(url_for("logistics.accounts"))
-        status, error = 422, outcome.error
+    form = forms.account_form(accounts.fields_for(name), accounts.masked(name), dict(row.settings or {}) if row else {},
+                              bool(row and row.enabled), request.form if request.method == "POST" else None)
+    if form.validate_on_submit() and commit_form(
+            form, lambda: accounts.save_account(current_user, name, form.enabled.data, form.values())):
+        flash(_("Account saved."), "success")
+        return redirect_to(url_for("logistics.accounts"))
     push = services.push_url() if name == TRACKING_SERVICE else None
-    return render_template("logistics/account.html", name=name, label=accounts.label_of(name),
-                           fields=accounts.fields_for(name), values=values, enabled=enabled,
-                           masked=accounts.masked(name), push=push, error=error), status
+    return render_template("logistics/account.html", name=name, label=accounts.label_of(name), form=form,
+                           push=push), 422 if request.method == "POST" else 200
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("logistics.settings")
 def settings():
     current = accounts.settings()
-    status, error, values = 200, None, {"stale_hours": current.stale_hours, "default_carrier": current.default_carrier}
-    if request.method == "POST":
-        values = {"stale_hours": (request.form.get("stale_hours") or "").strip()[:10],
-                  "default_carrier": request.form.get("default_carrier") or None}
-        raw = values["stale_hours"]
-        hours = int(raw) if raw.isdigit() and len(raw) < 5 else -1
-        outcome = commit(lambda: accounts.save_settings(current_user, hours, values["default_carrier"]))
-        if outcome:
-            flash(_("Logistics settings saved."), "success")
-            return redirect_to(url_for("logistics.settings"))
-        status, error = 422, outcome.error
-    return render_template("logistics/settings.html", values=values, error=error, carriers=queries.carriers()), status
+    form = forms.SettingsForm(formdata=request.form if request.method == "POST" else None, carriers=queries.carriers(),
+                              stale_hours=current.stale_hours, default_carrier=current.default_carrier or "")
+    if form.validate_on_submit() and commit_form(
+            form, lambda: accounts.save_settings(current_user, form.stale_hours.data, form.default_carrier.data or None)):
+        flash(_("Logistics settings saved."), "success")
+        return redirect_to(url_for("logistics.settings"))
+    return render_template("logistics/settings.html", form=form), 422 if request.method == "POST" else 200
 
 
 # --- the tracking service's pushes -----------------------------------------------------------------

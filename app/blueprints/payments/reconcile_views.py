@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from app.blueprints.payments.gateways import gateway_label
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.blueprints.payments import accounts, bp, reconcile
+from app.blueprints.payments import accounts, bp, forms, reconcile
 from app.blueprints.payments.models import ReconciliationItem, ReconciliationRun
 from app.blueprints.payments.views import gateway_choices
 from app.core.db import utcnow
-from app.core.formview import perform
+from app.core.formview import commit_form
 from app.core.htmx import redirect_to
 from app.core.listview import Column, ExportTable, Filter, ListView, export_response
 from app.core.permissions import requires
@@ -74,11 +74,19 @@ class RunList(ListView):
                placeholder="2026-01-01"),
     ]
 
+    start_form = None      # a refused 'reconcile this day', shown with its errors
+
     def context(self, page, state):
         ctx = super().context(page, state)
+        yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
         ctx.update(open_counts=_open_counts(page.rows), gateways=accounts.enabled_gateways(), gateway_label=gateway_label,
-                   yesterday=(utcnow() - timedelta(days=1)).date().isoformat(), chart=_chart())
+                   yesterday=yesterday, chart=_chart(),
+                   start_form=self.start_form or _start_form(formdata=None, day=yesterday))
         return ctx
+
+
+def _start_form(**kwargs):
+    return forms.ReconcileForm(gateways=[(g, gateway_label(g)) for g in accounts.enabled_gateways()], **kwargs)
 
 
 RunList.register(bp, "/reconciliation", "reconciliation")
@@ -87,26 +95,19 @@ RunList.register(bp, "/reconciliation", "reconciliation")
 @bp.route("/reconciliation/run", methods=["POST"])
 @requires("payments.reconcile")
 def reconciliation_start():
-    try:
-        day = date.fromisoformat(request.form.get("day", ""))
-    except ValueError:
-        flash(_("Give the day as YYYY-MM-DD."), "error")
-        return redirect_to(url_for("payments.reconciliation"))
-    gateway = request.form.get("gateway", "")
-    if gateway not in accounts.enabled_gateways():
-        flash(_("Choose an enabled gateway."), "error")
-        return redirect_to(url_for("payments.reconciliation"))
-    done = {}
-
-    def go():
-        done["run"] = reconcile.run(gateway, day)
-        return done["run"]
-
-    perform(go, lambda r: _("Reconciled: %(n)d differences.", n=r.differences) if r.status == "done"
-            else _("The statement could not be loaded: %(error)s", error=r.error))
-    if "run" in done:
-        return redirect_to(url_for("payments.reconciliation_run", id=done["run"].id))
-    return redirect_to(url_for("payments.reconciliation"))
+    form = _start_form()
+    if form.validate_on_submit():
+        outcome = commit_form(form, lambda: reconcile.run(form.gateway.data, form.day_value))
+        if outcome:
+            run = outcome.result
+            flash(_("Reconciled: %(n)d differences.", n=run.differences) if run.status == "done"
+                  else _("The statement could not be loaded: %(error)s", error=run.error),
+                  "success" if run.status == "done" else "error")
+            return redirect_to(url_for("payments.reconciliation_run", id=run.id))
+    listing = RunList()
+    listing.start_form = form
+    stmt, state = listing.filtered()
+    return render_template(listing.template, **listing.context(listing.paginate(stmt, state), state)), 422
 
 
 DIFFERENCE_COLUMNS = [
@@ -139,10 +140,20 @@ def reconciliation_differences(id, fmt):
 @bp.route("/reconciliation/<int:id>")
 @requires("payments.view")
 def reconciliation_run(id):
-    run = db.get_or_404(ReconciliationRun, id)
-    items = db.session.scalars(_differences(id)).all()
-    return render_template("payments/reconciliation_run.html", gateway_label=gateway_label, run=run, items=items, kinds=reconcile.KIND_LABELS,
-                           statuses=RUN_STATUS)
+    return _run_page(db.get_or_404(ReconciliationRun, id))
+
+
+def _run_page(run: ReconciliationRun, resolving: tuple | None = None, status: int = 200):
+    """A run's differences; a refused resolve (`resolving` = (item id, form)) keeps its note and error."""
+    items = db.session.scalars(_differences(run.id)).all()
+    resolve_forms = {}
+    for i in items:
+        if i.resolved_at is None:
+            form = resolving[1] if resolving and resolving[0] == i.id else forms.ResolveForm(formdata=None)
+            form.note.id = f"note-{i.id}"
+            resolve_forms[i.id] = form
+    return render_template("payments/reconciliation_run.html", gateway_label=gateway_label, run=run, items=items,
+                           kinds=reconcile.KIND_LABELS, statuses=RUN_STATUS, resolve_forms=resolve_forms), status
 
 
 @bp.route("/reconciliation/<int:id>/items/<int:item_id>/resolve", methods=["POST"])
@@ -152,5 +163,11 @@ def reconciliation_resolve(id, item_id):
                                                               ReconciliationItem.run_id == id))
     if item is None:
         abort(404)
-    perform(lambda: reconcile.resolve(current_user, item, request.form.get("note", "")), _("Resolved."))
-    return redirect_to(url_for("payments.reconciliation_run", id=id))
+    if item.resolved_at is not None:
+        flash(_("This difference is already resolved."), "error")
+        return redirect_to(url_for("payments.reconciliation_run", id=id))
+    form = forms.ResolveForm()
+    if form.validate_on_submit() and commit_form(form, lambda: reconcile.resolve(current_user, item, form.note.data)):
+        flash(_("Resolved."), "success")
+        return redirect_to(url_for("payments.reconciliation_run", id=id))
+    return _run_page(db.get_or_404(ReconciliationRun, id), resolving=(item_id, form), status=422)

@@ -197,24 +197,35 @@ def gateways():
     return _gateways_page()
 
 
-def _gateways_page(options_form=None, status: int = 200):
-    """The gateway cards and the payment options; a refused options form keeps its choice and error."""
+def _gateway_form(name: str, cls, formdata=None):
+    row = accounts.account(name)
+    return forms.gateway_form(cls, accounts.masked(name), dict(row.settings or {}) if row else {},
+                              name in accounts.enabled_gateways(), formdata)
+
+
+def _gateways_page(options_form=None, status: int = 200, saving: tuple | None = None):
+    """The gateway cards and the payment options; a refused form (the options, or the gateway
+    `saving` = (name, form)) keeps what was typed (never a secret) with the error under its field."""
     options = accounts.options()
     options_form = options_form or forms.OptionsForm(formdata=None, late_payment=options.late_payment)
-    cards = [{"name": name, "cls": cls, "account": accounts.account(name), "masked": accounts.masked(name),
-              "enabled": name in accounts.enabled_gateways()} for name, cls in registry().items()]
+    cards = [{"name": name, "cls": cls, "enabled": name in accounts.enabled_gateways(),
+              "form": saving[1] if saving and saving[0] == name else _gateway_form(name, cls)}
+             for name, cls in registry().items()]
     notify = {name: url_for("payment_notify.notify", gateway=name, _external=True) for name in registry()}
     return render_template("payments/gateways.html", cards=cards, notify=notify, options=options,
-                           options_form=options_form, errors=request.args.get("error")), status
+                           options_form=options_form), status
 
 
 @bp.route("/gateways/<name>", methods=["POST"])
 @requires("payments.settings")
 def gateway_save(name):
-    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "enabled")}
-    perform(lambda: accounts.save_account(current_user, name, request.form.get("enabled") == "1", values),
-            _("Gateway settings saved."))
-    return redirect_to(url_for("payments.gateways"))
+    cls = registry().get(name) or abort(404)
+    form = _gateway_form(name, cls, request.form)
+    if form.validate_on_submit() and commit_form(
+            form, lambda: accounts.save_account(current_user, name, form.enabled.data, form.values())):
+        flash(_("Gateway settings saved."), "success")
+        return redirect_to(url_for("payments.gateways"))
+    return _gateways_page(status=422, saving=(name, form))
 
 
 @bp.route("/options", methods=["POST"])
