@@ -23,7 +23,7 @@ os.environ.setdefault("WEBHOOK_DISABLE_AFTER", "5")
 # The Makefile exports PORT for `make run`; under `make test` it would make every process derive
 # PUBLIC_URL for a dev server that is not running, and the worker would post sandbox notices there.
 os.environ.pop("PORT", None)
-# no background refills of the schema pool while tests run (tests/platform/test_schema_pool.py fills it)
+# no refill jobs: tests/support/schema_filler.py keeps the pool filled beside the tests instead
 os.environ.setdefault("SCHEMA_POOL_SIZE", "0")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")   # the tests' webhook receivers listen on 127.0.0.1
 
@@ -188,6 +188,25 @@ def fake_kuaidi100():
     server = serve(fake, _KUAIDI100_PORT)
     yield fake
     server.shutdown()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema_pool_filler(suite_app):
+    """A few store schemas kept built beside the tests (tests/support/schema_filler.py)."""
+    from tests.support.schema_filler import SchemaPoolFiller
+
+    filler = SchemaPoolFiller(suite_app.config["SQLALCHEMY_DATABASE_URI"]).start()
+    yield filler
+    filler.stop()
+
+
+@pytest.fixture(autouse=True)
+def _schema_pool_paused(request, schema_pool_filler):
+    if request.node.get_closest_marker("schema_pool_paused"):
+        with schema_pool_filler.paused():
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

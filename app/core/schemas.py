@@ -92,21 +92,59 @@ def tenant_tables():
     return [t for t in db.metadata.sorted_tables if is_tenant_table(t)]
 
 
+_PLACEHOLDER = "houtai_new_store_schema"
+_DDL_SCRIPTS: dict[tuple, str] = {}
+
+
+def tenant_ddl() -> str:
+    """The SQL that creates every tenant table (with what their `after_create` listeners add,
+    such as default rows) in the schema `houtai_new_store_schema`, as one script.
+
+    SQLAlchemy's create_all sends some 260 statements one by one and compiles each again for
+    every store; the script is compiled once per process (from the models, so it cannot drift
+    from them; tests/core/test_schemas.py compares the result with a migrated schema) and
+    sent in one round trip."""
+    from sqlalchemy import create_mock_engine
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.sql.ddl import ExecutableDDLElement
+
+    from app.extensions import db
+
+    tables = tenant_tables()
+    key = (id(db.metadata), tuple(t.name for t in tables))
+    if key not in _DDL_SCRIPTS:
+        captured: list = []
+        mock = create_mock_engine("postgresql+psycopg://", lambda sql, *multi, **params: captured.append((sql, multi)))
+        db.metadata.create_all(mock, tables=tables, checkfirst=False)
+        dialect = postgresql.psycopg.dialect()
+        options = {"schema_translate_map": {TENANT_SCHEMA: _PLACEHOLDER}, "render_schema_translate": True}
+        script = []
+        for sql, multi in captured:
+            if isinstance(sql, ExecutableDDLElement):
+                script.append(str(sql.compile(dialect=dialect, **options)))
+                continue
+            rows = [row for params in multi for row in (params if isinstance(params, list) else [params])]
+            statement = sql.values(rows) if rows else sql
+            script.append(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}, **options)))
+        _DDL_SCRIPTS[key] = ";\n".join(script)
+    return _DDL_SCRIPTS[key]
+
+
 def create_tenant_schema(connection: Connection, schema: str, location=None) -> str:
     """Create `schema` with every tenant table, stamped at the newest revision.
     Runs in the caller's transaction, so a later failure leaves no schema behind."""
-    from app.extensions import db
-
     qs = quote_schema(schema)
+    head = tenant_head(location)
+    if not re.fullmatch(r"[0-9A-Za-z_]+", head):
+        raise ValueError(f"not a revision id: {head!r}")
+    script = tenant_ddl().replace(_PLACEHOLDER, qs)
     connection.execute(text(f"CREATE SCHEMA {qs}"))
     one_store_per_transaction(connection, schema)
-    translated = connection.execution_options(schema_translate_map={TENANT_SCHEMA: schema})
-    db.metadata.create_all(translated, tables=tenant_tables(), checkfirst=False)
-    head = tenant_head(location)
-    connection.execute(text(
-        f"CREATE TABLE {qs}.alembic_version (version_num VARCHAR(32) NOT NULL, "
-        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
-    connection.execute(text(f"INSERT INTO {qs}.alembic_version (version_num) VALUES (:v)"), {"v": head})
+    # no parameters: the driver sends the script as one simple query (several statements, one round trip)
+    connection.exec_driver_sql(
+        f"{script};\nCREATE TABLE {qs}.alembic_version (version_num VARCHAR(32) NOT NULL, "
+        f"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
+        f"INSERT INTO {qs}.alembic_version (version_num) VALUES ('{head}')")
     return head
 
 

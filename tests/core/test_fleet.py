@@ -14,6 +14,8 @@ from app.extensions import db
 from tests.conftest import unique
 from tests.support.migrations import ADDED_COLUMN
 
+pytestmark = pytest.mark.schema_pool_paused  # they count pooled schemas and what each commit locks
+
 # (store schemas whose relations this transaction has locked, relation locks it holds)
 LOCKS = text(
     "SELECT (SELECT count(DISTINCT n.nspname) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "

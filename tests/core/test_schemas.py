@@ -8,6 +8,8 @@ from app.core.errors import DomainError
 from app.core.schemas import create_tenant_schema, drop_tenant_schema, tenant_script, upgrade_tenant
 from app.extensions import db
 
+pytestmark = pytest.mark.schema_pool_paused  # they count pooled schemas and what each commit locks
+
 
 def _describe(conn, schema: str) -> dict:
     columns = conn.execute(text(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app.blueprints.platform import schema_pool
@@ -13,6 +14,8 @@ from app.core import jobs, periodic
 from app.core.schemas import schema_version, tenant_head
 from app.extensions import db
 from tests.conftest import PASSWORD, unique
+
+pytestmark = pytest.mark.schema_pool_paused  # they count pooled schemas and what each commit locks
 
 
 def _schema_oids(prefix: str) -> dict[str, int]:
