@@ -9,7 +9,8 @@ bp = StoreBlueprint("inventory", __name__, url_prefix="/inventory")
 center = Center(
     __name__, _l("Inventory"), position=50, blueprints=[bp], models=["models"], jobs=["jobs"],
     topics={"stock.low": _l("Available stock fell to the reorder point"),
-            "stock.shipped": _l("The warehouse shipped an order's reserved stock")},
+            "stock.shipped": _l("The warehouse shipped an order's reserved stock"),
+            "inbound.completed": _l("An inbound order was completed and its goods posted to stock")},
     permissions=[Perm("inventory.view", _l("See stock and the stock ledger"),
                       ("operations", "customer_service", "warehouse", "finance", "purchasing")),
                  Perm("inventory.adjust", _l("Adjust stock and set reorder points"), ("warehouse",)),

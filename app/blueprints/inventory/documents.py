@@ -232,7 +232,27 @@ def complete_inbound(actor, document: StockDocument) -> StockDocument:
         if line.done:
             services.move(line.sku_id, document.warehouse_id, movement_kind, "inbound", document.number,
                           on_hand=line.done, actor=actor, note=line.location)
+    emit("inbound.completed", completed_payload(document))
     return document
+
+
+def completed_payload(document: StockDocument) -> dict:
+    """What ``inbound.completed`` tells the other centers: the goods posted and their unit cost
+    (the purchase order's price, else the SKU's cost price, else null), in minor units."""
+    from app.core.tenancy import current_store
+
+    posted = sorted((line for line in document.lines if line.done), key=lambda l: l.sku_id)
+    missing = [line.sku_id for line in posted if line.unit_cost is None]
+    cost_prices = dict(db.session.execute(select(Sku.id, Sku.cost_price).where(Sku.id.in_(missing))).all()) \
+        if missing else {}
+    return {"inbound_id": document.id, "number": document.number, "kind": document.kind,
+            "warehouse_id": document.warehouse_id, "reference": document.reference,
+            "purchase_order_id": document.purchase_order_id, "supplier_id": document.supplier_id,
+            "completed_at": (document.finished_at or utcnow()).isoformat(),
+            "lines": [{"sku_id": line.sku_id, "quantity": line.done,
+                       "unit_cost": line.unit_cost if line.unit_cost is not None else (cost_prices.get(line.sku_id) or None)}
+                      for line in posted],
+            "currency": current_store().currency}
 
 
 # --- outbound --------------------------------------------------------------------------------
@@ -457,19 +477,23 @@ def cancel(actor, document: StockDocument, by_notice: bool = False) -> StockDocu
 # --- purchasing: inbound orders from suppliers' shipments, outbound returns to suppliers ----------
 
 def create_purchase_inbound(actor, warehouse_id: int, reference: str, lines: list[tuple[int, int]],
-                            note: str = "") -> StockDocument:
+                            note: str = "", *, purchase_order_id: int | None = None, supplier_id: int | None = None,
+                            unit_costs: dict[int, int] | None = None) -> StockDocument:
     """A purchase inbound order (采购入库单) expecting `lines` (SKU id, quantity) under
-    `reference` (the ASN or purchase order it receives); each line gets its put-away bin."""
+    `reference` (the ASN or purchase order it receives); each line gets its put-away bin and
+    its unit cost (`unit_costs`: SKU id → the purchase price, minor units excl. tax), and the
+    document remembers the purchase order (when it receives one) and supplier by id."""
     if not lines:
         raise DomainError(_("Add the expected lines first."))
     document = create(actor, "inbound", "purchase", warehouse_id, reference=reference, note=note)
+    document.purchase_order_id, document.supplier_id = purchase_order_id, supplier_id
     merged: dict[int, int] = {}
     for sku_id, quantity in lines:
         merged[sku_id] = merged.get(sku_id, 0) + quantity
     homes = home_locations(warehouse_id, list(merged))
     for sku_id, quantity in sorted(merged.items()):
         db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0,
-                                         location=homes.get(sku_id, "")))
+                                         location=homes.get(sku_id, ""), unit_cost=(unit_costs or {}).get(sku_id)))
     return document
 
 

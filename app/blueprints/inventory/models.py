@@ -168,6 +168,9 @@ class StockDocument(CreatedAt, db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     category_id: Mapped[int | None] = mapped_column(Integer)
+    # a purchase inbound: what it receives, by id (purchasing's rows are not this center's)
+    purchase_order_id: Mapped[int | None] = mapped_column(Integer)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
     created_by_name: Mapped[str] = mapped_column(String(254), default="system")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -189,6 +192,7 @@ class StockDocumentLine(db.Model):
     done: Mapped[int] = mapped_column(Integer, default=0)         # received / picked / counted
     counted: Mapped[bool] = mapped_column(Boolean, default=False)
     location: Mapped[str] = mapped_column(String(40), default="") # put-away or pick bin
+    unit_cost: Mapped[int | None] = mapped_column(BigInteger)    # a purchase line's price (minor units, excl. tax)
 
     document: Mapped[StockDocument] = relationship(back_populates="lines")
     sku = relationship("Sku", lazy="joined")

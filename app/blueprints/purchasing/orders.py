@@ -334,11 +334,24 @@ def create_asn(actor, supplier_id: int, quantities: dict[int, int], ship_date: d
             MACHINE.move(po, "shipped", actor, asn=asn.number)
         else:
             MACHINE.record(po, actor, "asn", asn=asn.number)
-    document = documents.create_purchase_inbound(actor, warehouse_id, asn.number,
-                                                 [(line.sku_id, quantities[line.id]) for line in lines],
-                                                 note=_("Supplier %(code)s", code=next(iter(orders)).supplier.code))
+    document = documents.create_purchase_inbound(
+        actor, warehouse_id, asn.number, [(line.sku_id, quantities[line.id]) for line in lines],
+        note=_("Supplier %(code)s", code=next(iter(orders)).supplier.code),
+        purchase_order_id=next(iter(orders)).id if len(orders) == 1 else None, supplier_id=supplier_id,
+        unit_costs=_unit_costs(lines, quantities))
     asn.inbound_number = document.number
     return asn
+
+
+def _unit_costs(lines: list[PurchaseOrderLine], quantities: dict[int, int]) -> dict[int, int]:
+    """SKU id → its purchase price on this notice (minor units, excl. tax); a SKU shipped from
+    two orders at two prices costs their quantity-weighted average, rounded half up."""
+    amounts: dict[int, list[int]] = {}
+    for line in lines:
+        total = amounts.setdefault(line.sku_id, [0, 0])
+        total[0] += line.unit_price * quantities[line.id]
+        total[1] += quantities[line.id]
+    return {sku_id: (2 * amount + quantity) // (2 * quantity) for sku_id, (amount, quantity) in amounts.items()}
 
 
 def receive_directly(actor, po: PurchaseOrder) -> Asn:
@@ -394,6 +407,36 @@ def receive_asn(actor, asn: Asn, counts: dict[int, tuple[int, int, str]], accept
     if document is None:
         raise NotFound(_("The inbound order of this notice is missing."))
     documents.receive_purchase(actor, document, received)
+    _post_receipt(actor, asn, document.number)
+    return asn
+
+
+def follow_inbound(actor, inbound_number: str, lines: list[dict]) -> Asn | None:
+    """The warehouse completed a notice's inbound order on its own pages: the notice and its
+    purchase orders follow what was posted (`lines`: SKU id and quantity, from the
+    ``inbound.completed`` event), once. A notice received here already changes nothing."""
+    asn = db.session.scalar(select(Asn).where(Asn.inbound_number == inbound_number).with_for_update(of=Asn))
+    if asn is None or asn.status != "shipped":
+        return None
+    posted = {}
+    for row in lines:
+        posted[row["sku_id"]] = posted.get(row["sku_id"], 0) + row["quantity"]
+    by_sku: dict[int, list[AsnLine]] = {}
+    for line in asn.lines:
+        by_sku.setdefault(line.sku_id, []).append(line)
+    for sku_id, asn_lines in by_sku.items():
+        left = posted.get(sku_id, 0)
+        for index, line in enumerate(asn_lines):     # a SKU on two orders: fill the first, the rest to the last
+            take = left if index == len(asn_lines) - 1 else min(left, line.quantity)
+            line.received, line.rejected = take, 0
+            left -= take
+    _post_receipt(actor, asn, inbound_number)
+    return asn
+
+
+def _post_receipt(actor, asn: Asn, document_number: str) -> None:
+    """The notice is received (on time against the confirmed dates, or late); its orders'
+    received and rejected quantities follow and they move to (partially) received."""
     asn.status, asn.received_at = "received", utcnow()
     due = [line.po_line.confirmed_date for line in asn.lines if line.po_line.confirmed_date]
     asn.on_time = asn.received_at.date() <= max(due) if due else None
@@ -402,9 +445,8 @@ def receive_asn(actor, asn: Asn, counts: dict[int, tuple[int, int, str]], accept
             if line.po_line.order_id == po.id:
                 line.po_line.received += line.received
                 line.po_line.rejected += line.rejected
-        MACHINE.record(po, actor, "receipt", document=document.number)
+        MACHINE.record(po, actor, "receipt", document=document_number)
         _follow_receipts(actor, po)
-    return asn
 
 
 def _follow_receipts(actor, po: PurchaseOrder) -> None:
