@@ -92,3 +92,43 @@ def test_approving_twice_refunds_once(store):
         services.start_refund(None, row)       # a retry asks with the same request id
     wait_for(lambda: _closed(store, req.id), timeout=120)
     assert len(refunds_of(store, order.id)) == 1
+
+
+def test_a_refund_the_gateway_refused_is_sent_again_from_the_request_page(app, store, owner, fake_gateways):
+    from tests.payments.test_alipay import _alipay_store
+
+    alipay, _stripe = fake_gateways
+    _alipay_store(app, store, alipay)
+    member = f.member(store)
+    order = f.order(store, lines=[(f.sku(store, price=3000, stock=3), 1)], member_obj=member)
+    f.payment(store, order, gateway="alipay")
+    order = f.read(store, lambda: _detached(f.db_session().get(Order, order.id)))
+    alipay.refuse_refund = "ACQ.TRADE_HAS_FINISHED"
+    try:
+        req = ask(store, member, order, "refund_only")         # before shipment: approved at once
+        wait_for(lambda: "refund_failed" in _actions(store, req.id), timeout=120)
+    finally:
+        alipay.refuse_refund = None
+    page = owner.get(f"/store/{store.slug}/aftersales/requests/{req.id}").get_data(as_text=True)
+    assert "data-refund-failed" in page and 'data-action="retry-refund"' in page
+    assert request_row(store, req.id).status == "approved"
+
+    assert owner.form(f"/store/{store.slug}/aftersales/requests/{req.id}/retry-refund").status_code == 303
+    done = wait_for(lambda: _closed(store, req.id), timeout=120)
+    assert (done.outcome, done.refunded) == ("refunded", 3000)
+    assert refunds_of(store, order.id) == [(f"{req.number}-goods", 3000, "failed"),
+                                           (f"{req.number}-goods-r2", 3000, "succeeded")]
+    owner.form(f"/store/{store.slug}/aftersales/requests/{req.id}/retry-refund")     # nothing failed now
+    assert len(refunds_of(store, order.id)) == 2
+    assert 'data-action="retry-refund"' not in owner.get(
+        f"/store/{store.slug}/aftersales/requests/{req.id}").get_data(as_text=True)
+
+
+def _detached(row):
+    list(row.lines)
+    f.db_session().expunge(row)
+    return row
+
+
+def _actions(store, request_id):
+    return f.read(store, lambda: [e.action for e in services.REQUEST_STATES.history(request_id)])

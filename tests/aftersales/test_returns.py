@@ -118,3 +118,60 @@ def test_a_good_unit_needs_a_bin_of_the_return_warehouse(store):
     with pytest.raises(DomainError):
         _inspect(store, req, (line_id, 1, "good", "NO-SUCH-BIN"))
     assert request_row(store, req.id).status == "received"
+
+
+def test_the_store_books_the_return_parcel_with_an_electronic_waybill_and_its_signature_reaches_the_warehouse(
+        app, client, store, owner, fake_kuaidi100):
+    from app.blueprints.logistics import accounts
+    from app.blueprints.logistics.models import Shipment
+
+    kuaidi100_on(store, fake_kuaidi100)
+    warehouse = f.warehouse(store)
+    with f.bound(store, request=True):
+        accounts.save_account(None, "shunfeng", True, {"partner_id": "0210001234", "partner_key": "monthly-key"})
+        services.save_return_address(None, warehouse.id, "退货组 李四", "13900000000", "上海市浦东新区 张江路 2 号")
+    member = f.member(store)
+    sku = f.sku(store, price=4000, stock=0)
+    f.stock(store, sku, warehouse, 3)
+    order = bought(store, member, [(sku, 1)], state="delivered")
+    req = ask(store, member, order, "return_refund")
+    _approve(store, req)
+    page = owner.get(f"/store/{store.slug}/aftersales/requests/{req.id}").get_data(as_text=True)
+    assert 'id="return-waybill-form"' in page
+    before = len(fake_kuaidi100.issued)
+
+    response = owner.form(f"/store/{store.slug}/aftersales/requests/{req.id}/return-waybill", {"carrier": "shunfeng"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert len(fake_kuaidi100.issued) == before + 1
+    booked = fake_kuaidi100.issued[-1]["param"]
+    assert booked["recMan"]["name"] == "退货组 李四" and booked["recMan"]["mobile"] == "13900000000"
+    assert booked["sendMan"]["name"] == order.address["name"] and booked["orderId"] == req.number
+    row = request_row(store, req.id)
+    assert (row.status, row.return_carrier, row.return_waybill) == ("returned", "shunfeng",
+                                                                    fake_kuaidi100.issued[-1]["kuaidinum"])
+    shopper = f.shopper_client(store, member)
+    mine = shopper.get(f"/shop/{store.slug}/aftersales/{req.number}").get_data(as_text=True)
+    assert row.return_waybill in mine and 'id="waybill-form"' not in mine     # nothing left for the shopper to type
+
+    again = owner.form(f"/store/{store.slug}/aftersales/requests/{req.id}/return-waybill", {"carrier": "shunfeng"})
+    assert again.status_code == 422 and len(fake_kuaidi100.issued) == before + 1    # once
+
+    shipment = f.read(store, lambda: f.db_session().scalar(select(Shipment).where(Shipment.return_of == req.number)))
+    _subscribed(store, fake_kuaidi100, shipment)
+    fake_kuaidi100.scan("shunfeng", row.return_waybill, "3", "已签收，签收人：仓库")
+    post_push(client, fake_kuaidi100.push("shunfeng", row.return_waybill))
+    wait_for(lambda: request_row(store, req.id).status == "received", timeout=120)
+
+
+def test_a_return_waybill_needs_the_return_address_with_a_phone(store, owner, fake_kuaidi100):
+    kuaidi100_on(store, fake_kuaidi100)
+    f.warehouse(store)
+    member = f.member(store)
+    order = bought(store, member, [(f.sku(store, price=1000, stock=2), 1)], state="delivered")
+    req = ask(store, member, order, "return_refund")
+    _approve(store, req)
+    before = len(fake_kuaidi100.issued)
+    response = owner.form(f"/store/{store.slug}/aftersales/requests/{req.id}/return-waybill", {"carrier": "shunfeng"})
+    assert response.status_code == 422
+    assert "return address" in response.get_data(as_text=True) or "退货地址" in response.get_data(as_text=True)
+    assert len(fake_kuaidi100.issued) == before and request_row(store, req.id).status == "awaiting_return"

@@ -55,6 +55,10 @@ class WaybillForm(FlaskForm):
     waybill_no = StringField(_l("Waybill number"), validators=[DataRequired(), Length(max=40)])
 
 
+class ReturnWaybillForm(FlaskForm):
+    carrier = SelectField(_l("Carrier"), validators=[DataRequired()])
+
+
 class SettingsForm(FlaskForm):
     auto_approve_unshipped = BooleanField(_l("Approve refunds before shipment automatically (and stop the parcel)"))
     auto_approve_under = MoneyField(_l("Approve automatically up to this amount (blank: never)"),

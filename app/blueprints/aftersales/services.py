@@ -47,8 +47,11 @@ ACTION_LABELS = {"asked_refund_only": _l("Asked for a refund only"),
                  "refund_asked": _l("Refund of %(amount)s asked from the payment center"),
                  "refund_succeeded": _l("Refund of %(amount)s succeeded"),
                  "refund_failed": _l("Refund of %(amount)s failed"),
+                 "refund_retried": _l("Refund of %(amount)s asked again from the payment center"),
                  "intercepted": _l("Unshipped parcels intercepted, stock released"),
+                 "reduced": _l("Refunded units taken off the unshipped parcels, their stock released"),
                  "parcel_signed": _l("Return parcel signed for: the warehouse was told"),
+                 "return_waybill_issued": _l("The store booked the return parcel: waybill %(waybill)s"),
                  "inspected_restock": _l("Unit %(unit)s of %(sku)s is good: back to sellable stock"),
                  "inspected_quarantine": _l("Unit %(unit)s of %(sku)s is damaged: to quarantine"),
                  "inspected_scrap": _l("Unit %(unit)s of %(sku)s is damaged: scrapped"),
@@ -402,29 +405,34 @@ def approve(actor, req: AfterSalesRequest, reason: str = "") -> AfterSalesReques
     _move(req, "approved", actor, reason)
     if req.kind == "refund_only":
         if req.before_shipment:
-            _intercept_if_whole(actor, req)
+            _take_off_shipment(actor, req)
         start_refund(actor, req)
     else:
         _await_return(actor, req)
     return req
 
 
-def _intercept_if_whole(actor, req: AfterSalesRequest) -> None:
-    """A refund of every unit of an order that has not shipped: the order closes (its stock goes
-    back) and dispatch stops its notices and outbounds, in this transaction."""
+def _take_off_shipment(actor, req: AfterSalesRequest) -> None:
+    """A refund only asked before shipment: its units must not ship. When nothing of the order
+    would be left to ship, the order closes (its stock goes back) and dispatch stops its notices
+    and outbounds; otherwise dispatch takes these units off the notices that have not left and
+    releases their part of the reservation. In this transaction; units that shipped meanwhile
+    stay shipped (the refund is for them all the same, as the shopper asked)."""
     from app.blueprints.dispatch import services as dispatch
 
     order_view = order_queries.for_aftersales(req.order_id)
-    if order_view.status not in BEFORE_SHIPMENT:
+    if order_view.status not in ("paid", "allocated", "partially_shipped"):
         return
-    held = held_quantities(req.order_id)
-    if not all(held.get(line.id, 0) >= line.quantity for line in order_view.lines):
-        return
-    order = orders.order_for_update(req.order_id)
-    orders.close_order(actor, order, _("refunded before shipment (after-sales %(number)s)", number=req.number))
-    dispatch.intercept_order(actor, req.order_id, _("refunded before shipment (after-sales %(number)s)",
-                                                    number=req.number))
-    REQUEST_STATES.record(req, actor, "intercepted")
+    mine = {line.order_line_id: line.quantity for line in req.lines}
+    reason = _("refunded before shipment (after-sales %(number)s)", number=req.number)
+    whole = order_view.status in BEFORE_SHIPMENT and all(
+        line.shipped_quantity == 0 and line.to_ship <= mine.get(line.id, 0) for line in order_view.lines)
+    if whole:
+        orders.close_order(actor, orders.order_for_update(req.order_id), reason)
+        dispatch.intercept_order(actor, req.order_id, reason)
+        REQUEST_STATES.record(req, actor, "intercepted")
+    elif dispatch.reduce_order(actor, req.order_id, mine, reason):
+        REQUEST_STATES.record(req, actor, "reduced")
 
 
 def _await_return(actor, req: AfterSalesRequest) -> None:
@@ -489,9 +497,50 @@ def add_note(actor, req: AfterSalesRequest, text: str) -> None:
 
 # --- refunds -----------------------------------------------------------------------------------
 
+def _refund_ids(req: AfterSalesRequest) -> dict[str, str]:
+    """The payment center's request id of each part of the request's refund (goods, shipping)
+    now: `NUMBER-goods` at first, `NUMBER-goods-r2`, `-r3`... after each retry of a failed one."""
+    ids = {part: f"{req.number}-{part}" for part, due in (("goods", req.amount), ("shipping", req.shipping_refund))
+           if due}
+    for entry in REQUEST_STATES.history(req):
+        if entry.action == "refund_retried":
+            ids.update({part: ref for part, ref in (entry.data.get("ids") or {}).items() if part in ids})
+    return ids
+
+
 def refund_request_ids(req: AfterSalesRequest) -> list[str]:
-    ids = [f"{req.number}-goods"] if req.amount else []
-    return ids + ([f"{req.number}-shipping"] if req.shipping_refund else [])
+    return list(_refund_ids(req).values())
+
+
+def refund_failed(req: AfterSalesRequest) -> bool:
+    """Whether a part of the request's refund failed at the gateway (staff may send it again)."""
+    return req.status in ("approved", "inspected") and any(
+        payments.refund_state(ref) == "failed" for ref in refund_request_ids(req))
+
+
+def retry_refund(actor, req: AfterSalesRequest) -> AfterSalesRequest:
+    """Ask the payment center again for each part of the refund that failed, under a new request
+    id (a failed refund is final there); the parts that went through or are pending are left
+    alone. The request closes when every part has succeeded, as at the first attempt."""
+    if not refund_failed(req):
+        raise DomainError(_("No refund of this request failed: there is nothing to send again."))
+    current = _refund_ids(req)
+    attempt = 1 + sum(1 for e in REQUEST_STATES.history(req) if e.action == "refund_retried")
+    fresh, asked = {}, 0
+    for part, ref in current.items():
+        if payments.refund_state(ref) != "failed":
+            continue
+        fresh[part] = f"{req.number}-{part}-r{attempt + 1}"
+        if part == "goods":
+            refund = payments.refund_order(actor, req.order_id, fresh[part],
+                                           lines={line.order_line_id: line.quantity for line in req.lines},
+                                           reason=_("after-sales %(number)s (again)", number=req.number))
+        else:
+            refund = payments.refund_order(actor, req.order_id, fresh[part], amount=req.shipping_refund,
+                                           reason=_("after-sales %(number)s: shipping (again)", number=req.number))
+        asked += refund.amount
+    REQUEST_STATES.record(req, actor, "refund_retried", amount=asked, currency=req.currency, ids=fresh)
+    return req
 
 
 def start_refund(actor, req: AfterSalesRequest) -> None:
@@ -517,7 +566,7 @@ def start_refund(actor, req: AfterSalesRequest) -> None:
 def record_refund_result(request_id: str, refund_id: int, amount: int, succeeded: bool) -> AfterSalesRequest | None:
     """The payment center's answer on one of our refunds (once per refund and result): when
     every refund of the request went through, the request is refunded and closes."""
-    number = request_id.rsplit("-", 1)[0]
+    number = request_id.split("-", 1)[0]          # NUMBER-goods, NUMBER-goods-r2 (numbers have no dash)
     req = db.session.scalar(select(AfterSalesRequest).where(AfterSalesRequest.number == number).with_for_update())
     if req is None or request_id not in refund_request_ids(req):
         return None
@@ -667,6 +716,34 @@ def send_back(actor, req: AfterSalesRequest, carrier_code: str, waybill_no: str)
     req.return_shipment_id = shipment.id
     _move(req, "returned", actor, carrier=carrier_code, waybill=waybill)
     return req
+
+
+def issue_return_waybill(actor, req: AfterSalesRequest, carrier_code: str) -> AfterSalesRequest:
+    """The store books the return parcel instead of the shopper (上门取件): an electronic waybill
+    from the carrier through the logistics center's adapter, from the order's delivery address to
+    the return address of the request's warehouse, on the store's account. The request is then
+    returned (in transit) and tracked exactly as a waybill the shopper typed. Once: a request
+    with a return waybill keeps it."""
+    from app.blueprints.logistics import services as logistics
+
+    if req.status != "awaiting_return" or req.return_waybill:
+        raise DomainError(_("Only a return waiting for its parcel gets a waybill."))
+    carrier_code = (carrier_code or "").strip().lower()
+    order = order_queries.for_aftersales(req.order_id)
+    address = order.address or {}
+    sender = {"name": str(address.get("name") or req.shopper_name), "phone": str(address.get("phone") or ""),
+              "address": " ".join(str(address.get(k) or "") for k in ("province", "city", "district", "street"))
+              .strip()}
+    back = db.session.get(ReturnAddress, req.return_warehouse_id) if req.return_warehouse_id else None
+    if back is None or not (back.name and back.phone and back.address):
+        raise DomainError(_("Give the return address of this warehouse with a name and phone number in the "
+                            "after-sales settings first."), field="carrier")
+    receiver = {"name": back.name, "phone": back.phone, "address": back.address}
+    items = [{"sku_code": line.sku_code, "title": line.title, "quantity": line.quantity} for line in req.lines]
+    waybill = logistics.issue_waybill(actor, carrier_code, reference=req.number, sender=sender, receiver=receiver,
+                                      items=items)
+    REQUEST_STATES.record(req, actor, "return_waybill_issued", carrier=carrier_code, waybill=waybill)
+    return send_back(actor, req, carrier_code, waybill)
 
 
 def record_return_signed(number: str) -> AfterSalesRequest | None:

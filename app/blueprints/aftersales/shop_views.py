@@ -89,7 +89,8 @@ def _page(number: str, status: int = 200, waybill_form=None, escalate_form=None)
                            kinds=services.KIND_LABELS, outcomes=services.OUTCOME_LABELS,
                            can_cancel=services.shopper_can_cancel(req), can_escalate=services.shopper_can_escalate(req),
                            awaits_waybill=services.awaits_waybill(req), waybill_form=waybill_form,
-                           escalate_form=escalate_form or forms.EscalateForm(formdata=None)), status
+                           escalate_form=escalate_form or forms.EscalateForm(formdata=None),
+                           carrier_name=logistics.carrier_name), status
 
 
 @shop_bp.route("/<number>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.form import _Auto
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -92,9 +93,12 @@ def _request(id: int, lock: bool = False) -> AfterSalesRequest:
 
 def _render(req: AfterSalesRequest, status: int = 200, **overrides):
     from app.blueprints.inventory import services as inventory
+    from app.blueprints.logistics import queries as logistics
 
     context = {"reject_form": forms.RejectForm(formdata=None), "note_form": forms.NoteForm(formdata=None),
                **overrides}
+    if "waybill_form" not in context and services.awaits_waybill(req):
+        context["waybill_form"] = _waybill_form(formdata=None)
     inspections = _inspections(req)
     if "inspect_form" not in context and req.status == "received":
         from app.blueprints.inventory import documents
@@ -109,6 +113,7 @@ def _render(req: AfterSalesRequest, status: int = 200, **overrides):
                            timeline=services.REQUEST_STATES.history(req), inspections=inspections,
                            can_move=lambda target: services.REQUEST_STATES.can(req, target),
                            conditions=services.CONDITION_LABELS, dispositions=services.DISPOSITION_LABELS,
+                           carrier_name=logistics.carrier_name, refund_failed=services.refund_failed(req),
                            **context), status
 
 
@@ -146,6 +151,37 @@ def request_reject(id):
         flash(_("Request %(number)s rejected.", number=req.number), "success")
         return _back(id)
     return _render(_request(id), 422, reject_form=form)
+
+
+@bp.route("/requests/<int:id>/retry-refund", methods=["POST"])
+@requires("aftersales.manage")
+def request_retry_refund(id):
+    req = _request(id, lock=True)
+    perform(lambda: services.retry_refund(current_user, req),
+            _("Request %(number)s: the refund was sent again.", number=req.number))
+    return _back(id)
+
+
+@bp.route("/requests/<int:id>/return-waybill", methods=["POST"])
+@requires("aftersales.manage")
+def request_return_waybill(id):
+    req = _request(id, lock=True)
+    form = _waybill_form()
+    if form.validate_on_submit() and commit_form(form, lambda: services.issue_return_waybill(
+            current_user, req, form.carrier.data)):
+        flash(_("Return waybill %(waybill)s issued.", waybill=req.return_waybill), "success")
+        return _back(id)
+    return _render(_request(id), 422, waybill_form=form)
+
+
+def _waybill_form(formdata=_Auto):
+    from app.blueprints.dispatch import carriers, services as dispatch
+
+    form = forms.ReturnWaybillForm(formdata=formdata)
+    form.carrier.choices = carriers.choices()
+    if formdata is None:
+        form.carrier.data = dispatch.settings().default_carrier or None
+    return form
 
 
 @bp.route("/requests/<int:id>/close", methods=["POST"])

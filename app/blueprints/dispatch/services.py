@@ -27,7 +27,8 @@ STRATEGY_LABELS = {"priority": _l("Warehouse priority"), "single": _l("One wareh
                    "split": _l("Split by stock (each line from the warehouse holding most)")}
 ACTION_LABELS = {"created": _l("Notice created for warehouse %(warehouse)s"),
                  "rerouted": _l("Re-routed from %(from_warehouse)s to %(to_warehouse)s"),
-                 "waybill": _l("Waybill %(waybill)s issued")}
+                 "waybill": _l("Waybill %(waybill)s issued"),
+                 "reduced": _l("%(quantity)s fewer of %(sku)s: refunded before shipment")}
 NOTICE_STATES = StateMachine("notice", {
     "pending": {"held", "picking", "cancelled"},
     "held": {"pending", "cancelled"},
@@ -107,8 +108,7 @@ def create_notices(order_id: int, actor=None) -> list[DeliveryNotice]:
     if view.status not in ("paid", "allocated"):
         return []
     held = inventory.holds(view.reservation_ref)
-    wanted = {line.sku_id: line.quantity - line.shipped_quantity for line in view.lines
-              if line.quantity > line.shipped_quantity}
+    wanted = {line.sku_id: line.to_ship for line in view.lines if line.to_ship > 0}
     if not held or not wanted:
         return []
     strategy = settings().strategy
@@ -360,6 +360,57 @@ def intercept_order(actor, order_id: int, reason: str = "") -> int:
             _finish_wave(notice.wave_id)
             count += 1
     return count
+
+
+def reduce_order(actor, order_id: int, quantities: dict[int, int], reason: str = "") -> dict[int, int]:
+    """Units of a paid order refunded before they shipped (`quantities`: order line id →
+    units): the order counts them as never shipping, they come off the delivery notices that
+    have not left (and their outbounds), and their part of the order's reservation is released
+    in the warehouse that held it, in this transaction. A notice left with nothing is
+    intercepted. Units that shipped meanwhile stay shipped (at most what is left to ship is
+    taken). Returns what was taken per order line. Lock order: the order, its notices, then
+    its reservation."""
+    order = orders.order_for_update(order_id)
+    view = orders_queries.for_fulfilment(order_id)
+    if order is None or view.status not in ("paid", "allocated", "partially_shipped"):
+        return {}
+    lines = {line.id: line for line in view.lines}
+    taken = {line_id: min(quantity, lines[line_id].to_ship) for line_id, quantity in sorted(quantities.items())
+             if line_id in lines and min(quantity, lines[line_id].to_ship) > 0}
+    if not taken:
+        return {}
+    notices = []
+    for notice in notices_of(order_id, lock=True):      # the order's own parcels, not replacements
+        outbound = documents.by_number(notice.outbound_number)
+        if notice.status in UNSHIPPED and outbound is not None and outbound.reservation_ref == view.reservation_ref:
+            notices.append((notice, outbound))
+    # a parcel not picked yet gives its units first, then the latest part
+    notices.sort(key=lambda pair: (pair[0].status in ("picking", "packed"), -pair[0].part))
+    orders.cancel_units(actor, order, taken, reason)
+    for line_id, quantity in taken.items():
+        left = quantity
+        for notice, outbound in notices:
+            for notice_line in [l for l in notice.lines if l.order_line_id == line_id]:
+                take = min(left, notice_line.quantity)
+                if not take:
+                    continue
+                notice_line.quantity -= take
+                if not notice_line.quantity:
+                    notice.lines.remove(notice_line)
+                documents.reduce_sales_outbound(actor, outbound, notice_line.sku_id, take)
+                inventory.resize(view.reservation_ref, notice_line.sku_id, -take, actor,
+                                 warehouse_id=notice.warehouse_id)
+                NOTICE_STATES.record(notice, actor, "reduced", reason, sku=notice_line.sku_code, quantity=take)
+                left -= take
+        if left:        # not routed yet: the reservation gives them back where it holds most
+            inventory.resize(view.reservation_ref, lines[line_id].sku_id, -left, actor)
+    for notice, outbound in notices:
+        if not notice.lines and notice.status in UNSHIPPED:
+            NOTICE_STATES.move(notice, "cancelled", actor, reason)
+            notice.finished_at = utcnow()
+            documents.cancel(actor, outbound, by_notice=True)
+            _finish_wave(notice.wave_id)
+    return taken
 
 
 # --- replacements for after-sales exchanges ------------------------------------------------------

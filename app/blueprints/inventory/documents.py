@@ -35,6 +35,7 @@ STATUS_LABELS = {"draft": _l("Draft"), "receiving": _l("Receiving"), "completed"
                  "in_transit": _l("In transit"), "received": _l("Received"), "counting": _l("Counting"),
                  "review": _l("Variance review"), "approved": _l("Approved"), "cancelled": _l("Cancelled")}
 ACTION_LABELS = {"created": _l("Document created"), "line_added": _l("Line added: %(sku)s × %(quantity)s"),
+                 "line_reduced": _l("%(quantity)s fewer of %(sku)s: refunded before shipment"),
                  "received": _l("Received %(sku)s: %(received)s in total"),
                  "counted": _l("Counts saved for %(lines)s lines"), "scanned": _l("Scanned counts for %(skus)s SKUs")}
 _TABLES = {
@@ -294,6 +295,26 @@ def create_sales_outbound(actor, warehouse_id: int, reservation_ref: str, refere
     for sku_id, quantity in sorted(lines):
         db.session.add(StockDocumentLine(document_id=document.id, sku_id=sku_id, quantity=quantity, done=0,
                                          location=homes.get(sku_id, "")))
+    return document
+
+
+def reduce_sales_outbound(actor, document: StockDocument, sku_id: int, quantity: int) -> StockDocument:
+    """Ship `quantity` fewer units of a SKU with a delivery notice's outbound that has not left
+    (units refunded before shipment); a line brought to nothing goes. The reservation is the
+    caller's (dispatch gives the units back). More than the line plans is refused."""
+    if not worked_by_notice(document):
+        raise DomainError(_("%(number)s is not a delivery notice's outbound.", number=document.number))
+    if document.status in ("shipped", "cancelled"):
+        raise IllegalTransition(_("%(number)s has left already.", number=document.number))
+    line = next((l for l in document.lines if l.sku_id == sku_id), None)
+    if line is None or not 0 < quantity <= line.quantity:
+        raise DomainError(_("%(number)s does not ship that many units.", number=document.number))
+    code = line.sku.code
+    line.quantity -= quantity
+    line.done = min(line.done, line.quantity)
+    if not line.quantity:
+        document.lines.remove(line)        # delete-orphan
+    TIMELINE.record(document, actor, "line_reduced", sku=code, quantity=quantity)
     return document
 
 

@@ -572,18 +572,21 @@ def post_return(actor, sku_id: int, warehouse_id: int, quantity: int, reference:
     return move(sku_id, warehouse_id, "return", "return", reference, on_hand=quantity, actor=actor, note=note)
 
 
-def resize(reference: str, sku_id: int, change: int, actor=None) -> Reservation:
+def resize(reference: str, sku_id: int, change: int, actor=None, warehouse_id: int | None = None) -> Reservation:
     """Hold `change` more units of a SKU (or, negative, fewer) under an active reservation: a
     flash sale's stock pool hands units to the orders its claims become, and takes back the
-    units of claims left unpaid. Fewer come from the warehouses holding most; more are reserved
-    where the reservation holds the SKU already. OutOfStock when the stock is not there (more)
-    or the reservation holds less (fewer); nothing changes then."""
+    units of claims left unpaid; an order gives back the units refunded before shipment. Fewer
+    come from `warehouse_id` when given (the delivery notice that held them), else from the
+    warehouses holding most; more are reserved where the reservation holds the SKU already.
+    OutOfStock when the stock is not there (more) or the reservation holds less (fewer);
+    nothing changes then."""
     reservation = _locked(reference)
     if reservation.status != "active":
         raise IllegalTransition(_("Nothing is held for %(ref)s any more: its reservation was released or expired.",
                                   ref=_label(reference)))
     lines = [dict(line) for line in reservation.lines]
-    mine = [line for line in lines if line["sku_id"] == sku_id]
+    mine = [line for line in lines if line["sku_id"] == sku_id
+            and (warehouse_id is None or change > 0 or line["warehouse_id"] == warehouse_id)]
     savepoint = db.session.begin_nested()
     try:
         if change < 0:

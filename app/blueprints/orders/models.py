@@ -90,7 +90,9 @@ class OrderLine(db.Model):
     __tablename__ = "order_lines"
     __table_args__ = tenant_args(CheckConstraint("quantity > 0 AND unit_price >= 0 AND discount >= 0", name="values"),
                                  CheckConstraint("shipped_quantity >= 0 AND shipped_quantity <= quantity",
-                                                 name="shipped"))
+                                                 name="shipped"),
+                                 CheckConstraint("cancelled_quantity >= 0 AND shipped_quantity + cancelled_quantity "
+                                                 "<= quantity", name="cancelled"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("tenant.orders.id", ondelete="CASCADE"), index=True)
@@ -104,6 +106,7 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     discount: Mapped[int] = mapped_column(BigInteger, default=0)      # this line's share of all discounts
     shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)  # what left in parcels so far
+    cancelled_quantity: Mapped[int] = mapped_column(Integer, default=0)  # refunded before shipment: never ships
     price_rule: Mapped[str] = mapped_column(String(120), default="")
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -111,6 +114,11 @@ class OrderLine(db.Model):
     @property
     def total(self) -> int:
         return self.unit_price * self.quantity - self.discount
+
+    @property
+    def to_ship(self) -> int:
+        """Units still to leave: ordered, less shipped, less refunded before shipment."""
+        return self.quantity - self.shipped_quantity - self.cancelled_quantity
 
 
 class OrderEvent(TimelineEntry, db.Model):

@@ -150,6 +150,11 @@ class FulfilmentLine:
     title: str
     quantity: int
     shipped_quantity: int
+    cancelled_quantity: int = 0
+
+    @property
+    def to_ship(self) -> int:
+        return self.quantity - self.shipped_quantity - self.cancelled_quantity
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,8 @@ def for_fulfilment(order_id: int) -> FulfilmentView | None:
         return None
     return FulfilmentView(o.id, o.number, o.status, dict(o.address or {}), dict(o.shopper or {}), o.delivery_method,
                           o.reservation_ref, tuple(FulfilmentLine(l.id, l.sku_id, l.sku_code, l.title, l.quantity,
-                                                                  l.shipped_quantity) for l in o.lines))
+                                                                  l.shipped_quantity, l.cancelled_quantity)
+                                                    for l in o.lines))
 
 
 def ids_by_number(numbers) -> dict[str, tuple[int, str]]:
@@ -206,6 +212,11 @@ class AfterSalesLine:
     quantity: int
     discount: int
     shipped_quantity: int
+    cancelled_quantity: int = 0
+
+    @property
+    def to_ship(self) -> int:
+        return self.quantity - self.shipped_quantity - self.cancelled_quantity
 
     @property
     def total(self) -> int:
@@ -241,7 +252,8 @@ def for_aftersales(order_id: int | None = None, number: str | None = None) -> Af
     return AfterSalesView(o.id, o.number, o.status, o.order_type, o.shopper_id, dict(o.shopper or {}),
                           dict(o.address or {}), o.currency, o.shipping_fee, o.payable, o.paid_at, o.delivered_at,
                           o.finished_at, tuple(AfterSalesLine(l.id, l.sku_id, l.product_id, l.sku_code, l.title,
-                                                              l.unit_price, l.quantity, l.discount, l.shipped_quantity)
+                                                              l.unit_price, l.quantity, l.discount, l.shipped_quantity,
+                                                              l.cancelled_quantity)
                                                for l in o.lines))
 
 

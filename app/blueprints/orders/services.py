@@ -29,6 +29,7 @@ STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
 ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
                  "refunded": _l("Refunded %(amount)s"), "parcel_shipped": _l("Parcel %(notice)s shipped"),
+                 "units_cancelled": _l("%(units)s unit(s) will not ship: refunded before shipment"),
                  # the after-sales center's steps on the order's timeline (record_aftersales)
                  "aftersales_requested": _l("After-sales request %(request)s opened"),
                  "aftersales_approved": _l("After-sales request %(request)s approved"),
@@ -546,7 +547,7 @@ def record_parcel(actor, order: Order, notice_number: str, quantities: dict[int,
     lines = {line.id: line for line in order.lines}
     for line_id, quantity in quantities.items():
         line = lines.get(line_id)
-        if line is None or quantity <= 0 or line.shipped_quantity + quantity > line.quantity:
+        if line is None or quantity <= 0 or quantity > line.to_ship:
             raise DomainError(_("Parcel %(notice)s ships more than order %(number)s has left to ship.",
                                 notice=notice_number, number=order.number))
     if order.status == "paid":
@@ -556,10 +557,37 @@ def record_parcel(actor, order: Order, notice_number: str, quantities: dict[int,
     for line_id, quantity in quantities.items():
         lines[line_id].shipped_quantity += quantity
     ORDER_STATES.record(order, actor, "parcel_shipped", notice=notice_number, **data)
-    if all(line.shipped_quantity >= line.quantity for line in order.lines):
+    if all(line.to_ship <= 0 for line in order.lines):
         _shipped(actor, order, document=notice_number)
     elif order.status == "allocated":
         _move(order, actor, "partially_shipped", document=notice_number)
+    return order
+
+
+def cancel_units(actor, order: Order, quantities: dict[int, int], reason: str = "") -> Order:
+    """Some units of a paid order will not ship (refunded before shipment): each line's
+    cancelled quantity goes up by `quantities` (order line id → units), at most what it has
+    left to ship (more is refused and changes nothing). The caller (dispatch) takes them off
+    the delivery notices and out of the reservation. When what is left has shipped already,
+    the order is shipped; when nothing at all leaves, use close_order instead."""
+    if order.status not in ("paid", "allocated", "partially_shipped"):
+        raise IllegalTransition(_("Order %(number)s has nothing left to ship.", number=order.number))
+    lines = {line.id: line for line in order.lines}
+    wanted = {line_id: quantity for line_id, quantity in quantities.items() if quantity}
+    for line_id, quantity in wanted.items():
+        line = lines.get(line_id)
+        if line is None or quantity < 0 or quantity > line.to_ship:
+            raise DomainError(_("Order %(number)s does not have that many units left to ship.", number=order.number))
+    if not wanted:
+        return order
+    if all(line.shipped_quantity == 0 and line.to_ship == wanted.get(line.id, 0) for line in order.lines):
+        raise DomainError(_("Nothing of order %(number)s would ship: close the order instead.", number=order.number))
+    for line_id, quantity in wanted.items():
+        lines[line_id].cancelled_quantity += quantity
+    ORDER_STATES.record(order, actor, "units_cancelled", reason, units=sum(wanted.values()),
+                        lines={str(k): v for k, v in wanted.items()})
+    if order.status == "partially_shipped" and all(line.to_ship <= 0 for line in order.lines):
+        _shipped(actor, order, document="")
     return order
 
 
@@ -576,7 +604,7 @@ def record_shipment(actor, order: Order, document: str) -> Order:
 def _shipped(actor, order: Order, **data) -> Order:
     _move(order, actor, "shipped", **data)
     for line in order.lines:
-        line.shipped_quantity = line.quantity
+        line.shipped_quantity = line.quantity - line.cancelled_quantity
     catalog.mark_sold([line.sku_id for line in order.lines])
     order.shipped_at = utcnow()
     return order

@@ -123,6 +123,7 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
     action_forms = {name: cls(formdata=None) for name, cls in ACTION_FORMS.items()}
     action_forms["address"] = forms.AddressChangeForm.of(o)
     action_forms.update(posted or {})
+    from app.blueprints.aftersales import queries as aftersales
     from app.blueprints.crossborder import queries as crossborder
     from app.blueprints.logistics import queries as logistics
     from app.blueprints.promotions import queries as promotions
@@ -131,6 +132,7 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
                            breakdown=promotions.order_breakdown(o.id),
                            shipments=logistics.shipments_for_order(o.id, staff=True),
                            customs=crossborder.declaration_for(o.id),
+                           aftersales=aftersales.order_requests(o.number),
                            statuses=services.STATUS_LABELS, types=TYPE_LABELS, sources=SOURCE_LABELS, deliveries=DELIVERY_LABELS,
                            price_rule=catalog_queries.price_rule_label,
                            next_states=services.ORDER_STATES.allowed(o.status), forms=action_forms), status
