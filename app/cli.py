@@ -225,6 +225,7 @@ def demo_seed():
     _demo_members(store)
     _demo_tracking(store)
     _demo_promotions(store)
+    _demo_aftersales(store)
     click.echo("demo data ready")
 
 
@@ -490,6 +491,115 @@ def _demo_tracking(store) -> None:
                 traces.append(Trace(now - timedelta(hours=1), "signed", "3", "【上海市】已签收，签收人：本人", "上海市浦东新区"))
             logistics.apply_tracking(shipment, Tracking(notice.carrier_code, notice.waybill_no, traces, finished=signed))
         db.session.commit()
+
+
+def _demo_aftersales(store) -> None:
+    """After-sales in the demo store (once), for the demo shopper's orders paid through the sandbox:
+    a refund only before shipment of one of two units (the parcel ships one), a delivered order
+    refunded after a return, a return waiting for its parcel, and a request waiting for staff —
+    each with its ticket. The events are handled here, as the worker would."""
+    from datetime import datetime, timezone
+
+    from app.blueprints.aftersales import services as aftersales
+    from app.blueprints.aftersales.models import AfterSalesRequest
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.dispatch import services as dispatch
+    from app.blueprints.inventory import documents, services as inventory
+    from app.blueprints.inventory.models import Warehouse
+    from app.blueprints.members import services as members
+    from app.blueprints.orders import services as orders
+    from app.blueprints.orders.models import Order
+    from app.blueprints.payments import accounts as payment_accounts, refunds, services as payments
+    from app.blueprints.payments.gateways import Notice
+    from app.blueprints.payments.models import Refund
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        if db.session.scalar(select(func.count(AfterSalesRequest.id))) or "sandbox" not in \
+                payment_accounts.enabled_gateways():
+            return
+        shopper_email, shopper_password = DEMO["shopper"]
+        shopper = members.member_by_email(shopper_email) or members.register(shopper_email, shopper_password,
+                                                                             "王小明", "13800000003")
+        skus = db.session.scalars(select(Sku.id).order_by(Sku.id).limit(2)).all()
+        if len(skus) < 2:
+            return
+        address = {"name": "王小明", "phone": "13800000003", "province": "上海市", "city": "上海市",
+                   "district": "浦东新区", "street": "张江路 88 号", "region_code": "310115"}
+
+        def paid_order(lines) -> Order:
+            order = orders.place_order([orders.LineRequest(s, q) for s, q in lines], address, shopper_id=shopper.id,
+                                       shopper={"name": shopper.name, "email": shopper.email, "phone": address["phone"]})
+            payment = payments.start_payment(order, "sandbox")
+            db.session.commit()
+            payments.apply_payment_notice(Notice("payment", payment.number, "succeeded", payment.amount,
+                                                 payment.currency, f"SBXDEMO{payment.id:08d}", "TRADE_SUCCESS",
+                                                 datetime.now(timezone.utc)), "sandbox")
+            _handle_events(store)
+            return db.session.get(Order, order.id)
+
+        def delivered(lines, waybill: str) -> Order:
+            order = paid_order(lines)
+            dispatch.ship_order(None, order.id, "zhongtong", waybill)
+            orders.deliver(None, db.session.get(Order, order.id))
+            _handle_events(store)
+            return db.session.get(Order, order.id)
+
+        def ask(order, kind, quantities, description):
+            req = aftersales.create_request(shopper, shopper.id, order.number, aftersales.Ask(
+                kind, quantities, aftersales.reasons()[0].id, description))
+            _handle_events(store)
+            return req
+
+        def refund_now(req) -> None:
+            """The sandbox answers the refund at once (the worker would send it)."""
+            for ref in aftersales.refund_request_ids(req):
+                item = db.session.scalar(select(Refund).where(Refund.request_id == ref))
+                if item is not None and item.status == "pending":
+                    refunds.send(item.id)
+            _handle_events(store)
+
+        # a refund only before shipment of one of two units: the parcel ships the other one
+        two = paid_order([(skus[0], 2)])
+        early = ask(two, "refund_only", {two.lines[0].id: 1}, "买多了一件")
+        refund_now(early)
+        # a delivered order returned and refunded
+        returned = delivered([(skus[1], 1)], "73100000000011")
+        done = ask(returned, "return_refund", {returned.lines[0].id: 1}, "尺码不合适")
+        aftersales.approve(None, done)
+        aftersales.send_back(shopper, done, "zhongtong", "73100000000012")
+        aftersales.receive(None, done)
+        bins = documents.locations_of(done.return_warehouse_id)
+        if not bins:
+            site = db.session.get(Warehouse, done.return_warehouse_id)
+            bins = [inventory.add_location(None, site, "R", "01", "01", "01").code]
+        aftersales.inspect_units(None, done, [aftersales.UnitResult(done.lines[0].id, 1, "good", bins[0])])
+        refund_now(done)
+        # a return waiting for the shopper's parcel, and a request waiting for staff
+        waiting = delivered([(skus[0], 1), (skus[1], 1)], "73100000000013")
+        back = ask(waiting, "return_refund", {waiting.lines[0].id: 1}, "颜色和图片不一样")
+        aftersales.approve(None, back)
+        ask(waiting, "refund_only", {waiting.lines[1].id: 1}, "少发了配件")
+        _handle_events(store)
+        db.session.commit()
+
+
+def _handle_events(store, rounds: int = 6) -> None:
+    """Commit, then run the handlers of the store's pending outbox events here, the way the
+    worker runs them (once per event and handler), until none is left (demo seeding)."""
+    from app.core import outbox
+    from app.core.outbox import OutboxEvent
+
+    for _ in range(rounds):
+        db.session.commit()
+        pending = db.session.scalars(select(OutboxEvent).where(OutboxEvent.status == "pending")
+                                     .order_by(OutboxEvent.id)).all()
+        if not pending:
+            return
+        for event in pending:
+            for spec in outbox.handlers_for(event.topic):
+                outbox.run_handler(event.id, spec.name)
+            db.session.commit()
 
 
 def _demo_freight(store) -> None:

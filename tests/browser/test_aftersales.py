@@ -1,7 +1,7 @@
 """In Chromium: a shopper asks to return one of two items with a photo → staff approve → the
 shopper enters the return waybill → the fake carrier pushes signed → the warehouse inspects the
-unit as good into a bin → the sandbox refund succeeds → the unit is back in stock. (The linked
-ticket and its rating belong to the service center; its test follows the same request.)"""
+unit as good into a bin → the sandbox refund succeeds → the unit is back in stock → the linked
+ticket is closed and the shopper rates it."""
 import pytest
 from sqlalchemy import select
 
@@ -92,3 +92,21 @@ def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, 
         assert inventory.sellable([returned.id])[returned.id] == before + 1
     shopper.goto(f"{shop}/aftersales/{req.number}")
     assert shopper.locator("[data-refunded='3000']").count() == 1
+
+    from app.blueprints.service.models import Ticket
+
+    def ticket():
+        return f.read(store, lambda: f.db_session().scalar(select(Ticket).where(
+            Ticket.aftersales_request_id == req.id)))
+
+    wait_for(lambda: ticket() is not None and ticket().status == "resolved", timeout=120)
+    shopper.goto(f"{shop}/service/")
+    row = shopper.locator(f"[data-ticket='{ticket().number}']")
+    row.locator("select[name=score]").select_option("5")
+    row.locator("input[name=comment]").fill("处理很快")
+    row.locator("button[type=submit]").click()
+    shopper.wait_for_selector(f"[data-ticket='{ticket().number}'] >> text=★★★★★")
+    rated = ticket()
+    assert (rated.status, rated.csat_score, rated.csat_comment) == ("closed", 5, "处理很快")
+    staff.goto(f"{base}/service/tickets/{rated.id}")
+    assert staff.locator("[data-status=closed]").count() >= 1
