@@ -52,3 +52,12 @@ def qr_svg(value: str, *, scale: int = 3, border: int = 2, error: str = "m") -> 
     segno.make_qr(value, error=error).save(out, kind="svg", scale=scale, border=border, xmldecl=False,
                                            svgns=True, nl=False)
     return _inline(out.getvalue())
+
+
+def qr_png(value: str, *, scale: int = 8, border: int = 2, error: str = "m") -> bytes:
+    """A QR code of `value` as PNG bytes (for images put together with Pillow, such as posters)."""
+    if not value:
+        raise BarcodeError("a QR code needs something to carry")
+    out = io.BytesIO()
+    segno.make_qr(value, error=error).save(out, kind="png", scale=scale, border=border)
+    return out.getvalue()

@@ -1,16 +1,18 @@
 """Fakes of Alipay's and Stripe's servers for offline tests. They speak the documented
 protocols: Alipay's gateway.do (RSA2-signed form requests, signed JSON answers, bill download
-as a zip of GBK CSV files) and Stripe's REST API (form-encoded bodies with bracket keys,
+as a zip of GBK CSV files, and the sandbox cashier page a browser pays on) and Stripe's REST API (form-encoded bodies with bracket keys,
 bearer secret keys, idempotency keys, JSON objects and lists). They keep what they were asked
 so tests can look."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import secrets
 import threading
 from datetime import datetime, timedelta, timezone
 import urllib.parse
+import urllib.request
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -47,6 +49,8 @@ class FakeAlipay:
         self.requests: list[dict] = []
         self.refuse_refund: str | None = None
         self.url = ""
+        self.pending: dict[str, dict] = {}          # out_trade_no -> page-pay request waiting at the cashier
+        self.notified: list[str] = []               # the shop's answers to the cashier's notifications
 
     def notification(self, app_id: str, **fields) -> dict:
         """An asynchronous notification as Alipay posts it, signed with Alipay's key."""
@@ -114,6 +118,38 @@ class FakeAlipay:
             return self.answer(method, {"code": "10000", "msg": "Success",
                                         "bill_download_url": f"{self.url.rsplit('/', 1)[0]}/bill/{params['app_id']}/{biz['bill_date']}.zip"})
         return self.answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.UNKNOWN"})
+
+    def cashier(self, params: dict) -> tuple[int, bytes]:
+        """The sandbox cashier a shopper's browser lands on from alipay.trade.page.pay: the signed
+        request checked, the amount shown, and one button that pays."""
+        key = self.apps.get(params.get("app_id", ""))
+        if key is None or params.get("method") != "alipay.trade.page.pay" \
+                or not rsa2_verify(signing_string(params), params.get("sign", ""), key):
+            return 400, "<!doctype html><p>验签出错 (invalid signature)</p>".encode()
+        biz = json.loads(params["biz_content"])
+        self.pending[biz["out_trade_no"]] = {"app_id": params["app_id"], "notify_url": params.get("notify_url", ""),
+                                            "return_url": params.get("return_url", ""), **biz}
+        page = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>支付宝 收银台</title></head><body>'
+                f'<h1>支付宝沙箱</h1><p data-amount>¥{html.escape(biz["total_amount"])}</p>'
+                f'<form method="post" action="/cashier/pay"><input type="hidden" name="out_trade_no" '
+                f'value="{html.escape(biz["out_trade_no"])}"><button type="submit" id="alipay-pay">确认付款</button>'
+                f'</form></body></html>')
+        return 200, page.encode()
+
+    def pay(self, out_trade_no: str) -> str:
+        """The shopper paid at the cashier: the trade exists, the notification is posted to the shop
+        (as Alipay does, from its server), and the browser goes back to the return URL."""
+        trade = self.pending.pop(out_trade_no)
+        trade_no = "2026" + secrets.token_hex(8)
+        self.trades[out_trade_no] = {"out_trade_no": out_trade_no, "trade_no": trade_no, "trade_status": "TRADE_SUCCESS",
+                                     "total_amount": trade["total_amount"]}
+        form = self.notification(trade["app_id"], out_trade_no=out_trade_no, trade_no=trade_no,
+                                 trade_status="TRADE_SUCCESS", total_amount=trade["total_amount"],
+                                 receipt_amount=trade["total_amount"])
+        request = urllib.request.Request(trade["notify_url"], data=urllib.parse.urlencode(form).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=15) as answer:
+            self.notified.append(answer.read().decode())
+        return trade["return_url"]
 
     def bill_zip(self, app_id: str, day: str) -> bytes:
         header = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"
@@ -240,12 +276,23 @@ def serve(alipay: FakeAlipay, stripe_fake: FakeStripe, port: int = 0) -> Threadi
             self._reply(status, json.dumps(answer).encode())
 
         def do_GET(self):
+            if self.path.startswith("/gateway.do?"):
+                status, page = alipay.cashier(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
+                return self._reply(status, page, "text/html;charset=utf-8")
             if self.path.startswith("/bill/"):
                 app_id, day = self.path.split("/")[2:4]
                 return self._reply(200, alipay.bill_zip(app_id, day.removesuffix(".zip")), "application/zip")
             return self._stripe("GET")
 
         def do_POST(self):
+            if self.path == "/cashier/pay":
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                target = alipay.pay(dict(urllib.parse.parse_qsl(body))["out_trade_no"])
+                self.send_response(303)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
             if self.path.startswith("/gateway.do"):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
                 params = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))

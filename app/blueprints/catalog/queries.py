@@ -3,6 +3,7 @@ centers, the storefront and the API read (they never select from catalog tables)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -192,6 +193,27 @@ def shop_categories(parent_id: int | None = None) -> list[CategoryCard]:
     parent = Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
     return [CategoryCard(i, n) for i, n in db.session.execute(
         select(Category.id, Category.name).where(parent, Category.enabled).order_by(Category.position, Category.id))]
+
+
+def shop_category_tree() -> list[tuple[CategoryCard, list[CategoryCard]]]:
+    """The enabled top-level categories, each with its enabled subcategories, by position: one statement
+    (the shop's categories tab)."""
+    rows = db.session.execute(select(Category.id, Category.name, Category.parent_id).where(Category.enabled)
+                              .order_by(Category.position, Category.id)).all()
+    top = [(CategoryCard(i, n), []) for i, n, parent in rows if parent is None]
+    children = {card.id: kids for card, kids in top}
+    for i, n, parent in rows:
+        if parent in children:
+            children[parent].append(CategoryCard(i, n))
+    return top
+
+
+def shop_sitemap(limit: int = 50_000) -> list[tuple[int, datetime]]:
+    """(product id, last change) of the products on sale, newest change first, at most `limit`
+    (what one sitemap file may list)."""
+    return [(i, t) for i, t in db.session.execute(
+        select(Product.id, Product.updated_at).where(Product.status == "on_sale")
+        .order_by(Product.updated_at.desc(), Product.id).limit(limit))]
 
 
 def shop_category(category_id: int) -> CategoryCard | None:

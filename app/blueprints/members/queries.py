@@ -318,3 +318,48 @@ def member_label(member_id: int | None) -> str:
         return ""
     row = db.session.execute(select(Member.name, Member.email).where(Member.id == member_id)).first()
     return (row[0] or row[1]) if row else _("(deleted member)")
+
+
+# --- referral codes ---------------------------------------------------------------------------
+
+_B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_TAG = 5    # check characters: a made-up or mistyped code names nobody
+
+
+def _referral_tag(member_id: int) -> str:
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    message = f"referral:{current_store().id}:{member_id}".encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    return "".join(_B36[(number // 36 ** i) % 36] for i in range(_TAG))
+
+
+def referral_code(member_id: int) -> str:
+    """The member's share code, carried by the links and posters they share (`?ref=CODE`): the
+    member number in base 36 and a keyed check, so it is short, stable and cannot be guessed
+    for another member. No table is read."""
+    number, digits = member_id, ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _B36[rest] + digits
+        if not number:
+            break
+    return digits + _referral_tag(member_id)
+
+
+def member_for_referral(code: str) -> int | None:
+    """The member id a share code names (None when the code is malformed or forged). The member
+    may since have been deleted: the caller checks before crediting anyone."""
+    import hmac
+
+    code = (code or "").strip().upper()
+    if not 1 + _TAG <= len(code) <= 13 + _TAG or any(c not in _B36 for c in code):
+        return None
+    member_id = int(code[:-_TAG], 36)
+    if not 0 < member_id < 2 ** 31 or not hmac.compare_digest(code[-_TAG:], _referral_tag(member_id)):
+        return None
+    return member_id

@@ -12,10 +12,35 @@ PER_PAGE = 24
 ORDERS_PER_PAGE = 20
 
 
+FEW_LEFT = 5                     # at most this many available reads "only a few left"
+
+
+def stock_level(available: int) -> str:
+    """What a shopper is told instead of a count: in_stock, few_left or sold_out."""
+    return "sold_out" if available <= 0 else "few_left" if available <= FEW_LEFT else "in_stock"
+
+
 @dataclass(frozen=True)
 class ProductPage:
     product: catalog.ProductDetail
     stock: dict[int, int]        # SKU id → available
+
+    @property
+    def levels(self) -> dict[int, str]:
+        """SKU id → in_stock / few_left / sold_out."""
+        return {sku_id: stock_level(n) for sku_id, n in self.stock.items()}
+
+    @property
+    def attributes(self) -> list[tuple[str, list[str]]]:
+        """The SKUs' attributes (colour, size...) in the order the first SKU lists them, each with
+        its values in the order they first appear: one row of chips per attribute."""
+        out: dict[str, list[str]] = {}
+        for sku in self.product.skus:
+            for name, value in sku.options.items():
+                values = out.setdefault(str(name), [])
+                if str(value) not in values:
+                    values.append(str(value))
+        return list(out.items())
 
 
 @dataclass(frozen=True)

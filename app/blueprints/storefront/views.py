@@ -66,14 +66,107 @@ def category(id):
                            products=products, total=total, page=page, pages=max(1, -(-total // PER_PAGE)), sort=sort)
 
 
+@bp.route("/categories")
+@public
+def categories():
+    """Every category a shopper can browse, with its subcategories (the categories tab)."""
+    return render_template("shop/categories.html", tree=catalog.shop_category_tree())
+
+
+def _share_code() -> str | None:
+    """The signed-in shopper's share code (None for a guest)."""
+    from app.blueprints.members import queries as member_queries
+
+    return member_queries.referral_code(current_user.id) if cart.shopper_signed_in() else None
+
+
+def _remember_referrer() -> None:
+    """A visit through someone's share link keeps their code for this visit (for referral rewards)."""
+    from flask import session
+
+    from app.blueprints.members import queries as member_queries
+
+    code = (request.args.get("ref") or "")[:20]
+    if code and member_queries.member_for_referral(code) is not None and code.upper() != _share_code():
+        session["referrer"] = code.upper()
+
+
 @bp.route("/p/<int:id>")
 @public
 def product(id):
     page = queries.product_page(id)
     if page is None:
         abort(404)
-    return render_template("shop/product.html", product=page.product, skus=page.product.skus, stock=page.stock,
-                           images=page.product.images)
+    _remember_referrer()
+    code, levels = _share_code(), page.levels
+    from app.core.money import to_decimal_text
+
+    detail = page.product
+    return render_template("shop/product.html", product=detail, skus=detail.skus, stock=page.stock,
+                           levels=levels, attributes=page.attributes, images=detail.images,
+                           chosen=next((s for s in detail.skus if levels[s.id] != "sold_out"), None),
+                           og_price=to_decimal_text(detail.min_price, current_store().currency)
+                           if detail.min_price is not None else None,
+                           canonical=url_for("storefront.product", id=id, _external=True),
+                           share_url=url_for("storefront.product", id=id, ref=code, _external=True),
+                           poster_url=url_for("storefront.poster", id=id, ref=code))
+
+
+@bp.route("/p/<int:id>/poster.png")
+@public
+def poster(id):
+    """The product's poster to save and send: picture, title, price and a QR code to the
+    product (carrying the sharer's code when a shopper is signed in)."""
+    from flask import current_app
+
+    from app.blueprints.storefront.poster import product_poster
+    from app.core.money import format_money
+    from app.core.storage import get_storage
+
+    page = queries.product_page(id)
+    if page is None:
+        abort(404)
+    product = page.product
+    storage, key = get_storage(), product.image
+    path = storage.path(key) if key and storage.owns(key) else None
+    currency = current_store().currency
+    price = format_money(product.min_price, currency) if product.min_price is not None else ""
+    if product.max_price is not None and product.min_price is not None and product.max_price > product.min_price:
+        price = _("From %(price)s", price=price)
+    png = product_poster(title=product.title, price=price, store_name=current_store().name,
+                         link=url_for("storefront.product", id=id, ref=_share_code(), _external=True),
+                         scan_text=_("Scan the code to see it in the shop"), picture_path=path,
+                         font=current_app.config.get("POSTER_FONT"))
+    response = make_response(png)
+    response.mimetype = "image/png"
+    response.headers["Content-Disposition"] = f'inline; filename="poster-{id}.png"'
+    response.cache_control.private = True
+    response.cache_control.max_age = 600
+    return response
+
+
+@bp.route("/sitemap.xml")
+@public
+def sitemap():
+    """The shop's pages for search engines: home, categories and every product on sale."""
+    body = render_template("shop/sitemap.xml", tree=catalog.shop_category_tree(), products=catalog.shop_sitemap())
+    response = make_response(body)
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.route("/robots.txt")
+@public
+def robots():
+    """What crawlers may read of this shop (its catalogue, not carts, checkouts or accounts) and
+    where its sitemap is."""
+    base = url_for("storefront.home")
+    private = ("cart", "checkout", "account", "orders", "login", "register", "service/", "aftersales/", "locale")
+    lines = ["User-agent: *", f"Allow: {base}"] + [f"Disallow: {base}{path}" for path in private] + \
+        ["", f"Sitemap: {url_for('storefront.sitemap', _external=True)}", ""]
+    response = make_response("\n".join(lines))
+    response.mimetype = "text/plain"
+    return response
 
 
 # --- cart ------------------------------------------------------------------------------------
@@ -97,7 +190,10 @@ def cart_page():
                                           current_user.id if signed_in else None,
                                           None,
                                           skus={l.sku.id: l.sku for l in lines}) if lines else None
-    return render_template("shop/cart.html", lines=lines, total=total, breakdown=breakdown)
+    from app.blueprints.members.services import MAX_CART_QUANTITY
+
+    return render_template("shop/cart.html", lines=lines, total=total, breakdown=breakdown,
+                           max_quantity=MAX_CART_QUANTITY)
 
 
 @bp.route("/cart", methods=["POST"])
@@ -115,7 +211,10 @@ def cart_update():
     if sku is None or not sku.enabled:
         abort(404)
     items = cart.current_items()
-    wanted = max(0, items.get(sku_id, 0) + quantity if request.form.get("mode") == "add" else quantity)
+    mode, step = request.form.get("mode"), request.form.get("step")    # the cart's steppers: -1, +1, remove
+    if step in ("1", "-1", "remove"):
+        mode, quantity = ("set", 0) if step == "remove" else ("add", int(step))
+    wanted = max(0, items.get(sku_id, 0) + quantity if mode == "add" else quantity)
     quantity = min(wanted, queries.cart_limit(sku_id))    # never more than can be bought
     response = make_response(redirect(url_for("storefront.cart_page"), code=303))
     if cart.shopper_signed_in():
