@@ -97,3 +97,45 @@ def credentials_form(fields, enabled_label, *, masked: dict | None = None, store
         setattr(CredentialsForm, f.name, field)
     CredentialsForm.enabled = BooleanField(enabled_label, default=enabled, id=id_prefix + "enabled")
     return CredentialsForm(formdata=formdata)
+
+
+def typed(form, field) -> None:
+    """First in a chain: input that is not a number (or a date) was said already; stop there
+    instead of adding a 'required' or range message about the missing value."""
+    from wtforms.validators import StopValidation
+
+    if field.process_errors:
+        raise StopValidation()
+
+
+class LocalDateTimeField(StringField):
+    """A time typed in the store's zone (a datetime-local input, or 2026-12-01 09:00), held in
+    `.data` as a naive local datetime; blank is None; anything else says how to write it."""
+
+    FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "datetime-local"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        from datetime import datetime
+
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").strip()
+        self.data = None
+        if not raw:
+            return
+        for fmt in self.FORMATS:
+            try:
+                self.data = datetime.strptime(raw, fmt)
+                return
+            except ValueError:
+                continue
+        raise ValueError(str(_l("Times look like 2026-12-01 09:00.")))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else ""

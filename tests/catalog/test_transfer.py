@@ -113,3 +113,15 @@ def test_two_rows_of_one_product_with_the_same_options_are_refused(app, owner, s
                       "new-1,衣,,服装/T恤,,,,,,D-2,,颜色=红色,,10,,,1"])
     html = _upload(owner, store, text).get_data(as_text=True)
     assert 'data-errors="1"' in html and "<td>3</td><td><code>options</code>" in html
+
+
+def test_an_all_or_nothing_import_of_a_file_with_bad_rows_fails_with_its_reason(app, owner, store):
+    _setup(app, store)
+    text = "\n".join([HEADER, "new-1,帆布包,,服装,,,,,,BAG-1,,,,59,,,1", "new-2,坏行,,服装,,,,,,BAG-2,,,,oops,,,1"])
+    html = _upload(owner, store, text, mode="good").get_data(as_text=True)
+    key = html.split('name="file_key" value="')[1].split('"')[0]
+    job = owner.form(f"/store/{store.slug}/catalog/products/import/run",
+                     {"file_key": key, "filename": "p.csv", "mode": "all"}).headers["Location"]
+    page = wait_for(lambda: (lambda p: "rows have errors" in p and p)(owner.get(job).get_data(as_text=True)), timeout=30)
+    assert "NameError" not in page
+    assert _get(app, store, lambda: db_count(Product)) == 0

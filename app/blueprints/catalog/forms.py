@@ -2,7 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.core.formfields import LocalDateTimeField, MoneyField, typed
 
 
 class CategoryForm(FlaskForm):
@@ -77,3 +79,73 @@ class SkuCustomsForm(FlaskForm):
     duty_rate = DecimalField(_l("General duty rate (%)"), places=2, default=0,
                              validators=[Optional(), NumberRange(min=0, max=270)],
                              description=_l("Used only when an order is over the cross-border limits and taxed in full."))
+
+
+class AllPricesForm(FlaskForm):
+    """The same prices on every SKU of a product; a field left blank keeps each SKU's own."""
+
+    list_price = MoneyField(_l("List price"), validators=[Optional()], render_kw={"size": 8, "inputmode": "decimal"})
+    sale_price = MoneyField(_l("Sale price"), validators=[Optional()], render_kw={"size": 8, "inputmode": "decimal"})
+    cost_price = MoneyField(_l("Cost price"), validators=[Optional()], render_kw={"size": 8, "inputmode": "decimal"})
+
+
+class ScheduleForm(FlaskForm):
+    """When the product goes on sale and off the shelf by itself (store time zone)."""
+
+    publish_at = LocalDateTimeField(_l("On sale at"), validators=[Optional(), typed])
+    unpublish_at = LocalDateTimeField(_l("Off sale at"), validators=[Optional(), typed])
+
+
+class TierPriceForm(FlaskForm):
+    """A member-level price or a ladder price (from N pieces) for one SKU."""
+
+    sku_id = SelectField(_l("SKU"), coerce=int, choices=[], validate_choice=False, id="tier-sku_id")
+    member_group = SelectField(_l("Member level"), choices=[], validate_choice=False, id="tier-member_group")
+    min_quantity = IntegerField(_l("from quantity"), validators=[Optional(), typed], id="tier-min_quantity",
+                                render_kw={"size": 8, "inputmode": "numeric"})
+    price = MoneyField(_l("price"), validators=[InputRequired(message=_l("Write an amount like 12.00.")), typed],
+                       id="tier-price", render_kw={"size": 8, "inputmode": "decimal"})
+
+    def __init__(self, *args, skus=(), levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sku_id.choices = [(s.id, f"{s.code} {s.label or ''}".strip()) for s in skus]
+        self.member_group.choices = [("", "—"), *levels]
+
+
+GRID_COLUMNS = ("code", "barcode", "list_price", "sale_price", "cost_price", "weight_grams", "image", "enabled")
+
+
+def sku_grid_form(skus, image_choices, formdata=None) -> FlaskForm:
+    """The SKU grid: one row of inputs per SKU, named `sku_<id>_<column>`; a bad cell is said
+    under that cell and every cell keeps what was typed."""
+
+    class SkuGridForm(FlaskForm):
+        def rows(self) -> list[dict]:
+            out = []
+            for sku in skus:
+                cell = lambda column: self[f"sku_{sku.id}_{column}"].data  # noqa: E731
+                out.append({"id": sku.id, "code": cell("code") or "", "barcode": cell("barcode") or "",
+                            "list_price": cell("list_price"), "sale_price": cell("sale_price"),
+                            "cost_price": cell("cost_price"), "weight_grams": cell("weight_grams"),
+                            "enabled": bool(cell("enabled")), "image": cell("image") or None})
+            return out
+
+    choices = [("", "—"), *image_choices]
+    for sku in skus:
+        p = f"sku_{sku.id}_"
+        for name, field in {
+            "code": StringField(_l("SKU code"), validators=[DataRequired(), Length(max=64)], default=sku.code,
+                                render_kw={"size": 14}),
+            "barcode": StringField(_l("Barcode"), validators=[Length(max=64)], default=sku.barcode or "",
+                                   render_kw={"size": 14}),
+            **{price: MoneyField(label, validators=[InputRequired(message=_l("Write an amount like 12.00.")), typed],
+                                 default=getattr(sku, price), render_kw={"size": 8, "inputmode": "decimal"})
+               for price, label in (("list_price", _l("List price")), ("sale_price", _l("Sale price")),
+                                    ("cost_price", _l("Cost price")))},
+            "weight_grams": IntegerField(_l("Weight (g)"), validators=[Optional(), typed, NumberRange(min=0, max=10_000_000)],
+                                         default=sku.weight_grams, render_kw={"size": 6, "inputmode": "numeric"}),
+            "image": SelectField(_l("Image"), choices=choices, validate_choice=False, default=sku.image or ""),
+            "enabled": BooleanField(_l("Enabled"), default=sku.enabled),
+        }.items():
+            setattr(SkuGridForm, p + name, field)
+    return SkuGridForm(formdata=formdata)

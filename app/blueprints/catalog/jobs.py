@@ -9,7 +9,7 @@ def apply_product_schedules() -> dict:
     return services.apply_schedules()
 
 
-from flask_babel import lazy_gettext as _l  # noqa: E402
+from flask_babel import gettext as _, lazy_gettext as _l  # noqa: E402
 
 from app.core.tasks import task  # noqa: E402
 

@@ -415,15 +415,15 @@ def update_skus(actor, product: Product, rows: list[dict]) -> int:
             raise DomainError(_("A row does not belong to this product. Reload the page."))
         code = (row.get("code") or "").strip()
         if not code or len(code) > 64:
-            raise DomainError(_("Every SKU needs a code of up to 64 characters."), field="skus")
+            raise DomainError(_("Every SKU needs a code of up to 64 characters."), field=f"sku_{sku.id}_code")
         if code.lower() in seen_codes or db.session.scalar(select(Sku.id).where(
                 func.lower(Sku.code) == code.lower(), Sku.id != sku.id)):
-            raise DuplicateCode(_("The SKU code “%(code)s” is used already.", code=code), field="skus")
+            raise DuplicateCode(_("The SKU code “%(code)s” is used already.", code=code), field=f"sku_{sku.id}_code")
         seen_codes.add(code.lower())
         for field in PRICE_FIELDS:
             value = row.get(field)
             if value is None or value < 0:
-                raise DomainError(_("Prices must be amounts of zero or more."), field="skus")
+                raise DomainError(_("Prices must be amounts of zero or more."), field=f"sku_{sku.id}_{field}")
         sku.code, sku.barcode = code, (row.get("barcode") or "").strip()[:64]
         if "image" in row:
             sku.image = row["image"] if row["image"] in _image_keys(product.id) else None

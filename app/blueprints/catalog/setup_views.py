@@ -1,14 +1,13 @@
 """Catalog set-up pages: categories, brands, attribute templates."""
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from app.blueprints.catalog import bp, forms, queries, services
 from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category
-from app.core.formview import FormView, attach_error, commit, commit_form, perform
-from app.core.errors import DomainError
+from app.core.formview import FormView, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView, detail_url
 from app.core.permissions import requires

@@ -11,7 +11,7 @@ from app.blueprints.catalog import bp, customs, forms, queries, search, services
 from app.blueprints.logistics import freight
 from app.blueprints.catalog.models import PriceChange, Product, Sku
 from app.core.errors import DomainError
-from app.core.formview import FormView, attach_error, commit, commit_form, committed, perform
+from app.core.formview import FormView, commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.money import format_money, to_minor
@@ -166,7 +166,9 @@ def _save(form, product):
 ProductCreate.register(bp, "/products/new", "product_new")
 
 
-def _page(product: Product, form=None, status: int = 200, customs_form=None):
+def _page(product: Product, form=None, status: int = 200, customs_form=None, **refused):
+    """The product page; a refused form (`form`, `customs_form`, or by name in `refused`: grid_form,
+    prices_form, schedule_form, tier_form) is shown with its errors under the fields and its input."""
     history = db.session.execute(
         select(PriceChange, Sku.code).join(Sku, Sku.id == PriceChange.sku_id).where(Sku.product_id == product.id)
         .order_by(PriceChange.id.desc()).limit(30)).all()
@@ -177,19 +179,32 @@ def _page(product: Product, form=None, status: int = 200, customs_form=None):
     template = product.category.effective_template
     tiers = db.session.execute(select(TierPrice, Sku.code).join(Sku, Sku.id == TierPrice.sku_id)
                                .where(Sku.product_id == product.id).order_by(Sku.id, TierPrice.id)).all()
+    levels = member_queries.level_choices()
+    forms_ = {
+        "grid_form": refused.get("grid_form") or _grid_form(product, skus, formdata=None),
+        "prices_form": refused.get("prices_form") or forms.AllPricesForm(formdata=None),
+        "schedule_form": refused.get("schedule_form") or forms.ScheduleForm(
+            formdata=None, publish_at=_utc_to_local(product.publish_at), unpublish_at=_utc_to_local(product.unpublish_at)),
+        "tier_form": refused.get("tier_form") or forms.TierPriceForm(formdata=None, skus=skus, levels=levels),
+    }
     return render_template(
-        "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history,
+        "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history, **forms_,
         template=template, status_labels=STATUS, next_states=services.PRODUCT_STATES.allowed(product.status),
         currency=current_store().currency, images=services._images(product.id), tiers=tiers,
-        member_levels=member_queries.level_choices(), local=_utc_to_local,
+        member_levels=levels,
         customs_form=customs_form or _customs_form(skus, formdata=None), country_name=customs.country_name), status
 
 
-def _utc_to_local(value) -> str:
-    """A UTC time as the value of a datetime-local input, in the store's zone."""
+def _utc_to_local(value):
+    """A UTC time as a naive time in the store's zone (what the schedule inputs show)."""
     from zoneinfo import ZoneInfo
 
-    return value.astimezone(ZoneInfo(current_store().timezone)).strftime("%Y-%m-%dT%H:%M") if value else ""
+    return value.astimezone(ZoneInfo(current_store().timezone)).replace(tzinfo=None) if value else None
+
+
+def _grid_form(product: Product, skus, formdata=None):
+    images = [(img.key, f"#{i}") for i, img in enumerate(services._images(product.id), start=1)]
+    return forms.sku_grid_form(skus, images, formdata=formdata)
 
 
 @bp.route("/products/<int:id>", methods=["GET", "POST"])
@@ -228,30 +243,13 @@ def product_sales_options(id):
 @requires("catalog.edit")
 def product_skus(id):
     product = db.get_or_404(Product, id)
-    try:
-        rows = _sku_rows()
-    except ValueError as err:
-        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
+    form = _grid_form(product, db.session.scalars(select(Sku).where(Sku.product_id == id).order_by(Sku.id)).all(),
+                      formdata=request.form)
+    if form.validate_on_submit() and (done := commit_form(form, lambda: services.update_skus(current_user, product,
+                                                                                             form.rows()))):
+        flash(_("SKUs saved (%(n)d price changes).", n=done.result), "success")
         return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
-    perform(lambda: services.update_skus(current_user, product, rows),
-            lambda n: _("SKUs saved (%(n)d price changes).", n=n))
-    return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
-
-
-def _sku_rows() -> list[dict]:
-    rows = []
-    for sku_id in request.form.getlist("sku_id"):
-        prefix = f"sku_{sku_id}_"
-        get = lambda name: request.form.get(prefix + name, "")  # noqa: E731
-        weight = get("weight_grams").strip()
-        rows.append({
-            "id": int(sku_id), "code": get("code"), "barcode": get("barcode"),
-            "list_price": _money(get("list_price") or "0"), "sale_price": _money(get("sale_price") or "0"),
-            "cost_price": _money(get("cost_price") or "0"),
-            "weight_grams": int(weight) if weight else None, "enabled": get("enabled") == "1",
-            "image": get("image") or None,
-        })
-    return rows
+    return _page(db.session.get(Product, id), status=422, grid_form=form)
 
 
 def _customs_form(skus, formdata=...):
@@ -297,15 +295,12 @@ def product_customs(id):
 @requires("catalog.edit")
 def product_prices(id):
     product = db.get_or_404(Product, id)
-    try:
-        values = {f: (_money(request.form[f]) if request.form.get(f, "").strip() else None)
-                  for f in ("list_price", "sale_price", "cost_price")}
-    except ValueError as err:
-        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
+    form = forms.AllPricesForm()
+    if form.validate_on_submit() and (done := commit_form(form, lambda: services.set_all_prices(
+            current_user, product, form.list_price.data, form.sale_price.data, form.cost_price.data))):
+        flash(_("Prices set on every SKU (%(n)d changes).", n=done.result), "success")
         return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
-    perform(lambda: services.set_all_prices(current_user, product, **values),
-            lambda n: _("Prices set on every SKU (%(n)d changes).", n=n))
-    return redirect_to(url_for("catalog.product_edit", id=id) + "#skus")
+    return _page(db.session.get(Product, id), status=422, prices_form=form)
 
 
 @bp.route("/products/<int:id>/status", methods=["POST"])
@@ -389,50 +384,44 @@ def file(key):
     return send_file(path, max_age=86400)
 
 
-def _local_to_utc(raw: str):
-    """A datetime-local value in the store's time zone, as UTC (None when empty)."""
-    from datetime import datetime, timezone
+def _local_to_utc(local):
+    """A naive time in the store's zone, as UTC (None stays None)."""
+    from datetime import timezone
     from zoneinfo import ZoneInfo
 
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    local = datetime.fromisoformat(raw)
-    return local.replace(tzinfo=ZoneInfo(current_store().timezone)).astimezone(timezone.utc)
+    return local.replace(tzinfo=ZoneInfo(current_store().timezone)).astimezone(timezone.utc) if local else None
 
 
 @bp.route("/products/<int:id>/schedule", methods=["POST"])
 @requires("catalog.publish")
 def product_schedule(id):
     product = db.get_or_404(Product, id)
-    try:
-        publish_at, unpublish_at = _local_to_utc(request.form.get("publish_at")), _local_to_utc(request.form.get("unpublish_at"))
-    except ValueError:
-        flash(_("Times look like 2026-12-01 09:00."), "error")
+    form = forms.ScheduleForm()
+    if form.validate_on_submit() and commit_form(form, lambda: services.set_schedule(
+            current_user, product, _local_to_utc(form.publish_at.data), _local_to_utc(form.unpublish_at.data))):
+        flash(_("Schedule saved."), "success")
         return redirect_to(url_for("catalog.product_edit", id=id))
-    perform(lambda: services.set_schedule(current_user, product, publish_at, unpublish_at), _("Schedule saved."))
-    return redirect_to(url_for("catalog.product_edit", id=id))
+    return _page(db.session.get(Product, id), status=422, schedule_form=form)
 
 
 @bp.route("/products/<int:id>/tiers", methods=["POST"])
 @requires("catalog.edit")
 def product_tier_add(id):
     from app.blueprints.catalog import pricing
+    from app.blueprints.members import queries as member_queries
 
-    product = db.get_or_404(Product, id)
-    sku = db.session.get(Sku, request.form.get("sku_id", type=int) or 0)
-    if sku is None or sku.product_id != product.id:
-        flash(_("Choose one of this product's SKUs."), "error")
-        return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
-    try:
-        price = _money(request.form.get("price") or "")
-        min_quantity = request.form.get("min_quantity", type=int)
-    except ValueError as err:
-        flash(_("Check the amounts: %(error)s", error=str(err)), "error")
-        return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
-    perform(lambda: pricing.add_tier_price(current_user, sku, price, request.form.get("member_group"), min_quantity),
-            _("Price rule added."))
-    return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
+    db.get_or_404(Product, id)
+    skus = db.session.scalars(select(Sku).where(Sku.product_id == id).order_by(Sku.id)).all()
+    form = forms.TierPriceForm(skus=skus, levels=member_queries.level_choices())
+    if form.validate_on_submit():
+        sku = next((s for s in skus if s.id == form.sku_id.data), None)
+        if sku is None:
+            form.sku_id.errors.append(_("Choose one of this product's SKUs."))
+        elif commit_form(form, lambda: pricing.add_tier_price(current_user, sku, form.price.data,
+                                                              form.member_group.data or None, form.min_quantity.data)):
+            flash(_("Price rule added."), "success")
+            return redirect_to(url_for("catalog.product_edit", id=id) + "#tiers")
+    return _page(db.session.get(Product, id), status=422, tier_form=form)
 
 
 @bp.route("/tiers/<int:id>/delete", methods=["POST"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
+from wtforms.validators import InputRequired, Length, NumberRange
 
-from app.core.formfields import credentials_form
+from app.core.formfields import credentials_form, typed
 
 
 def account_form(fields, masked: dict, stored: dict, enabled: bool, formdata=None) -> FlaskForm:
@@ -16,15 +16,9 @@ def account_form(fields, masked: dict, stored: dict, enabled: bool, formdata=Non
                             formdata=formdata)
 
 
-def _typed(form, field) -> None:
-    """Input that is not a number was said already; no range message about a missing number."""
-    if field.process_errors:
-        raise StopValidation()
-
-
 class SettingsForm(FlaskForm):
     stale_hours = IntegerField(_l("Flag a shipment for staff after this many hours without tracking movement"),
-                               validators=[_typed, InputRequired(message=_l("Between 1 and 720 hours.")),
+                               validators=[InputRequired(message=_l("Between 1 and 720 hours.")), typed,
                                            NumberRange(min=1, max=720, message=_l("Between 1 and 720 hours."))],
                                render_kw={"inputmode": "numeric"})
     default_carrier = SelectField(_l("Default carrier"), choices=[])
