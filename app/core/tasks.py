@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from flask import current_app
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, select, update

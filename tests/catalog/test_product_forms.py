@@ -91,3 +91,17 @@ def test_a_member_or_ladder_price_needs_one_of_the_two_and_an_amount(module_owne
     assert f.count(module_store, TierPrice) == 0
     assert module_owner.form(url, {"sku_id": ids[0], "min_quantity": "10", "price": "90.00"}).status_code == 303
     assert f.read(module_store, lambda: [(t.min_quantity, t.price) for t in f.db_session().query(TierPrice)]) == [(10, 9000)]
+
+
+def test_delete_is_offered_only_for_a_product_that_never_sold_and_is_not_on_sale(module_owner, module_store, product):
+    from sqlalchemy import update
+
+    product_id, _ids, _codes = product
+    page = lambda: module_owner.get(_url(module_store, product_id)).get_data(as_text=True)  # noqa: E731
+    delete = _url(module_store, product_id, "/delete")
+    assert f'action="{delete}"' in page()
+    with f.bound(module_store) as session:
+        session.execute(update(Product).where(Product.id == product_id).values(ever_sold=True))
+    assert f'action="{delete}"' not in page()
+    assert module_owner.form(delete).status_code == 303
+    assert f.get(module_store, Product, product_id).deletable is False        # still there: archive it instead

@@ -1,6 +1,6 @@
 """Sign-in for the three kinds of account. The URLs sit under each realm's prefix
 (/platform, /store/<slug>, /supplier); the logic is shared."""
-from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
+from flask_babel import lazy_gettext as _l
 from flask import Blueprint
 
 from app.core.centers import Center

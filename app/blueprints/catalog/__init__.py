@@ -1,5 +1,5 @@
 """Product center (商品中心): categories, brands, attribute templates, products and SKUs."""
-from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
+from flask_babel import lazy_gettext as _l
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint

@@ -140,6 +140,11 @@ class Product(CreatedAt, db.Model):
     skus: Mapped[list["Sku"]] = relationship(back_populates="product", order_by="Sku.id",
                                              cascade="all, delete-orphan")
 
+    @property
+    def deletable(self) -> bool:
+        """It can be deleted (not archived): it never sold and is not on sale."""
+        return not self.ever_sold and self.status != "on_sale"
+
 
 class Sku(CreatedAt, db.Model):
     __tablename__ = "skus"

@@ -78,6 +78,21 @@ class DeliveryNotice(CreatedAt, db.Model):
                                                              cascade="all, delete-orphan")
     wave: Mapped[Wave | None] = relationship(lazy="joined")
 
+    @property
+    def open(self) -> bool:
+        """Still to ship: not shipped and not cancelled."""
+        return self.status not in ("shipped", "cancelled")
+
+    @property
+    def reroutable(self) -> bool:
+        """It may ship from another warehouse: nobody has started picking it."""
+        return self.status in ("pending", "held")
+
+    @property
+    def packable(self) -> bool:
+        """Waiting to pick or being picked (a held notice is not worked on)."""
+        return self.status in ("pending", "picking")
+
 
 class DeliveryNoticeLine(db.Model):
     __tablename__ = "delivery_notice_lines"

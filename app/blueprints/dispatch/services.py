@@ -187,7 +187,7 @@ def reroute(actor, notice: DeliveryNotice, warehouse_id: int) -> DeliveryNotice:
     """Ship a notice from another warehouse: its part of the order's reservation moves there
     (refused with OutOfStock, changing nothing, when that warehouse lacks the stock), the old
     outbound is cancelled and a new one opens."""
-    if notice.status not in ("pending", "held"):
+    if not notice.reroutable:
         raise IllegalTransition(_("Only a notice waiting to pick or on hold can be re-routed."))
     sites = {w.id: w for w in inventory.active_warehouses()}
     if warehouse_id not in sites:
@@ -279,7 +279,7 @@ def ship(actor, notice: DeliveryNotice, carrier_code: str, waybill_no: str,
     carrier_code = (carrier_code or "").strip()
     waybill = carriers.check(carrier_code, waybill_no)
     order = orders.order_for_update(notice.order_id)      # the order before its reservation, as everywhere
-    if notice.status in ("pending", "picking"):
+    if notice.packable:
         _pack(actor, notice, weight_grams or notice.weight_grams)
     notice.carrier_code, notice.waybill_no = carrier_code, waybill
     outbound = _outbound(notice)

@@ -1,6 +1,6 @@
 """Payment center (支付中心): payment records, gateway adapters, notifications applied exactly
 once, refunds, reconciliation and gateway settings."""
-from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
+from flask_babel import lazy_gettext as _l
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint

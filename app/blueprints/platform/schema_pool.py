@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
 
 from app.blueprints.platform.models import PooledSchema
-from app.core.schemas import create_tenant_schema, one_store_per_transaction, quote_schema, schema_version, tenant_head
+from app.core.schemas import create_tenant_schema, one_store_per_transaction, quote_schema, tenant_head
 from app.extensions import db
 
 # pg_advisory_xact_lock key: one refill builds at a time (claims do not take it)

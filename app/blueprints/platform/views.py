@@ -10,9 +10,8 @@ from app.blueprints.platform import bp, forms, queries, services
 from app.blueprints.platform.models import Plan, PlatformUser, Store, SupplierAccount, SupplierLink
 from app.core import charts
 from app.core.audit import PlatformAuditEntry
-from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
-from app.core.formview import FormView, attach_error, commit, commit_form, perform
+from app.core.formview import FormView, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import list_mail, queue_mail

@@ -234,6 +234,11 @@ class Ticket(CreatedAt, db.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def closed(self) -> bool:
+        """Closed or merged into another: no more replies or merges (the shopper's next message opens a new one)."""
+        return self.status in ("closed", "merged")
+
+    @property
     def rateable(self) -> bool:
         """The shopper may rate it now: solved and not rated yet."""
         return self.status in ("resolved", "closed") and self.csat_score is None and self.shopper_id is not None

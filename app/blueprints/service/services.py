@@ -493,7 +493,7 @@ def reply_ticket(actor, ticket: Ticket, body: str, files=()) -> Message:
     """The agent's answer, posted into the ticket's thread with the shopper."""
     if ticket.conversation_id is None:
         raise DomainError(_("This ticket has no shopper to answer; add a note instead."), field="body")
-    if ticket.status in ("closed", "merged"):
+    if ticket.closed:
         raise IllegalTransition(_("This ticket is closed; the shopper's next message opens a new one."))
     conversation = db.session.get(Conversation, ticket.conversation_id)
     return post_message(conversation, "staff", actor, body, files, ticket=ticket)
@@ -504,7 +504,7 @@ def merge_tickets(actor, source: Ticket, target: Ticket, reason: str = "") -> Ti
     timelines say so. Only tickets of the same shopper merge."""
     if source.id == target.id:
         raise DomainError(_("A ticket cannot be merged into itself."), field="target")
-    if target.status in ("closed", "merged"):
+    if target.closed:
         raise DomainError(_("Ticket %(number)s is closed; merge into an open one.", number=target.number),
                           field="target")
     if source.shopper_id != target.shopper_id:

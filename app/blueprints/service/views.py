@@ -2,7 +2,7 @@
 tickets with their actions, queues, SLA policies, canned replies, agents and settings."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, render_template, request, send_file, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select

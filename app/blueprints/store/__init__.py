@@ -1,5 +1,5 @@
 """Store management (店铺管理): dashboard, settings, staff, roles and the audit log."""
-from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
+from flask_babel import lazy_gettext as _l
 
 from app.core.centers import Center, Entry, Perm
 from app.core.tenancy import StoreBlueprint

@@ -14,11 +14,10 @@ from app.blueprints.platform import services as platform_services
 from app.blueprints.platform.models import Store
 from app.blueprints.store import bp, forms, queries, services
 from app.blueprints.store.models import Role, StaffUser
-from app.core import audit, charts, permissions
+from app.core import charts, permissions
 from app.core.audit import AuditEntry
-from app.core.errors import DomainError
 from app.core.auditlist import audit_columns
-from app.core.formview import FormView, attach_error, commit, commit_form, committed, perform
+from app.core.formview import FormView, commit, commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import queue_mail

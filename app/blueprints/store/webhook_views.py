@@ -1,7 +1,7 @@
 """Webhook endpoints: list, create, edit, rotate the secret, ping, delivery log, re-send."""
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
