@@ -61,3 +61,12 @@ def test_a_location_without_a_zone_or_twice_is_said_under_the_zone(app, owner, s
     twice = owner.form(url, {"zone": "B", "aisle": "1"})
     assert twice.status_code == 422 and "B-1" in _errors(twice.get_data(as_text=True), "zone")[0]
     assert _get(app, store, lambda: db.session.scalar(select(func.count()).select_from(Location))) == 1
+
+
+def test_a_change_typed_with_the_counted_box_left_empty_is_applied(app, owner, store):
+    (sku,), (wh,) = _setup(app, store, stock=(5,))
+    card = f"/store/{store.slug}/inventory/skus/{sku}"
+    # a browser sends every input of the form, the empty one too
+    response = owner.form(f"{card}/adjust", {"warehouse_id": wh, "counted": "", "delta": "3", "reason": "补货"})
+    assert response.status_code == 303, _errors(response.get_data(as_text=True), "counted")
+    assert _level(app, store, sku, wh)[0] == 8

@@ -133,9 +133,9 @@ class AdjustForm(FlaskForm):
     """Set on-hand to what was counted, or change it by a signed quantity, with the reason."""
 
     warehouse_id = SelectField(_l("Warehouse"), coerce=int, choices=[])
-    counted = IntegerField(_l("Counted"), validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+    counted = IntegerField(_l("Counted"), validators=[Optional(), _typed, NumberRange(min=0, max=10_000_000)],
                            render_kw={"size": 6, "inputmode": "numeric"})
-    delta = IntegerField(_l("Change (+/-)"), validators=[_typed, Optional(), NumberRange(min=-10_000_000, max=10_000_000)],
+    delta = IntegerField(_l("Change (+/-)"), validators=[Optional(), _typed, NumberRange(min=-10_000_000, max=10_000_000)],
                          render_kw={"size": 6})
     reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why stock is adjusted.")),
                                                    Length(max=200)])
@@ -156,9 +156,9 @@ class ThresholdForm(FlaskForm):
     """The safety stock and reorder point of one SKU in one warehouse."""
 
     warehouse_id = SelectField(_l("Warehouse"), coerce=int, choices=[])
-    safety_stock = IntegerField(_l("Safety stock"), default=0, validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+    safety_stock = IntegerField(_l("Safety stock"), default=0, validators=[Optional(), _typed, NumberRange(min=0, max=10_000_000)],
                                 render_kw={"size": 5, "inputmode": "numeric"})
-    reorder_point = IntegerField(_l("Reorder point"), default=0, validators=[_typed, Optional(), NumberRange(min=0, max=10_000_000)],
+    reorder_point = IntegerField(_l("Reorder point"), default=0, validators=[Optional(), _typed, NumberRange(min=0, max=10_000_000)],
                                  render_kw={"size": 5, "inputmode": "numeric"})
 
     def for_warehouses(self, warehouses) -> "ThresholdForm":
