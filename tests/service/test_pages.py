@@ -97,12 +97,14 @@ def test_settings_refuse_a_bad_value_and_save_a_good_one(store, owner):
     url = f"/store/{store.slug}/service/settings"
     assert owner.get(url).status_code == 200
     bad = {"message_queue_id": "0", "order_queue_id": "0", "aftersales_queue_id": str(queue.id),
-           "unread_mail_minutes": "0", "auto_close_days": "3", "alert_email": "desk@example.com"}
+           "unread_mail_minutes": "0", "auto_close_days": "3", "alert_email": "desk@example.com",
+           "business_days": ["1", "2", "3", "4", "5", "6"], "business_opens": "08:30", "business_closes": "00:00"}
     assert owner.form(url, bad).status_code == 422
     assert f.read(store, lambda: f.db_session().scalar(select(ServiceSettings.id))) is None
     assert owner.form(url, {**bad, "unread_mail_minutes": "20"}).status_code == 303
     row = f.read(store, lambda: f.db_session().scalar(select(ServiceSettings)))
     assert (row.aftersales_queue_id, row.unread_mail_minutes, row.alert_email) == (queue.id, 20, "desk@example.com")
+    assert (row.business_days, row.business_opens, row.business_closes) == ("123456", 510, 1440)    # 00:00: midnight
 
 
 def test_staff_work_a_ticket_from_its_page(store, owner):

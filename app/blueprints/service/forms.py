@@ -1,9 +1,12 @@
 """Customer service forms."""
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
+                     widgets)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.blueprints.service.models import PRIORITIES, SKILLS, STRATEGIES
 
@@ -11,6 +14,10 @@ from app.blueprints.service.models import PRIORITIES, SKILLS, STRATEGIES
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+WEEK_DAYS = [(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")), (5, _l("Friday")),
+             (6, _l("Saturday")), (7, _l("Sunday"))]
 
 
 def _priority_choices():
@@ -95,6 +102,7 @@ class PolicyForm(FlaskForm):
     warn_minutes = IntegerField(_l("Warn this many minutes before a deadline"),
                                 validators=[Optional(), NumberRange(min=0, max=100_000)], default=15)
     active = BooleanField(_l("Active"), default=True)
+    business_hours = BooleanField(_l("Count only the service hours (service settings)"), default=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +136,23 @@ class SettingsForm(FlaskForm):
                                    validators=[DataRequired(), NumberRange(min=1, max=365)])
     alert_email = StringField(_l("Alert address for escalations and SLA breaches"),
                               validators=[Optional(), Email(), Length(max=254)])
+    business_days = MultiCheckboxField(_l("Service days"), coerce=int, choices=WEEK_DAYS,
+                                        validators=[DataRequired(_l("Choose at least one day of service."))])
+    business_opens = TimeField(_l("Service opens at (store time)"), validators=[DataRequired()])
+    business_closes = TimeField(_l("Service closes at (store time; 00:00 is midnight)"),
+                                validators=[InputRequired()])
+
+
+def minutes_to_time(minutes: int) -> time:
+    return time(0, 0) if minutes >= 1440 else time(minutes // 60, minutes % 60)
+
+
+def time_to_minutes(value: time | None, closing: bool = False) -> int:
+    """Minutes after midnight; a closing time of 00:00 is the end of the day."""
+    if value is None:
+        return 0
+    minutes = value.hour * 60 + value.minute
+    return 1440 if closing and minutes == 0 else minutes
 
 
 class RateForm(FlaskForm):

@@ -29,7 +29,9 @@ class ServiceSettings(db.Model):
     """One row per store: where new tickets go, when unread messages are mailed, who gets alerts."""
 
     __tablename__ = "service_settings"
-    __table_args__ = tenant_args(CheckConstraint("unread_mail_minutes > 0 AND auto_close_days > 0", name="limits"))
+    __table_args__ = tenant_args(CheckConstraint("unread_mail_minutes > 0 AND auto_close_days > 0", name="limits"),
+                                 CheckConstraint("business_opens >= 0 AND business_opens < business_closes "
+                                                 "AND business_closes <= 1440", name="business_hours"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_queue_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.service_queues.id", ondelete="SET NULL"))
@@ -39,6 +41,11 @@ class ServiceSettings(db.Model):
     unread_mail_minutes: Mapped[int] = mapped_column(Integer, default=15)
     auto_close_days: Mapped[int] = mapped_column(Integer, default=3)
     alert_email: Mapped[str] = mapped_column(String(254), default="")
+    # the service hours, in the store's time zone: ISO week days (1 Monday .. 7 Sunday) and
+    # opening / closing time in minutes after midnight (SLA policies may count only these hours)
+    business_days: Mapped[str] = mapped_column(String(7), default="12345")
+    business_opens: Mapped[int] = mapped_column(Integer, default=540)
+    business_closes: Mapped[int] = mapped_column(Integer, default=1080)
 
 
 class Queue(CreatedAt, db.Model):
@@ -87,7 +94,8 @@ class AgentQueue(db.Model):
 
 class SlaPolicy(CreatedAt, db.Model):
     """How soon a ticket of one priority (in one queue, or in any queue) must get its first answer
-    and be resolved, and how long before either deadline the assignee is warned (calendar minutes).
+    and be resolved, and how long before either deadline the assignee is warned (calendar minutes, or
+    minutes of the store's service hours when `business_hours`).
     A queue's own policy wins over the one for all queues."""
 
     __tablename__ = "service_sla_policies"
@@ -105,6 +113,7 @@ class SlaPolicy(CreatedAt, db.Model):
     resolution_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     warn_minutes: Mapped[int] = mapped_column(Integer, default=15)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False)   # clocks run only in service hours
 
     queue: Mapped[Queue | None] = relationship(lazy="joined")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -72,7 +73,8 @@ def settings() -> ServiceSettings:
     """The store's service settings (the row is made on first use)."""
     row = db.session.scalar(select(ServiceSettings).order_by(ServiceSettings.id).limit(1))
     if row is None:
-        row = ServiceSettings(unread_mail_minutes=15, auto_close_days=3, alert_email="")
+        row = ServiceSettings(unread_mail_minutes=15, auto_close_days=3, alert_email="", business_days="12345",
+                              business_opens=540, business_closes=1080)
         db.session.add(row)
         db.session.flush()
     return row
@@ -88,6 +90,14 @@ def save_settings(actor, values: dict) -> ServiceSettings:
     row.unread_mail_minutes = values["unread_mail_minutes"]
     row.auto_close_days = values["auto_close_days"]
     row.alert_email = (values.get("alert_email") or "").strip()
+    if "business_days" in values:
+        days = sorted({int(d) for d in values.get("business_days") or []})
+        if not days or not all(1 <= d <= 7 for d in days):
+            raise DomainError(_("Choose at least one day of service."), field="business_days")
+        opens, closes = values["business_opens"], values["business_closes"]
+        if not (0 <= opens < closes <= 1440):
+            raise DomainError(_("Service closes after it opens, on the same day."), field="business_closes")
+        row.business_days, row.business_opens, row.business_closes = "".join(map(str, days)), opens, closes
     db.session.flush()
     _audit(actor, "service.settings_changed", row, "service settings")
     return row
@@ -133,6 +143,7 @@ def save_policy(actor, policy: SlaPolicy | None, values: dict) -> SlaPolicy:
         db.session.add(policy)
     for key in ("name", "priority", "first_response_minutes", "resolution_minutes", "warn_minutes", "active"):
         setattr(policy, key, values[key])
+    policy.business_hours = bool(values.get("business_hours"))
     policy.queue_id = queue_id
     db.session.flush()
     _audit(actor, "service.sla_saved", policy, policy.name)
@@ -348,14 +359,45 @@ def apply_sla(ticket: Ticket) -> None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
         ticket.warn_minutes = 0
         return
-    ticket.first_response_due_at = start + timedelta(minutes=policy.first_response_minutes)
-    ticket.resolution_due_at = start + timedelta(minutes=policy.resolution_minutes)
+    if policy.business_hours:
+        hours = settings()
+        days = {int(d) for d in hours.business_days if d.isdigit()}
+        tz = ZoneInfo(current_store().timezone or "Asia/Shanghai")
+        ticket.first_response_due_at = business_deadline(start, policy.first_response_minutes, days,
+                                                         hours.business_opens, hours.business_closes, tz)
+        ticket.resolution_due_at = business_deadline(start, policy.resolution_minutes, days, hours.business_opens,
+                                                     hours.business_closes, tz)
+    else:
+        ticket.first_response_due_at = start + timedelta(minutes=policy.first_response_minutes)
+        ticket.resolution_due_at = start + timedelta(minutes=policy.resolution_minutes)
     ticket.warn_minutes = policy.warn_minutes
     now = utcnow()
     if ticket.first_response_due_at - timedelta(minutes=policy.warn_minutes) > now:
         ticket.first_response_warned = False
     if ticket.resolution_due_at - timedelta(minutes=policy.warn_minutes) > now:
         ticket.resolution_warned = False
+
+
+def business_deadline(start: datetime, minutes: int, days: set[int], opens: int, closes: int,
+                      tz: ZoneInfo) -> datetime:
+    """`minutes` of service hours after `start`: only the time between `opens` and `closes`
+    (minutes after local midnight in `tz`) on ISO week days `days` counts, so a ticket opened on
+    Friday evening with a 60-minute policy is due an hour after Monday's opening. No service
+    day at all: calendar minutes."""
+    if not days or closes <= opens:
+        return start + timedelta(minutes=minutes)
+    left = timedelta(minutes=minutes)
+    cursor = start.astimezone(tz)
+    for _day in range(minutes // max(1, closes - opens) * 7 // max(1, len(days)) + 15):
+        midnight = cursor.replace(hour=0, minute=0, second=0, microsecond=0)
+        day_open, day_close = midnight + timedelta(minutes=opens), midnight + timedelta(minutes=closes)
+        if cursor.isoweekday() in days and cursor < day_close:
+            begin = max(cursor, day_open)
+            if begin + left <= day_close:
+                return (begin + left).astimezone(timezone.utc)
+            left -= day_close - begin
+        cursor = (midnight + timedelta(days=1, hours=3)).replace(hour=0)   # the next local day
+    raise AssertionError("business_deadline ran past its bound")
 
 
 def open_ticket(actor, *, subject: str, source: str = "staff", priority: str = "normal", queue_id: int | None = None,

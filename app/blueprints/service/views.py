@@ -568,7 +568,8 @@ class PolicyEdit(FormView):
 
     def save(self, form, policy):
         values = {k: getattr(form, k).data for k in ("name", "priority", "queue_id", "first_response_minutes",
-                                                     "resolution_minutes", "warn_minutes", "active")}
+                                                     "resolution_minutes", "warn_minutes", "active",
+                                                     "business_hours")}
         values["warn_minutes"] = values["warn_minutes"] or 0
         return services.save_policy(current_user, policy, values)
 
@@ -730,8 +731,14 @@ def settings_page():
         field.choices = choices
         if request.method == "GET":
             field.data = field.data or 0
+    if request.method == "GET":
+        form.business_days.data = [int(d) for d in row.business_days or ""]
+        form.business_opens.data, form.business_closes.data = (forms.minutes_to_time(row.business_opens),
+                                                               forms.minutes_to_time(row.business_closes))
     if form.validate_on_submit():
         values = {f.name: f.data for f in form if f.name != "csrf_token"}
+        values["business_opens"] = forms.time_to_minutes(form.business_opens.data)
+        values["business_closes"] = forms.time_to_minutes(form.business_closes.data, closing=True)
         if commit_form(form, lambda: services.save_settings(current_user, values)):
             flash(_("Service settings saved."), "success")
             return redirect_to(url_for("service.settings_page"))
@@ -750,4 +757,5 @@ def _settings_snapshot():
     from app.blueprints.service.models import ServiceSettings
 
     row = db.session.scalar(select(ServiceSettings).order_by(ServiceSettings.id).limit(1))
-    return row or ServiceSettings(unread_mail_minutes=15, auto_close_days=3, alert_email="")
+    return row or ServiceSettings(unread_mail_minutes=15, auto_close_days=3, alert_email="", business_days="12345",
+                                  business_opens=540, business_closes=1080)
