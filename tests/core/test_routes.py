@@ -45,6 +45,7 @@ KIND_OF_SEGMENT = {
     "requests": "aftersales_request", "photos": "aftersales_photo",
     "members": "member_id", "segments": "segment", "levels": "level", "cards": "card_batch", "card": "card",
     "promotions": "promotion", "coupons": "coupon_template", "flash": "flash_session", "flash-items": "flash_item",
+    "invoices": "invoice_request",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve", "activate"], "direction": ["up"]}
@@ -146,9 +147,12 @@ def seed(store, marker: str) -> dict[str, list]:
         request = aftersales.create_request(member, member.id, paying.number, aftersales.Ask(
             "refund_only", {paying.lines[0].id: 1}, aftersales.reasons()[0].id, f"{f.unique(marker)} request",
             (f.png(),)))
+        from app.blueprints.invoices import services as invoices
+
+        invoice = invoices.request_invoice(member, member.id, paid.number, "personal", f"{f.unique(marker)} invoice")
         db.session.flush()
         return {
-            **purchasing,
+            **purchasing, "invoice_request": [invoice.id],
             "ticket": [ticket.id], "conversation": [conversation.id], "service_queue": [queue.id],
             "sla_policy": [policy.id], "canned_reply": [canned.id], "agent": [agent.id], "attachment": [attachment],
             "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],
@@ -268,6 +272,7 @@ def _column(kind: str):
     from app.blueprints.catalog.models import Attribute, AttributeTemplate, Brand, Category, Product, ProductImage, Sku
     from app.blueprints.catalog.models import TierPrice
     from app.blueprints.dispatch.models import DeliveryNotice, Wave
+    from app.blueprints.invoices.models import InvoiceRequest
     from app.blueprints.inventory.models import StockDocument, Warehouse
     from app.blueprints.members.models import Address, Card, CardBatch, Level, Member, Segment
     from app.blueprints.orders.models import Order
@@ -296,7 +301,7 @@ def _column(kind: str):
         "wave": Wave.id, "ticket": Ticket.id, "conversation": Conversation.id, "service_queue": Queue.id,
         "sla_policy": SlaPolicy.id, "canned_reply": CannedReply.id, "agent": Agent.id, "attachment": Attachment.id,
         "wave": Wave.id, "aftersales_request": AfterSalesRequest.id, "aftersales_number": AfterSalesRequest.number,
-        "aftersales_photo": Evidence.id,
+        "aftersales_photo": Evidence.id, "invoice_request": InvoiceRequest.id,
         "member_id": Member.id, "segment": Segment.id, "level": Level.id, "card_batch": CardBatch.id,
         "card": Card.id,
     }.get(kind)

@@ -99,10 +99,11 @@ def test_payment_migration_grants_reconciliation_to_existing_finance_roles(app):
         with conn.begin():
             drop_tenant_schema(conn, "store_900003")
     # (operations gains the dispatch permissions from the dispatch migration, 0020, both gain the member
-    # permissions from 0026)
-    assert granted == {"finance": ["payments.view", "payments.reconcile", "members.view", "members.cards"],
+    # permissions from 0026 and the invoice permissions from 0033)
+    assert granted == {"finance": ["payments.view", "payments.reconcile", "members.view", "members.cards",
+                                   "invoices.view", "invoices.issue"],
                        "operations": ["payments.view", "dispatch.view", "dispatch.manage", "dispatch.work",
-                                      "members.view", "members.manage", "members.points"]}
+                                      "members.view", "members.manage", "members.points", "invoices.view"]}
 
 
 def test_a_claimed_pooled_schema_equals_a_freshly_built_one(app):
