@@ -46,6 +46,7 @@ KIND_OF_SEGMENT = {
     "members": "member_id", "segments": "segment", "levels": "level", "cards": "card_batch", "card": "card",
     "promotions": "promotion", "coupons": "coupon_template", "flash": "flash_session", "flash-items": "flash_item",
     "invoices": "invoice_request",
+    "group-buys": "group_buy",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve", "activate"], "direction": ["up"]}
@@ -117,6 +118,12 @@ def seed(store, marker: str) -> dict[str, list]:
 
         flash_session = flash.save_session(None, None, f"{f.unique(marker)} flash", utcnow(), utcnow() + timedelta(hours=1))
         flash_item = flash.add_item(None, flash_session, sku.id, 100, 2)
+        from app.blueprints.promotions import groupbuy
+
+        group_buy = groupbuy.save_activity(None, None, {
+            "name": f"{f.unique(marker)} group", "sku_id": sku.id, "group_price": 100, "group_size": 2,
+            "time_limit_minutes": 60, "starts_at": utcnow(), "ends_at": utcnow() + timedelta(days=1)})
+        groupbuy.set_status(None, group_buy, "active")
         from sqlalchemy import select
 
         batch = cards.create_batch(None, f"{f.unique(marker)} cards", "gift", 10000, 2)
@@ -166,7 +173,7 @@ def seed(store, marker: str) -> dict[str, list]:
             "notice": [notice.id], "wave": [wave.id], "freight_template": [freight_template.id],
             "shipment": [shipment.id], "aftersales_request": [request.id], "aftersales_number": [request.number],
             "aftersales_photo": [request.evidence[0].id], "promotion": [promotion.id], "coupon_template": [coupon_template.id],
-            "flash_session": [flash_session.id], "flash_item": [flash_item.id],
+            "flash_session": [flash_session.id], "flash_item": [flash_item.id], "group_buy": [group_buy.id],
         }
 
 

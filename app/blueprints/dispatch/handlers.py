@@ -20,3 +20,10 @@ def intercept_closed_order(event) -> None:
 @handler("order.cancelled", queue="logistics")
 def intercept_cancelled_order(event) -> None:
     services.intercept_order(None, event.payload["order_id"], _("the order was cancelled"))
+
+
+@handler("group_buy.succeeded", queue="logistics")
+def release_full_group(event) -> None:
+    """A group buy filled: the notices held for it go to the warehouse."""
+    for order_id in event.payload.get("order_ids", []):
+        services.release_group_holds(order_id)

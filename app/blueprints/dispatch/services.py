@@ -28,7 +28,9 @@ STRATEGY_LABELS = {"priority": _l("Warehouse priority"), "single": _l("One wareh
 ACTION_LABELS = {"created": _l("Notice created for warehouse %(warehouse)s"),
                  "rerouted": _l("Re-routed from %(from_warehouse)s to %(to_warehouse)s"),
                  "waybill": _l("Waybill %(waybill)s issued"),
-                 "reduced": _l("%(quantity)s fewer of %(sku)s: refunded before shipment")}
+                 "reduced": _l("%(quantity)s fewer of %(sku)s: refunded before shipment"),
+                 "group_hold": _l("Held until the group buy fills"),
+                 "group_filled": _l("The group buy filled: released to the warehouse")}
 NOTICE_STATES = StateMachine("notice", {
     "pending": {"held", "picking", "cancelled"},
     "held": {"pending", "cancelled"},
@@ -131,7 +133,36 @@ def create_notices(order_id: int, actor=None) -> list[DeliveryNotice]:
                             fallback=plan.fallback or None, parts=len(ordered))
         _open_outbound(actor, notice, view.reservation_ref)
         notices.append(notice)
+    if view.order_type == "group_buy" and _group_waiting(view.id):
+        for notice in notices:     # a group order ships only with its whole group
+            notice_reason = _("Group buy: ships when the group is full")
+            NOTICE_STATES.move(notice, "held", None, notice_reason, action="group_hold")
+            notice.hold_reason = notice_reason[:300]
     return notices
+
+
+def _group_waiting(order_id: int) -> bool:
+    """The promotion center says the order's group has not filled yet (the group row is
+    share-locked: a group completing now waits for this transaction and then releases it)."""
+    from app.blueprints.promotions import queries as promotions
+
+    return promotions.group_waiting(order_id, lock=True)
+
+
+def _held_for_group(notice: DeliveryNotice) -> bool:
+    held = [e for e in NOTICE_STATES.history(notice) if e.to_status == "held" and e.from_status != "held"]
+    return bool(held) and held[-1].action == "group_hold"
+
+
+def release_group_holds(order_id: int) -> int:
+    """The order's group buy filled: its notices held for the group go to the warehouse."""
+    released = 0
+    for notice in notices_of(order_id, lock=True):
+        if notice.status == "held" and _held_for_group(notice):
+            NOTICE_STATES.move(notice, "pending", None, action="group_filled")
+            notice.hold_reason = ""
+            released += 1
+    return released
 
 
 def _plan(strategy: str, wanted: dict[int, int], held: dict[tuple[int, int], int], address: dict,
@@ -178,6 +209,8 @@ def hold(actor, notice: DeliveryNotice, reason: str) -> DeliveryNotice:
 
 
 def release_hold(actor, notice: DeliveryNotice) -> DeliveryNotice:
+    if notice.status == "held" and _held_for_group(notice):
+        raise IllegalTransition(_("This notice ships when its group buy is full."))
     NOTICE_STATES.move(notice, "pending", actor)
     notice.hold_reason = ""
     return notice

@@ -1,6 +1,7 @@
 """What orders and payments mean for members: a paid order counts in the member's figures, a
 completed one earns points and growth value (levels rise), a refund takes back the share of
-points the order earned and gives back the share it spent."""
+points and growth value the order earned and gives back the share of points it spent (the outbox
+runs each handler once per event)."""
 from app.blueprints.members import loyalty
 from app.blueprints.orders import queries as orders
 from app.core.outbox import handler
@@ -29,4 +30,6 @@ def refund_points(event) -> None:
     amount = int(event.payload.get("amount") or 0)
     loyalty.refund_points(order.shopper_id, order.id, refund_id=event.payload["refund_id"], amount=amount,
                           payable=order.payable, full=bool(event.payload.get("full")))
+    loyalty.refund_growth(order.shopper_id, order.id, amount=amount, payable=order.payable,
+                          full=bool(event.payload.get("full")))
     loyalty.record_order_refund(order.shopper_id, amount)

@@ -473,6 +473,29 @@ def order_completed(member_id: int, order_id: int, paid: int) -> tuple[int, Leve
     return points, raised
 
 
+def refund_growth(member_id: int, order_id: int, *, amount: int, payable: int, full: bool = False) -> int:
+    """A refund of `amount` out of the order's `payable` takes back that share of the growth value
+    the order earned (all that is left when `full`), as a negative growth entry: the recent growth
+    the level review reads drops with it (the level itself is reviewed on its schedule). Never
+    more than the order earned. Returns the growth taken back."""
+    member = db.session.get(Member, member_id, with_for_update=True)
+    if member is None:
+        return 0
+    rows = db.session.scalars(select(GrowthEntry.amount).where(GrowthEntry.member_id == member_id,
+                                                                GrowthEntry.order_id == order_id)).all()
+    earned = sum(a for a in rows if a > 0)
+    left = earned + sum(a for a in rows if a < 0)
+    if left <= 0:
+        return 0
+    taken = left if full or payable <= 0 else min(left, earned * amount // payable)
+    if taken <= 0:
+        return 0
+    db.session.add(GrowthEntry(member_id=member_id, amount=-taken, order_id=order_id))
+    member.growth = max(0, (member.growth or 0) - taken)
+    db.session.flush()
+    return taken
+
+
 @dataclass(frozen=True)
 class Birthday:
     member_id: int

@@ -169,6 +169,7 @@ class FulfilmentView:
     delivery_method: str
     reservation_ref: str
     lines: tuple[FulfilmentLine, ...]
+    order_type: str = "normal"
 
 
 def for_fulfilment(order_id: int) -> FulfilmentView | None:
@@ -178,7 +179,8 @@ def for_fulfilment(order_id: int) -> FulfilmentView | None:
     return FulfilmentView(o.id, o.number, o.status, dict(o.address or {}), dict(o.shopper or {}), o.delivery_method,
                           o.reservation_ref, tuple(FulfilmentLine(l.id, l.sku_id, l.sku_code, l.title, l.quantity,
                                                                   l.shipped_quantity, l.cancelled_quantity)
-                                                    for l in o.lines))
+                                                    for l in o.lines),
+                          o.order_type)
 
 
 def ids_by_number(numbers) -> dict[str, tuple[int, str]]:

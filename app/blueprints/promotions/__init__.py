@@ -10,7 +10,9 @@ bp = StoreBlueprint("promotions", __name__, url_prefix="/promotions")
 center = Center(
     __name__, _l("Promotions"), position=78, blueprints=[bp], models=["models"], jobs=["jobs"],
     handlers=["handlers"],
-    audit_actions={"promotion.created": _l("Promotion created"), "promotion.changed": _l("Promotion changed"),
+    topics={"group_buy.succeeded": _l("A group buy filled: its orders ship")},
+    audit_actions={"group_buy.saved": _l("Group buy saved"), "group_buy.status": _l("Group buy published or ended"),
+                   "promotion.created": _l("Promotion created"), "promotion.changed": _l("Promotion changed"),
                    "promotion.status": _l("Promotion published, paused or ended"),
                    "coupon.template_saved": _l("Coupon template saved"), "coupon.granted": _l("Coupons granted"),
                    "coupon.codes_generated": _l("Coupon codes generated")},
@@ -20,6 +22,7 @@ center = Center(
     menu=[Entry("promotions.promotions", _l("Promotions"), "promotions.view", order=78),
           Entry("promotions.coupons", _l("Coupons"), "promotions.view", order=79),
           Entry("promotions.flash_sessions", _l("Flash sales"), "promotions.view", order=80),
+          Entry("promotions.group_buys", _l("Group buys"), "promotions.view", order=80),
           Entry("promotions.simulator", _l("Price simulator"), "promotions.view", order=81)],
 )
 

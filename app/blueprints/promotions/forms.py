@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.formfields import MoneyField
 from app.core.money import to_decimal_text, to_minor
@@ -322,3 +322,18 @@ class FlashItemForm(FlaskForm):
     flash_price = MoneyField(_l("Flash price"), validators=[DataRequired()])
     pool = IntegerField(_l("Units"), validators=[DataRequired(), NumberRange(1, 100_000)])
     per_member_limit = IntegerField(_l("Per shopper at most"), default=1, validators=[DataRequired(), NumberRange(1, 99)])
+
+
+class GroupBuyForm(FlaskForm):
+    """A group-buy activity (拼团): one SKU, the group price, how many shoppers make a group and
+    how long a group has to fill."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    sku_code = StringField(_l("SKU code"), validators=[DataRequired(), Length(max=64)])
+    group_price = MoneyField(_l("Group price"), validators=[InputRequired()])
+    group_size = IntegerField(_l("Shoppers per group"), default=2, validators=[DataRequired(), NumberRange(2, 50)])
+    time_limit_minutes = IntegerField(_l("Minutes a group has to fill"), default=1440,
+                                      validators=[DataRequired(), NumberRange(5, 10080)],
+                                      description=_l("Counted from the leader's payment; 1440 is one day."))
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])

@@ -1,5 +1,5 @@
 """Reactions of the promotion center to the order center's events."""
-from app.blueprints.promotions import flash, pricing
+from app.blueprints.promotions import flash, groupbuy, pricing
 from app.core.outbox import handler
 
 
@@ -9,3 +9,10 @@ def release_cancelled_order(event) -> None:
     and a flash sale order its units back to the pool."""
     pricing.release(event.payload["order_id"])
     flash.return_unpaid(event.payload["order_id"])
+    groupbuy.order_cancelled(event.payload["order_id"])
+
+
+@handler("order.paid")
+def count_group_payment(event) -> None:
+    """A group order paid: the leader's opens the group, the last place's completes it."""
+    groupbuy.order_paid(event.payload["order_id"])

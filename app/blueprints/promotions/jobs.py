@@ -15,3 +15,11 @@ def end_flash_sessions() -> int:
     from app.blueprints.promotions import flash
 
     return flash.end_due()
+
+
+@every(60)
+def fail_expired_groups() -> int:
+    """Group buys whose time ran out before they filled: refund every paid order, cancel the rest."""
+    from app.blueprints.promotions import groupbuy
+
+    return groupbuy.fail_expired()

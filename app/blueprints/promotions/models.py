@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -215,3 +215,84 @@ class FlashClaim(CreatedAt, db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     order_id: Mapped[int] = mapped_column(BigInteger)
     returned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+GROUP_BUY_STATUSES = ("draft", "active", "ended")
+GROUP_STATUSES = ("pending", "open", "succeeded", "failed", "cancelled")
+GROUP_MEMBER_STATUSES = ("pending", "paid", "refunded", "cancelled")
+
+
+class GroupBuy(CreatedAt, db.Model):
+    """A group-buy activity (拼团) on one SKU: `group_size` shoppers buy at `group_price` if they
+    all pay within `time_limit_minutes` of the group's opening; figures for the list."""
+
+    __tablename__ = "group_buys"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {GROUP_BUY_STATUSES}", name="status"),
+        CheckConstraint("group_size BETWEEN 2 AND 50", name="size"),
+        CheckConstraint("group_price >= 0", name="price"),
+        CheckConstraint("time_limit_minutes BETWEEN 5 AND 10080", name="time_limit"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    sku_id: Mapped[int] = mapped_column(Integer, index=True)
+    group_price: Mapped[int] = mapped_column(BigInteger)
+    group_size: Mapped[int] = mapped_column(Integer)
+    time_limit_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    groups_succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    groups_failed: Mapped[int] = mapped_column(Integer, default=0)
+    orders: Mapped[int] = mapped_column(Integer, default=0)           # paid orders of succeeded groups
+    gmv: Mapped[int] = mapped_column(BigInteger, default=0)           # their payable
+
+
+class GroupTeam(CreatedAt, db.Model):
+    """One group (团) of an activity: opened by its leader's order, open once the leader paid and
+    until `expires_at`; `taken` places are held by unpaid or paid orders, `paid` of them paid.
+    Full (paid = size): succeeded, its orders ship; out of time: failed, every paid order refunded."""
+
+    __tablename__ = "group_teams"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {GROUP_STATUSES}", name="status"),
+        CheckConstraint("taken >= 0 AND taken <= size AND paid >= 0 AND paid <= taken", name="places"),
+        Index("uq_group_teams_code", "code", unique=True),
+        Index("ix_group_teams_status_expires", "status", "expires_at"),
+        Index("ix_group_teams_activity", "activity_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(16))          # the share link's code
+    leader_id: Mapped[int] = mapped_column(Integer)        # member
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    size: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    paid: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GroupMember(CreatedAt, db.Model):
+    """A shopper's place in a group: their order, unpaid, paid, refunded (the group failed) or
+    cancelled (not paid in time: the place is free again)."""
+
+    __tablename__ = "group_members"
+    __table_args__ = tenant_args(
+        CheckConstraint(f"status IN {GROUP_MEMBER_STATUSES}", name="status"),
+        Index("uq_group_members_order", "order_id", unique=True),
+        Index("uq_group_members_place", "team_id", "member_id", unique=True,
+              postgresql_where=text("status IN ('pending', 'paid')")),
+        Index("ix_group_members_team", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="pending")

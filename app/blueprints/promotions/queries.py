@@ -102,3 +102,28 @@ def order_breakdown_by_number(number: str) -> dict | None:
 
 def has_promotions() -> bool:
     return db.session.scalar(select(Promotion.id).limit(1)) is not None
+
+
+def group_waiting(order_id: int, lock: bool = False) -> bool:
+    """Whether a group-buy order must wait for its group to fill before it ships (see
+    groupbuy.waiting)."""
+    from app.blueprints.promotions import groupbuy
+
+    return groupbuy.waiting(order_id, lock=lock)
+
+
+def group_teams(activity_id: int, limit: int = 100) -> list:
+    """The newest groups of an activity, for its staff page (one statement)."""
+    from app.blueprints.promotions.models import GroupTeam
+
+    return db.session.scalars(select(GroupTeam).where(GroupTeam.activity_id == activity_id)
+                              .order_by(GroupTeam.id.desc()).limit(limit)).all()
+
+
+def group_of_order_number(number: str):
+    """The group-buy group an order belongs to (None for other orders), for the order pages."""
+    from app.blueprints.orders import queries as orders
+    from app.blueprints.promotions import groupbuy
+
+    order_id = orders.order_id_of(number)
+    return groupbuy.team_of_order(order_id) if order_id is not None else None

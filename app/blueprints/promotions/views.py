@@ -338,3 +338,84 @@ def flash_session(id):
     rows = [(i, skus.get(i.sku_id), flash.left(i.id)) for i in items]
     return render_template("promotions/flash_session.html", session=session, rows=rows, form=form,
                            labels=FLASH_LABELS), 422 if request.method == "POST" else 200
+
+
+# --- group buys --------------------------------------------------------------------------------------
+
+from app.blueprints.promotions import groupbuy  # noqa: E402
+from app.blueprints.promotions.models import GroupBuy  # noqa: E402
+
+
+class GroupBuyList(ListView):
+    permission = "promotions.view"
+    title = _l("Group buys")
+    model = GroupBuy
+    search_fields = [GroupBuy.name]
+    default_sort = "-id"
+    export_name = "group-buys"
+    create_endpoint = "promotions.group_buy_new"
+    create_label = _l("New group buy")
+    create_permission = "promotions.manage"
+    empty_message = _l("No group buys yet.")
+    columns = [
+        Column("name", _l("Name"), sort=GroupBuy.name, link=detail_url("promotions.group_buy")),
+        Column("group_price", _l("Group price"), sort=GroupBuy.group_price, kind="money"),
+        Column("group_size", _l("Shoppers per group"), sort=GroupBuy.group_size, kind="number"),
+        Column("status", _l("Status"), sort=GroupBuy.status, value=lambda a: groupbuy.STATUS_LABELS[a.status],
+               badge=True),
+        Column("starts_at", _l("Starts"), sort=GroupBuy.starts_at, kind="datetime"),
+        Column("ends_at", _l("Ends"), sort=GroupBuy.ends_at, kind="datetime"),
+        Column("groups_succeeded", _l("Groups filled"), sort=GroupBuy.groups_succeeded, kind="number"),
+        Column("groups_failed", _l("Groups failed"), sort=GroupBuy.groups_failed, kind="number"),
+        Column("orders", _l("Orders"), sort=GroupBuy.orders, kind="number"),
+        Column("gmv", _l("GMV"), sort=GroupBuy.gmv, kind="money"),
+    ]
+    filters = [Filter("status", _l("Status"), lambda q, v: q.where(GroupBuy.status == v),
+                      choices=lambda: [(k, str(v)) for k, v in groupbuy.STATUS_LABELS.items()])]
+
+
+GroupBuyList.register(bp, "/group-buys/", "group_buys")
+
+
+@bp.route("/group-buys/new", methods=["GET", "POST"])
+@requires("promotions.manage")
+def group_buy_new():
+    from app.blueprints.catalog import queries as catalog
+    from app.core.formview import commit_form
+
+    form = forms.GroupBuyForm()
+    if form.validate_on_submit():
+        sku_id = catalog.sku_id_by_code(form.sku_code.data.strip())
+        if sku_id is None:
+            form.sku_code.errors = [_("No SKU with the code “%(code)s”.", code=form.sku_code.data.strip())]
+        elif done := commit_form(form, lambda: groupbuy.save_activity(current_user, None, {
+                "name": form.name.data, "sku_id": sku_id, "group_price": form.group_price.data,
+                "group_size": form.group_size.data, "time_limit_minutes": form.time_limit_minutes.data,
+                "starts_at": forms.local_to_utc(form.starts_at.data), "ends_at": forms.local_to_utc(form.ends_at.data)})):
+            return redirect_to(url_for("promotions.group_buy", id=done.result.id))
+    return render_template("promotions/group_buy_new.html", form=form), 422 if request.method == "POST" else 200
+
+
+GROUP_ACTIONS = {"publish": "active", "end": "ended"}
+
+
+@bp.route("/group-buys/<int:id>", methods=["GET", "POST"])
+@requires("promotions.view")
+def group_buy(id):
+    """A group buy: its figures, publishing or ending it, and its groups (places paid, time left)."""
+    from app.blueprints.catalog import queries as catalog
+    from app.core.permissions import check
+
+    activity = db.get_or_404(GroupBuy, id)
+    if request.method == "POST":
+        check("promotions.manage")
+        action = request.form.get("action")
+        if action not in GROUP_ACTIONS:
+            abort(400)
+        perform(lambda: groupbuy.set_status(current_user, activity, GROUP_ACTIONS[action]),
+                lambda a: _("“%(name)s” is now %(status)s.", name=a.name, status=groupbuy.STATUS_LABELS[a.status]))
+        return redirect_to(url_for("promotions.group_buy", id=id))
+    sku = catalog.sku_snapshots([activity.sku_id]).get(activity.sku_id)
+    return render_template("promotions/group_buy.html", activity=activity, sku=sku,
+                           teams=queries.group_teams(activity.id), labels=groupbuy.STATUS_LABELS,
+                           group_labels=groupbuy.GROUP_LABELS)

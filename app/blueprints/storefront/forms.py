@@ -1,7 +1,7 @@
 """Shopper forms: sign-up and delivery addresses (field errors, input kept)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.core.phones import MainlandMobile
@@ -11,6 +11,19 @@ from app.core.security import MIN_PASSWORD_LENGTH
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+POINTS_MESSAGE = _l("Enter a whole number of points, 0 or more.")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose one message for anything but a whole number is its own."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(POINTS_MESSAGE) from None
 
 
 class RegisterForm(FlaskForm):
@@ -75,14 +88,17 @@ class CheckoutForm(AddressForm):
     delivery = SelectField(_l("Delivery"), default="express", validate_choice=False,
                            choices=[("express", _l("Express delivery")), ("pickup", _l("Pick up"))])
     note = StringField(_l("Note to the shop"), filters=[_strip], validators=[Length(max=500)])
+    points = WholeNumberField(_l("Pay with points"), validators=[Optional()],
+        render_kw={"inputmode": "numeric"})
     idempotency_key = HiddenField()
     refresh = HiddenField()   # the no-JavaScript buttons: show the next region level / the freight
 
     ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode", "is_default")
 
-    def __init__(self, *args, addresses=(), **kwargs):
+    def __init__(self, *args, addresses=(), points_balance: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.addresses = list(addresses)
+        self.points_balance = points_balance
         if not self.address_id.data:   # nothing chosen yet: the default address, else a new one
             self.address_id.data = next((str(a.id) for a in self.addresses if a.is_default), "") \
                 or ("new" if not self.addresses else "")
@@ -98,6 +114,17 @@ class CheckoutForm(AddressForm):
     def validate_delivery(self, field):
         if field.data not in dict(field.choices):
             raise ValidationError(_l("Choose express delivery or pickup."))
+
+    def validate_points(self, field):
+        if field.data is not None and field.data < 0:
+            raise ValidationError(POINTS_MESSAGE)
+        if field.data and field.data > self.points_balance:
+            raise ValidationError(_l("You have %(n)d points.", n=self.points_balance))
+
+    def points_asked(self) -> int:
+        """The points the shopper asked to pay with (0 when none, or when the entry is not valid)."""
+        value = self.points.data
+        return value if isinstance(value, int) and 0 < value <= self.points_balance else 0
 
     def validate_address_id(self, field):
         if not self.new_address and self.chosen_address() is None:

@@ -334,7 +334,7 @@ def _preview(items, form: forms.CheckoutForm, payer: dict | None = None):
     delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
     region_code = _checkout_region(form)
     preview = orders.preview_checkout(items, region_code, delivery, shopper_id=current_user.id, payer=payer,
-                                      coupon_ids=_coupon_ids())
+                                      coupon_ids=_coupon_ids(), points=form.points_asked())
     # a saved address from before regions (no code) is quoted by the templates' default rules
     if delivery != "pickup" and preview.error is None and (
             form.chosen_address() is None and not form.new_address
@@ -356,6 +356,25 @@ def _usable_coupons() -> list[tuple]:
             if coupons.usable(c)]
 
 
+def _checkout_form(**kwargs) -> forms.CheckoutForm:
+    """The checkout form with the shopper's address book and points balance."""
+    from app.blueprints.members import queries as member_queries
+
+    return forms.CheckoutForm(addresses=members.addresses(current_user.id),
+                              points_balance=member_queries.points_balance(current_user.id), **kwargs)
+
+
+def _points_offer():
+    """The store's points rule when the shopper has points to pay with (else None: no field)."""
+    from app.blueprints.members import queries as member_queries
+
+    rule = member_queries.points_rule()
+    balance = member_queries.points_balance(current_user.id)
+    if balance <= 0 or rule.value_per_100 <= 0 or rule.max_share_percent <= 0:
+        return None
+    return {"balance": balance, "rule": rule}
+
+
 def _coupon_ids() -> tuple[int, ...]:
     """The coupons the shopper chose at checkout (their own, unused: the pipeline checks)."""
     source = request.form if request.method == "POST" else request.args
@@ -367,8 +386,7 @@ def _coupon_ids() -> tuple[int, ...]:
 def checkout_summary():
     """The goods, freight and total for the address and delivery chosen so far (htmx swaps it in
     whenever the checkout form changes)."""
-    form = forms.CheckoutForm(formdata=request.args, meta={"csrf": False},
-                              addresses=members.addresses(current_user.id))
+    form = _checkout_form(formdata=request.args, meta={"csrf": False})
     items = members.cart_of(current_user.id)
     return render_template("shop/_checkout_summary.html", lines=bool(items),
                            preview=_preview(items, form, _payer(request.args)), breakdown_of=_breakdown_of)
@@ -386,7 +404,7 @@ def checkout():
     """One page: address (one of the book's or a new one with the region cascade), delivery,
     note, and the freight and total for them before the shopper places the order. Bad input
     re-renders the page with the message under its field and everything typed kept."""
-    form = forms.CheckoutForm(addresses=members.addresses(current_user.id))
+    form = _checkout_form()
     payer_form = _payer_form(posted=form.is_submitted())
     payer = _payer(request.form) if payer_form is not None and form.is_submitted() else None
     if not form.idempotency_key.data:
@@ -397,7 +415,7 @@ def checkout():
     if placing:  # a resubmitted form (double click, reload) shows the first order
         digest = orders.fingerprint(page="checkout", address_id=form.address_id.data, new=new_values,
                                     delivery=form.delivery.data, note=form.note.data or "", payer=payer,
-                                    coupons=list(_coupon_ids()))
+                                    coupons=list(_coupon_ids()), points=form.points.raw_data or [])
         try:
             existing = orders.order_for_key(current_user.id, key, digest)
         except DomainError as err:
@@ -413,14 +431,15 @@ def checkout():
         address = form.chosen_address()
         book_address = address.as_dict() if address is not None else None
         delivery, note = form.delivery.data, form.note.data or ""
-        coupon_ids = _coupon_ids()
+        coupon_ids, points = _coupon_ids(), form.points_asked()
 
         def place():
             target = book_address or members.save_address(member, new_values).as_dict()
             order = orders.place_order(
                 [orders.LineRequest(s, q) for s, q in items.items()], target, shopper=shopper,
                 shopper_id=member.id, delivery_method=delivery, note=note, idempotency_key=key or None,
-                source="storefront", request_hash=digest, key_checked=True, payer=payer, coupon_ids=coupon_ids)
+                source="storefront", request_hash=digest, key_checked=True, payer=payer, coupon_ids=coupon_ids,
+                points=points)
             members.clear_cart(member.id, items)
             return order.number
 
@@ -429,14 +448,14 @@ def checkout():
         field = {"delivery_method": "delivery"}.get(done.error.field, done.error.field)
         if payer_form is not None and field in ("payer_name", "payer_id_number"):
             attach_error(payer_form, DomainError(done.error.message, field=field))
-        elif form.new_address or field in ("delivery", "note"):
+        elif form.new_address or field in ("delivery", "note", "points"):
             attach_error(form, DomainError(done.error.message, field=field))
         else:   # about the saved address or the cart: said above the form
             form.form_errors.append(done.error.message)
     failed = placing and (bool(form.errors) or bool(payer_form and payer_form.errors))
     return render_template("shop/checkout.html", lines=lines, total=total, form=form, payer_form=payer_form,
                            preview=_preview(items, form, payer), breakdown_of=_breakdown_of, coupons=_usable_coupons(),
-                           chosen_coupons=set(_coupon_ids())), 422 if failed else 200
+                           chosen_coupons=set(_coupon_ids()), points_offer=_points_offer()), 422 if failed else 200
 
 
 @bp.route("/orders")
@@ -497,7 +516,8 @@ def my_order(number):
     return render_template("shop/order.html", order=order, timeline=order.timeline, statuses=orders.STATUS_LABELS,
                            methods=methods, waiting=waiting, shipments=logistics.shipments_for_order_number(order.number),
                            aftersales=aftersales.order_requests(order.number), can_ask=aftersales.can_ask(order.status),
-                           breakdown=promotions.order_breakdown_by_number(order.number))
+                           breakdown=promotions.order_breakdown_by_number(order.number),
+                           group=promotions.group_of_order_number(order.number))
 
 
 @bp.route("/files/<path:key>")

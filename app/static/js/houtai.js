@@ -65,6 +65,33 @@
   function widths(root) {
     root.querySelectorAll("[data-width]").forEach(function (el) { el.style.width = el.dataset.width + "%"; });
   }
-  document.addEventListener("DOMContentLoaded", function () { widths(document); });
+  // countdowns (flash sales, group buys): data-countdown holds the seconds left; the <time
+  // data-clock> inside shows them as h:mm:ss, ticking; at zero the page loads again once (the
+  // sale starts or ends, the group closes), as the server says what holds now
+  function clock(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
+    return h + ":" + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function countdowns() {
+    var timers = Array.prototype.slice.call(document.querySelectorAll("[data-countdown]"));
+    if (!timers.length) { return; }
+    var started = Date.now();
+    timers.forEach(function (el) { el.countdownFrom = parseInt(el.dataset.countdown, 10) || 0; });
+    function tick() {
+      var gone = Math.floor((Date.now() - started) / 1000), reload = false;
+      timers.forEach(function (el) {
+        var left = Math.max(0, el.countdownFrom - gone);
+        var face = el.querySelector("[data-clock]");
+        if (face) { face.textContent = clock(left); face.setAttribute("datetime", "PT" + left + "S"); }
+        el.dataset.left = left;
+        if (left === 0 && el.countdownFrom > 0 && !el.countdownDone) { el.countdownDone = true; reload = true; }
+      });
+      if (reload) { window.setTimeout(function () { window.location.reload(); }, 1000); }
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { widths(document); countdowns(); });
   document.addEventListener("htmx:load", function (e) { widths(e.target); });
 }());

@@ -1,0 +1,153 @@
+"""Group buying (拼团): a group opens when its leader pays, others join through its code (never
+more than its size, however many try at once), its orders' delivery notices wait until the group
+is full and then go to the warehouse; a group that runs out of time refunds every paid order
+through the payment center (the order closes, its stock comes back) once the periodic job ran."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app.blueprints.dispatch import services as dispatch
+from app.blueprints.inventory import services as inventory
+from app.blueprints.orders.models import Order
+from app.blueprints.payments.models import Payment
+from app.blueprints.promotions import groupbuy, jobs as promotion_jobs
+from app.blueprints.promotions.models import GroupMember, GroupTeam
+from app.core import jobs
+from app.core.db import utcnow
+from app.core.errors import DomainError
+from app.core.tenancy import store_context
+from tests import factories as f
+from tests.conftest import wait_for
+from tests.promotions.test_coupons import _bound
+
+
+@pytest.fixture(scope="module")
+def shop(module_store):
+    """One store for the module: a SKU with stock and a live activity (2 shoppers, ¥60 instead of ¥100)."""
+    store = module_store
+    sku = f.sku(store, price=10_000, stock=100)
+    now = utcnow()
+    with f.bound(store, request=True):
+        activity = groupbuy.save_activity(None, None, {
+            "name": "两人拼团", "sku_id": sku.id, "group_price": 6_000, "group_size": 2, "time_limit_minutes": 60,
+            "starts_at": now - timedelta(minutes=5), "ends_at": now + timedelta(days=3)})
+        groupbuy.set_status(None, activity, "active")
+        f.db_session().flush()
+    return store, sku, activity.id
+
+
+def _open(store, activity_id, member):
+    with f.bound(store, request=True) as session:
+        team, order = groupbuy.open_group(activity_id, member.id, f.ADDRESS, f.SHOPPER)
+        session.flush()
+        return team.code, order.id
+
+
+def _join(store, code, member):
+    with f.bound(store, request=True) as session:
+        team, order = groupbuy.join_group(code, member.id, f.ADDRESS, f.SHOPPER)
+        session.flush()
+        return order.id
+
+
+def _pay(store, order_id):
+    return f.payment(store, SimpleNamespace(id=order_id))
+
+
+def _team(store, code):
+    return f.read(store, lambda: groupbuy.team_by_code(code).status)
+
+
+def _notices(store, order_id):
+    return f.read(store, lambda: [n.status for n in dispatch.notices_of(order_id)])
+
+
+def _order_status(store, order_id):
+    return f.read(store, lambda: f.db_session().get(Order, order_id).status)
+
+
+def test_two_shoppers_fill_a_group_and_only_then_its_orders_go_to_the_warehouse(app, shop):
+    store, sku, activity_id = shop
+    leader, friend = f.member(store), f.member(store)
+    code, first = _open(store, activity_id, leader)
+    assert _team(store, code) == "pending"                      # nobody can join before the leader paid
+    with f.bound(store, request=True), pytest.raises(DomainError, match="no longer open"):
+        groupbuy.join_group(code, friend.id, f.ADDRESS, f.SHOPPER)
+    _pay(store, first)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    wait_for(lambda: _notices(store, first) == ["held"], timeout=60)    # paid, but it waits for the group
+    with f.bound(store, request=True):
+        order = f.db_session().get(Order, first)
+        assert order.order_type == "group_buy" and order.payable == 6_000
+        notice = dispatch.notices_of(first)[0]
+        with pytest.raises(DomainError, match="group buy is full"):
+            dispatch.release_hold(None, notice)                 # staff cannot ship it early
+    second = _join(store, code, friend)
+    _pay(store, second)
+    wait_for(lambda: _team(store, code) == "succeeded", timeout=60)
+    wait_for(lambda: _notices(store, first) == ["pending"] and _notices(store, second) == ["pending"], timeout=60)
+    with f.bound(store, request=True):
+        act = groupbuy.activity(activity_id)
+        assert (act.groups_succeeded, act.orders, act.gmv) >= (1, 2, 12_000)
+
+
+def test_a_group_that_runs_out_of_time_refunds_its_paid_orders_and_cancels_the_unpaid_ones(app, shop):
+    store, sku, activity_id = shop
+    leader, late = f.member(store), f.member(store)
+    before = f.read(store, lambda: inventory.sellable([sku.id])[sku.id])
+    code, first = _open(store, activity_id, leader)
+    _pay(store, first)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    second = _join(store, code, late)                           # joins but never pays
+    expires = f.read(store, lambda: groupbuy.team_by_code(code).expires_at)
+    with time_machine.travel(expires - timedelta(minutes=1), tick=False):
+        jobs.run_job(promotion_jobs.fail_expired_groups.job_name, store.id, [], {})
+    assert _team(store, code) == "open"                         # not yet
+    with time_machine.travel(expires + timedelta(seconds=1), tick=False):
+        jobs.run_job(promotion_jobs.fail_expired_groups.job_name, store.id, [], {})
+    assert _team(store, code) == "failed"
+    assert _order_status(store, second) == "cancelled"
+    wait_for(lambda: _order_status(store, first) == "closed", timeout=90)     # refunded in full, then closed
+    assert f.read(store, lambda: f.db_session().scalar(select(Payment.status).where(Payment.order_id == first))) \
+        == "refunded"
+    wait_for(lambda: _notices(store, first) == ["cancelled"], timeout=60)     # intercepted, never shipped
+    wait_for(lambda: f.read(store, lambda: inventory.sellable([sku.id])[sku.id]) == before, timeout=60)
+    places = f.read(store, lambda: [p.status for p in groupbuy.places(groupbuy.team_by_code(code).id)])
+    assert places == ["refunded", "cancelled"]
+
+
+def test_many_shoppers_joining_at_once_never_overfill_a_group(app, shop):
+    store, sku, activity_id = shop
+    with f.bound(store, request=True) as session:
+        act = groupbuy.activity(activity_id)
+        act.group_size = 3                                       # this group: 3 places (the row is a copy)
+        team, first = groupbuy.open_group(activity_id, f.member(store).id, f.ADDRESS, f.SHOPPER)
+        act.group_size = 2
+        session.flush()
+        code, first_id = team.code, first.id
+    _pay(store, first_id)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    members = [f.member(store) for _ in range(10)]
+    bound = _bound(store)
+
+    def join(member):
+        with app.test_request_context(), store_context(bound):
+            from app.core.retry import in_transaction
+            from app.extensions import db
+
+            try:
+                return in_transaction(lambda: groupbuy.join_group(code, member.id, f.ADDRESS, f.SHOPPER)[1].id)
+            except DomainError:
+                db.session.rollback()
+                return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        joined = [o for o in pool.map(join, members) if o]
+    assert len(joined) == 2
+    assert f.read(store, lambda: f.db_session().scalar(select(GroupTeam.taken).where(GroupTeam.code == code))) == 3
+    assert f.count(store, GroupMember, GroupMember.team_id == f.read(store, lambda: groupbuy.team_by_code(code).id)) \
+        == 3

@@ -1,0 +1,109 @@
+"""Points at checkout, end to end: the shopper types the points to pay with on the checkout page,
+the order's payable drops by their value (capped at the store's share), the balance drops by
+exactly the points the pipeline used, and a full refund gives them back (and takes back the
+growth value a completed order earned)."""
+import re
+
+from sqlalchemy import select
+
+from app.blueprints.members import services as member_services
+from app.blueprints.members.models import Member
+from app.blueprints.orders.models import Order
+from app.blueprints.payments import refunds
+from tests import factories as f
+from tests.conftest import wait_for
+
+
+def _balance(store, member_id):
+    return f.read(store, lambda: f.db_session().scalar(select(Member.points).where(Member.id == member_id)))
+
+
+def _shopper_with_points(store, points=5_000, price=10_000):
+    sku = f.sku(store, price=price, stock=10)
+    member = f.member(store)
+    address = f.address(store, member)
+    with f.bound(store, request=True):
+        member_services.adjust_points(None, f.db_session().get(Member, member.id), points, "活动奖励")
+    client = f.shopper_client(store, member)
+    client.form(f"/shop/{store.slug}/cart", {"sku_id": sku.id, "quantity": 1, "mode": "add"})
+    return client, member, address
+
+
+def _errors_under(html, field):
+    block = html.split(f'id="field-{field}"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<p class="error"[^>]*>([^<]+)</p>', block)
+
+
+def test_points_typed_at_checkout_pay_part_of_the_order_and_a_full_refund_gives_them_back(app, store):
+    client, member, address = _shopper_with_points(store)
+    page = client.get(f"/shop/{store.slug}/checkout").get_data(as_text=True)
+    assert 'name="points"' in page and "You have 5000 points" in page
+    summary = client.get(f"/shop/{store.slug}/checkout/summary?address_id={address.id}&delivery=pickup&points=3000")
+    assert "¥70.00" in summary.get_data(as_text=True)          # ¥100 - 3000 points (¥30)
+    placed = client.form(f"/shop/{store.slug}/checkout", {"address_id": address.id, "delivery": "pickup",
+                                                          "points": "3000", "idempotency_key": "pts-1"})
+    assert placed.status_code == 303, placed.get_data(as_text=True)[:3000]
+    number = placed.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    with f.bound(store):
+        order = f.db_session().scalar(select(Order).where(Order.number == number))
+        assert (order.goods_total, order.discount_total, order.payable) == (10_000, 3_000, 7_000)
+        assert sum(line.discount for line in order.lines) == 3_000
+    assert _balance(store, member.id) == 2_000
+    order_page = client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert "Points deduction" in order_page
+    # paid through the payment center and refunded in full: the 3000 points come back
+    payment = f.payment(store, order)
+    with f.bound(store, request=True):
+        refunds.refund_order(None, order.id, "pts-refund-1", amount=payment.amount, reason="不要了")
+    wait_for(lambda: _balance(store, member.id) == 5_000, timeout=60)
+
+
+def test_more_points_than_the_balance_or_a_negative_number_is_said_under_the_field_and_orders_nothing(app, store):
+    client, member, address = _shopper_with_points(store, points=500)
+    for value, message in (("600", "You have 500 points."), ("-1", "Enter a whole number of points, 0 or more."),
+                           ("many", "Enter a whole number of points, 0 or more.")):
+        response = client.form(f"/shop/{store.slug}/checkout", {"address_id": address.id, "delivery": "pickup",
+                                                                "points": value, "idempotency_key": f"bad-{value}"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, value
+        assert _errors_under(html, "points") == [message]
+    assert f.count(store, Order) == 0
+    assert _balance(store, member.id) == 500
+
+
+def test_points_pay_at_most_the_stores_share_of_the_order(app, store):
+    client, member, address = _shopper_with_points(store, points=9_000)
+    placed = client.form(f"/shop/{store.slug}/checkout", {"address_id": address.id, "delivery": "pickup",
+                                                          "points": "9000", "idempotency_key": "cap-1"})
+    assert placed.status_code == 303
+    with f.bound(store):
+        order = f.db_session().scalar(select(Order).where(Order.shopper_id == member.id))
+        assert order.payable == 5_000                                  # 50 % of ¥100 at most
+    assert _balance(store, member.id) == 4_000                         # only the 5000 points used
+
+
+def _growth(store, member_id):
+    return f.read(store, lambda: f.db_session().scalar(select(Member.growth).where(Member.id == member_id)))
+
+
+def test_refunding_a_completed_order_takes_back_its_growth_value_share_by_share(app, store):
+    from app.blueprints.members import loyalty
+
+    member = f.member(store)
+    order = f.order(store, "pending_payment", member_obj=member, price=20_000)
+    payment = f.payment(store, order)
+    with f.bound(store, request=True):
+        from app.blueprints.orders import services as orders
+
+        row = f.db_session().get(Order, order.id)
+        for step in ("allocated", "shipped", "delivered", "completed"):
+            f._order_step(orders, row, step)
+    earned = 200 * 1 + 10                                         # ¥200 at 1 per ¥1, plus 10 per order
+    wait_for(lambda: _growth(store, member.id) == earned, timeout=60)
+    with f.bound(store, request=True):
+        refunds.refund_order(None, order.id, "growth-half", amount=payment.amount // 2, reason="部分退款")
+    wait_for(lambda: _growth(store, member.id) == earned - earned // 2, timeout=60)
+    with f.bound(store, request=True):
+        refunds.refund_order(None, order.id, "growth-rest", amount=payment.amount // 2, reason="全部退款")
+    wait_for(lambda: _growth(store, member.id) == 0, timeout=60)
+    assert f.read(store, lambda: loyalty.recent_growth(member.id)) == 0
