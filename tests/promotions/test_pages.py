@@ -75,3 +75,20 @@ def test_the_simulator_reprices_a_past_order(app, store):
     page = owner.get(f"/store/{store.slug}/promotions/simulator",
                      query_string={"order_number": order.number}).get_data(as_text=True)
     assert "新满减" in page and "¥370.00" in page
+
+
+def test_the_simulator_tries_a_coupon_on_the_cart_and_shows_its_budget(app, store):
+    from app.blueprints.promotions import coupons
+
+    sku = f.sku(store, price=20_000, stock=10)
+    promotion(store, name="满300减30")
+    with f.bound(store, request=True):
+        template = coupons.save_template(None, None, {"name": "满350减20券", "kind": "amount_off", "amount": 2_000,
+                                                      "threshold": 35_000, "quantity": 50, "valid_days": 7})
+    owner = f.client("store", store=store)
+    page = owner.get(f"/store/{store.slug}/promotions/simulator",
+                     query_string={"lines": f"{sku.code} x 2", "coupon_id": template.id}).get_data(as_text=True)
+    assert "满300减30" in page and "满350减20券" in page
+    assert "¥350.00" in page                     # 400 - 30 (满减) - 20 (the coupon, over 350 after 满减)
+    assert "50 coupons left to issue, 0 issued and unused" in page
+    assert f.read(store, lambda: coupons.template(template.id).issued) == 0      # a read: nothing issued

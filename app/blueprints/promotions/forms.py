@@ -212,6 +212,8 @@ class SimulatorForm(FlaskForm):
                                description=_l("Prices for this member's level, segments and limits; empty: a guest."))
     shipping_fee = MoneyField(_l("Freight"), validators=[Optional()])
     draft_id = SelectField(_l("Draft promotion"), choices=[], validate_choice=False)
+    coupon_id = SelectField(_l("With a coupon"), choices=[], validate_choice=False,
+                            description=_l("Priced as if the shopper held one; its budget is shown beside it."))
 
     def parsed_lines(self) -> list[tuple[str, int]]:
         out = []

@@ -187,11 +187,12 @@ def _coupons(member_id: int | None, coupon_ids) -> list[tuple[Coupon, CouponTemp
 def price_cart(items: dict[int, int], *, skus: dict | None = None, shipping_fee: int = 0, member_id: int | None = None,
                member_group: str | None = None, coupon_ids=(), points: int = 0, now: datetime | None = None,
                draft: Promotion | None = None, live: bool = True, exclude=(), flash_prices: dict | None = None,
-               gift_stock=None) -> Priced:
+               gift_stock=None, trial_coupons=()) -> Priced:
     """Price a cart ({SKU id: quantity}) for a shopper through every stage of the pipeline. A
     read: nothing is written or reserved. `skus` are catalog snapshots the caller read already;
-    `draft` adds an unsaved or draft promotion (the simulator); `live=False` leaves the live
-    promotions out; `exclude` names rule keys to leave out (ran out since)."""
+    `draft` adds an unsaved or draft promotion (the simulator); `trial_coupons` are coupon
+    templates priced as if the shopper held one of each (the simulator); `live=False` leaves the
+    live promotions out; `exclude` names rule keys to leave out (ran out since)."""
     from app.blueprints.catalog import queries as catalog
 
     now = now or utcnow()
@@ -223,6 +224,11 @@ def price_cart(items: dict[int, int], *, skus: dict | None = None, shipping_fee:
         if rule.key not in exclude:
             coupons.append(rule)
             rules[rule.key] = rule
+    for template in trial_coupons:
+        rule = coupon_rule(Coupon(id=f"t{template.id}", valid_from=template.valid_from, valid_until=template.valid_until),
+                           template)
+        coupons.append(rule)
+        rules[rule.key] = rule
     available = gift_stock or _gift_available
     result = engine.run(lines, [r for r in rules.values() if r.source != "coupon"], shopper, now, shipping_fee,
                         coupons, points, flash_prices, available)

@@ -79,13 +79,40 @@ def simulate(form) -> tuple[dict, dict | None]:
         if member_id is None:
             raise SimulatorError(_("No shopper with the email “%(email)s”.", email=form.member_email.data.strip()))
     fee = form.shipping_fee.data or 0
-    live = pricing.price_cart(items, member_id=member_id, shipping_fee=fee)
+    trial = trial_coupon(form.coupon_id.data)
+    trial = (trial,) if trial is not None else ()
+    live = pricing.price_cart(items, member_id=member_id, shipping_fee=fee, trial_coupons=trial)
     draft = None
     if form.draft_id.data and str(form.draft_id.data).isdigit():
         promotion = db.session.get(Promotion, int(form.draft_id.data))
         if promotion is not None and promotion.status in ("draft", "paused"):
-            draft = describe(pricing.price_cart(items, member_id=member_id, shipping_fee=fee, draft=promotion))
+            draft = describe(pricing.price_cart(items, member_id=member_id, shipping_fee=fee, draft=promotion,
+                                                trial_coupons=trial))
     return describe(live), draft
+
+
+def trial_coupon(raw):
+    """The coupon template the simulator was asked to try (None: none, or not a template of this store)."""
+    from app.blueprints.promotions.models import CouponTemplate
+
+    if not raw or not str(raw).isdigit() or not 0 < int(raw) < 2 ** 31:
+        return None
+    return db.session.get(CouponTemplate, int(raw))
+
+
+def coupon_choices() -> list[tuple[int, str]]:
+    """(id, name) of the enabled coupon templates, newest first, for the simulator."""
+    from app.blueprints.promotions.models import CouponTemplate
+
+    return db.session.execute(select(CouponTemplate.id, CouponTemplate.name).where(CouponTemplate.enabled.is_(True))
+                              .order_by(CouponTemplate.id.desc()).limit(200)).all()
+
+
+def coupon_budget(template) -> dict:
+    """What a coupon template has left to give: coupons still to issue, issued and unused, and
+    the discount given so far (the simulator shows it beside the price)."""
+    return {"left": template.quantity - template.issued, "issued": template.issued,
+            "unused": template.issued - template.used, "given": template.discount_given}
 
 
 def order_breakdown(order_id: int) -> dict | None:

@@ -106,6 +106,7 @@ def simulator():
     form = forms.SimulatorForm(formdata=request.args if request.args else None)
     drafts = queries.draft_choices()
     form.draft_id.choices = [("", _("— none —"))] + [(str(i), n) for i, n in drafts]
+    form.coupon_id.choices = [("", _("— none —"))] + [(str(i), n) for i, n in queries.coupon_choices()]
     live = draft = None
     error = None
     if request.args:
@@ -113,8 +114,10 @@ def simulator():
             live, draft = queries.simulate(form)
         except queries.SimulatorError as err:
             error = err.message
+    coupon = queries.trial_coupon(form.coupon_id.data) if live else None
     return render_template("promotions/simulator.html", form=form, live=live, draft=draft, error=error,
-                           currency=current_store().currency)
+                           currency=current_store().currency, coupon=coupon,
+                           budget=queries.coupon_budget(coupon) if coupon else None)
 
 
 # --- coupons -------------------------------------------------------------------------------------------
