@@ -98,3 +98,28 @@ def test_a_shopper_sees_only_their_own_points(app, store):
         services.earn_points(bob.id, 333, order_id=2)
     page = f.shopper_client(store, bob).get(f"/shop/{store.slug}/account/points").get_data(as_text=True)
     assert "data-points>333<" in page and "777" not in page
+
+
+def test_the_member_page_lists_the_members_after_sales_and_coupons(app, store):
+    from app.blueprints.aftersales import services as aftersales
+    from app.blueprints.promotions import coupons
+
+    ann, bob = _people(store)
+    sku = f.sku(store, price=5_000, stock=10)
+    paying = f.order(store, lines=[(sku, 2)], member_obj=ann)
+    f.payment(store, paying)
+    with f.bound(store, request=True):
+        template = coupons.save_template(None, None, {"name": "会员专享券", "kind": "amount_off", "amount": 500,
+                                                      "quantity": 5, "valid_days": 7})
+        coupons.grant(None, template, [ann.id])
+        request = aftersales.create_request(ann, ann.id, paying.number, aftersales.Ask(
+            "refund_only", {paying.lines[0].id: 1}, aftersales.reasons()[0].id, "不想要了", ()))
+        number = request.number
+    owner = f.client("store", store=store)
+    html = owner.get(f"/store/{store.slug}/members/{ann.id}").get_data(as_text=True)
+    block = html.split('id="member-aftersales"', 1)[1].split("</table>", 1)[0]
+    assert number in block and paying.number in block
+    coupons_block = html.split('id="member-coupons"', 1)[1].split("</table>", 1)[0]
+    assert "会员专享券" in coupons_block and "Unused" in coupons_block
+    other = owner.get(f"/store/{store.slug}/members/{bob.id}").get_data(as_text=True)
+    assert number not in other and "会员专享券" not in other.split('id="member-coupons"', 1)[1].split("</table>")[0]

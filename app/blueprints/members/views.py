@@ -104,8 +104,14 @@ def _member_page(member: Member, posted: dict | None = None, status: int = 200):
     action_forms["birthday"] = forms.BirthdayForm(formdata=None, birthday=member.birthday)
     action_forms.update(posted or {})
     action_forms["level"].level_id.choices = _level_choices()
+    from app.blueprints.aftersales import queries as aftersales
+    from app.blueprints.promotions import queries as promotions
+
     orders, order_total = order_queries.shopper_order_refs(member.id)
+    requests, request_total = aftersales.shopper_requests(member.id, per_page=10)
     return render_template("members/member.html", member=member, forms=action_forms, orders=orders,
+                           aftersales=requests, aftersales_total=request_total,
+                           coupons=promotions.member_coupons(member.id),
                            order_total=order_total, order_statuses=STATUS_LABELS,
                            points=queries.points_history(member.id), points_kinds=loyalty.POINTS_KINDS,
                            cards=queries.cards_of(member.id), card_statuses=cards.STATUS_LABELS, timeline=loyalty.MEMBER_STATES.history(member),

@@ -154,3 +154,18 @@ def group_of_order_number(number: str):
 
     order_id = orders.order_id_of(number)
     return groupbuy.team_of_order(order_id) if order_id is not None else None
+
+
+def member_coupons(member_id: int, limit: int = 20) -> list[dict]:
+    """A member's coupons for the staff member page, usable ones first: name, what it gives,
+    status (an unused one past its validity reads expired), validity (one statement)."""
+    from app.blueprints.promotions import coupons
+
+    currency = current_store().currency
+    out = []
+    for coupon, template in coupons.wallet(member_id)[:limit]:
+        status = "expired" if coupon.status == "unused" and not coupons.usable(coupon) else coupon.status
+        out.append({"id": coupon.id, "name": template.name, "text": coupons.describe(template, currency),
+                    "status": status, "status_label": str(coupons.STATUS_LABELS[status]),
+                    "valid_until": coupon.valid_until, "order_id": coupon.order_id})
+    return out

@@ -52,30 +52,44 @@ class PromotionList(ListView):
 PromotionList.register(bp, "/", "promotions")
 
 
-class PromotionEdit(FormView):
+class NamedEdit(FormView):
+    """The create/edit page of a named promotion-center object: `model`, its form (built with
+    the object as `form_arg`), the service that saves it, where to go after, and the titles."""
+
     permission = "promotions.manage"
-    template = "promotions/promotion_form.html"
-    cancel_endpoint = "promotions.promotions"
+    model = None
+    form_class = None
+    form_arg = ""
+    detail_endpoint = ""
+    new_title = edit_title = saved_message = ""
 
     @property
     def title(self):
-        return _("New promotion") if getattr(self, "_new", True) else _("Edit promotion")
+        return str(self.new_title if getattr(self, "_new", True) else self.edit_title)
 
     def get_object(self, id=None):
         self._new = id is None
-        return None if id is None else db.get_or_404(Promotion, id)
+        return None if id is None else db.get_or_404(self.model, id)
 
     def make_form(self, obj):
-        return forms.PromotionForm(promotion=obj)
+        return self.form_class(**{self.form_arg: obj})
+
+    def success_url(self, result):
+        return url_for(self.detail_endpoint, id=result.id)
+
+    def success_message(self, result):
+        return str(self.saved_message) % {"name": result.name}
+
+
+class PromotionEdit(NamedEdit):
+    template = "promotions/promotion_form.html"
+    cancel_endpoint = "promotions.promotions"
+    model, form_class, form_arg, detail_endpoint = Promotion, forms.PromotionForm, "promotion", "promotions.promotion_edit"
+    new_title, edit_title = _l("New promotion"), _l("Edit promotion")
+    saved_message = _l("Promotion “%(name)s” saved.")
 
     def save(self, form, obj):
         return services.save_promotion(current_user, obj, form.values())
-
-    def success_url(self, result):
-        return url_for("promotions.promotion_edit", id=result.id)
-
-    def success_message(self, result):
-        return _("Promotion “%(name)s” saved.", name=result.name)
 
     def extra_context(self, obj):
         return {"promotion": obj, "states": services.PROMOTION_STATES, "labels": services.STATUS_LABELS}
@@ -154,29 +168,14 @@ class CouponTemplateList(ListView):
 CouponTemplateList.register(bp, "/coupons/", "coupons")
 
 
-class CouponTemplateEdit(FormView):
-    permission = "promotions.manage"
+class CouponTemplateEdit(NamedEdit):
     cancel_endpoint = "promotions.coupons"
-
-    @property
-    def title(self):
-        return _("New coupon") if getattr(self, "_new", True) else _("Edit coupon")
-
-    def get_object(self, id=None):
-        self._new = id is None
-        return None if id is None else db.get_or_404(CouponTemplate, id)
-
-    def make_form(self, obj):
-        return forms.CouponTemplateForm(template=obj)
+    model, form_class, form_arg, detail_endpoint = CouponTemplate, forms.CouponTemplateForm, "template", "promotions.coupon"
+    new_title, edit_title = _l("New coupon"), _l("Edit coupon")
+    saved_message = _l("Coupon “%(name)s” saved.")
 
     def save(self, form, obj):
         return coupons.save_template(current_user, obj, form.values())
-
-    def success_url(self, result):
-        return url_for("promotions.coupon", id=result.id)
-
-    def success_message(self, result):
-        return _("Coupon “%(name)s” saved.", name=result.name)
 
 
 CouponTemplateEdit.register(bp, "/coupons/new", "coupon_new")
