@@ -226,6 +226,7 @@ def demo_seed():
     _demo_tracking(store)
     _demo_promotions(store)
     _demo_aftersales(store)
+    _demo_group_buy(store)
     click.echo("demo data ready")
 
 
@@ -299,6 +300,28 @@ def _demo_promotions(store) -> None:
                                                "params": {"tiers": [[0, 90]]}})
         coupons.save_template(None, None, {"name": "新人券 满100减10", "kind": "amount_off", "amount": 1000,
                                            "threshold": 10000, "quantity": 100, "valid_days": 30})
+        db.session.commit()
+
+
+def _demo_group_buy(store) -> None:
+    """A live two-person group buy (拼团) on the first T-shirt SKU, for a month (once)."""
+    from datetime import timedelta
+
+    from app.blueprints.catalog.models import Sku
+    from app.blueprints.promotions import groupbuy
+    from app.blueprints.promotions.models import GroupBuy
+    from app.core.db import utcnow
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        sku_id = db.session.scalar(select(Sku.id).order_by(Sku.id).limit(1))
+        if sku_id is None or db.session.scalar(select(func.count(GroupBuy.id))):
+            return
+        now = utcnow()
+        activity = groupbuy.save_activity(None, None, {
+            "name": "两人拼团 T恤 5.9 折", "sku_id": sku_id, "group_price": 4690, "group_size": 2,
+            "time_limit_minutes": 1440, "starts_at": now, "ends_at": now + timedelta(days=30)})
+        groupbuy.set_status(None, activity, "active")
         db.session.commit()
 
 

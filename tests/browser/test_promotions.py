@@ -106,6 +106,8 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
     group_url = buyer.locator("#order-group a").get_attribute("href")
     buyer.goto(f"{live_server}{group_url}" if group_url.startswith("/") else group_url)
     assert buyer.locator("#group-poster svg").count() == 1
+    clock = buyer.inner_text("#group-poster [data-clock]")            # the countdown ticks
+    buyer.wait_for_function("t => document.querySelector('#group-poster [data-clock]').textContent !== t", arg=clock)
     share = buyer.input_value("#share-link")
 
     friend = _shopper(browser, shop, f"friend@{store.slug}.cn", "好友")

@@ -112,8 +112,21 @@ def seed(store) -> dict:
     f.canned_reply(store, title="发货说明")
     conversation = f.conversation(store, member, orders[1].number, body="什么时候发货？", files=[("a.png", f.png())])
     ticket = f.ticket(store, subject="发票问题", queue_obj=queue, conversation_obj=conversation)
+    from datetime import timedelta
+
+    from app.blueprints.promotions import groupbuy
+    from app.core.db import utcnow
+
+    with f.bound(store, request=True):
+        activity = groupbuy.save_activity(None, None, {
+            "name": "两人拼团", "sku_id": orders[0].lines[0].sku_id, "group_price": 500, "group_size": 2,
+            "time_limit_minutes": 60, "starts_at": utcnow() - timedelta(minutes=1),
+            "ends_at": utcnow() + timedelta(days=1)})
+        groupbuy.set_status(None, activity, "active")
+        team, group_order = groupbuy.open_group(activity.id, member.id, f.ADDRESS, f.SHOPPER)
     return {"member": member, "orders": orders, "payment": payment, "document": document,
-            "conversation": conversation, "ticket": ticket}
+            "conversation": conversation, "ticket": ticket, "group_buy": activity, "group": team.code,
+            "group_order": group_order.number}
 
 
 def invite_in_chinese(client, store) -> None:
@@ -140,6 +153,7 @@ def store_pages(app, slug: str, data: dict) -> list[str]:
     pages |= {f"{base}/orders/{o.id}" for o in data["orders"]}
     pages |= {f"{base}/payments/{data['payment'].id}", f"{base}/inventory/documents/{data['document'].id}"}
     pages |= {f"{base}/service/tickets/{data['ticket'].id}", f"{base}/service/conversations/{data['conversation'].id}"}
+    pages |= {f"{base}/promotions/group-buys/{data['group_buy'].id}"}
     return sorted(pages)
 
 
@@ -147,7 +161,8 @@ def shop_pages(slug: str, data: dict) -> list[str]:
     base = f"/shop/{slug}"
     return [f"{base}/", f"{base}/cart", f"{base}/orders", f"{base}/account", f"{base}/checkout",
             f"{base}/service/", f"{base}/service/messages", f"{base}/service/orders/{data['orders'][1].number}"] + \
-        [f"{base}/orders/{o.number}" for o in data["orders"]]
+        [f"{base}/orders/{o.number}" for o in data["orders"]] + \
+        [f"{base}/flash", f"{base}/group-buys", f"{base}/groups/{data['group']}", f"{base}/orders/{data['group_order']}"]
 
 
 def links_from(client, pages: list[str], prefix: str) -> list[str]:

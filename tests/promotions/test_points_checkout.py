@@ -107,3 +107,30 @@ def test_refunding_a_completed_order_takes_back_its_growth_value_share_by_share(
         refunds.refund_order(None, order.id, "growth-rest", amount=payment.amount // 2, reason="全部退款")
     wait_for(lambda: _growth(store, member.id) == 0, timeout=60)
     assert f.read(store, lambda: loyalty.recent_growth(member.id)) == 0
+
+
+def test_the_api_quotes_and_places_with_points_and_refuses_more_than_the_balance(app, client, store):
+    from tests.storefront.test_api import _token
+
+    sku = f.sku(store, price=10_000, stock=10)
+    base = f"/api/v1/shop/{store.slug}"
+    email = f"api-points@{store.slug}.cn"
+    auth = _token(client, store.slug, email)
+    with f.bound(store, request=True):
+        member = f.db_session().scalar(select(Member).where(Member.email == email))
+        member_services.adjust_points(None, member, 2_000, "活动奖励")
+        member_id = member.id
+    address = client.post(f"{base}/addresses", json={"name": "王五", "phone": "13700000000", "region_code": "110101",
+                                                     "street": "长安街"}, headers=auth).get_json()
+    client.put(f"{base}/cart/items", json={"sku_id": sku.id, "quantity": 1}, headers=auth)
+    quote = client.post(f"{base}/checkout/quote", json={"address_id": address["id"], "points": 1_500}, headers=auth)
+    assert quote.status_code == 200 and quote.get_json()["pricing"]["points_used"] == 1_500
+    too_many = client.post(f"{base}/checkout", json={"address_id": address["id"], "points": 2_001},
+                           headers={**auth, "Idempotency-Key": "pts-api-0"})
+    assert too_many.status_code == 422 and too_many.get_json()["error"]["field"] == "points"
+    assert f.count(store, Order) == 0 and _balance(store, member_id) == 2_000
+    placed = client.post(f"{base}/checkout", json={"address_id": address["id"], "points": 1_500},
+                         headers={**auth, "Idempotency-Key": "pts-api-1"})
+    assert placed.status_code == 201, placed.get_json()
+    assert placed.get_json()["payable"] == 10_000 - 1_500 + placed.get_json()["shipping_fee"]
+    assert _balance(store, member_id) == 500

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.promotions.models import GroupBuy, GroupMember, GroupTeam
 from app.core import audit
@@ -115,9 +116,12 @@ def _place(activity_row: GroupBuy, team: GroupTeam, member_id: int, address: dic
                                shopper_id=member_id, order_type="group_buy", source="storefront",
                                flash_prices={activity_row.sku_id: activity_row.group_price},
                                payment_minutes=minutes, points=points)
-    db.session.add(GroupMember(team_id=team.id, member_id=member_id, order_id=order.id, leader=leader,
-                               status="pending"))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(GroupMember(team_id=team.id, member_id=member_id, order_id=order.id, leader=leader,
+                                       status="pending"))
+    except IntegrityError:     # the same shopper joining twice at once: the second is refused whole
+        raise GroupClosed(_("You are in this group already.")) from None
     return order
 
 

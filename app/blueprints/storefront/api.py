@@ -377,9 +377,9 @@ def checkout_quote():
             crossborder.check_payer(payer["name"], payer["id_number"])
         except DomainError as err:
             raise ApiError(422, "bad_value", err.message, _PAYER_FIELDS.get(err.field, "payer"))
-    coupon_ids = _coupon_ids(data)
+    coupon_ids, points = _coupon_ids(data), _points(data)
     preview = orders.preview_checkout(items, region_code, delivery, shopper_id=g.member.id, payer=payer,
-                                      coupon_ids=coupon_ids)
+                                      coupon_ids=coupon_ids, points=points)
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, field)
     from app.blueprints.promotions import queries as promotions
@@ -394,6 +394,20 @@ def _coupon_ids(data: dict) -> tuple[int, ...]:
     if not isinstance(raw, list) or len(raw) > 5 or not all(isinstance(c, int) and 0 < c < 2 ** 62 for c in raw):
         raise ApiError(422, "bad_value", "coupon_ids is a list of at most 5 coupon ids from GET coupons.", "coupon_ids")
     return tuple(raw)
+
+def _points(data: dict) -> int:
+    """The points the shopper pays with (0: none); more than the balance is refused."""
+    raw = data.get("points", 0)
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 10_000_000:
+        raise ApiError(422, "bad_value", "points is a whole number of points, 0 or more.", "points")
+    if raw:
+        from app.blueprints.members import queries as member_queries
+
+        balance = member_queries.points_balance(g.member.id)
+        if raw > balance:
+            raise ApiError(422, "bad_value", f"You have {balance} points.", "points")
+    return raw
+
 
 def _shipment_body(s) -> dict:
     """A shipment (logistics.queries.ShipmentView) with its tracking, newest event first."""
@@ -432,7 +446,7 @@ def checkout():
     note = data.get("note", "")
     if not isinstance(note, str) or len(note) > 500:
         raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
-    coupon_ids = _coupon_ids(data)
+    coupon_ids, points = _coupon_ids(data), _points(data)
     member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
     address, payer = address.as_dict(), _payer_of(data)
 
@@ -440,7 +454,7 @@ def checkout():
         order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
                                    shopper_id=member_id, delivery_method=delivery, note=note, idempotency_key=key,
                                    source="api", request_hash=digest, key_checked=True, payer=payer,
-                                   coupon_ids=coupon_ids)
+                                   coupon_ids=coupon_ids, points=points)
         members.clear_cart(member_id, items)
         return queries.order_view(order)   # taken before the commit: nothing to read again
 
