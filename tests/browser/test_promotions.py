@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def _shopper(browser, shop, email, name):
     page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)
     page.goto(f"{shop}/register")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -47,7 +47,7 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
 
     sku = f.sku(store, price=20_000, stock=20)
     owner = browser.new_context(locale="en-US").new_page()
-    owner.set_default_timeout(15000)
+    owner.set_default_timeout(30000)
     base = sign_in_owner(owner, live_server, store)
 
     owner.goto(f"{base}/promotions/new")
