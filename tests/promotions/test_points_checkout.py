@@ -134,3 +134,41 @@ def test_the_api_quotes_and_places_with_points_and_refuses_more_than_the_balance
     assert placed.status_code == 201, placed.get_json()
     assert placed.get_json()["payable"] == 10_000 - 1_500 + placed.get_json()["shipping_fee"]
     assert _balance(store, member_id) == 500
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payable=st.integers(100, 500_000), spent=st.integers(1, 50_000),
+       cuts=st.lists(st.integers(1, 1_000), min_size=1, max_size=6))
+def test_refunding_an_order_in_any_parts_gives_back_exactly_its_points_and_takes_back_exactly_its_growth(
+        app, module_store, payable, spent, cuts):
+    """However an order's payable is split into refunds, together they give back exactly the
+    points it spent and take back exactly the growth it earned: never more, never negative."""
+    from app.blueprints.members import loyalty
+
+    store = module_store
+    member = f.member(store)
+    order_id = member.id * 100
+    total = sum(cuts)
+    parts = [payable * c // total for c in cuts]
+    parts[-1] += payable - sum(parts)                     # the parts add up to the payable exactly
+    with f.bound(store, request=True) as session:
+        member_services.adjust_points(None, session.get(Member, member.id), spent, "准备")
+        member_services.spend_points(member.id, spent, order_id)
+        loyalty.add_growth(session.get(Member, member.id), 1_000, order_id)
+        refunded = 0
+        for n, part in enumerate(parts):
+            refunded += part
+            last = refunded >= payable
+            member_services.refund_points(member.id, order_id, refund_id=order_id + n, amount=part, payable=payable,
+                                          full=last)
+            loyalty.refund_growth(member.id, order_id, amount=part, payable=payable, full=last)
+            row = session.get(Member, member.id)
+            session.refresh(row)
+            assert 0 <= row.points <= spent and 0 <= row.growth <= 1_000
+        row = session.get(Member, member.id)
+        session.refresh(row)
+        assert row.points == spent                         # every point spent came back
+        assert row.growth == 0 and loyalty.recent_growth(member.id) == 0
