@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories as f
 from tests.browser.conftest import fill_address, sign_in_owner
@@ -86,7 +87,7 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
     buyer.wait_for_url(f"{shop}/cart")
     buyer.goto(f"{shop}/checkout")
     buyer.locator("#checkout-coupons input[name=coupon_id]").check()
-    buyer.wait_for_function("document.querySelector('#payable').innerText.includes('¥350.00')")
+    buyer.locator("#payable", has_text="¥350.00").wait_for()
     summary = buyer.inner_text("#checkout-summary")
     assert "满300减30" in summary and "立减20券" in summary
     buyer.click("#checkout-summary button[type=submit]")
@@ -107,7 +108,7 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
     buyer.goto(f"{live_server}{group_url}" if group_url.startswith("/") else group_url)
     assert buyer.locator("#group-poster svg").count() == 1
     clock = buyer.inner_text("#group-poster [data-clock]")            # the countdown ticks
-    buyer.wait_for_function("t => document.querySelector('#group-poster [data-clock]').textContent !== t", arg=clock)
+    expect(buyer.locator("#group-poster [data-clock]")).not_to_have_text(clock, timeout=10_000)
     share = buyer.input_value("#share-link")
 
     friend = _shopper(browser, shop, f"friend@{store.slug}.cn", "好友")
