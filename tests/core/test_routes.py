@@ -39,7 +39,7 @@ KIND_OF_SEGMENT = {
     "bulk-ship": "task", "freight": "freight_template", "shipments": "shipment",
     "suppliers": "supplier", "supplier-documents": "supplier_document", "applications": "application",
     "supplier-skus": "supplier_sku", "purchase-orders": "purchase_order", "debit-notes": "debit_note",
-    "asns": "asn", "supplier-invoices": "supplier_invoice",
+    "asns": "asn", "supplier-invoices": "supplier_invoice", "supplier-payments": "supplier_payment",
     "tickets": "ticket", "conversations": "conversation", "queues": "service_queue", "sla-policies": "sla_policy",
     "canned-replies": "canned_reply", "agents": "agent", "attachments": "attachment",
     "requests": "aftersales_request", "photos": "aftersales_photo",
@@ -182,7 +182,7 @@ def purchasing_rows(store, marker: str, sku, warehouse) -> dict[str, list]:
     an invoice and a debit note, all named with `marker`."""
     from datetime import date
 
-    from app.blueprints.purchasing import orders, services
+    from app.blueprints.purchasing import orders, payables, services
     from app.blueprints.purchasing.models import Asn
     from app.extensions import db
     from tests import factories as f
@@ -199,10 +199,11 @@ def purchasing_rows(store, marker: str, sku, warehouse) -> dict[str, list]:
     asn = db.session.scalar(db.select(Asn).where(Asn.supplier_id == supplier.id))
     invoice = orders.enter_invoice(None, po, f"{marker}-INV", date.today(), {po.lines[0].id: 2})
     debit = orders.return_to_supplier(None, po, {po.lines[0].id: 1}, f"{marker} broken")
+    payment = payables.record_payment(None, supplier.id, date.today(), {invoice.id: 100}, reference=marker)
     db.session.flush()
     return {"supplier": [supplier.id], "supplier_document": [document.id], "application": [application.id],
             "supplier_sku": [link.id], "purchase_order": [po.id], "debit_note": [debit.id], "asn": [asn.id],
-            "supplier_invoice": [invoice.id]}
+            "supplier_invoice": [invoice.id], "supplier_payment": [payment.id]}
 
 
 def _kind(rule, argument: str) -> str:

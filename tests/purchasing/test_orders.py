@@ -186,9 +186,15 @@ def test_a_return_goes_out_as_an_outbound_with_a_debit_note(store):
         assert debit.amount == 3000 + 390 and line.returned == 3
         outbound = documents.by_number(debit.outbound_number)
         assert outbound.kind == "return_to_supplier" and outbound.lines[0].quantity == 3
-        documents.start_picking(None, outbound)
-        documents.pack(None, outbound)
-        documents.ship(None, outbound)
+        assert outbound.status == "shipped" and _on_hand(sku.id, warehouse.id) == 7     # the goods left at once
+        inventory.reserve([inventory.Line(sku.id, 6)], "order:R1")
+        po_id = po.id
+    with pytest.raises(DomainError):
+        with f.bound(store, request=True):           # only 1 is free: refused, and the transaction rolls back
+            po = f.db_session().get(PurchaseOrder, po_id)
+            orders.return_to_supplier(None, po, {po.lines[0].id: 2}, "破损")
+    with f.bound(store, request=True):
+        assert f.db_session().get(PurchaseOrder, po_id).lines[0].returned == 3
         assert _on_hand(sku.id, warehouse.id) == 7
 
 

@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.blueprints.purchasing import orders
-from app.blueprints.purchasing.models import Asn, PurchaseOrder, SupplierInvoice, SupplierReturn
+from app.blueprints.purchasing import orders, payables
+from app.blueprints.purchasing.models import Asn, PurchaseOrder, SupplierInvoice, SupplierPayment, SupplierReturn
 from tests import factories as f
 from tests.core.test_routes import schema_digest
 
 PORTAL = "/supplier/stores/<slug>"
-KIND_OF_SEGMENT = {"orders": PurchaseOrder, "asns": Asn, "returns": SupplierReturn, "invoices": SupplierInvoice}
+KIND_OF_SEGMENT = {"orders": PurchaseOrder, "asns": Asn, "returns": SupplierReturn, "invoices": SupplierInvoice,
+                   "payments": SupplierPayment}
 FORM = {"reason": "walk", "answer_1": "confirm", "quantity_1": "1", "date_1": "2030-01-01", "ship_date": "2030-01-01",
         "boxes": "1", "number": "WALK-1", "invoice_date": "2030-01-01", "ship_1": "1", "bill_1": "1"}
 
@@ -30,9 +31,10 @@ def _business(store, supplier, marker: str) -> dict:
         invoice = orders.enter_invoice(None, received, f"{marker}-{f.unique('inv')}", date.today(),
                                        {received.lines[0].id: 2})
         debit = orders.return_to_supplier(None, received, {received.lines[0].id: 1}, marker)
+        payment = payables.record_payment(None, supplier.id, date.today(), {invoice.id: 100}, reference=marker)
         session.flush()
         return {PurchaseOrder: [received.id, sent.id], Asn: [asn.id], SupplierInvoice: [invoice.id],
-                SupplierReturn: [debit.id]}
+                SupplierReturn: [debit.id], SupplierPayment: [payment.id]}
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +96,12 @@ def test_supplier_x_never_reaches_supplier_y_in_the_same_store(app, world):
     own = rows[("x", 1)]
     for path in (f"orders/{own[PurchaseOrder][0]}", f"orders/{own[PurchaseOrder][0]}/print", f"asns/{own[Asn][0]}",
                  f"asns/{own[Asn][0]}/labels", f"returns/{own[SupplierReturn][0]}",
-                 f"invoices/{own[SupplierInvoice][0]}"):
+                 f"invoices/{own[SupplierInvoice][0]}", f"payments/{own[SupplierPayment][0]}"):
         response = client.get(f"/supplier/stores/{one.slug}/{path}")
         assert response.status_code == 200 and "SUPXONEMARK" in response.get_data(as_text=True) or \
             response.status_code == 200 and path.startswith(("asns", "invoices")), path
     # its lists and home in that store hold its own rows only
-    for path in ("orders", "asns", "receipts", "returns", "invoices", "", "scorecard"):
+    for path in ("orders", "asns", "receipts", "returns", "invoices", "payments", "", "scorecard"):
         text = client.get(f"/supplier/stores/{one.slug}/{path}").get_data(as_text=True)
         assert "SUPYONEMARK" not in text and "SUPXTWOMARK" not in text
 

@@ -38,6 +38,9 @@ class SupplierForm(FlaskForm):
     bank_account = StringField(_l("Bank account"), validators=[Length(max=40)])
     bank_holder = StringField(_l("Account holder"), validators=[Length(max=200)])
     lead_time_days = IntegerField(_l("Lead time (days)"), default=7, validators=[DataRequired(), NumberRange(min=0, max=365)])
+    payment_terms_days = IntegerField(_l("Payment terms (days)"), default=30,
+                                      description=_l("A matched invoice is due this many days after its date."),
+                                      validators=[Optional(), NumberRange(min=0, max=365)])
 
 
 class ContactForm(FlaskForm):
@@ -89,6 +92,13 @@ class SettingsForm(FlaskForm):
     cover_days = IntegerField(_l("Days of sales to buy beyond the lead time"),
                               validators=[NumberRange(min=0, max=365)])
     default_tax_rate = DecimalField(_l("Default tax rate (%)"), places=2, validators=[NumberRange(min=0, max=100)])
+    price_tolerance_pct = IntegerField(_l("Invoice price tolerance (%)"),
+                                       description=_l("How far above the order's price an invoice may bill and still match."),
+                                       validators=[NumberRange(min=0, max=100)])
+    quantity_tolerance_pct = IntegerField(_l("Invoice quantity tolerance (%)"),
+                                          description=_l("How far beyond the quantity received an invoice may bill and "
+                                                         "still match."),
+                                          validators=[NumberRange(min=0, max=100)])
 
 
 class OrderForm(FlaskForm):
@@ -110,6 +120,23 @@ class InvoiceForm(FlaskForm):
     number = StringField(_l("Invoice number"), validators=[DataRequired(), Length(max=40)])
     invoice_date = DateField(_l("Invoice date"), validators=[DataRequired()])
     file = FileField(_l("Invoice PDF"))
+
+
+class AcceptForm(FlaskForm):
+    note = StringField(_l("Why the difference is accepted"), validators=[DataRequired(), Length(max=300)])
+
+
+class PaymentForm(FlaskForm):
+    amount = MoneyField(_l("Amount paid"), validators=[DataRequired()])
+    paid_on = DateField(_l("Date paid"), validators=[DataRequired()])
+    method = SelectField(_l("Payment method"), choices=[])
+    reference = StringField(_l("Bank reference"), validators=[Length(max=80)])
+
+    def __init__(self, *args, **kwargs):
+        from app.blueprints.purchasing.payables import METHOD_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.method.choices = [(k, str(v)) for k, v in METHOD_LABELS.items()]
 
 
 class AsnForm(FlaskForm):

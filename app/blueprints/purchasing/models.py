@@ -28,7 +28,9 @@ PO_STATUSES = ("draft", "submitted", "approved", "sent", "confirmed", "shipped",
                "closed", "cancelled")
 LINE_STATUSES = ("open", "confirmed", "rejected")
 ASN_STATUSES = ("shipped", "received", "cancelled")
-INVOICE_STATUSES = ("unpaid", "paid", "disputed")
+INVOICE_STATUSES = ("unpaid", "partially_paid", "paid", "disputed")
+MATCH_STATUSES = ("pending", "matched", "exception", "accepted")
+PAYMENT_METHODS = ("bank_transfer", "cash", "other")
 SUGGESTION_STATUSES = ("open", "ordered", "dismissed")
 
 
@@ -39,7 +41,9 @@ class PurchasingSettings(db.Model):
     __table_args__ = tenant_args(CheckConstraint(
         "approval_threshold >= 0 AND over_tolerance_pct BETWEEN 0 AND 100 AND under_tolerance_pct BETWEEN 0 AND 100 "
         "AND velocity_days BETWEEN 1 AND 365 AND cover_days BETWEEN 0 AND 365 AND default_tax_rate BETWEEN 0 AND 10000",
-        name="ranges"))
+        name="ranges"),
+        CheckConstraint("price_tolerance_pct BETWEEN 0 AND 100 AND quantity_tolerance_pct BETWEEN 0 AND 100",
+                        name="match_ranges"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     open_to_applications: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -49,6 +53,9 @@ class PurchasingSettings(db.Model):
     velocity_days: Mapped[int] = mapped_column(Integer, default=30)    # average daily sales over this window
     cover_days: Mapped[int] = mapped_column(Integer, default=14)       # days of sales bought beyond the lead time
     default_tax_rate: Mapped[int] = mapped_column(Integer, default=1300)
+    # the three-way match: an invoice may bill this much above the PO price / the quantity received
+    price_tolerance_pct: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    quantity_tolerance_pct: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Supplier(CreatedAt, db.Model):
@@ -74,6 +81,7 @@ class Supplier(CreatedAt, db.Model):
     bank_account: Mapped[str] = mapped_column(String(40), default="")
     bank_holder: Mapped[str] = mapped_column(String(200), default="")
     lead_time_days: Mapped[int] = mapped_column(Integer, default=7)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")  # a matched invoice is due then
     account_id: Mapped[int | None] = mapped_column(Integer)             # the platform's supplier account (by id)
 
     contacts: Mapped[list["SupplierContact"]] = relationship(back_populates="supplier", order_by="SupplierContact.id",
@@ -344,7 +352,10 @@ class SupplierReturn(CreatedAt, db.Model):
 class SupplierInvoice(CreatedAt, db.Model):
     __tablename__ = "supplier_invoices"
     __table_args__ = tenant_args(CheckConstraint(f"status IN {INVOICE_STATUSES}", name="status"),
-                                 UniqueConstraint("supplier_id", "number"))
+                                 CheckConstraint(f"match_status IN {MATCH_STATUSES}", name="match_status"),
+                                 CheckConstraint("paid_amount BETWEEN 0 AND total", name="paid"),
+                                 UniqueConstraint("supplier_id", "number"),
+                                 Index("ix_supplier_invoices_due", "status", "due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
@@ -361,9 +372,63 @@ class SupplierInvoice(CreatedAt, db.Model):
     source: Mapped[str] = mapped_column(String(16), default="staff")     # staff | portal
     created_by_name: Mapped[str] = mapped_column(String(254), default="system")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the three-way match against the PO (price) and the receipts (quantity)
+    match_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    match_findings: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
+    match_note: Mapped[str] = mapped_column(String(300), default="", server_default="")   # why an exception was accepted
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     supplier: Mapped[Supplier] = relationship(lazy="joined")
     order: Mapped[PurchaseOrder] = relationship(lazy="joined")
+
+    @property
+    def outstanding(self) -> int:
+        return self.total - self.paid_amount
+
+    @property
+    def payable(self) -> bool:
+        """Matched (or its exception accepted) and not paid in full."""
+        return self.match_status in ("matched", "accepted") and self.outstanding > 0
+
+
+class SupplierPayment(CreatedAt, db.Model):
+    """Money paid to a supplier (付款单), allocated to its matched invoices."""
+
+    __tablename__ = "supplier_payments"
+    __table_args__ = tenant_args(CheckConstraint("amount > 0", name="amount"),
+                                 CheckConstraint(f"method IN {PAYMENT_METHODS}", name="method"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("tenant.suppliers.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16), default="bank_transfer")
+    reference: Mapped[str] = mapped_column(String(80), default="")      # the bank's transaction number
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_name: Mapped[str] = mapped_column(String(254), default="system")
+
+    supplier: Mapped[Supplier] = relationship(lazy="joined")
+    allocations: Mapped[list["SupplierPaymentAllocation"]] = relationship(
+        back_populates="payment", order_by="SupplierPaymentAllocation.id", cascade="all, delete-orphan")
+
+
+class SupplierPaymentAllocation(db.Model):
+    """What one payment pays of one invoice (the ledger row beside the invoice's paid amount)."""
+
+    __tablename__ = "supplier_payment_allocations"
+    __table_args__ = tenant_args(CheckConstraint("amount > 0", name="amount"), UniqueConstraint("payment_id", "invoice_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("tenant.supplier_payments.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("tenant.supplier_invoices.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    payment: Mapped[SupplierPayment] = relationship(back_populates="allocations")
+    invoice: Mapped[SupplierInvoice] = relationship(lazy="joined")
 
 
 class Suggestion(CreatedAt, db.Model):

@@ -436,7 +436,10 @@ def follow_inbound(actor, inbound_number: str, lines: list[dict]) -> Asn | None:
 
 def _post_receipt(actor, asn: Asn, document_number: str) -> None:
     """The notice is received (on time against the confirmed dates, or late); its orders'
-    received and rejected quantities follow and they move to (partially) received."""
+    received and rejected quantities follow and they move to (partially) received; their
+    invoices waiting for these goods are matched again."""
+    from app.blueprints.purchasing import payables
+
     asn.status, asn.received_at = "received", utcnow()
     due = [line.po_line.confirmed_date for line in asn.lines if line.po_line.confirmed_date]
     asn.on_time = asn.received_at.date() <= max(due) if due else None
@@ -447,6 +450,7 @@ def _post_receipt(actor, asn: Asn, document_number: str) -> None:
                 line.po_line.rejected += line.rejected
         MACHINE.record(po, actor, "receipt", document=document_number)
         _follow_receipts(actor, po)
+        payables.rematch_order(actor, po)
 
 
 def _follow_receipts(actor, po: PurchaseOrder) -> None:
@@ -468,8 +472,9 @@ def asn_for(supplier_id: int, asn_id: int) -> Asn:
 
 def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], reason: str) -> SupplierReturn:
     """Send received goods back: PO line id → quantity (at most what was received and not
-    returned yet). The warehouse gets an outbound order; the supplier a debit note for the
-    goods' price with tax."""
+    returned yet). They leave stock at once on a shipped outbound order (refused, changing
+    nothing, when that much is no longer free); the supplier gets a debit note for the goods'
+    price with tax."""
     from app.blueprints.inventory import documents
 
     reason = (reason or "").strip()
@@ -504,6 +509,11 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
                                                 [(lines[l["po_line_id"]].sku_id, l["quantity"]) for l in out],
                                                 note=reason[:300])
     debit.outbound_number = document.number
+    # the goods leave now, on their outbound order (picked, packed and shipped to the supplier);
+    # not enough free stock left refuses the whole return, changing nothing
+    documents.start_picking(actor, document)
+    documents.pack(actor, document)
+    documents.ship(actor, document)
     MACHINE.record(po, actor, "returned", reason, note=debit.number)
     return debit
 
@@ -511,10 +521,14 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
 # --- invoices ----------------------------------------------------------------------------------------
 
 def enter_invoice(actor, po: PurchaseOrder, number: str, invoice_date: date | None, quantities: dict[int, int],
-                  file: tuple[str, bytes] | None = None, source: str = "staff") -> SupplierInvoice:
-    """A supplier invoice against one PO: PO line id → quantity billed at the PO's price and
-    tax. Billed quantities may not pass what was received; the PO shows ordered, received
-    and billed side by side until finance's three-way match takes over."""
+                  file: tuple[str, bytes] | None = None, source: str = "staff",
+                  prices: dict[int, int] | None = None) -> SupplierInvoice:
+    """A supplier invoice against one PO: PO line id → quantity billed, at the price billed
+    (`prices`, PO line id → unit price excl. tax; the PO's price when not given) and the PO
+    line's tax rate. A line may not bill more than was ordered or received, whichever is more;
+    within that the invoice goes to the three-way match (``payables.match``), which decides
+    whether it is due or an exception."""
+    from app.blueprints.purchasing import payables
     from app.blueprints.purchasing.services import _store_file
 
     number = (number or "").strip()
@@ -536,13 +550,17 @@ def enter_invoice(actor, po: PurchaseOrder, number: str, invoice_date: date | No
         line = lines.get(line_id)
         if line is None:
             raise NotFound(_("That line is not on this purchase order."))
-        left = line.received - line.billed
+        left = max(line.quantity, line.received) - line.billed
         if quantity < 0 or quantity > left:
-            raise DomainError(_("%(sku)s: %(n)d received is not billed yet, not %(q)d.", sku=line.sku_code, n=left,
-                                q=quantity), field="lines")
-        amount = line.unit_price * quantity
+            raise DomainError(_("%(sku)s: %(n)d can still be billed (ordered or received), not %(q)d.",
+                                sku=line.sku_code, n=max(0, left), q=quantity), field="lines")
+        price = (prices or {}).get(line.id)
+        price = line.unit_price if price is None else price
+        if price < 0:
+            raise DomainError(_("Cannot be negative."), field="lines")
+        amount = price * quantity
         out.append({"po_line_id": line.id, "sku_code": line.sku_code, "quantity": quantity,
-                    "unit_price": line.unit_price, "tax_rate": line.tax_rate})
+                    "unit_price": price, "tax_rate": line.tax_rate, "po_price": line.unit_price})
         subtotal += amount
         tax += line_tax(amount, line.tax_rate)
         line.billed += quantity
@@ -554,16 +572,15 @@ def enter_invoice(actor, po: PurchaseOrder, number: str, invoice_date: date | No
     db.session.add(invoice)
     db.session.flush()
     MACHINE.record(po, actor, "invoiced", invoice=invoice.number, amount=invoice.total)
+    payables.match(actor, invoice)
     return invoice
 
 
 def mark_invoice_paid(actor, invoice: SupplierInvoice) -> SupplierInvoice:
-    if invoice.status == "paid":
-        raise IllegalTransition(_("This invoice is paid already."))
-    invoice.status, invoice.paid_at = "paid", utcnow()
-    from app.core import audit
+    """Pay what a matched invoice still owes, today (one payment)."""
+    from app.blueprints.purchasing import payables
 
-    audit.record(actor, "supplier_invoice.paid", invoice, label=invoice.number)
+    payables.pay_in_full(actor, invoice, today_in_store())
     return invoice
 
 

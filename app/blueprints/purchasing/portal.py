@@ -22,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.blueprints.platform import queries as platform
-from app.blueprints.purchasing import forms, orders, portal_bp, portal_store_bp, queries, scorecard, services
-from app.blueprints.purchasing.models import Asn, PurchaseOrder, SupplierApplication, SupplierInvoice, SupplierReturn
+from app.blueprints.purchasing import forms, orders, payables, portal_bp, portal_store_bp, queries, scorecard, services
+from app.blueprints.purchasing.models import (Asn, PurchaseOrder, SupplierApplication, SupplierInvoice, SupplierPayment,
+                                              SupplierReturn)
 from app.core.formview import commit, commit_form
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView
@@ -419,7 +420,8 @@ def debit_note(id):
     return render_template("purchasing/debit_note.html", debit=debit, layout="layouts/portal.html")
 
 
-INVOICE_LABELS = {"unpaid": _l("Unpaid"), "paid": _l("Paid"), "disputed": _l("Disputed")}
+INVOICE_LABELS = {"unpaid": _l("Unpaid"), "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
+                  "disputed": _l("Disputed")}
 
 
 class PortalInvoiceList(ListView):
@@ -435,6 +437,10 @@ class PortalInvoiceList(ListView):
         Column("order", _l("PO number"), value=lambda i: i.order.number),
         Column("invoice_date", _l("Invoice date"), sort=SupplierInvoice.invoice_date),
         Column("total", _l("Total (tax included)"), sort=SupplierInvoice.total, kind="money"),
+        Column("match_status", _l("Three-way match"), sort=SupplierInvoice.match_status,
+               value=lambda i: payables.MATCH_LABELS[i.match_status], badge=True),
+        Column("due_on", _l("Due on"), sort=SupplierInvoice.due_on, value=lambda i: i.due_on or "—"),
+        Column("paid_amount", _l("Paid"), sort=SupplierInvoice.paid_amount, kind="money"),
         Column("status", _l("Payment"), sort=SupplierInvoice.status, value=lambda i: INVOICE_LABELS[i.status],
                badge=True),
     ]
@@ -456,7 +462,45 @@ def invoice(id):
     if inv is None:
         abort(404)
     return render_template("purchasing/invoice.html", invoice=inv, labels=INVOICE_LABELS, layout="layouts/portal.html",
-                           portal=True)
+                           portal=True, payments=queries.invoice_payments(inv.id),
+                           match_labels=payables.MATCH_LABELS, method_labels=payables.METHOD_LABELS,
+                           findings=[payables.finding_text(item, inv.currency) for item in inv.match_findings or []],
+                           overdue=False)
+
+
+class PortalPaymentList(ListView):
+    """What the store paid this supplier."""
+    realm = "supplier"
+    title = _l("Payments received")
+    model = SupplierPayment
+    search_fields = [SupplierPayment.number, SupplierPayment.reference]
+    default_sort = "-paid_on"
+    export_name = "payments"
+    columns = [
+        Column("number", _l("Payment number"), sort=SupplierPayment.number,
+               link=lambda p: url_for("portal_store.payment", id=p.id)),
+        Column("paid_on", _l("Date paid"), sort=SupplierPayment.paid_on),
+        Column("amount", _l("Amount paid"), sort=SupplierPayment.amount, kind="money"),
+        Column("method", _l("Payment method"), value=lambda p: payables.METHOD_LABELS[p.method]),
+        Column("reference", _l("Bank reference")),
+    ]
+
+    def query(self):
+        return select(SupplierPayment).where(SupplierPayment.supplier_id == g.supplier.id)
+
+
+PortalPaymentList.register(portal_store_bp, "/payments", "payments")
+
+
+@portal_store_bp.route("/payments/<int:id>")
+@supplier_user
+def payment(id):
+    row = db.session.scalar(select(SupplierPayment).where(SupplierPayment.id == id,
+                                                          SupplierPayment.supplier_id == g.supplier.id))
+    if row is None:
+        abort(404)
+    return render_template("purchasing/payment.html", payment=row, layout="layouts/portal.html", portal=True,
+                           method_labels=payables.METHOD_LABELS)
 
 
 @portal_store_bp.route("/orders/<int:id>/invoice", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 the snapshots other centers may read."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Date, cast, func, select
@@ -86,8 +87,8 @@ def dashboard(months: int = 6) -> dict:
     return {"by_status": by_status, "late": late, "months": months_list, "spend": spend,
             "month_totals": [(mon, sum(s.get(mon, 0) for s in spend.values())) for mon in months_list],
             "applications": pending_applications(),
-            "unpaid": int(db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total), 0))
-                                            .where(SupplierInvoice.status == "unpaid")) or 0),
+            "unpaid": int(db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total - SupplierInvoice.paid_amount), 0))
+                                            .where(SupplierInvoice.status.in_(("unpaid", "partially_paid")))) or 0),
             "in_transit": db.session.scalar(select(func.count()).select_from(Asn).where(Asn.status == "shipped")) or 0}
 
 
@@ -100,8 +101,8 @@ def portal_summary(supplier_id: int) -> dict:
                                                                             "partially_received")))) or 0
     in_transit = db.session.scalar(select(func.count()).select_from(Asn).where(
         Asn.supplier_id == supplier_id, Asn.status == "shipped")) or 0
-    unpaid = db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total), 0)).where(
-        SupplierInvoice.supplier_id == supplier_id, SupplierInvoice.status == "unpaid")) or 0
+    unpaid = db.session.scalar(select(func.coalesce(func.sum(SupplierInvoice.total - SupplierInvoice.paid_amount), 0)).where(
+        SupplierInvoice.supplier_id == supplier_id, SupplierInvoice.status.in_(("unpaid", "partially_paid")))) or 0
     return {"to_confirm": to_confirm, "to_ship": to_ship, "in_transit": in_transit, "unpaid": int(unpaid)}
 
 
@@ -116,3 +117,25 @@ def shippable_lines(supplier_id: int) -> list[PurchaseOrderLine]:
                PurchaseOrder.status.in_(("confirmed", "shipped", "partially_received")),
                PurchaseOrderLine.status == "confirmed", PurchaseOrderLine.confirmed > PurchaseOrderLine.shipped)
         .order_by(PurchaseOrder.id, PurchaseOrderLine.id)))
+
+
+@dataclass(frozen=True)
+class InvoicePayment:
+    payment_id: int
+    number: str
+    paid_on: object
+    amount: int            # what this payment paid of the invoice
+    method: str
+    reference: str
+
+
+def invoice_payments(invoice_id: int) -> list[InvoicePayment]:
+    """The payments that paid (part of) an invoice, oldest first, in one statement."""
+    from app.blueprints.purchasing.models import SupplierPayment, SupplierPaymentAllocation
+
+    rows = db.session.execute(
+        select(SupplierPayment.id, SupplierPayment.number, SupplierPayment.paid_on, SupplierPaymentAllocation.amount,
+               SupplierPayment.method, SupplierPayment.reference)
+        .join(SupplierPaymentAllocation, SupplierPaymentAllocation.payment_id == SupplierPayment.id)
+        .where(SupplierPaymentAllocation.invoice_id == invoice_id).order_by(SupplierPayment.id)).all()
+    return [InvoicePayment(*row) for row in rows]

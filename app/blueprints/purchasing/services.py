@@ -33,12 +33,15 @@ def settings() -> PurchasingSettings:
     row = db.session.get(PurchasingSettings, 1)
     if row is None:
         row = PurchasingSettings(id=1, open_to_applications=False, approval_threshold=500000, over_tolerance_pct=5,
-                                 under_tolerance_pct=5, velocity_days=30, cover_days=14, default_tax_rate=1300)
+                                 under_tolerance_pct=5, velocity_days=30, cover_days=14, default_tax_rate=1300,
+                                 price_tolerance_pct=2, quantity_tolerance_pct=0)
     return row
 
 
 def save_settings(actor, *, open_to_applications: bool, approval_threshold: int, over_tolerance_pct: int,
-                  under_tolerance_pct: int, velocity_days: int, cover_days: int, default_tax_rate: int) -> PurchasingSettings:
+                  under_tolerance_pct: int, velocity_days: int, cover_days: int, default_tax_rate: int,
+                  price_tolerance_pct: int | None = None, quantity_tolerance_pct: int | None = None) -> PurchasingSettings:
+    """Save the settings; the invoice match tolerances stay as they are when not given."""
     if approval_threshold is None or approval_threshold < 0:
         raise DomainError(_("Cannot be negative."), field="approval_threshold")
     for name, value, low, high in (("over_tolerance_pct", over_tolerance_pct, 0, 100),
@@ -47,9 +50,16 @@ def save_settings(actor, *, open_to_applications: bool, approval_threshold: int,
                                    ("default_tax_rate", default_tax_rate, 0, 10000)):
         if value is None or not low <= value <= high:
             raise DomainError(_("Give a number from %(low)d to %(high)d.", low=low, high=high), field=name)
+    for name, value in (("price_tolerance_pct", price_tolerance_pct), ("quantity_tolerance_pct", quantity_tolerance_pct)):
+        if value is not None and not 0 <= value <= 100:
+            raise DomainError(_("Give a number from %(low)d to %(high)d.", low=0, high=100), field=name)
     row = settings()
     if row not in db.session:
         db.session.add(row)
+    if price_tolerance_pct is not None:
+        row.price_tolerance_pct = price_tolerance_pct
+    if quantity_tolerance_pct is not None:
+        row.quantity_tolerance_pct = quantity_tolerance_pct
     row.open_to_applications, row.approval_threshold = bool(open_to_applications), approval_threshold
     row.over_tolerance_pct, row.under_tolerance_pct = over_tolerance_pct, under_tolerance_pct
     row.velocity_days, row.cover_days, row.default_tax_rate = velocity_days, cover_days, default_tax_rate
@@ -128,8 +138,9 @@ def _check_code(code: str, supplier: Supplier | None) -> str:
 def save_supplier(actor, supplier: Supplier | None, *, code: str, name: str, credit_code: str = "",
                   status: str = "active", rating: int = 0, categories=(), email: str = "", phone: str = "",
                   address: str = "", bank_name: str = "", bank_account: str = "", bank_holder: str = "",
-                  lead_time_days: int = 7) -> Supplier:
-    """Create or edit a supplier of the directory."""
+                  lead_time_days: int = 7, payment_terms_days: int | None = None) -> Supplier:
+    """Create or edit a supplier of the directory (payment terms: 30 days for a new one,
+    unchanged when not given)."""
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Give the supplier's name."), field="name")
@@ -139,6 +150,8 @@ def save_supplier(actor, supplier: Supplier | None, *, code: str, name: str, cre
         raise DomainError(_("Give a rating from 0 to 5."), field="rating")
     if lead_time_days is None or not 0 <= lead_time_days <= 365:
         raise DomainError(_("Give a number from %(low)d to %(high)d.", low=0, high=365), field="lead_time_days")
+    if payment_terms_days is not None and not 0 <= payment_terms_days <= 365:
+        raise DomainError(_("Give a number from %(low)d to %(high)d.", low=0, high=365), field="payment_terms_days")
     credit_code = check_credit_code(credit_code) if (credit_code or "").strip() else ""
     created = supplier is None
     supplier = supplier or Supplier()
@@ -149,12 +162,14 @@ def save_supplier(actor, supplier: Supplier | None, *, code: str, name: str, cre
     supplier.address = (address or "").strip()[:300]
     supplier.bank_name, supplier.bank_account = (bank_name or "").strip()[:120], (bank_account or "").strip()[:40]
     supplier.bank_holder, supplier.lead_time_days = (bank_holder or "").strip()[:200], lead_time_days
+    if payment_terms_days is not None or created:
+        supplier.payment_terms_days = 30 if payment_terms_days is None else payment_terms_days
     if created:
         db.session.add(supplier)
         audit.record(actor, "supplier.created", supplier, label=supplier.code)
     else:
         changes = audit.changes_of(supplier, {"code", "name", "status", "rating", "email", "credit_code",
-                                              "bank_account", "lead_time_days"})
+                                              "bank_account", "lead_time_days", "payment_terms_days"})
         if changes:
             audit.record(actor, "supplier.updated", supplier, label=supplier.code, changes=changes)
     return supplier

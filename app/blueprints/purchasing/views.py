@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import any_, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.purchasing import bp, forms, orders, queries, replenishment, scorecard, services
+from app.blueprints.purchasing import bp, forms, orders, payables, queries, replenishment, scorecard, services
 from app.blueprints.purchasing.models import (Asn, PurchaseOrder, Suggestion, Supplier, SupplierApplication,
-                                              SupplierDocument, SupplierInvoice, SupplierNote, SupplierReturn,
-                                              SupplierSku)
+                                              SupplierDocument, SupplierInvoice, SupplierNote, SupplierPayment,
+                                              SupplierReturn, SupplierSku)
 from app.core.charts import bar_chart
 from app.core.formview import FormView, commit, commit_form, perform
 from app.core.htmx import redirect_to
@@ -21,7 +21,8 @@ from app.core.permissions import can, check, requires
 from app.extensions import db
 
 APPLICATION_LABELS = {"pending": _l("Waiting for a decision"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-INVOICE_LABELS = {"unpaid": _l("Unpaid"), "paid": _l("Paid"), "disputed": _l("Disputed")}
+INVOICE_LABELS = {"unpaid": _l("Unpaid"), "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
+                  "disputed": _l("Disputed")}
 SUGGESTION_LABELS = {"open": _l("Open"), "ordered": _l("Ordered"), "dismissed": _l("Dismissed")}
 TRIGGER_LABELS = {"nightly": _l("Nightly run"), "stock_low": _l("Low stock"), "manual": _l("Recomputed by hand")}
 
@@ -83,7 +84,7 @@ class SupplierList(ListView):
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Supplier.status == v),
                choices=lambda: [(k, str(v)) for k, v in forms.STATUS_LABELS.items()]),
-        Filter("category", _l("Category"), lambda q, v: q.where(Supplier.categories.any(v))),
+        Filter("category", _l("Category"), lambda q, v: q.where(v == any_(Supplier.categories))),
         Filter("rating", _l("Rating at least"), lambda q, v: q.where(Supplier.rating >= v),
                choices=[(str(i), str(i)) for i in range(1, 6)], parse=int),
     ]
@@ -97,7 +98,7 @@ def _supplier_values(form) -> dict:
                 rating=form.rating.data or 0, categories=form.categories.data or "", email=form.email.data or "",
                 phone=form.phone.data, address=form.address.data, bank_name=form.bank_name.data,
                 bank_account=form.bank_account.data, bank_holder=form.bank_holder.data,
-                lead_time_days=form.lead_time_days.data)
+                lead_time_days=form.lead_time_days.data, payment_terms_days=form.payment_terms_days.data)
 
 
 class SupplierEdit(FormView):
@@ -622,8 +623,8 @@ def order_return(id):
     outcome = commit(lambda: orders.return_to_supplier(current_user, po, _lines_input("return"),
                                                        request.form.get("reason", "")))
     if outcome:
-        flash(_("Debit note %(number)s; the warehouse ships outbound order %(outbound)s.", number=outcome.result.number,
-                outbound=outcome.result.outbound_number), "success")
+        flash(_("Debit note %(number)s; the goods left stock on outbound order %(outbound)s.",
+                number=outcome.result.number, outbound=outcome.result.outbound_number), "success")
     else:
         flash(outcome.error.message, "error")
     return redirect_to(url_for("purchasing.order", id=id))
@@ -728,7 +729,18 @@ def asn_receive(id):
 
 # --- supplier invoices ----------------------------------------------------------------------------------
 
+def _overdue(invoice: SupplierInvoice) -> bool:
+    return invoice.payable and invoice.due_on is not None and invoice.due_on < orders.today_in_store()
+
+
+def _due_filter(q, v):
+    """payable: matched and owing; overdue: of those, past their due date."""
+    q = q.where(SupplierInvoice.match_status.in_(payables.PAYABLE), SupplierInvoice.paid_amount < SupplierInvoice.total)
+    return q.where(SupplierInvoice.due_on < orders.today_in_store()) if v == "overdue" else q
+
+
 class InvoiceList(ListView):
+    """Supplier invoices, and the payables among them (matched, owing, by due date)."""
     permission = "purchasing.view"
     title = _l("Supplier invoices")
     model = SupplierInvoice
@@ -742,11 +754,20 @@ class InvoiceList(ListView):
         Column("order", _l("PO number"), value=lambda i: i.order.number),
         Column("invoice_date", _l("Invoice date"), sort=SupplierInvoice.invoice_date),
         Column("total", _l("Total (tax included)"), sort=SupplierInvoice.total, kind="money"),
+        Column("match_status", _l("Three-way match"), sort=SupplierInvoice.match_status,
+               value=lambda i: payables.MATCH_LABELS[i.match_status], badge=True),
+        Column("due_on", _l("Due on"), sort=SupplierInvoice.due_on,
+               value=lambda i: (f"{i.due_on} · {_('overdue')}" if _overdue(i) else i.due_on) if i.due_on else "—"),
+        Column("outstanding", _l("Still owed"), value=lambda i: i.outstanding, kind="money"),
         Column("status", _l("Payment"), sort=SupplierInvoice.status, value=lambda i: INVOICE_LABELS[i.status],
                badge=True),
     ]
     filters = [Filter("status", _l("Payment"), lambda q, v: q.where(SupplierInvoice.status == v),
                       choices=lambda: [(k, str(v)) for k, v in INVOICE_LABELS.items()]),
+               Filter("match", _l("Three-way match"), lambda q, v: q.where(SupplierInvoice.match_status == v),
+                      choices=lambda: [(k, str(v)) for k, v in payables.MATCH_LABELS.items()]),
+               Filter("due", _l("Payables"), _due_filter,
+                      choices=lambda: [("payable", _("Due to pay")), ("overdue", _("Overdue"))]),
                Filter("supplier", _l("Supplier"), lambda q, v: q.where(SupplierInvoice.supplier_id == int(v)),
                       choices=lambda: [(str(i), n) for i, n in queries.supplier_choices(False)])]
 
@@ -754,11 +775,27 @@ class InvoiceList(ListView):
 InvoiceList.register(bp, "/supplier-invoices", "invoices")
 
 
+def _render_invoice(inv: SupplierInvoice, status: int = 200, **overrides):
+    payment_form = overrides.pop("payment_form", None)
+    if payment_form is None:
+        payment_form = forms.PaymentForm(formdata=None)
+        payment_form.amount.data, payment_form.paid_on.data = inv.outstanding, orders.today_in_store()
+    context = {"accept_form": forms.AcceptForm(formdata=None), **overrides}
+    return render_template("purchasing/invoice.html", invoice=inv, labels=INVOICE_LABELS, layout="layouts/store.html",
+                           portal=False, payment_form=payment_form, payments=queries.invoice_payments(inv.id),
+                           **_invoice_words(inv), **context), status
+
+
+def _invoice_words(inv: SupplierInvoice) -> dict:
+    return {"match_labels": payables.MATCH_LABELS, "method_labels": payables.METHOD_LABELS,
+            "findings": [payables.finding_text(item, inv.currency) for item in inv.match_findings or []],
+            "overdue": _overdue(inv)}
+
+
 @bp.route("/supplier-invoices/<int:id>")
 @requires("purchasing.view")
 def invoice(id):
-    return render_template("purchasing/invoice.html", invoice=_get(SupplierInvoice, id), labels=INVOICE_LABELS,
-                           layout="layouts/store.html", portal=False)
+    return _render_invoice(_get(SupplierInvoice, id))
 
 
 @bp.route("/supplier-invoices/<int:id>/file")
@@ -770,12 +807,77 @@ def invoice_file(id):
     return _send_key(inv.file_key, f"{inv.number}.pdf")
 
 
+def _locked_invoice(id) -> SupplierInvoice:
+    inv = db.session.scalar(select(SupplierInvoice).where(SupplierInvoice.id == id).with_for_update(of=SupplierInvoice)
+                            .execution_options(populate_existing=True))
+    if inv is None:
+        abort(404)
+    return inv
+
+
 @bp.route("/supplier-invoices/<int:id>/paid", methods=["POST"])
 @requires("purchasing.invoices")
 def invoice_paid(id):
     inv = _get(SupplierInvoice, id)
     perform(lambda: orders.mark_invoice_paid(current_user, inv), _("Marked paid."))
     return redirect_to(url_for("purchasing.invoice", id=id))
+
+
+@bp.route("/supplier-invoices/<int:id>/accept", methods=["POST"])
+@requires("purchasing.invoices")
+def invoice_accept(id):
+    inv = _locked_invoice(id)
+    form = forms.AcceptForm()
+    if form.validate_on_submit() and commit_form(form, lambda: payables.accept_exception(current_user, inv,
+                                                                                          form.note.data)):
+        flash(_("Accepted: the invoice is due on %(date)s.", date=inv.due_on), "success")
+        return redirect_to(url_for("purchasing.invoice", id=id))
+    return _render_invoice(_get(SupplierInvoice, id), 422, accept_form=form)
+
+
+@bp.route("/supplier-invoices/<int:id>/payments", methods=["POST"])
+@requires("purchasing.invoices")
+def invoice_pay(id):
+    inv = _locked_invoice(id)
+    form = forms.PaymentForm()
+    if form.validate_on_submit() and (outcome := commit_form(form, lambda: payables.record_payment(
+            current_user, inv.supplier_id, form.paid_on.data, {inv.id: form.amount.data}, form.method.data,
+            form.reference.data))):
+        flash(_("Payment %(number)s recorded.", number=outcome.result.number), "success")
+        return redirect_to(url_for("purchasing.invoice", id=id))
+    return _render_invoice(_get(SupplierInvoice, id), 422, payment_form=form)
+
+
+# --- supplier payments ----------------------------------------------------------------------------------
+
+class PaymentList(ListView):
+    permission = "purchasing.view"
+    title = _l("Supplier payments")
+    model = SupplierPayment
+    search_fields = [SupplierPayment.number, SupplierPayment.reference]
+    search_placeholder = _l("Payment number or bank reference")
+    default_sort = "-paid_on"
+    export_name = "supplier_payments"
+    columns = [
+        Column("number", _l("Payment number"), sort=SupplierPayment.number, link=detail_url("purchasing.payment")),
+        Column("supplier", _l("Supplier"), value=lambda p: p.supplier.code),
+        Column("paid_on", _l("Date paid"), sort=SupplierPayment.paid_on),
+        Column("amount", _l("Amount paid"), sort=SupplierPayment.amount, kind="money"),
+        Column("method", _l("Payment method"), value=lambda p: payables.METHOD_LABELS[p.method]),
+        Column("reference", _l("Bank reference")),
+    ]
+    filters = [Filter("supplier", _l("Supplier"), lambda q, v: q.where(SupplierPayment.supplier_id == int(v)),
+                      choices=lambda: [(str(i), n) for i, n in queries.supplier_choices(False)])]
+
+
+PaymentList.register(bp, "/supplier-payments", "payments")
+
+
+@bp.route("/supplier-payments/<int:id>")
+@requires("purchasing.view")
+def payment(id):
+    return render_template("purchasing/payment.html", payment=_get(SupplierPayment, id), layout="layouts/store.html",
+                           portal=False, method_labels=payables.METHOD_LABELS)
 
 
 # --- settings -------------------------------------------------------------------------------------------
@@ -793,7 +895,8 @@ def settings():
             current_user, open_to_applications=form.open_to_applications.data,
             approval_threshold=form.approval_threshold.data, over_tolerance_pct=form.over_tolerance_pct.data,
             under_tolerance_pct=form.under_tolerance_pct.data, velocity_days=form.velocity_days.data,
-            cover_days=form.cover_days.data, default_tax_rate=forms.basis_points(form.default_tax_rate.data))):
+            cover_days=form.cover_days.data, default_tax_rate=forms.basis_points(form.default_tax_rate.data),
+            price_tolerance_pct=form.price_tolerance_pct.data, quantity_tolerance_pct=form.quantity_tolerance_pct.data)):
         flash(_("Saved."), "success")
         return redirect_to(url_for("purchasing.settings"))
     status = 422 if request.method == "POST" else 200
