@@ -65,7 +65,7 @@ def test_low_stock_to_suggestion_to_po_to_portal_to_receipt_to_scorecard(app, li
     portal.click("[data-menu='portal_store.asns']")
     portal.click("text=Announce a shipment")
     line = portal.locator(f"#lines tr[data-po='{number}']")
-    line.locator("input").fill(line.locator("td").nth(3).inner_text())
+    line.locator("input[type=number]").fill(line.locator("td").nth(3).inner_text())
     portal.fill("input[name=carrier]", "顺丰")
     portal.fill("input[name=waybill]", "SF1234567890")
     portal.fill("input[name=boxes]", "2")

@@ -15,8 +15,9 @@ from tests.core.test_routes import schema_digest
 PORTAL = "/supplier/stores/<slug>"
 KIND_OF_SEGMENT = {"orders": PurchaseOrder, "asns": Asn, "returns": SupplierReturn, "invoices": SupplierInvoice,
                    "payments": SupplierPayment}
-FORM = {"reason": "walk", "answer_1": "confirm", "quantity_1": "1", "date_1": "2030-01-01", "ship_date": "2030-01-01",
-        "boxes": "1", "number": "WALK-1", "invoice_date": "2030-01-01", "ship_1": "1", "bill_1": "1"}
+FORM = {"reason": "walk", "lines-0-line_id": "1", "lines-0-answer": "confirm", "lines-0-quantity": "1",
+        "lines-0-date": "2030-01-01", "ship_date": "2030-01-01", "boxes": "1", "number": "WALK-1",
+        "invoice_date": "2030-01-01"}
 
 
 def _business(store, supplier, marker: str) -> dict:

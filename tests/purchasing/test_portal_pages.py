@@ -42,15 +42,15 @@ def test_a_supplier_uploads_an_invoice_for_what_was_received(portal):
     url = f"/supplier/stores/{one.slug}/orders/{ids['po']}/invoice"
     line_id = f.read(one, lambda: f.db_session().get(PurchaseOrder, ids["po"]).lines[0].id)
     too_many = client.post(url, data={"csrf_token": client.csrf_token(), "number": "FP-001", "invoice_date": "2026-12-01",
-                                      f"bill_{line_id}": "7", "file": (io.BytesIO(PDF), "fp.pdf")},
+                                      "lines-0-line_id": str(line_id), "lines-0-quantity": "7", "file": (io.BytesIO(PDF), "fp.pdf")},
                            content_type="multipart/form-data")
     assert too_many.status_code == 422
     not_pdf = client.post(url, data={"csrf_token": client.csrf_token(), "number": "FP-001", "invoice_date": "2026-12-01",
-                                     f"bill_{line_id}": "5", "file": (io.BytesIO(b"GIF89a"), "fp.gif")},
+                                     "lines-0-line_id": str(line_id), "lines-0-quantity": "5", "file": (io.BytesIO(b"GIF89a"), "fp.gif")},
                           content_type="multipart/form-data")
     assert not_pdf.status_code == 422
     ok = client.post(url, data={"csrf_token": client.csrf_token(), "number": "FP-001", "invoice_date": "2026-12-01",
-                                f"bill_{line_id}": "5", "file": (io.BytesIO(PDF), "fp.pdf")},
+                                "lines-0-line_id": str(line_id), "lines-0-quantity": "5", "file": (io.BytesIO(PDF), "fp.pdf")},
                      content_type="multipart/form-data")
     assert ok.status_code == 303
     invoice = f.read(one, lambda: f.db_session().scalar(select(SupplierInvoice).where(SupplierInvoice.number == "FP-001")))

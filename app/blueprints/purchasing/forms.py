@@ -6,8 +6,9 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField,
+                     PasswordField, RadioField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.blueprints.purchasing.models import DOCUMENT_KINDS, SUPPLIER_STATUSES
 from app.core.formfields import MoneyField
@@ -116,10 +117,111 @@ class LineForm(FlaskForm):
     tax_rate = DecimalField(_l("Tax rate (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
 
 
+# --- per-line grids: one sub-form per line, its errors under its own field ----------------------------------
+
+class GridLine(Form):
+    line_id = HiddenField()
+
+    @property
+    def id_value(self) -> int:
+        return int(self.line_id.data) if str(self.line_id.data or "").isdigit() else 0
+
+
+def fill_grid(field_list, rows: list[dict]) -> None:
+    """A grid's lines for a page shown for the first time: one entry per row of defaults."""
+    while field_list.entries:
+        field_list.pop_entry()
+    for row in rows:
+        field_list.append_entry(row)
+
+
+def grid_entries(field_list) -> dict[int, Form]:
+    """The grid's sub-forms by the line id each names."""
+    return {entry.form.id_value: entry.form for entry in field_list.entries}
+
+
+def grid_error(form, field_list, err) -> None:
+    """A refusal naming `<field>_<line id>` goes under that field of that line; others as usual."""
+    import re
+
+    from app.core.formview import attach_error
+
+    match = re.fullmatch(r"([a-z]+)_(\d+)", err.field or "")
+    entry = grid_entries(field_list).get(int(match.group(2))) if match else None
+    target = getattr(entry, match.group(1), None) if entry is not None else None
+    if target is not None:
+        target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
+    elif err.field == field_list.name or match:
+        form.form_errors.append(err.message)
+    else:
+        attach_error(form, err)
+
+
+def invoice_rows(po) -> list[dict]:
+    """The invoice grid's first look: what was received and not billed yet, at the PO's price."""
+    return [{"line_id": line.id, "quantity": max(0, line.received - line.returned - line.billed),
+             "unit_price": line.unit_price} for line in po.lines if line.status != "rejected"]
+
+
+class BillLine(GridLine):
+    quantity = IntegerField(_l("Bill now"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    unit_price = MoneyField(_l("Unit price billed"), validators=[Optional()])
+
+
 class InvoiceForm(FlaskForm):
     number = StringField(_l("Invoice number"), validators=[DataRequired(), Length(max=40)])
     invoice_date = DateField(_l("Invoice date"), validators=[DataRequired()])
     file = FileField(_l("Invoice PDF"))
+    lines = FieldList(FormField(BillLine), max_entries=500)
+
+    def quantities(self) -> dict[int, int]:
+        return {entry.form.id_value: entry.form.quantity.data or 0 for entry in self.lines.entries}
+
+    def prices(self) -> dict[int, int]:
+        return {entry.form.id_value: entry.form.unit_price.data for entry in self.lines.entries
+                if entry.form.unit_price.data is not None}
+
+
+class ConfirmLine(GridLine):
+    answer = RadioField(_l("Your answer"), choices=[("confirm", _l("Confirm")), ("reject", _l("Reject"))],
+                        validators=[Optional()])
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    date = DateField(_l("Arrives on"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    lines = FieldList(FormField(ConfirmLine), max_entries=500)
+
+    def answers(self) -> dict[int, tuple]:
+        out = {}
+        for entry in self.lines.entries:
+            line = entry.form
+            if line.answer.data == "reject":
+                out[line.id_value] = ("reject", line.reason.data or "")
+            elif line.answer.data == "confirm":
+                out[line.id_value] = ("confirm", line.quantity.data, line.date.data)
+        return out
+
+
+class ReceiveLine(GridLine):
+    counted = IntegerField(_l("Counted"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+    rejected = IntegerField(_l("Rejected at the quality check"), default=0,
+                            validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    location = StringField(_l("Put away in"), validators=[Length(max=40)])
+
+
+class ReceiveForm(FlaskForm):
+    lines = FieldList(FormField(ReceiveLine), max_entries=500)
+    accept_short = BooleanField(_l("Accept a delivery shorter than the tolerance"))
+
+    def counts(self) -> dict[int, tuple[int, int, str]]:
+        return {e.form.id_value: (e.form.counted.data or 0, e.form.rejected.data or 0, e.form.location.data or "")
+                for e in self.lines.entries}
+
+
+class ShipLine(GridLine):
+    quantity = IntegerField(_l("Ship now"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
 
 
 class AcceptForm(FlaskForm):
@@ -144,6 +246,10 @@ class AsnForm(FlaskForm):
     carrier = StringField(_l("Carrier"), validators=[Length(max=80)])
     waybill = StringField(_l("Waybill number"), validators=[Length(max=60)])
     boxes = IntegerField(_l("Boxes"), default=1, validators=[DataRequired(), NumberRange(min=1, max=999)])
+    lines = FieldList(FormField(ShipLine), max_entries=500)
+
+    def quantities(self) -> dict[int, int]:
+        return {e.form.id_value: e.form.quantity.data for e in self.lines.entries if e.form.quantity.data}
 
 
 class ApplicationForm(FlaskForm):

@@ -316,7 +316,7 @@ def create_asn(actor, supplier_id: int, quantities: dict[int, int], ship_date: d
         quantity = quantities[line.id]
         if quantity < 0 or quantity > shippable(line):
             raise DomainError(_("%(sku)s: %(n)d can still ship, not %(q)d.", sku=line.sku_code, n=shippable(line),
-                                q=quantity), field="lines")
+                                q=quantity), field=f"quantity_{line.id}")
     import uuid
 
     warehouse_id = next(iter(orders)).warehouse_id
@@ -553,11 +553,11 @@ def enter_invoice(actor, po: PurchaseOrder, number: str, invoice_date: date | No
         left = max(line.quantity, line.received) - line.billed
         if quantity < 0 or quantity > left:
             raise DomainError(_("%(sku)s: %(n)d can still be billed (ordered or received), not %(q)d.",
-                                sku=line.sku_code, n=max(0, left), q=quantity), field="lines")
+                                sku=line.sku_code, n=max(0, left), q=quantity), field=f"quantity_{line.id}")
         price = (prices or {}).get(line.id)
         price = line.unit_price if price is None else price
         if price < 0:
-            raise DomainError(_("Cannot be negative."), field="lines")
+            raise DomainError(_("Cannot be negative."), field=f"unit_price_{line.id}")
         amount = price * quantity
         out.append({"po_line_id": line.id, "sku_code": line.sku_code, "quantity": quantity,
                     "unit_price": price, "tax_rate": line.tax_rate, "po_price": line.unit_price})

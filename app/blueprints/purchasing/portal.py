@@ -229,11 +229,16 @@ def _order(id: int, lock: bool = False) -> PurchaseOrder:
     return po
 
 
-def _render_order(po: PurchaseOrder, status: int = 200, error=None, field=None):
+def _render_order(po: PurchaseOrder, status: int = 200, form=None):
+    if form is None:
+        form = forms.ConfirmForm(formdata=None)
+        when = po.expected_date or orders.today_in_store()
+        forms.fill_grid(form.lines, [{"line_id": line.id, "answer": "confirm", "quantity": line.quantity, "date": when}
+                                     for line in po.lines if line.status == "open"])
     return render_template("purchasing/portal_order.html", po=po, labels=orders.STATUS_LABELS,
                            line_labels=orders.LINE_STATUS_LABELS, titles=queries.sku_titles([l.sku_id for l in po.lines]),
-                           timeline=[e for e in orders.MACHINE.history(po)], error=error, error_field=field,
-                           can_confirm=role_can("confirm"), today=orders.today_in_store()), status
+                           timeline=[e for e in orders.MACHINE.history(po)], form=form,
+                           grid=forms.grid_entries(form.lines), can_confirm=role_can("confirm")), status
 
 
 @portal_store_bp.route("/orders/<int:id>")
@@ -254,31 +259,19 @@ def order_print(id):
 @supplier_user
 @needs_role("confirm")
 def order_confirm(id):
-    from datetime import date
-
     po = _order(id, lock=True)
-    answers = {}
-    for line in po.lines:
-        choice = request.form.get(f"answer_{line.id}", "")
-        if choice == "reject":
-            answers[line.id] = ("reject", request.form.get(f"reason_{line.id}", ""))
-        elif choice == "confirm":
-            try:
-                quantity = int(request.form.get(f"quantity_{line.id}", ""))
-            except ValueError:
-                quantity = None
-            try:
-                when = date.fromisoformat(request.form.get(f"date_{line.id}", ""))
-            except ValueError:
-                when = None
-            answers[line.id] = ("confirm", quantity, when)
-    if not answers:
-        return _render_order(_order(id), 422, _("Answer at least one line: confirm it or reject it."))
-    outcome = commit(lambda: orders.confirm_lines(current_user, po, answers))
-    if outcome:
-        flash(_("Your answer was sent to %(store)s.", store=g.store.name), "success")
-        return redirect_to(url_for("portal_store.order", id=id))
-    return _render_order(_order(id), 422, outcome.error.message, outcome.error.field)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        answers = form.answers()
+        if not answers:
+            form.form_errors.append(_("Answer at least one line: confirm it or reject it."))
+        else:
+            outcome = commit(lambda: orders.confirm_lines(current_user, po, answers))
+            if outcome:
+                flash(_("Your answer was sent to %(store)s.", store=g.store.name), "success")
+                return redirect_to(url_for("portal_store.order", id=id))
+            forms.grid_error(form, form.lines, outcome.error)
+    return _render_order(_order(id), 422, form)
 
 
 # --- shipping notices ------------------------------------------------------------------------------------
@@ -339,26 +332,19 @@ PortalReceiptList.register(portal_store_bp, "/receipts", "receipts")
 def asn_new():
     form = forms.AsnForm()
     lines = queries.shippable_lines(g.supplier.id)
-    error = None
     if request.method == "GET":
         form.ship_date.data = orders.today_in_store()
+        forms.fill_grid(form.lines, [{"line_id": line.id, "quantity": None} for line in lines])
     if form.validate_on_submit():
-        quantities = {}
-        for key, value in request.form.items():
-            if key.startswith("ship_") and key[5:].isdigit() and value.strip():
-                try:
-                    quantities[int(key[5:])] = int(value)
-                except ValueError:
-                    quantities[int(key[5:])] = -1
-        outcome = commit(lambda: orders.create_asn(current_user, g.supplier.id, quantities, form.ship_date.data,
+        outcome = commit(lambda: orders.create_asn(current_user, g.supplier.id, form.quantities(), form.ship_date.data,
                                                    form.carrier.data, form.waybill.data, form.boxes.data))
         if outcome:
             flash(_("Notice %(number)s announced.", number=outcome.result.number), "success")
             return redirect_to(url_for("portal_store.asn", id=outcome.result.id))
-        error = outcome.error.message
+        forms.grid_error(form, form.lines, outcome.error)
         lines = queries.shippable_lines(g.supplier.id)
     status = 422 if request.method == "POST" else 200
-    return render_template("purchasing/portal_asn_new.html", form=form, lines=lines, error=error,
+    return render_template("purchasing/portal_asn_new.html", form=form, lines=lines, grid=forms.grid_entries(form.lines),
                            shippable=orders.shippable, titles=queries.sku_titles([l.sku_id for l in lines])), status
 
 
@@ -509,19 +495,18 @@ def payment(id):
 def invoice_new(id):
     po = _order(id, lock=request.method == "POST")
     form = forms.InvoiceForm()
+    if request.method == "GET":
+        forms.fill_grid(form.lines, forms.invoice_rows(po))
     if form.validate_on_submit():
         upload = request.files.get("file")
-        quantities = {}
-        for line in po.lines:
-            try:
-                quantities[line.id] = int(request.form.get(f"bill_{line.id}") or 0)
-            except ValueError:
-                quantities[line.id] = -1
-        if commit_form(form, lambda: orders.enter_invoice(current_user, po, form.number.data, form.invoice_date.data,
-                                                          quantities, (upload.filename, upload.read())
-                                                          if upload and upload.filename else None, source="portal")):
+        outcome = commit(lambda: orders.enter_invoice(
+            current_user, po, form.number.data, form.invoice_date.data, form.quantities(),
+            (upload.filename, upload.read()) if upload and upload.filename else None, source="portal",
+            prices=form.prices()))
+        if outcome:
             flash(_("Invoice sent to %(store)s.", store=g.store.name), "success")
             return redirect_to(url_for("portal_store.invoices"))
+        forms.grid_error(form, form.lines, outcome.error)
         po = _order(id)
     status = 422 if request.method == "POST" else 200
     return render_template("purchasing/portal_invoice_new.html", form=form, po=po,

@@ -535,8 +535,12 @@ def _render_order(po: PurchaseOrder, status: int = 200, **overrides):
                                  .order_by(SupplierReturn.id)).all()
     invoices = db.session.scalars(select(SupplierInvoice).where(SupplierInvoice.order_id == po.id)
                                   .order_by(SupplierInvoice.id)).all()
+    invoice_form = overrides.pop("invoice_form", None)
+    if invoice_form is None:
+        invoice_form = forms.InvoiceForm(formdata=None)
+        forms.fill_grid(invoice_form.lines, forms.invoice_rows(po))
     context = {"line_form": forms.LineForm(formdata=None), "reason_form": forms.ReasonForm(formdata=None),
-               "invoice_form": forms.InvoiceForm(formdata=None), "errors": {}, **overrides}
+               "invoice_form": invoice_form, "errors": {}, **overrides}
     return render_template("purchasing/order.html", po=po, labels=orders.STATUS_LABELS,
                            line_labels=orders.LINE_STATUS_LABELS, timeline=orders.MACHINE.history(po),
                            titles=queries.sku_titles([l.sku_id for l in po.lines]),
@@ -636,11 +640,14 @@ def order_invoice(id):
     po = _order(id, lock=True)
     form = forms.InvoiceForm()
     upload = request.files.get("file")
-    if form.validate_on_submit() and commit_form(form, lambda: orders.enter_invoice(
-            current_user, po, form.number.data, form.invoice_date.data, _lines_input("bill"),
-            (upload.filename, upload.read()) if upload and upload.filename else None)):
-        flash(_("Invoice entered."), "success")
-        return redirect_to(url_for("purchasing.order", id=id))
+    if form.validate_on_submit():
+        outcome = commit(lambda: orders.enter_invoice(
+            current_user, po, form.number.data, form.invoice_date.data, form.quantities(),
+            (upload.filename, upload.read()) if upload and upload.filename else None, prices=form.prices()))
+        if outcome:
+            flash(_("Invoice entered."), "success")
+            return redirect_to(url_for("purchasing.order", id=id))
+        forms.grid_error(form, form.lines, outcome.error)
     return _render_order(_order(id), 422, invoice_form=form)
 
 
@@ -681,12 +688,16 @@ class AsnList(ListView):
 AsnList.register(bp, "/asns", "asns")
 
 
-def _render_asn(asn: Asn, status: int = 200, error: str | None = None, field: str | None = None):
+def _render_asn(asn: Asn, status: int = 200, form=None):
+    if form is None:
+        form = forms.ReceiveForm(formdata=None)
+        forms.fill_grid(form.lines, [{"line_id": line.id, "counted": line.quantity, "rejected": 0, "location": ""}
+                                     for line in asn.lines])
     return render_template("purchasing/asn.html", asn=asn, labels=orders.ASN_STATUS_LABELS,
                            titles=queries.sku_titles([l.sku_id for l in asn.lines]),
                            warehouse=queries.warehouse_names().get(asn.warehouse_id, ""),
-                           tolerance=orders.tolerance, settings=services.settings(), error=error, error_field=field,
-                           can_receive=can("purchasing.receive")), status
+                           tolerance=orders.tolerance, settings=services.settings(), form=form,
+                           grid=forms.grid_entries(form.lines), can_receive=can("purchasing.receive")), status
 
 
 @bp.route("/asns/<int:id>")
@@ -716,15 +727,15 @@ def asn_receive(id):
                             .execution_options(populate_existing=True))
     if asn is None:
         abort(404)
-    counted, rejected = _lines_input("counted"), _lines_input("rejected")
-    counts = {line.id: (counted.get(line.id, 0), rejected.get(line.id, 0),
-                        request.form.get(f"location_{line.id}", "")) for line in asn.lines}
-    outcome = commit(lambda: orders.receive_asn(current_user, asn, counts, bool(request.form.get("accept_short"))))
-    if outcome:
-        flash(_("%(number)s received; stock is on %(inbound)s.", number=asn.number, inbound=asn.inbound_number),
-              "success")
-        return redirect_to(url_for("purchasing.asn", id=id))
-    return _render_asn(_get(Asn, id), 422, outcome.error.message, outcome.error.field)
+    form = forms.ReceiveForm()
+    if form.validate_on_submit():
+        outcome = commit(lambda: orders.receive_asn(current_user, asn, form.counts(), form.accept_short.data))
+        if outcome:
+            flash(_("%(number)s received; stock is on %(inbound)s.", number=asn.number, inbound=asn.inbound_number),
+                  "success")
+            return redirect_to(url_for("purchasing.asn", id=id))
+        forms.grid_error(form, form.lines, outcome.error)
+    return _render_asn(_get(Asn, id), 422, form)
 
 
 # --- supplier invoices ----------------------------------------------------------------------------------
