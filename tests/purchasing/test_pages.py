@@ -106,3 +106,10 @@ def test_settings_refuse_a_bad_tolerance_and_keep_the_rest(app, stores):
     row = f.read(few, services.settings)
     assert (row.approval_threshold, row.over_tolerance_pct, row.velocity_days, row.default_tax_rate,
             row.open_to_applications) == (100000, 8, 60, 900, True)
+    assert (row.price_tolerance_pct, row.quantity_tolerance_pct) == (2, 0)          # not posted: unchanged
+    base = {"approval_threshold": "1000.00", "over_tolerance_pct": "8", "under_tolerance_pct": "5", "velocity_days": "60",
+            "cover_days": "7", "default_tax_rate": "9"}
+    assert owner.form(url, {**base, "price_tolerance_pct": "101"}).status_code == 422
+    assert owner.form(url, {**base, "price_tolerance_pct": "3", "quantity_tolerance_pct": "10"}).status_code == 303
+    row = f.read(few, services.settings)
+    assert (row.price_tolerance_pct, row.quantity_tolerance_pct) == (3, 10)

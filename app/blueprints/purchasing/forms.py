@@ -95,11 +95,11 @@ class SettingsForm(FlaskForm):
     default_tax_rate = DecimalField(_l("Default tax rate (%)"), places=2, validators=[NumberRange(min=0, max=100)])
     price_tolerance_pct = IntegerField(_l("Invoice price tolerance (%)"),
                                        description=_l("How far above the order's price an invoice may bill and still match."),
-                                       validators=[NumberRange(min=0, max=100)])
+                                       validators=[Optional(), NumberRange(min=0, max=100)])
     quantity_tolerance_pct = IntegerField(_l("Invoice quantity tolerance (%)"),
                                           description=_l("How far beyond the quantity received an invoice may bill and "
                                                          "still match."),
-                                          validators=[NumberRange(min=0, max=100)])
+                                          validators=[Optional(), NumberRange(min=0, max=100)])
 
 
 class OrderForm(FlaskForm):
