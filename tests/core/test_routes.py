@@ -47,6 +47,7 @@ KIND_OF_SEGMENT = {
     "promotions": "promotion", "coupons": "coupon_template", "flash": "flash_session", "flash-items": "flash_item",
     "invoices": "invoice_request",
     "group-buys": "group_buy",
+    "entries": "fin_entry", "accounts": "fin_account",
 }
 # other path arguments get every value that a view acts on
 SAMPLES = {"action": ["delete", "cancel", "note", "default", "main", "line", "approve", "activate"], "direction": ["up"]}
@@ -157,9 +158,13 @@ def seed(store, marker: str) -> dict[str, list]:
         from app.blueprints.invoices import services as invoices
 
         invoice = invoices.request_invoice(member, member.id, paid.number, "personal", f"{f.unique(marker)} invoice")
+        from app.blueprints.finance import services as finance
+
+        fin_entry = finance.post("manual", marker, [finance.dr("1002", 100), finance.cr("3001", 100)], rule="walk")
+        fin_account = finance.create_account(None, f.unique("9")[:20], f"{marker} 科目", f"{marker} account", "expense")
         db.session.flush()
         return {
-            **purchasing, "invoice_request": [invoice.id],
+            **purchasing, "invoice_request": [invoice.id], "fin_entry": [fin_entry.id], "fin_account": [fin_account.id],
             "ticket": [ticket.id], "conversation": [conversation.id], "service_queue": [queue.id],
             "sla_policy": [policy.id], "canned_reply": [canned.id], "agent": [agent.id], "attachment": [attachment],
             "staff": [staff.id], "role": [role.id], "webhook": [webhook.id], "delivery": [delivery.id],

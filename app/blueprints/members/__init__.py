@@ -12,6 +12,7 @@ shop_bp = StoreBlueprint("members_shop", __name__, base="/shop")   # the shopper
 center = Center(
     __name__, _l("Members"), position=75, blueprints=[bp, shop_bp], models=["models"], jobs=["jobs"], handlers=["handlers"],
     topics={"member.registered": _l("A shopper signed up"),
+            "card.activated": _l("Stored-value or gift cards were activated (sold)"),
             "member.level_changed": _l("A member's level changed"),
             "member.birthday": _l("A member on a level with a birthday benefit has a birthday")},
     permissions=[Perm("members.view", _l("See members, segments, levels and cards"),

@@ -19,6 +19,7 @@ from app.blueprints.members.models import Card, CardBatch, CardEntry, Member
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.outbox import emit
 from app.core.secrets import seal, unseal
 from app.core.tenancy import current_store
 from app.core.timeline import actor_name
@@ -92,6 +93,8 @@ def activate_batch(actor, batch: CardBatch) -> int:
                                                 "balance_after": batch.face_value, "reference": f"activate:{i}",
                                                 "actor_name": who, "at": utcnow()} for i in rows])
         audit.record(actor, "card.batch_activated", batch, label=batch.name, changes={"activated": [None, len(rows)]})
+        emit("card.activated", {"batch_id": batch.id, "card_id": None, "cards": len(rows),
+                                "amount": batch.face_value * len(rows), "label": batch.name})
     return len(rows)
 
 
@@ -103,6 +106,8 @@ def activate_card(actor, card: Card) -> Card:
     _move(card.id, batch.face_value, "activate", f"activate:{card.id}", actor, status="active",
           where=[Card.status == "issued"], activated_at=utcnow())
     audit.record(actor, "card.activated", card, label=card.code)
+    emit("card.activated", {"batch_id": batch.id, "card_id": card.id, "cards": 1, "amount": batch.face_value,
+                            "label": batch.name})
     return card
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from app.blueprints.orders.models import Order, OrderLine
@@ -300,3 +300,65 @@ def paid_between(start: datetime, end: datetime, limit: int = 100_000) -> list[C
     return [CustomsOrder(o.id, o.number, o.status, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
                          o.tax_total, o.payable, o.shopper_id, dict(o.shopper or {}), dict(o.address or {}),
                          o.created_at, o.paid_at, tuple(_line(l) for l in o.lines)) for o in rows]
+
+
+@dataclass(frozen=True)
+class PostingLine:
+    id: int
+    sku_id: int
+    product_id: int
+    sku_code: str
+    title: str
+    unit_price: int
+    quantity: int
+    discount: int
+
+
+@dataclass(frozen=True)
+class PostingOrder:
+    """What finance books of an order: its amounts and lines."""
+
+    id: int
+    number: str
+    currency: str
+    goods_total: int
+    discount_total: int
+    shipping_fee: int
+    tax_total: int
+    payable: int
+    lines: tuple[PostingLine, ...]
+
+
+def for_posting(order_id: int) -> PostingOrder | None:
+    o = db.session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)))
+    if o is None:
+        return None
+    return PostingOrder(o.id, o.number, o.currency, o.goods_total, o.discount_total, o.shipping_fee, o.tax_total or 0,
+                        o.payable, tuple(PostingLine(l.id, l.sku_id, l.product_id, l.sku_code, l.title, l.unit_price,
+                                                     l.quantity, l.discount) for l in o.lines))
+
+
+PAID_STATUSES = ("paid", "allocated", "partially_shipped", "shipped", "delivered", "completed", "closed")
+AWAITING_SHIPMENT = ("paid", "allocated", "partially_shipped")
+
+
+def sales_by_day(start: datetime, end: datetime, tz: str) -> dict:
+    """Orders paid in [start, end) per local day: {day: (orders, GMV)}; GMV is what shoppers
+    paid for them (the payable), whatever happened after (one query)."""
+    day = cast(func.timezone(tz, Order.paid_at), Date)
+    return {d: (int(n), int(total)) for d, n, total in db.session.execute(
+        select(day, func.count(), func.sum(Order.payable)).where(Order.paid_at >= start, Order.paid_at < end)
+        .group_by(day))}
+
+
+def top_products(start: datetime, end: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
+    """The best-selling products of orders paid in [start, end): (title, units, paid amount)."""
+    amount = func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount)
+    return [(title, int(units), int(total)) for title, units, total in db.session.execute(
+        select(OrderLine.title, func.sum(OrderLine.quantity), amount).join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at >= start, Order.paid_at < end).group_by(OrderLine.product_id, OrderLine.title)
+        .order_by(amount.desc(), OrderLine.title).limit(limit))]
+
+
+def awaiting_shipment() -> int:
+    return db.session.scalar(select(func.count()).select_from(Order).where(Order.status.in_(AWAITING_SHIPMENT)))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, select
 
-from app.blueprints.payments.models import Payment, ReconciliationItem, Refund
+from app.blueprints.payments.models import Payment, ReconciliationItem, ReconciliationRun, Refund
 from app.core.db import utcnow
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -93,3 +93,46 @@ def paid_payments(order_ids) -> dict[int, dict]:
         out[p.order_id] = {"number": p.number, "gateway": p.gateway, "trade_no": p.gateway_trade_no or p.number,
                            "amount": p.amount, "currency": p.currency, "paid_at": p.gateway_paid_at or p.paid_at}
     return out
+
+
+def payment_snapshot(payment_id: int) -> dict | None:
+    """One payment as finance posts it: number, order, amount, currency, gateway, when paid."""
+    p = db.session.get(Payment, payment_id)
+    if p is None:
+        return None
+    return {"id": p.id, "number": p.number, "order_id": p.order_id, "amount": p.amount, "currency": p.currency,
+            "gateway": p.gateway, "paid_at": p.gateway_paid_at or p.paid_at}
+
+
+def refund_snapshot(refund_id: int) -> dict | None:
+    """One refund with its payment's gateway and order (one query)."""
+    row = db.session.execute(select(Refund.id, Refund.request_id, Refund.amount, Refund.status, Refund.finished_at,
+                                    Payment.id, Payment.number, Payment.order_id, Payment.gateway, Payment.currency)
+                             .join(Payment, Payment.id == Refund.payment_id).where(Refund.id == refund_id)).first()
+    if row is None:
+        return None
+    keys = ("id", "request_id", "amount", "status", "finished_at", "payment_id", "payment_number", "order_id",
+            "gateway", "currency")
+    return dict(zip(keys, row))
+
+
+def reconciliation_days(since: date) -> list[dict]:
+    """Each finished daily reconciliation run since `since`: gateway, day, the statement's net
+    total, ours, and how many differences are still open (one query)."""
+    open_items = (select(func.count()).select_from(ReconciliationItem)
+                  .where(ReconciliationItem.run_id == ReconciliationRun.id, ReconciliationItem.resolved_at.is_(None))
+                  .scalar_subquery())
+    rows = db.session.execute(select(ReconciliationRun.gateway, ReconciliationRun.day, ReconciliationRun.status,
+                                     ReconciliationRun.gateway_total, ReconciliationRun.our_total, open_items)
+                              .where(ReconciliationRun.day >= since)
+                              .order_by(ReconciliationRun.day.desc(), ReconciliationRun.gateway))
+    return [{"gateway": g, "day": d, "status": s, "gateway_total": gt, "our_total": ot, "open": n}
+            for g, d, s, gt, ot, n in rows]
+
+
+def refunded_between(start: datetime, end: datetime, tz: str) -> dict[date, int]:
+    """Refunds that succeeded per local day in [start, end) (the sales dashboard)."""
+    day = _local_day(Refund.finished_at, tz)
+    return {d: int(total) for d, total in db.session.execute(
+        select(day, func.sum(Refund.amount)).where(Refund.status == "succeeded", Refund.finished_at >= start,
+                                                   Refund.finished_at < end).group_by(day))}

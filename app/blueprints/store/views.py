@@ -33,9 +33,16 @@ STATUS_LABELS = {"invited": _l("Invited"), "active": _l("Active"), "disabled": _
 @bp.route("/")
 @requires("store.dashboard")
 def dashboard():
+    """The store's home page: the sales dashboard (for staff who may see finance), then staff activity."""
+    from app.blueprints.finance import queries as finance_queries
+
+    sales = finance_queries.dashboard() if permissions.can("finance.view") else None
+    sales_chart = charts.bar_chart([(day, value // 100) for day, value in sales["chart"]],
+                                   label=_("GMV per day, last 30 days")) if sales else None
     by_status = queries.staff_by_status()
     activity = queries.activity_by_day(14)
-    return render_template("store/dashboard.html", by_status=by_status,
+    return render_template("store/dashboard.html", by_status=by_status, sales=sales, sales_chart=sales_chart,
+                           change=finance_queries.change,
                            chart=charts.bar_chart(activity, label=_("Actions per day")),
                            activity_total=sum(n for _, n in activity),
                            recent=queries.recent_activity(), status_labels=STATUS_LABELS)

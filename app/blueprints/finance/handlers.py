@@ -1,0 +1,180 @@
+"""Postings from other centers' events: one balanced entry per (event, rule).
+
+Recognition policy: money a shopper pays is an advance (预收账款) until the goods ship; revenue,
+its discounts and the cost of the goods are recognised per parcel when it leaves the warehouse
+(the shipment is when control passes to the shopper and the cost is known), the order's
+shipping fee and any customs tax collected with it on its first parcel. A refund first gives
+back what is still an advance, the rest is a sales return (销售退回). Receipts are valued at the
+purchase price against 应付账款—暂估 until the supplier's invoice is matched.
+"""
+from __future__ import annotations
+
+from app.blueprints.catalog import queries as catalog_queries
+from app.blueprints.finance import queries, services
+from app.blueprints.finance.services import (ADVANCES, AP, AR_GATEWAY, BANK, CARD_BALANCES, COGS, CUSTOMS_TAX,
+                                             DISCOUNTS, GRNI, INPUT_VAT, INVENTORY, INVENTORY_PENDING, RETURNS,
+                                             REVENUE, SHIPPING_INCOME, cr, dr)
+from app.blueprints.orders import queries as order_queries
+from app.blueprints.payments import queries as payment_queries
+from app.core.outbox import handler
+
+CARD_GATEWAY = "card"
+NEW_PAYMENT_FROM = (None, "created", "pending", "failed", "closed")
+
+
+def _posted(event, rule: str) -> bool:
+    return queries.entry_for_event(event.id, rule) is not None
+
+
+def _on(event):
+    return services.local_day(event.created_at)
+
+
+def _money_account(gateway: str) -> str:
+    """Where a gateway's money sits until it settles: stored-value balances pay from 预收账款—储值卡."""
+    return CARD_BALANCES if gateway == CARD_GATEWAY else AR_GATEWAY
+
+
+@handler("payment.succeeded", queue="finance")
+def post_payment(event) -> None:
+    """Dr receivable from the gateway, Cr advances on the order. A payment that returns to
+    succeeded because a refund failed is not new money (the refund's reversal handles it)."""
+    if event.payload.get("from") not in NEW_PAYMENT_FROM or _posted(event, "payment"):
+        return
+    p = payment_queries.payment_snapshot(event.payload["payment_id"])
+    if p is None:
+        return
+    services.post("payment", p["id"], [dr(_money_account(p["gateway"]), p["amount"], party=p["gateway"]),
+                                       cr(ADVANCES, p["amount"], order_id=p["order_id"])],
+                  rule="payment", event_id=event.id, source_number=p["number"], currency=p["currency"], on=_on(event))
+
+
+@handler("refund.succeeded", queue="finance")
+def post_refund(event) -> None:
+    """Dr what is still an advance on the order, the rest as a sales return; Cr the gateway."""
+    if _posted(event, "refund"):
+        return
+    r = payment_queries.refund_snapshot(event.payload["refund_id"])
+    if r is None:
+        return
+    advance = max(0, queries.order_balance(r["order_id"], ADVANCES))
+    back = min(r["amount"], advance)
+    services.post("refund", r["id"], [dr(ADVANCES, back, order_id=r["order_id"]),
+                                      dr(RETURNS, r["amount"] - back, order_id=r["order_id"]),
+                                      cr(_money_account(r["gateway"]), r["amount"], party=r["gateway"])],
+                  rule="refund", event_id=event.id, source_number=r["request_id"], currency=r["currency"],
+                  on=_on(event))
+
+
+@handler("refund.failed", queue="finance")
+def reverse_failed_refund(event) -> None:
+    """A refund the gateway had confirmed failed after all: its entry is reversed exactly."""
+    if event.payload.get("from") != "succeeded" or _posted(event, "refund_failed"):
+        return
+    entry = services.posted_for("refund", event.payload["refund_id"], "refund")
+    if entry is not None:
+        services.reverse_entry(None, entry, event_id=event.id, rule="refund_failed")
+
+
+@handler("parcel.shipped", queue="finance")
+def post_parcel(event) -> None:
+    """Revenue, discounts and COGS (at this moment's moving-average cost) of the shipped lines."""
+    if _posted(event, "shipment"):
+        return
+    p = event.payload
+    order = order_queries.for_posting(p["order_id"])
+    if order is None:
+        return
+    lines = {line.id: line for line in order.lines}
+    before = queries.recognised_quantities(order.id)
+    first_parcel = not before
+    fallback = {s.sku_id: s.cost_price for s in catalog_queries.sku_snapshots(
+        {pl["sku_id"] for pl in p["lines"]}).values()}
+    legs = []
+    for shipped in p["lines"]:
+        line = lines.get(shipped["order_line_id"])
+        q = int(shipped["quantity"])
+        if line is None or q <= 0:
+            continue
+        prev = before.get(line.id, 0)
+        dims = {"order_id": order.id, "order_line_id": line.id, "sku_id": line.sku_id, "quantity": q}
+        gross = line.unit_price * q
+        discount = (line.discount * min(prev + q, line.quantity) // line.quantity
+                    - line.discount * min(prev, line.quantity) // line.quantity) if line.quantity else 0
+        cost = services.issue_units(line.sku_id, q, fallback.get(line.sku_id, 0), event.id, "shipment", line.id)
+        legs += [dr(ADVANCES, gross - discount, order_id=order.id), dr(DISCOUNTS, discount, **dims),
+                 cr(REVENUE, gross, **dims), dr(COGS, cost, **dims),
+                 cr(INVENTORY, cost, sku_id=line.sku_id, quantity=q)]
+    if first_parcel and legs:
+        legs += [dr(ADVANCES, order.shipping_fee + order.tax_total, order_id=order.id),
+                 cr(SHIPPING_INCOME, order.shipping_fee, order_id=order.id),
+                 cr(CUSTOMS_TAX, order.tax_total, order_id=order.id)]
+    services.post("parcel", p.get("notice_id") or order.id, legs, rule="shipment", event_id=event.id,
+                  source_number=p.get("notice_number") or order.number, currency=order.currency, on=_on(event),
+                  memo=order.number)
+
+
+@handler("inbound.completed", queue="finance")
+def post_inbound(event) -> None:
+    """Stock came in: a purchase at its price against 应付账款—暂估 (moving the average), a
+    shopper's return at the current average back out of COGS, an adjustment (surplus) at the
+    average against 待处理财产损溢. A transfer between warehouses changes no value."""
+    if _posted(event, "inbound"):
+        return
+    p = event.payload
+    kind = p.get("kind")
+    if kind == "transfer":
+        return
+    supplier = f"supplier:{p['supplier_id']}" if p.get("supplier_id") else None
+    fallback = {s.sku_id: s.cost_price for s in catalog_queries.sku_snapshots(
+        {line["sku_id"] for line in p.get("lines", [])}).values()}
+    legs = []
+    for index, line in enumerate(p.get("lines", [])):
+        sku_id, q = line["sku_id"], int(line["quantity"])
+        if q <= 0:
+            continue
+        current = services.unit_cost(sku_id, fallback.get(sku_id, 0))
+        unit = current if kind == "return" or line.get("unit_cost") is None else int(line["unit_cost"])
+        value = services.receive_units(sku_id, q, unit, event.id, "inbound", index)
+        other = GRNI if kind == "purchase" else COGS if kind == "return" else INVENTORY_PENDING
+        legs += [dr(INVENTORY, value, sku_id=sku_id, quantity=q),
+                 cr(other, value, party=supplier if other == GRNI else None,
+                    sku_id=sku_id if other == COGS else None, quantity=q if other == COGS else None)]
+    services.post("inbound", p["inbound_id"], legs, rule="inbound", event_id=event.id,
+                  source_number=p.get("number", ""), currency=p.get("currency"), on=_on(event), memo=kind or "")
+
+
+@handler("purchasing.invoice_matched", queue="finance")
+def post_supplier_invoice(event) -> None:
+    """A matched supplier invoice: 暂估 becomes a payable; its tax is input VAT."""
+    if _posted(event, "supplier_invoice"):
+        return
+    p = event.payload
+    party = f"supplier:{p['supplier_id']}"
+    tax = int(p.get("tax") or 0)
+    services.post("supplier_invoice", p["invoice_id"], [dr(GRNI, int(p["amount"]) - tax, party=party),
+                                                        dr(INPUT_VAT, tax), cr(AP, int(p["amount"]), party=party)],
+                  rule="supplier_invoice", event_id=event.id, source_number=p.get("number", ""),
+                  currency=p.get("currency"), on=_on(event))
+
+
+@handler("purchasing.payment_recorded", queue="finance")
+def post_supplier_payment(event) -> None:
+    if _posted(event, "supplier_payment"):
+        return
+    p = event.payload
+    party = f"supplier:{p['supplier_id']}"
+    services.post("supplier_payment", p["payment_id"], [dr(AP, int(p["amount"]), party=party),
+                                                        cr(BANK, int(p["amount"]))],
+                  rule="supplier_payment", event_id=event.id, currency=p.get("currency"), on=_on(event))
+
+
+@handler("card.activated", queue="finance")
+def post_card_sale(event) -> None:
+    """Stored-value cards sold (activated): the money is owed to their holders until spent."""
+    if _posted(event, "card_sale"):
+        return
+    p = event.payload
+    services.post("card", p.get("card_id") or p.get("batch_id"), [dr(BANK, int(p["amount"])),
+                                                                  cr(CARD_BALANCES, int(p["amount"]))],
+                  rule="card_sale", event_id=event.id, source_number=p.get("label", ""), on=_on(event))

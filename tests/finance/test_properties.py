@@ -1,0 +1,158 @@
+"""Ledger properties over random sequences of receipts, returns, paid orders, shipments,
+refunds (some of which fail afterwards), supplier invoices and payments, each event delivered
+once or twice: the ledger always balances, every account's summary equals the sum of its
+postings, each SKU's value follows the moving average and the inventory account equals it."""
+import itertools
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func, select
+
+from app.blueprints.finance import handlers
+from app.blueprints.finance.models import Account, AccountDay, Entry, Line, SkuCost
+from app.blueprints.orders.queries import PostingLine, PostingOrder
+from tests import factories as f
+from tests.finance.conftest import deliver
+
+SKUS = (910001, 910002, 910003)            # ids no catalog row has: the handlers fall back to cost 0
+_ids = itertools.count(1)
+
+sku = st.integers(0, len(SKUS) - 1)
+step = st.one_of(
+    st.tuples(st.just("receive"), sku, st.integers(1, 20), st.integers(0, 5000)),
+    st.tuples(st.just("return"), sku, st.integers(1, 5)),
+    st.tuples(st.just("order"), sku, st.integers(1, 5), st.integers(100, 10000), st.integers(0, 50), st.integers(0, 800)),
+    st.tuples(st.just("ship"), st.integers(0, 20), st.integers(1, 5)),
+    st.tuples(st.just("refund"), st.integers(0, 20), st.integers(1, 100)),
+    st.tuples(st.just("refund_fails"), st.integers(0, 20)),
+    st.tuples(st.just("invoice"), st.integers(1, 100000), st.integers(0, 13)),
+    st.tuples(st.just("pay_supplier"), st.integers(1, 100000)),
+)
+
+
+class World:
+    """The other centers as the handlers see them, and a model of the moving average."""
+
+    def __init__(self):
+        self.orders, self.payments, self.refunds = {}, {}, {}
+        self.shipped = {}                               # order id -> units shipped
+        self.stock = {s: [0, 0] for s in SKUS}          # sku -> [quantity, value]
+        self.refunded = {}                              # payment id -> refunded so far
+
+    def receive(self, s, q, unit):
+        self.stock[s][0] += q
+        self.stock[s][1] += q * unit
+
+    def average(self, s):
+        q, v = self.stock[s]
+        return round(v / q) if q > 0 else self.last.get(s, 0)
+
+    def issue(self, s, q):
+        have, value = self.stock[s]
+        if have >= q and have > 0:
+            cost = value if have == q else round(value * q / have)
+        else:
+            valued = max(have, 0)
+            unit = round(value / have) if have > 0 else self.last.get(s, 0)
+            cost = (value if valued else 0) + unit * (q - valued)
+        self.stock[s] = [have - q, value - cost]
+        return cost
+
+
+def _twice(store, fn, topic, payload, again: bool):
+    event = deliver(store, fn, topic, payload)
+    if again:
+        deliver(store, fn, topic, payload, event_id=event.id)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(step, st.booleans()), max_size=20))
+def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_store, steps):
+    store = module_store
+    world = World()
+    with f.bound(store) as session:                      # earlier examples' stock is the model's start
+        for row in session.scalars(select(SkuCost).where(SkuCost.sku_id.in_(SKUS))):
+            world.stock[row.sku_id] = [row.quantity, row.value]
+        world.last = {row.sku_id: row.last_unit_cost for row in session.scalars(select(SkuCost))}
+    with mock.patch.object(handlers.order_queries, "for_posting", lambda oid: world.orders.get(oid)), \
+            mock.patch.object(handlers.payment_queries, "payment_snapshot", lambda pid: world.payments.get(pid)), \
+            mock.patch.object(handlers.payment_queries, "refund_snapshot", lambda rid: world.refunds.get(rid)):
+        for (kind, *args), again in steps:
+            n = next(_ids)
+            if kind == "receive":
+                s, q, unit = SKUS[args[0]], args[1], args[2]
+                _twice(store, handlers.post_inbound, "inbound.completed", {
+                    "inbound_id": n, "number": f"IN{n}", "kind": "purchase", "supplier_id": 3, "currency": "CNY",
+                    "lines": [{"sku_id": s, "quantity": q, "unit_cost": unit}]}, again)
+                world.receive(s, q, unit)
+                world.last[s] = unit
+            elif kind == "return":
+                s, q = SKUS[args[0]], args[1]
+                unit = world.average(s)
+                _twice(store, handlers.post_inbound, "inbound.completed", {
+                    "inbound_id": n, "number": f"IN{n}", "kind": "return", "currency": "CNY",
+                    "lines": [{"sku_id": s, "quantity": q, "unit_cost": None}]}, again)
+                world.receive(s, q, unit)
+                world.last[s] = unit
+            elif kind == "order":
+                s, q, price, pct, shipping = SKUS[args[0]], args[1], args[2], args[3], args[4]
+                discount = price * q * pct // 100
+                order_id = 10**9 + n
+                world.orders[order_id] = PostingOrder(order_id, f"O{n}", "CNY", price * q, discount, shipping, 0,
+                                                      price * q - discount + shipping,
+                                                      (PostingLine(order_id, s, 1, "S", "t", price, q, discount),))
+                world.payments[n] = {"id": n, "number": f"P{n}", "order_id": order_id, "currency": "CNY",
+                                     "amount": price * q - discount + shipping, "gateway": "sandbox", "paid_at": None}
+                _twice(store, handlers.post_payment, "payment.succeeded", {"payment_id": n, "from": "pending"}, again)
+            elif kind == "ship" and world.orders:
+                order = list(world.orders.values())[args[0] % len(world.orders)]
+                line = order.lines[0]
+                q = min(args[1], line.quantity - world.shipped.get(order.id, 0))
+                if q > 0:
+                    _twice(store, handlers.post_parcel, "parcel.shipped", {
+                        "notice_id": n, "notice_number": f"N{n}", "order_id": order.id,
+                        "lines": [{"order_line_id": line.id, "sku_id": line.sku_id, "quantity": q}]}, again)
+                    world.shipped[order.id] = world.shipped.get(order.id, 0) + q
+                    world.issue(line.sku_id, q)
+            elif kind == "refund" and world.payments:
+                payment = list(world.payments.values())[args[0] % len(world.payments)]
+                left = payment["amount"] - world.refunded.get(payment["id"], 0)
+                amount = max(1, left * args[1] // 100)
+                if left > 0:
+                    world.refunds[n] = {"id": n, "request_id": f"R{n}", "amount": amount, "status": "succeeded",
+                                        "payment_id": payment["id"], "payment_number": payment["number"],
+                                        "order_id": payment["order_id"], "gateway": "sandbox", "currency": "CNY"}
+                    world.refunded[payment["id"]] = world.refunded.get(payment["id"], 0) + amount
+                    _twice(store, handlers.post_refund, "refund.succeeded", {"refund_id": n}, again)
+            elif kind == "refund_fails" and world.refunds:
+                refund = list(world.refunds.values())[args[0] % len(world.refunds)]
+                _twice(store, handlers.reverse_failed_refund, "refund.failed",
+                       {"refund_id": refund["id"], "from": "succeeded"}, again)
+            elif kind == "invoice":
+                amount, rate = args
+                _twice(store, handlers.post_supplier_invoice, "purchasing.invoice_matched", {
+                    "invoice_id": n, "number": f"INV{n}", "supplier_id": 3, "amount": amount,
+                    "tax": amount * rate // (100 + rate), "currency": "CNY"}, again)
+            elif kind == "pay_supplier":
+                _twice(store, handlers.post_supplier_payment, "purchasing.payment_recorded", {
+                    "payment_id": n, "supplier_id": 3, "amount": args[0], "currency": "CNY"}, again)
+
+    with f.bound(store) as session:
+        assert session.scalar(select(func.sum(Line.debit) - func.sum(Line.credit))) in (0, None)
+        unbalanced = session.execute(select(Line.entry_id).group_by(Line.entry_id)
+                                     .having(func.sum(Line.debit) != func.sum(Line.credit))).all()
+        assert not unbalanced
+        posted = dict(session.execute(select(Line.account_id, func.sum(Line.debit - Line.credit))
+                                      .group_by(Line.account_id)).all())
+        summary = dict(session.execute(select(AccountDay.account_id, func.sum(AccountDay.debit - AccountDay.credit))
+                                       .group_by(AccountDay.account_id)).all())
+        assert posted == summary
+        assert session.scalar(select(func.count()).select_from(Entry).group_by(Entry.event_id, Entry.rule)
+                              .having(func.count() > 1).limit(1)) is None          # redelivered: posted once
+        costs = {row.sku_id: [row.quantity, row.value] for row in session.scalars(
+            select(SkuCost).where(SkuCost.sku_id.in_(SKUS)))}
+        for s in SKUS:
+            assert costs.get(s, [0, 0]) == world.stock[s], s
+        inventory = session.scalar(select(Account.id).where(Account.code == "1405"))
+        assert posted.get(inventory, 0) == sum(v for _q, v in costs.values())
