@@ -81,6 +81,10 @@ class Config:
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or (f"http://127.0.0.1:{port}" if development and port else "")
         self.ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "")
         self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+        # WeChat Pay's API host, WeChat's OAuth page host and its API host (tests: a local fake)
+        self.WECHATPAY_BASE_URL = os.environ.get("WECHATPAY_BASE_URL", "")
+        self.WECHAT_OPEN_BASE_URL = os.environ.get("WECHAT_OPEN_BASE_URL", "")
+        self.WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "")
         self.KUAIDI100_BASE_URL = os.environ.get("KUAIDI100_BASE_URL", "")     # one host for poll + api (tests)
         # tracking: ask the carrier when a subscribed shipment has heard nothing for this long
         self.TRACKING_QUERY_AFTER_HOURS = int(os.environ.get("TRACKING_QUERY_AFTER_HOURS", "12"))

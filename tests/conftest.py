@@ -63,6 +63,10 @@ def _free_port() -> int:
 _GATEWAY_PORT = _free_port()
 os.environ["ALIPAY_GATEWAY_URL"] = f"http://127.0.0.1:{_GATEWAY_PORT}/gateway.do"
 os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
+# WeChat Pay's API v3 and WeChat's OAuth are faked on another (tests/support/fake_wechatpay.py).
+_WECHAT_PORT = _free_port()
+for _name in ("WECHATPAY_BASE_URL", "WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"):
+    os.environ[_name] = f"http://127.0.0.1:{_WECHAT_PORT}"
 # Kuaidi100's tracking and waybill servers are faked on another (tests/support/fake_kuaidi100.py).
 _KUAIDI100_PORT = _free_port()
 os.environ["KUAIDI100_BASE_URL"] = f"http://127.0.0.1:{_KUAIDI100_PORT}"
@@ -176,6 +180,17 @@ def fake_gateways():
     alipay, stripe_fake = FakeAlipay(), FakeStripe()
     server = serve(alipay, stripe_fake, _GATEWAY_PORT)
     yield alipay, stripe_fake
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_wechatpay():
+    """FakeWeChatPay serving on the port the app was configured with."""
+    from tests.support.fake_wechatpay import FakeWeChatPay, serve
+
+    fake = FakeWeChatPay()
+    server = serve(fake, _WECHAT_PORT)
+    yield fake
     server.shutdown()
 
 

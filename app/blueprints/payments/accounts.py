@@ -46,6 +46,15 @@ def gateway(name: str) -> Gateway:
     return cls(current_store(), dict(row.settings or {}) if row else {}, unseal(row.sealed) if row else {})
 
 
+def remember(name: str, **values) -> None:
+    """Keep plain values a gateway learnt by itself (WeChat Pay's platform certificates) with
+    the store's account, beside the settings staff entered; nothing is audited (nobody changed it)."""
+    row = account(name)
+    if row is not None:
+        row.settings = {**(row.settings or {}), **values}
+        db.session.flush()
+
+
 def masked(name: str) -> dict:
     """Secret fields as '••••1234' for the settings page; never the full value."""
     row = account(name)

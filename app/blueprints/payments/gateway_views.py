@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.blueprints.orders import queries as order_queries
@@ -26,7 +27,8 @@ def notify(gateway):
     cls = registry().get(gateway)
     if cls is None:
         abort(404)
-    headers = {k: v for k, v in request.headers.items() if k in ("User-Agent", "Stripe-Signature", "Content-Type")}
+    headers = {k: v for k, v in request.headers.items()
+               if k in ("User-Agent", "Stripe-Signature", "Content-Type") or k.lower().startswith("wechatpay-")}
     form = request.form.to_dict()
     # a form body was consumed by form parsing; keep it in the order received
     body = request.get_data() or urllib.parse.urlencode(list(request.form.items(multi=True))).encode()
@@ -34,10 +36,20 @@ def notify(gateway):
     return cls.ack_ok if ok else cls.ack_fail
 
 
-def begin(order, gateway: str):
+def wechat_mode(user_agent: str) -> str:
+    """How WeChat Pay is offered to this browser: JSAPI inside WeChat, H5 in other mobile
+    browsers, a Native QR code on a desktop."""
+    agent = user_agent or ""
+    if "MicroMessenger" in agent:
+        return "jsapi"
+    return "h5" if any(k in agent for k in ("Mobile", "Android", "iPhone")) else "native"
+
+
+def begin(order, gateway: str, method: str = ""):
     """A new attempt for the order and the gateway's checkout for it: (payment, Checkout).
-    The attempt is committed first so a gateway error leaves it pending, never lost."""
-    payment = committed(lambda: services.start_payment(order, gateway))
+    The attempt is committed first so a gateway error leaves it pending, never lost.
+    `method` picks a gateway's way of paying (WeChat Pay: native, h5 or jsapi)."""
+    payment = committed(lambda: services.start_payment(order, gateway, method))
     slug = current_store().slug
     return_url = url_for("storefront.my_order", slug=slug, number=order.number, _external=True)
     notify_url = url_for("payment_notify.notify", slug=slug, gateway=gateway, _external=True)
@@ -48,10 +60,38 @@ def begin(order, gateway: str):
 def pay_order(order, gateway: str):
     """The shopper's "pay" button: send the payer on to the gateway (a redirect, or our page
     carrying the gateway's card form)."""
-    payment, result = begin(order, gateway)
+    method = wechat_mode(request.headers.get("User-Agent", "")) if gateway == "wechat" else ""
+    payment, result = begin(order, gateway, method)
     if result.redirect_url:
         return redirect(result.redirect_url, code=303)
     return render_template(result.template, payment=payment, order=order, **result.context)
+
+
+@notify_bp.route("/wechat/openid")
+@public
+def wechat_openid():
+    """Back from WeChat's OAuth page inside WeChat (JSAPI): the code gives the payer's openid,
+    with which the JSAPI order is made; the page then opens WeChat's own pay sheet."""
+    from app.blueprints.payments.gateways import GatewayError
+
+    p = db.session.scalar(select(Payment).where(Payment.number == request.args.get("state", ""),
+                                                Payment.gateway == "wechat", Payment.method == "jsapi"))
+    if p is None or not request.args.get("code"):
+        abort(404)
+    order = order_queries.order_ref(p.order_id)
+    slug = current_store().slug
+    back = url_for("storefront.my_order", slug=slug, number=order.number)
+    if p.status not in ("created", "pending"):
+        return redirect(back, code=303)
+    gateway = accounts.gateway("wechat")
+    try:
+        openid = gateway.openid(request.args["code"])
+        params = committed(lambda: gateway.jsapi(p, order, openid, url_for(
+            "payment_notify.notify", slug=slug, gateway="wechat", _external=True)))
+    except GatewayError:
+        flash(_("The payment service did not answer. Please try again in a moment."), "error")
+        return redirect(back, code=303)
+    return render_template("payments/wechat_jsapi.html", payment=p, order=order, params=params, return_url=back)
 
 
 # --- the sandbox gateway ----------------------------------------------------------------------

@@ -190,6 +190,12 @@ def settle_by_query(payment: Payment) -> str:
         order = order_queries.order_ref(payment.order_id)
         # an attempt never completed whose order no longer waits: nothing can arrive for it any more
         if order.status != "pending_payment" and "closed" in PAYMENT_STATES.allowed(payment.status):
+            try:
+                if notice is not None:      # an open trade at the gateway: close it so it cannot be paid after all
+                    accounts.gateway(payment.gateway).close(payment)
+            except GatewayError as err:
+                note.body, note.outcome = str(err)[:2000], "query_failed"
+                return note.outcome
             move(payment, "closed", action="no_trade")
             note.outcome = "applied"
         else:

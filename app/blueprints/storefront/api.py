@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.blueprints.auth import services as auth
@@ -523,10 +523,34 @@ def order_pay(number):
     from app.blueprints.payments.gateway_views import begin
 
     order = _own(number)
-    payment, result = begin(order, _str(_json(), "gateway", limit=20))
+    data = _json()
+    gateway = _str(data, "gateway", limit=20)
+    method = ""
+    if gateway == "wechat":
+        method = _str(data, "method", limit=10, required=False) or "h5"
+        if method not in ("native", "h5", "jsapi"):
+            raise ApiError(422, "bad_value", "method must be native, h5 or jsapi.", "method")
+    openid = _str(data, "openid", limit=128, required=False) if method == "jsapi" else ""
+    if openid:      # a client that knows the payer's openid (a mini program) skips the OAuth step
+        payment, jsapi = _wechat_jsapi(order, openid)
+        return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency,
+                       gateway=payment.gateway, redirect_url=None, code_url=None, jsapi=jsapi), 201
+    payment, result = begin(order, gateway, method)
     return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency, gateway=payment.gateway,
                    redirect_url=result.redirect_url, client_secret=result.context.get("client_secret"),
-                   publishable_key=result.context.get("publishable_key")), 201
+                   publishable_key=result.context.get("publishable_key"), code_url=result.context.get("code_url"),
+                   jsapi=None), 201
+
+
+def _wechat_jsapi(order, openid: str):
+    """A WeChat Pay JSAPI attempt for a payer whose openid the client already has: (payment,
+    the parameters for getBrandWCPayRequest / wx.requestPayment)."""
+    from app.blueprints.payments import accounts, services as payment_services
+
+    payment = committed(lambda: payment_services.start_payment(order, "wechat", "jsapi"))
+    gateway = accounts.gateway("wechat")
+    notify = url_for("payment_notify.notify", slug=current_store().slug, gateway="wechat", _external=True)
+    return payment, committed(lambda: gateway.jsapi(payment, order, openid, notify))
 
 
 # --- after-sales ---------------------------------------------------------------------------------

@@ -105,12 +105,24 @@ SPEC = {
                 "type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {
                     "code": {"type": "string"}, "label": {"type": "string"}}}}}},
             "PayInput": {"type": "object", "required": ["gateway"], "properties": {
-                "gateway": {"type": "string", "enum": ["sandbox", "alipay", "stripe"]}}},
+                "gateway": {"type": "string", "enum": ["sandbox", "alipay", "wechat", "stripe"]},
+                "method": {"type": "string", "enum": ["native", "h5", "jsapi"], "default": "h5",
+                           "description": "WeChat Pay only: native (a QR code to show: code_url), h5 (a mobile "
+                                          "browser: redirect_url) or jsapi (inside WeChat: redirect_url to the "
+                                          "OAuth step, or the signed jsapi parameters at once given openid)"},
+                "openid": {"type": "string", "maxLength": 128,
+                           "description": "WeChat Pay jsapi only: the payer's openid in the store's app"}}},
+            "WeChatJsapi": {"type": "object", "description": "Parameters for WeixinJSBridge getBrandWCPayRequest",
+                            "required": ["appId", "timeStamp", "nonceStr", "package", "signType", "paySign"],
+                            "properties": {k: {"type": "string"} for k in (
+                                "appId", "timeStamp", "nonceStr", "package", "signType", "paySign")}},
             "PaymentStart": {"type": "object", "required": ["payment", "amount", "currency", "gateway"], "properties": {
                 "payment": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
                 "gateway": {"type": "string"}, "redirect_url": {"type": "string", "nullable": True},
                 "client_secret": {"type": "string", "nullable": True},
-                "publishable_key": {"type": "string", "nullable": True}}},
+                "publishable_key": {"type": "string", "nullable": True},
+                "code_url": _nullable({"type": "string"}, "WeChat Pay native: the weixin:// link to show as a QR code"),
+                "jsapi": {"allOf": [_ref("WeChatJsapi")], "nullable": True}}},
             "Credentials": {"type": "object", "required": ["email", "password"], "properties": {
                 "email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 200}}},
             "Registration": {"type": "object", "required": ["email", "password"], "properties": {

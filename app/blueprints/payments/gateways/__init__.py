@@ -99,6 +99,9 @@ class Gateway:
     def statement(self, day: date) -> list[StatementRow]:
         raise NotImplementedError
 
+    def close(self, payment) -> None:
+        """Close the trade at the gateway so it can no longer be paid (gateways that need it)."""
+
 
 _REGISTERED: dict[str, type[Gateway]] = {}
 
@@ -113,8 +116,9 @@ def registry() -> dict[str, type[Gateway]]:
     from app.blueprints.payments.gateways.alipay import Alipay
     from app.blueprints.payments.gateways.sandbox import Sandbox
     from app.blueprints.payments.gateways.stripe_gw import StripeGateway
+    from app.blueprints.payments.gateways.wechat import WeChatPay
 
-    return {**{g.name: g for g in (Sandbox, Alipay, StripeGateway)}, **_REGISTERED}
+    return {**{g.name: g for g in (Sandbox, Alipay, WeChatPay, StripeGateway)}, **_REGISTERED}
 
 
 def day_bounds(store, day: date):
