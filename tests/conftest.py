@@ -67,6 +67,11 @@ os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{_GATEWAY_PORT}"
 _WECHAT_PORT = _free_port()
 for _name in ("WECHATPAY_BASE_URL", "WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"):
     os.environ[_name] = f"http://127.0.0.1:{_WECHAT_PORT}"
+# Aliyun's SMS endpoint is faked on another (tests/support/fake_aliyun_sms.py); the keys are the fake's.
+_SMS_PORT = _free_port()
+os.environ.update(SMS_PROVIDER="aliyun", ALIYUN_SMS_ENDPOINT=f"http://127.0.0.1:{_SMS_PORT}",
+                  ALIYUN_SMS_ACCESS_KEY_ID="LTAI5tFakeKeyForTests", ALIYUN_SMS_ACCESS_KEY_SECRET="fake-secret-for-tests",
+                  ALIYUN_SMS_SIGN_NAME="后台商城", ALIYUN_SMS_TEMPLATE_CODE="SMS_465000001")
 # Kuaidi100's tracking and waybill servers are faked on another (tests/support/fake_kuaidi100.py).
 _KUAIDI100_PORT = _free_port()
 os.environ["KUAIDI100_BASE_URL"] = f"http://127.0.0.1:{_KUAIDI100_PORT}"
@@ -190,6 +195,17 @@ def fake_wechatpay():
 
     fake = FakeWeChatPay()
     server = serve(fake, _WECHAT_PORT)
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_sms():
+    """FakeAliyunSms serving on the port the app was configured with."""
+    from tests.support.fake_aliyun_sms import FakeAliyunSms, serve
+
+    fake = FakeAliyunSms()
+    server = serve(fake, _SMS_PORT)
     yield fake
     server.shutdown()
 

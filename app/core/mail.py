@@ -53,6 +53,9 @@ def queue_mail(to: str, subject: str, body: str) -> None:
     from app.core import jobs
     from app.extensions import db
 
+    if not (to or "").strip():
+        return      # a shopper who signed up by SMS may have no email address: nothing to send
+
     def push():
         try:
             jobs.enqueue(send_mail_job, to, str(subject), str(body))

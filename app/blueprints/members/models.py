@@ -16,7 +16,11 @@ from app.extensions import db
 
 class Member(CreatedAt, db.Model):
     __tablename__ = "members"
-    __table_args__ = tenant_args(Index("uq_members_email", text("lower(email)"), unique=True),
+    # a shopper who signed up by SMS has no email ('') and a verified phone, unique among verified ones
+    __table_args__ = tenant_args(Index("uq_members_email", text("lower(email)"), unique=True,
+                                       postgresql_where=text("email <> ''")),
+                                 Index("uq_members_verified_phone", "phone", unique=True,
+                                       postgresql_where=text("phone_verified")),
                                  Index("ix_members_tags", "tags", postgresql_using="gin"),
                                  CheckConstraint("status IN ('active', 'disabled')", name="status"),
                                  CheckConstraint("points >= 0", name="points"))
@@ -26,6 +30,7 @@ class Member(CreatedAt, db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     status: Mapped[str] = mapped_column(String(16), default="active")
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -245,3 +250,22 @@ class CardEntry(db.Model):
     reference: Mapped[str] = mapped_column(String(64), default="")   # payment number, refund request id
     actor_name: Mapped[str] = mapped_column(String(254), default="system")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SmsCode(db.Model):
+    """A one-time sign-in code sent by SMS: only its keyed hash is kept; it expires, allows a
+    few tries and is used at most once. The rows are also the send log the limits count."""
+    __tablename__ = "sms_codes"
+    __table_args__ = tenant_args(Index("ix_sms_codes_phone_created", "phone", "created_at"),
+                                 Index("ix_sms_codes_client_created", "client", "created_at"),
+                                 CheckConstraint("attempts >= 0", name="attempts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str] = mapped_column(String(64))             # the address the request came from
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[str] = mapped_column(String(64), default="", server_default="")

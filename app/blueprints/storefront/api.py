@@ -179,6 +179,42 @@ def token():
     return jsonify(_token_body(committed(sign_in)))
 
 
+@api.route("/auth/sms/code", methods=["POST"])
+@public
+def sms_code():
+    """Text a sign-in code to a mainland mobile number (limits per phone and per client
+    address answer 429 with Retry-After)."""
+    from app.blueprints.members import phone_sign_in
+    from app.core.sms import SmsError, sender
+
+    phone = _str(_json(), "phone", 40)
+    try:
+        sent = committed(lambda: phone_sign_in.send_sign_in_code(phone, request.remote_addr or "unknown"))
+    except phone_sign_in.TooManyCodes as err:
+        return jsonify(error={"code": "too_many_codes", "message": err.message, "field": "phone"}), 429, {
+            "Retry-After": str(err.retry_after)}
+    try:
+        provider_id = sender().send_code(sent.phone, sent.code)
+    except SmsError:
+        raise ApiError(503, "sms_failed", "The text message could not be sent. Try again later.", "phone") from None
+    commit(lambda: phone_sign_in.record_delivery(sent.code_id, provider_id))
+    return jsonify(phone=phone_sign_in.masked(sent.phone), expires_in=sent.expires_in, resend_in=sent.resend_in), 202
+
+
+@api.route("/auth/sms/token", methods=["POST"])
+@public
+def sms_token():
+    """A bearer token for the code texted to the phone; a new phone gets a new member."""
+    from app.blueprints.members import phone_sign_in
+
+    data = _json()
+    phone, code = _str(data, "phone", 40), _str(data, "code", 6)
+    check = committed(lambda: phone_sign_in.sign_in_with_code(phone, code))   # a wrong try is kept: it counts
+    if check.member is None:
+        raise ApiError(401, "bad_code", check.error, "code")
+    return jsonify({**_token_body(check.member), "created": check.created}), 201 if check.created else 200
+
+
 def _token_body(member) -> dict:
     token = _serializer().dumps({"s": current_store().id, "m": member.id, "f": password_fingerprint(member.password_hash)})
     return {"token": token, "token_type": "Bearer", "expires_in": TOKEN_AGE}

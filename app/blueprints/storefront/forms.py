@@ -141,3 +141,15 @@ class CheckoutForm(AddressForm):
             chain = [*(extra_validators or {}).get(name, []), *([inline] if inline else [])]
             ok = field.validate(self, chain) and ok
         return ok
+
+
+class PhoneSignInForm(FlaskForm):
+    """Sign in with a code sent by SMS: the first button sends the code, the second signs in."""
+
+    phone = StringField(_l("Mobile number"), filters=[_strip], validators=[DataRequired(), Length(max=40),
+                                                                           MainlandMobile()],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    code = StringField(_l("Code from the SMS"), filters=[_strip], validators=[
+        Optional(), Regexp(r"^\d{6}$", message=_l("The code is the 6 digits in the SMS."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6})
+    next = HiddenField()

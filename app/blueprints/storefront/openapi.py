@@ -105,7 +105,7 @@ SPEC = {
                 "type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {
                     "code": {"type": "string"}, "label": {"type": "string"}}}}}},
             "PayInput": {"type": "object", "required": ["gateway"], "properties": {
-                "gateway": {"type": "string", "enum": ["sandbox", "alipay", "wechat", "stripe"]},
+                "gateway": {"type": "string", "enum": ["sandbox", "alipay", "wechat", "stripe", "card"]},
                 "method": {"type": "string", "enum": ["native", "h5", "jsapi"], "default": "h5",
                            "description": "WeChat Pay only: native (a QR code to show: code_url), h5 (a mobile "
                                           "browser: redirect_url) or jsapi (inside WeChat: redirect_url to the "
@@ -123,6 +123,20 @@ SPEC = {
                 "publishable_key": {"type": "string", "nullable": True},
                 "code_url": _nullable({"type": "string"}, "WeChat Pay native: the weixin:// link to show as a QR code"),
                 "jsapi": {"allOf": [_ref("WeChatJsapi")], "nullable": True}}},
+            "SmsCodeInput": {"type": "object", "required": ["phone"], "properties": {
+                "phone": {"type": "string", "maxLength": 40, "example": "13800138000",
+                          "description": "A mainland China mobile number (spaces, dashes and +86 allowed)"}}},
+            "SmsCodeSent": {"type": "object", "required": ["phone", "expires_in", "resend_in"], "properties": {
+                "phone": {"type": "string", "description": "The number, masked (138****8000)"},
+                "expires_in": {"type": "integer", "description": "Seconds the code is valid"},
+                "resend_in": {"type": "integer", "description": "Seconds before another code may be asked for"}}},
+            "SmsSignIn": {"type": "object", "required": ["phone", "code"], "properties": {
+                "phone": {"type": "string", "maxLength": 40}, "code": {"type": "string", "maxLength": 6,
+                                                                       "pattern": "^[0-9]{6}$"}}},
+            "SmsToken": {"type": "object", "required": ["token", "token_type", "expires_in", "created"], "properties": {
+                "token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+                "expires_in": {"type": "integer"},
+                "created": {"type": "boolean", "description": "true: a new account was made for this phone"}}},
             "Credentials": {"type": "object", "required": ["email", "password"], "properties": {
                 "email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 200}}},
             "Registration": {"type": "object", "required": ["email", "password"], "properties": {
@@ -295,6 +309,14 @@ SPEC = {
                                                           body=_ref("Registration"), status="201")},
         "/api/v1/shop/{slug}/auth/token": {"post": _op("getToken", "Get a bearer token", _json(_ref("Token")),
                                                        body=_ref("Credentials"))},
+        "/api/v1/shop/{slug}/auth/sms/code": {"post": _op(
+            "sendSmsCode", "Text a sign-in code to a mainland mobile number", _json(_ref("SmsCodeSent"), "Sent"),
+            body=_ref("SmsCodeInput"), status="202",
+            extra={"503": _json(_ref("Error"), "The SMS provider could not send it")})},
+        "/api/v1/shop/{slug}/auth/sms/token": {"post": _op(
+            "getTokenBySms", "Get a bearer token with the texted code (a new phone gets a new account)",
+            _json(_ref("SmsToken")), body=_ref("SmsSignIn"),
+            extra={"201": _json(_ref("SmsToken"), "Signed in to a new account made for the phone")})},
         "/api/v1/shop/{slug}/products": {"get": _op("listProducts", "Products on sale", _json(_ref("ProductList")), params=[
             {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
             {"name": "category", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}},

@@ -258,6 +258,63 @@ def register():
     return render_template("shop/register.html", form=form), 422 if request.method == "POST" else 200
 
 
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login/phone", methods=["GET", "POST"])
+@public
+def phone_login():
+    """Sign in by phone: "send code" texts a one-time code (limits per phone and per address),
+    "sign in" checks it and signs in to the member with that verified phone (made if new)."""
+    from flask import session
+
+    from app.blueprints.members import phone_sign_in
+    from app.core.sms import SmsError, sender
+
+    form = forms.PhoneSignInForm()
+    if not form.is_submitted():
+        form.next.data = request.args.get("next", "")
+    status, code_sent = 200, False
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit() and request.form.get("action") == "send":
+            done = commit_form(form, lambda: phone_sign_in.send_sign_in_code(form.phone.data, _client_address()))
+            if done:
+                sent = done.result
+                try:
+                    provider_id = sender().send_code(sent.phone, sent.code)
+                    commit(lambda: phone_sign_in.record_delivery(sent.code_id, provider_id))
+                    flash(_("A code was sent to %(phone)s. It is valid for %(n)d minutes.",
+                            phone=phone_sign_in.masked(sent.phone), n=sent.expires_in // 60), "success")
+                    status, code_sent = 200, True
+                except SmsError:
+                    form.phone.errors.append(_("The text message could not be sent. Please try again later."))
+        elif form.validate_on_submit():
+            if not form.code.data:
+                form.code.errors.append(_("Enter the code from the SMS."))
+            else:
+                outcome = commit(lambda: phone_sign_in.sign_in_with_code(form.phone.data, form.code.data))
+                check = outcome.result if outcome else phone_sign_in.CodeCheck(None, outcome.error.message)
+                if check.member is None:
+                    form.code.errors.append(check.error)   # a wrong try was committed: it counts
+                else:
+                    member, guest = check.member, request.cookies.get(cart.COOKIE)
+                    session.clear()
+                    rotate_session(session)
+                    login_user(member)
+                    if member.locale:
+                        session["locale"] = member.locale
+                    target = same_origin_path(form.next.data, url_for("storefront.account"),
+                                              prefix=f"/shop/{g.store.slug}/")
+                    response = redirect(target, code=303)
+                    if guest:
+                        cart.merge_guest_cart(member, guest, response)
+                    flash(_("Welcome! Your account is ready.") if check.created else _("You are signed in."), "success")
+                    return response
+    return render_template("shop/phone_login.html", form=form, code_sent=code_sent), status
+
+
 @bp.route("/locale", methods=["POST"])
 @public
 def set_locale():
