@@ -66,6 +66,7 @@ bench: install translations
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.payments
+	$(BIN)/python -m bench.wechatpay
 	$(BIN)/python -m bench.aftersales
 	$(BIN)/python -m bench.promotions
 	$(BIN)/python -m bench.fleet $(FLEET_SIZES)

@@ -1,7 +1,7 @@
 """Order forms: the staff-entered order and the per-type settings (field errors, input kept)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.formfields import MoneyField
@@ -35,7 +35,7 @@ class OrderForm(FlaskForm):
 
 
 SETTINGS_FIELDS = ("payment_timeout_minutes", "auto_confirm_days", "after_sales_days", "shipping_fee",
-                   "free_shipping_over", "max_quantity_per_line")
+                   "free_shipping_over", "max_quantity_per_line", "guest_checkout")
 
 
 class SettingsForm(FlaskForm):
@@ -49,6 +49,7 @@ class SettingsForm(FlaskForm):
     shipping_fee = MoneyField(_l("Shipping fee"), validators=[Optional()])
     free_shipping_over = MoneyField(_l("Free shipping from"), validators=[Optional()])
     max_quantity_per_line = IntegerField(_l("Max quantity per line"), validators=[InputRequired(), NumberRange(1, 9999)])
+    guest_checkout = BooleanField(_l("Guest checkout (no account; the order is found by its number and phone)"))
 
     def values(self) -> dict:
         values = {name: self[name].data for name in SETTINGS_FIELDS}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +31,8 @@ class OrderSettings(db.Model):
     shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0)
     free_shipping_over: Mapped[int | None] = mapped_column(BigInteger)
     max_quantity_per_line: Mapped[int] = mapped_column(Integer, default=99)
+    # shoppers may buy without an account and find the order again by its number and their phone
+    guest_checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Order(CreatedAt, db.Model):

@@ -78,7 +78,7 @@ def settings_for(order_type: str) -> OrderSettings:
     if settings is None:  # concurrent first orders may race here: let the database decide
         db.session.execute(insert(OrderSettings).values(
             order_type=order_type, payment_timeout_minutes=30, auto_confirm_days=10, after_sales_days=7,
-            shipping_fee=0, max_quantity_per_line=99).on_conflict_do_nothing(index_elements=["order_type"]))
+            shipping_fee=0, max_quantity_per_line=99, guest_checkout=False).on_conflict_do_nothing(index_elements=["order_type"]))
         settings = db.session.get(OrderSettings, order_type)
     return settings
 
@@ -87,7 +87,7 @@ def settings_or_defaults(order_type: str) -> OrderSettings:
     """Read only (a page view never writes): the stored settings, or unsaved defaults."""
     return db.session.get(OrderSettings, order_type) or OrderSettings(
         order_type=order_type, payment_timeout_minutes=30, auto_confirm_days=10, after_sales_days=7, shipping_fee=0,
-        free_shipping_over=None, max_quantity_per_line=99)
+        free_shipping_over=None, max_quantity_per_line=99, guest_checkout=False)
 
 
 def lines_by_code(rows: list[tuple[str | None, int | None]]) -> list[LineRequest]:
@@ -653,6 +653,7 @@ def save_settings(actor, order_type: str, values: dict) -> OrderSettings:
     if free is not None and (not isinstance(free, int) or free < 0):
         raise DomainError(_("Cannot be negative."), field="free_shipping_over")
     settings.free_shipping_over = free
+    settings.guest_checkout = bool(values.get("guest_checkout"))
     changes = audit.changes_of(settings)
     if changes:
         audit.record(actor, "order.settings_changed", None, label=order_type, changes=changes)
@@ -691,6 +692,25 @@ def shopper_order(shopper_id: int, number: str) -> Order | None:
     """The shopper's own order, for an action on it (cancel, confirm, pay); another shopper's
     order is None, like a missing one."""
     return db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == shopper_id))
+
+
+def guest_checkout_open() -> bool:
+    """Does the store let shoppers buy without an account (normal orders)?"""
+    return bool(db.session.scalar(select(OrderSettings.guest_checkout).where(OrderSettings.order_type == "normal")))
+
+
+def guest_order(number: str, phone: str | None = None) -> Order | None:
+    """A guest's order (placed without an account) by its number, and when `phone` is given
+    only if it is the phone the guest gave (as typed, or its 11 digits)."""
+    order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id.is_(None),
+                                                  Order.source == "storefront"))
+    if order is None or phone is None:
+        return order
+    from app.core.phones import mainland_mobile
+
+    wanted = mainland_mobile(phone) or phone.strip()
+    given = {(order.shopper or {}).get("phone") or "", (order.address or {}).get("phone") or ""}
+    return order if wanted and wanted in {mainland_mobile(g) or g for g in given if g} else None
 
 
 def order_for_update(order_id: int) -> Order | None:

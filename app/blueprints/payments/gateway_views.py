@@ -45,23 +45,23 @@ def wechat_mode(user_agent: str) -> str:
     return "h5" if any(k in agent for k in ("Mobile", "Android", "iPhone")) else "native"
 
 
-def begin(order, gateway: str, method: str = ""):
+def begin(order, gateway: str, method: str = "", return_url: str | None = None):
     """A new attempt for the order and the gateway's checkout for it: (payment, Checkout).
     The attempt is committed first so a gateway error leaves it pending, never lost.
     `method` picks a gateway's way of paying (WeChat Pay: native, h5 or jsapi)."""
     payment = committed(lambda: services.start_payment(order, gateway, method))
     slug = current_store().slug
-    return_url = url_for("storefront.my_order", slug=slug, number=order.number, _external=True)
+    return_url = return_url or url_for("storefront.my_order", slug=slug, number=order.number, _external=True)
     notify_url = url_for("payment_notify.notify", slug=slug, gateway=gateway, _external=True)
     result = committed(lambda: accounts.gateway(gateway).checkout(payment, order, return_url, notify_url))
     return payment, result      # (Stripe's intent id is kept on the payment)
 
 
-def pay_order(order, gateway: str):
+def pay_order(order, gateway: str, return_url: str | None = None):
     """The shopper's "pay" button: send the payer on to the gateway (a redirect, or our page
-    carrying the gateway's card form)."""
+    carrying the gateway's card form). A guest's order comes back to its own page (`return_url`)."""
     method = wechat_mode(request.headers.get("User-Agent", "")) if gateway == "wechat" else ""
-    payment, result = begin(order, gateway, method)
+    payment, result = begin(order, gateway, method, return_url)
     if result.redirect_url:
         return redirect(result.redirect_url, code=303)
     return render_template(result.template, payment=payment, order=order, **result.context)

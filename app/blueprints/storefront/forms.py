@@ -153,3 +153,21 @@ class PhoneSignInForm(FlaskForm):
         Optional(), Regexp(r"^\d{6}$", message=_l("The code is the 6 digits in the SMS."))],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6})
     next = HiddenField()
+
+
+class GuestCheckoutForm(CheckoutForm):
+    """Checkout without an account: always a new address; an email for the order's news is optional."""
+
+    email = EmailField(_l("Email (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=254), Email(message=_l("Enter an email address like name@example.com."))],
+        render_kw={"autocomplete": "email"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, addresses=(), **kwargs)
+        self.address_id.data = "new"
+
+
+class OrderLookupForm(FlaskForm):
+    number = StringField(_l("Order number"), filters=[_strip], validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("Mobile number"), filters=[_strip], validators=[DataRequired(), Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})

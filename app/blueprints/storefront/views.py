@@ -192,8 +192,9 @@ def cart_page():
                                           skus={l.sku.id: l.sku for l in lines}) if lines else None
     from app.blueprints.members.services import MAX_CART_QUANTITY
 
+    guest = not signed_in and bool(lines) and orders.guest_checkout_open()
     return render_template("shop/cart.html", lines=lines, total=total, breakdown=breakdown,
-                           max_quantity=MAX_CART_QUANTITY)
+                           max_quantity=MAX_CART_QUANTITY, guest_checkout=guest)
 
 
 @bp.route("/cart", methods=["POST"])
@@ -513,6 +514,120 @@ def checkout():
     return render_template("shop/checkout.html", lines=lines, total=total, form=form, payer_form=payer_form,
                            preview=_preview(items, form, payer), breakdown_of=_breakdown_of, coupons=_usable_coupons(),
                            chosen_coupons=set(_coupon_ids()), points_offer=_points_offer()), 422 if failed else 200
+
+
+# --- guest checkout (a store setting): no account, the order found again by number + phone ----
+
+GUEST_ORDERS = "guest_orders"       # session: the order numbers this browser placed or looked up
+
+
+def _guest_may_see(number: str) -> bool:
+    from flask import session
+
+    return number in session.get(GUEST_ORDERS, [])
+
+
+def _remember_guest_order(number: str) -> None:
+    from flask import session
+
+    session[GUEST_ORDERS] = [number, *[n for n in session.get(GUEST_ORDERS, []) if n != number]][:20]
+
+
+@bp.route("/checkout/guest", methods=["GET", "POST"])
+@public
+def guest_checkout():
+    """The one-page checkout for a shopper without an account, where the store allows it: the
+    guest cart, a delivery address (its name and phone are the order's contact), delivery, note."""
+    if cart.shopper_signed_in():
+        return redirect(url_for("storefront.checkout"), code=303)
+    if not orders.guest_checkout_open():
+        abort(404)
+    form = forms.GuestCheckoutForm()
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = uuid.uuid4().hex
+    items = cart.current_items()
+    lines, total = _cart_lines(items)
+    placing = form.is_submitted() and form.refresh.data not in ("regions", "quote")
+    if placing and form.validate_on_submit():
+        if not items:
+            form.form_errors.append(_("Your cart is empty."))
+        else:
+            values = form.values()
+            shopper = {"name": values["name"], "email": form.email.data or "", "phone": values["phone"]}
+            key = form.idempotency_key.data[:80]
+
+            def place():
+                address = {"name": values["name"], "phone": values["phone"], "street": values["street"],
+                           "postcode": values["postcode"], **members.region_fields(values["region_code"])}
+                return orders.place_order(
+                    [orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper, shopper_id=None,
+                    delivery_method=form.delivery.data, note=form.note.data or "", idempotency_key=key,
+                    source="storefront").number
+
+            done = commit(place)
+            if done:
+                _remember_guest_order(done.result)
+                response = redirect(url_for("storefront.guest_order", number=done.result), code=303)
+                cart.write_guest(response, {})
+                flash(_("Order %(number)s placed. Keep its number: with your phone it finds the order again.",
+                        number=done.result), "success")
+                return response
+            field = {"delivery_method": "delivery"}.get(done.error.field, done.error.field)
+            attach_error(form, DomainError(done.error.message, field=field))
+    delivery = form.delivery.data if form.delivery.data in orders.DELIVERY_METHODS else "express"
+    preview = orders.preview_checkout(items, form.region_code(), delivery)
+    failed = placing and bool(form.errors or form.form_errors)
+    return render_template("shop/guest_checkout.html", form=form, lines=lines, total=total, preview=preview,
+                           breakdown_of=_breakdown_of), 422 if failed else 200
+
+
+@bp.route("/orders/find", methods=["GET", "POST"])
+@public
+def order_lookup():
+    """A guest finds an order by its number and the phone given at checkout (the same answer
+    for a wrong number and a wrong phone)."""
+    form = forms.OrderLookupForm()
+    status = 200
+    if form.validate_on_submit():
+        order = orders.guest_order(form.number.data, form.phone.data)
+        if order is not None:
+            _remember_guest_order(order.number)
+            return redirect(url_for("storefront.guest_order", number=order.number), code=303)
+        form.form_errors.append(_("No order with this number and phone."))
+        status = 404
+    elif request.method == "POST":
+        status = 422
+    return render_template("shop/order_lookup.html", form=form), status
+
+
+@bp.route("/orders/guest/<number>", methods=["GET", "POST"])
+@public
+def guest_order(number):
+    """A guest's order, for the browser that placed or looked it up: status, lines, paying."""
+    order = orders.guest_order(number) if _guest_may_see(number) else None
+    if order is None:
+        abort(404)
+    if request.method == "POST":
+        if request.form.get("action") != "pay":
+            abort(400)
+        from app.blueprints.payments.gateway_views import pay_order
+
+        back_url = url_for("storefront.guest_order", number=number, _external=True)
+        try:
+            return pay_order(order, request.form.get("gateway") or "sandbox", back_url)
+        except DomainError as err:
+            flash(err.message, "error")
+        except GatewayError:
+            flash(_("The payment service did not answer. Please try again in a moment."), "error")
+        return redirect(url_for("storefront.guest_order", number=number), code=303)
+    from app.blueprints.logistics import queries as logistics
+    from app.blueprints.payments import accounts
+    from app.blueprints.payments.gateways import registry
+
+    view = queries.order_view(order, timeline=True)
+    methods = [(name, registry()[name].label) for name in accounts.enabled_gateways()]
+    return render_template("shop/guest_order.html", order=view, timeline=view.timeline, statuses=orders.STATUS_LABELS,
+                           methods=methods, shipments=logistics.shipments_for_order_number(view.number))
 
 
 @bp.route("/orders")
