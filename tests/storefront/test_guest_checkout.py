@@ -49,7 +49,8 @@ def test_guest_buys_finds_the_order_by_number_and_phone_and_pays(app, store, own
     # pay from the guest page (the sandbox's hosted page), back to the guest page
     pay_page = other.form(f"/shop/{slug}/orders/guest/{number}", {"action": "pay", "gateway": "sandbox"})
     assert pay_page.status_code == 303
-    other.form(pay_page.headers["Location"], {"choice": "success"})
+    back = other.form(pay_page.headers["Location"], {"choice": "success"})
+    assert f"/orders/guest/{number}" in back.headers["Location"]          # the sandbox sends the guest back
     wait_for(lambda: _get(app, store, lambda: db.session.scalar(select(Order.status).where(Order.number == number)))
              == "paid")
     # a signed-in shopper's order is never a guest order, whatever the phone

@@ -196,7 +196,8 @@ class FakeWeChatPay:
                                 "notify_url": data["notify_url"], "description": data.get("description", ""),
                                 "prepay_id": prepay, "scene_info": data.get("scene_info")}
             if mode == "native":
-                return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"}
+                self.trades[key]["code_url"] = f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"
+                return 200, {"code_url": self.trades[key]["code_url"]}
             if mode == "h5":
                 return 200, {"h5_url": f"{self.url}/h5pay?prepay_id={prepay}&package={secrets.randbelow(10**10)}"}
             if mode == "jsapi":
@@ -216,7 +217,7 @@ class FakeWeChatPay:
             if trade is None:
                 return 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"}
             return 200, {k: v for k, v in trade.items() if k not in ("notify_url", "prepay_id", "scene_info",
-                                                                     "description")}
+                                                                     "description", "code_url")}
         if method == "POST" and path == "/v3/refund/domestic/refunds":
             trade = self.trades.get((mchid, data.get("out_trade_no")))
             if trade is None or trade["trade_state"] not in ("SUCCESS", "REFUND"):
@@ -272,9 +273,17 @@ class FakeWeChatPay:
 
     # --- the payer's side: H5 cashier and OAuth ---------------------------------------------
 
+    def scan(self, code_url: str) -> str | None:
+        """The payer scans a Native QR code (its weixin:// link) and pays: as `h5_confirm`."""
+        trade = next((t for t in self.trades.values() if t.get("code_url") == code_url), None)
+        return self._paid_and_notified(trade)
+
     def h5_confirm(self, prepay_id: str) -> str | None:
         """The payer confirms in WeChat's H5 cashier: the trade succeeds and the shop is notified."""
-        trade = next((t for t in self.trades.values() if t.get("prepay_id") == prepay_id), None)
+        return self._paid_and_notified(next((t for t in self.trades.values() if t.get("prepay_id") == prepay_id), None))
+
+    def _paid_and_notified(self, trade: dict | None) -> str | None:
+        """The trade succeeds and its notification is posted to the shop's notify_url (a live server)."""
         if trade is None:
             return None
         body, headers = self.pay(trade["mchid"], trade["out_trade_no"])

@@ -109,6 +109,7 @@ def sandbox_pay(number):
         choice = request.form.get("choice")
         if choice in ("success", "failure"):
             committed(lambda: sandbox.payer_chose(p, choice == "success"))
-        return redirect(url_for("storefront.my_order", number=order.number, paying=1 if choice == "success" else None),
-                        code=303)
+        # back to the shopper's order page (a guest's order: its own page)
+        page = "storefront.my_order" if order.shopper_id else "storefront.guest_order"
+        return redirect(url_for(page, number=order.number, paying=1 if choice == "success" else None), code=303)
     return render_template("payments/sandbox_pay.html", payment=p, order=order)
