@@ -1,8 +1,8 @@
 """Guest checkout: a store may let shoppers buy without an account (the order is found again
 by its number and the phone given).
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-12-02T02:45:00+00:00
 
 Tenant revision: runs once per store schema, with search_path set to that schema.
@@ -10,8 +10,8 @@ Tenant revision: runs once per store schema, with search_path set to that schema
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0037'
-down_revision = '0036'
+revision = '0038'
+down_revision = '0037'
 branch_labels = None
 depends_on = None
 

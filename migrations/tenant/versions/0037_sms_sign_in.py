@@ -1,8 +1,8 @@
 """SMS sign-in: one-time codes (kept as keyed hashes, with the send log the limits count),
 members with a verified phone (unique among verified ones) and members with no email.
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-02T02:30:00+00:00
 
 Tenant revision: runs once per store schema, with search_path set to that schema.
@@ -10,8 +10,8 @@ Tenant revision: runs once per store schema, with search_path set to that schema
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0036'
-down_revision = '0035'
+revision = '0037'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
