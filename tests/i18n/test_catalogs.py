@@ -72,3 +72,28 @@ def test_store_default_locale_applies_to_visitors(make_store, app):
     store = make_store(default_locale="zh_CN")
     html = app.test_client().get(f"/store/{store.slug}/login").get_data(as_text=True)
     assert "登录" in html
+
+
+def test_translations_keep_their_brace_placeholders():
+    """A canned reply's help text once told Chinese staff to type {姓名}: nothing fills that in."""
+    import re
+    catalog = _catalog("zh_Hans_CN")
+    for message in catalog:
+        if message.id and message.string and isinstance(message.id, str):
+            assert set(re.findall(r"\{\w+\}", message.id)) == set(re.findall(r"\{\w+\}", message.string)), message.id
+
+
+def test_no_message_is_defined_twice():
+    """Two definitions of one (context, id) make `msgfmt --check` fail, and only one of the two
+    meanings can reach the page (after-sales "Escalated" is 已申请介入, a ticket's is 已升级)."""
+    import re
+    for lang in ("zh_Hans_CN", "en"):
+        text = (CATALOGS / lang / "LC_MESSAGES" / "messages.po").read_text()
+        keys = re.findall(r'^(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid "((?:[^"\\]|\\.)*)"\n(?=msgstr|msgid_plural|")',
+                          text, re.M)
+        seen, twice = set(), []
+        for key in keys:
+            if key[1] and key in seen:
+                twice.append(key)
+            seen.add(key)
+        assert twice == [], f"{lang}: defined twice {twice}"

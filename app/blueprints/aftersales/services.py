@@ -27,7 +27,7 @@ from app.extensions import db
 
 KIND_LABELS = {"refund_only": _l("Refund only"), "return_refund": _l("Return and refund"), "exchange": _l("Exchange")}
 STATUS_LABELS = {"requested": _lp("after-sales status", "Requested"), "approved": _lp("after-sales status", "Approved"),
-                 "rejected": _lp("after-sales status", "Rejected"), "escalated": _l("Escalated"),
+                 "rejected": _lp("after-sales status", "Rejected"), "escalated": _lp("after-sales status", "Escalated"),
                  "awaiting_return": _l("Awaiting return"), "returned": _l("Returned (in transit)"),
                  "received": _lp("after-sales status", "Received"), "inspected": _l("Inspected"),
                  "refunded": _lp("after-sales status", "Refunded"), "exchange_shipped": _l("Exchange shipped"),
