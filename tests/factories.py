@@ -638,7 +638,7 @@ def payment(store, order_obj=None, status: str = "succeeded", gateway: str = "sa
         if status == "succeeded":
             row.paid_at = row.gateway_paid_at = utcnow()
             row.gateway_trade_no = unique("T")
-            orders.mark_paid(None, order_obj, row.number)
+            orders.record_payment(order_obj, row.number, row.amount)
         session.flush()
         return row
 

@@ -180,3 +180,31 @@ def test_a_stripe_refund_whose_webhook_never_came_is_settled_by_asking(app, clie
         assert refunds.query_pending(after_each=db.session.commit) == 1
         db.session.commit()
     assert _get(app, store, lambda: db.session.scalar(select(Payment.status))) == "refunded"
+
+
+
+def test_the_payment_an_order_was_paid_by_is_not_flagged_when_its_event_is_handled(app, store):
+    """The factory's payments once came back flagged 'Not needed (the order was already paid)'
+    whenever the worker handled their payment.succeeded: the handler took the order's own
+    payment for a second one. A second payment of the paid order is still flagged."""
+    from types import SimpleNamespace
+
+    from app.blueprints.payments.handlers import order_paid
+    from app.extensions import db
+    from tests import factories as f
+
+    order = f.order(store)
+    first, second = f.payment(store, order, status="pending"), f.payment(store, order, status="pending")
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        rows = [db.session.get(Payment, first.id), db.session.get(Payment, second.id)]
+        for row in rows:
+            services.move(row, "succeeded", "test")
+        for row in rows:       # the first pays the order; its event comes (again), then the second's
+            order_paid(SimpleNamespace(payload={"order_id": row.order_id, "payment_id": row.id,
+                                                "number": row.number, "amount": row.amount}))
+            order_paid(SimpleNamespace(payload={"order_id": row.order_id, "payment_id": row.id,
+                                                "number": row.number, "amount": row.amount}))
+        flags = (rows[0].flagged, rows[1].flagged)
+        db.session.rollback()
+    assert flags[0] is None
+    assert "already paid" in (flags[1] or "")

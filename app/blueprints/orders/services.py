@@ -453,6 +453,11 @@ def record_payment(order: Order, payment_number: str, amount: int, actor=None) -
     return _pay(actor, order, "", payment=payment_number, amount=amount)
 
 
+def paid_by(order: Order, payment_number: str) -> bool:
+    """Was the order paid by this very payment (its timeline's "paid" row names it)?"""
+    return any(e.action == "paid" and e.data.get("payment") == payment_number for e in ORDER_STATES.history(order))
+
+
 def _pay(actor, order: Order, reason: str, **data) -> Order:
     ORDER_STATES.check(order.status, "paid")
     try:  # from now on the stock is held until the order ships or is closed

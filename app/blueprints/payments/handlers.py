@@ -22,6 +22,8 @@ def order_paid(event) -> None:
             unwanted_payment(payment, _("paid after the stock hold lapsed and the stock sold out"))
     elif order.status in ("cancelled", "closed"):
         unwanted_payment(payment, _("paid after the order was %(status)s", status=orders.STATUS_LABELS[order.status]))
+    elif payment is not None and orders.paid_by(order, payment.number):
+        return          # this payment is the one the order was paid by (the event came again)
     else:
         # the order was already paid, by another attempt or offline: the shopper paid twice
         unwanted_payment(payment, _("the order was already paid"))
