@@ -73,7 +73,7 @@ LATIN_OK = {"CSV", "XLSX", "SKU", "SKUs", "Webhook", "Webhooks", "Stripe", "IP",
             "APPID", "RSA", "English", "Houtai", "Asia", "Shanghai", "PNG", "JPEG", "GIF", "WebP", "API", "CNY",
             "USD", "EUR", "HKD", "JPY", "UTC", "MB", "KB", "EMS", "GB", "ID", "https", "http", "PDF", "Alipay", "HMAC", "SHA", "GMT", "SVG"}
 LATIN_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z_.]*[A-Za-z](?![\w@/:-])")
-NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|/\S*|\S*\d\S*")   # mail addresses, links, paths, codes with digits
+NOT_WORDS = re.compile(r"\{\w+\}|\S+@\S+|https?://\S+|/\S*|\S*\d\S*")   # {placeholders} typed as they are, mail addresses, links, paths, codes with digits
 
 
 def latin_words(page: Page, allowed: set[str] = frozenset()) -> set[str]:
