@@ -66,6 +66,16 @@ def _line(l: OrderLine) -> LineView:
     return LineView(l.sku_id, l.sku_code, l.title, dict(l.options or {}), l.unit_price, l.quantity, l.discount, l.id)
 
 
+def _with_lines(*where) -> Order | None:
+    """The one order matching `where`, its lines loaded with it (two statements)."""
+    return db.session.scalar(select(Order).where(*where).options(selectinload(Order.lines)))
+
+
+def _sold_lines(*columns):
+    """`select(columns)` over order lines joined to their orders: what the sales reads group."""
+    return select(*columns).join(Order, Order.id == OrderLine.order_id)
+
+
 @dataclass(frozen=True)
 class OrderRef:
     """What another center shows of an order: enough to name it and link to it."""
@@ -130,8 +140,7 @@ def shopper_timeline(order_id: int) -> tuple:
 def shopper_order(shopper_id: int, number: str, timeline: bool = True) -> OrderView | None:
     """One of the shopper's orders with its lines (and timeline); another shopper's order is
     None, exactly like a missing one."""
-    o = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id == shopper_id)
-                          .options(selectinload(Order.lines)))
+    o = _with_lines(Order.number == number, Order.shopper_id == shopper_id)
     if o is None:
         return None
     return _view(o, shopper_timeline(o.id) if timeline else ())
@@ -173,7 +182,7 @@ class FulfilmentView:
 
 
 def for_fulfilment(order_id: int) -> FulfilmentView | None:
-    o = db.session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)))
+    o = _with_lines(Order.id == order_id)
     if o is None:
         return None
     return FulfilmentView(o.id, o.number, o.status, dict(o.address or {}), dict(o.shopper or {}), o.delivery_method,
@@ -198,11 +207,12 @@ def units_sold(sku_codes) -> dict[str, int]:
     codes = list(sku_codes)
     if not codes:
         return {}
-    rows = db.session.execute(select(OrderLine.sku_code, func.sum(OrderLine.quantity))
-                              .join(Order, Order.id == OrderLine.order_id)
+    rows = db.session.execute(_sold_lines(OrderLine.sku_code, func.sum(OrderLine.quantity))
                               .where(OrderLine.sku_code.in_(codes), Order.status.not_in(("pending_payment", "cancelled")))
                               .group_by(OrderLine.sku_code))
     return {code: int(n) for code, n in rows}
+
+
 @dataclass(frozen=True)
 class AfterSalesLine:
     id: int
@@ -247,8 +257,7 @@ class AfterSalesView:
 
 
 def for_aftersales(order_id: int | None = None, number: str | None = None) -> AfterSalesView | None:
-    stmt = select(Order).options(selectinload(Order.lines))
-    o = db.session.scalar(stmt.where(Order.id == order_id) if order_id is not None else stmt.where(Order.number == number))
+    o = _with_lines(Order.id == order_id if order_id is not None else Order.number == number)
     if o is None:
         return None
     return AfterSalesView(o.id, o.number, o.status, o.order_type, o.shopper_id, dict(o.shopper or {}),
@@ -288,14 +297,15 @@ class CustomsOrder:
     lines: tuple[LineView, ...]
 
 
-PAID_STATUSES = ("paid", "allocated", "partially_shipped", "shipped", "delivered", "completed")
+# paid and still standing: a closed order was refunded in full, so customs never hears of it
+STANDING_PAID = ("paid", "allocated", "partially_shipped", "shipped", "delivered", "completed")
 
 
 def paid_between(start: datetime, end: datetime, limit: int = 100_000) -> list[CustomsOrder]:
     """Orders paid in [start, end) and not closed since, oldest payment first, with their lines
     (two queries)."""
     rows = db.session.scalars(select(Order).where(Order.paid_at >= start, Order.paid_at < end,
-                                                  Order.status.in_(PAID_STATUSES))
+                                                  Order.status.in_(STANDING_PAID))
                               .order_by(Order.paid_at, Order.id).limit(limit).options(selectinload(Order.lines))).all()
     return [CustomsOrder(o.id, o.number, o.status, o.currency, o.goods_total, o.discount_total, o.shipping_fee,
                          o.tax_total, o.payable, o.shopper_id, dict(o.shopper or {}), dict(o.address or {}),
@@ -330,7 +340,7 @@ class PostingOrder:
 
 
 def for_posting(order_id: int) -> PostingOrder | None:
-    o = db.session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)))
+    o = _with_lines(Order.id == order_id)
     if o is None:
         return None
     return PostingOrder(o.id, o.number, o.currency, o.goods_total, o.discount_total, o.shipping_fee, o.tax_total or 0,
@@ -355,7 +365,7 @@ def top_products(start: datetime, end: datetime, limit: int = 10) -> list[tuple[
     """The best-selling products of orders paid in [start, end): (title, units, paid amount)."""
     amount = func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount)
     return [(title, int(units), int(total)) for title, units, total in db.session.execute(
-        select(OrderLine.title, func.sum(OrderLine.quantity), amount).join(Order, Order.id == OrderLine.order_id)
+        _sold_lines(OrderLine.title, func.sum(OrderLine.quantity), amount)
         .where(Order.paid_at >= start, Order.paid_at < end).group_by(OrderLine.product_id, OrderLine.title)
         .order_by(amount.desc(), OrderLine.title).limit(limit))]
 
