@@ -1,30 +1,44 @@
-"""Pages ask the objects what can be done (predicates in models and queries) instead of
-spelling out the rule in the template: the order, payment and document pages compare no
-status themselves."""
-import pathlib
+"""Business rules live in model or service predicates, not in templates: a page asks
+`po.returnable`, never `po.status in ('partially_received', 'received', 'closed')`."""
 import re
+from pathlib import Path
 
-import pytest
+TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
+STATUS_RULE = re.compile(r"""\.status\s*(==|!=|\bnot in\b|\bin\b)\s*['"(\[]""")
 
-TEMPLATES = pathlib.Path(__file__).resolve().parents[2] / "app" / "templates"
+# pages not moved to predicates yet (shrink this list; never add to it)
+NOT_YET = {
+    "aftersales/_inspection.html", "aftersales/request.html", "aftersales/shop_request.html",
+    "dispatch/notice.html", "dispatch/wave.html", "invoices/request.html", "invoices/shop_request.html",
+    "orders/order.html", "platform/store_detail.html", "promotions/flash_session.html",
+    "promotions/group_buy.html", "promotions/promotion_form.html", "shop/coupons.html", "shop/group.html",
+    "store/staff_edit.html",
+}
 
 
-@pytest.mark.parametrize("name", ["shop/order.html", "payments/payment.html", "inventory/document.html"])
-def test_the_page_compares_no_status_itself(name):
-    text = (TEMPLATES / name).read_text(encoding="utf-8")
-    assert not re.findall(r"\.status\s*(==|!=|in\b)|status\s*==\s*'", text), name
+def _status_rules() -> dict[str, list[str]]:
+    found = {}
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        lines = [f"{n}: {line.strip()}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if STATUS_RULE.search(line)]
+        if lines:
+            found[str(path.relative_to(TEMPLATES))] = lines
+    return found
 
 
-def test_the_predicates_answer_what_the_pages_ask():
-    from app.blueprints.orders.queries import OrderView
-    from app.blueprints.payments.models import Payment, Refund
+def test_no_template_compares_a_status_itself():
+    rules = {name: lines for name, lines in _status_rules().items() if name not in NOT_YET}
+    assert rules == {}, "ask a model or service predicate instead:\n" + "\n".join(
+        f"{name}:{line}" for name, lines in rules.items() for line in lines)
 
-    def view(status):
-        return OrderView(number="1", status=status, order_type="normal", currency="CNY", goods_total=0,
-                         discount_total=0, shipping_fee=0, payable=0, created_at=None, payment_deadline=None,
-                         address={}, lines=())
 
-    assert view("pending_payment").awaiting_payment and not view("paid").awaiting_payment
-    assert view("delivered").receipt_confirmable and not view("shipped").receipt_confirmable
-    assert Refund(status="pending").resendable and not Refund(status="failed").resendable
-    assert Payment(status="created").awaiting_gateway and not Payment(status="succeeded").awaiting_gateway
+def test_the_list_of_pages_not_moved_yet_only_shrinks():
+    assert NOT_YET <= set(_status_rules()), "moved already; take it off NOT_YET: " + ", ".join(
+        sorted(NOT_YET - set(_status_rules())))
+
+
+def test_the_rule_finds_the_comparisons_it_is_meant_to():
+    for text in ("{% if po.status == 'draft' %}", "{% if po.status in ('a', 'b') %}", 'x.status != "paid"',
+                 "{% if po.status not in ('sent', 'cancelled') %}"):
+        assert STATUS_RULE.search(text), text
+    assert not STATUS_RULE.search('<span class="badge badge-{{ po.status }}">{{ labels[po.status] }}</span>')

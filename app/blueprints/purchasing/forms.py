@@ -73,6 +73,10 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
+class CloseForm(FlaskForm):
+    reason = StringField(_l("Why close before everything arrived?"), validators=[Optional(), Length(max=500)])
+
+
 class SupplierSkuForm(FlaskForm):
     supplier_id = SelectField(_l("Supplier"), coerce=int, choices=[])
     sku_code = StringField(_l("SKU code"), validators=[DataRequired(), Length(max=64)])
@@ -151,7 +155,7 @@ def grid_error(form, field_list, err) -> None:
     target = getattr(entry, match.group(1), None) if entry is not None else None
     if target is not None:
         target.errors = [*target.errors, err.message] if isinstance(target.errors, list) else [err.message]
-    elif err.field == field_list.name or match:
+    elif err.field == field_list.short_name or match:
         form.form_errors.append(err.message)
     else:
         attach_error(form, err)
@@ -218,6 +222,23 @@ class ReceiveForm(FlaskForm):
     def counts(self) -> dict[int, tuple[int, int, str]]:
         return {e.form.id_value: (e.form.counted.data or 0, e.form.rejected.data or 0, e.form.location.data or "")
                 for e in self.lines.entries}
+
+
+def return_rows(po) -> list[dict]:
+    """The return grid's first look: each line with goods in stock to send back, nothing chosen."""
+    return [{"line_id": line.id, "quantity": 0} for line in po.lines if line.returnable_quantity > 0]
+
+
+class ReturnLine(GridLine):
+    quantity = IntegerField(_l("Return"), default=0, validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+
+
+class ReturnForm(FlaskForm):
+    lines = FieldList(FormField(ReturnLine), max_entries=500)
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+    def quantities(self) -> dict[int, int]:
+        return {e.form.id_value: e.form.quantity.data or 0 for e in self.lines.entries}
 
 
 class ShipLine(GridLine):

@@ -166,6 +166,14 @@ class SupplierApplication(CreatedAt, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.suppliers.id"))
 
+    @property
+    def undecided(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == "rejected"
+
 
 class SupplierSku(CreatedAt, db.Model):
     """What one supplier supplies of one SKU, at what price and in what quantities."""
@@ -232,6 +240,49 @@ class PurchaseOrder(CreatedAt, db.Model):
     lines: Mapped[list["PurchaseOrderLine"]] = relationship(back_populates="order", order_by="PurchaseOrderLine.id",
                                                             cascade="all, delete-orphan")
 
+    # what may be done with it now (pages and services ask these, never the status)
+    @property
+    def editable(self) -> bool:
+        """Lines may be added and removed (a draft)."""
+        return self.status == "draft"
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.status == "submitted"
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Sent: the supplier confirms or rejects its lines."""
+        return self.status == "sent"
+
+    @property
+    def receivable_without_notice(self) -> bool:
+        return self.status in ("confirmed", "shipped", "partially_received")
+
+    @property
+    def returnable(self) -> bool:
+        """Goods were received, so some may go back to the supplier."""
+        return self.status in ("partially_received", "received", "closed")
+
+    @property
+    def invoiceable(self) -> bool:
+        """Staff may enter a supplier invoice against it (it went to the supplier and stands)."""
+        return self.status not in ("draft", "submitted", "approved", "cancelled")
+
+    @property
+    def supplier_may_invoice(self) -> bool:
+        """The supplier may send an invoice through the portal (it answered and it stands)."""
+        return self.invoiceable and self.status != "sent"
+
+    @property
+    def closable(self) -> bool:
+        return self.status in ("partially_received", "received")
+
+    @property
+    def closing_needs_reason(self) -> bool:
+        """Closing before everything arrived says why (what is missing will not come)."""
+        return self.status == "partially_received"
+
 
 class PurchaseOrderLine(db.Model):
     __tablename__ = "purchase_order_lines"
@@ -268,11 +319,28 @@ class PurchaseOrderLine(db.Model):
         return self.unit_price * self.quantity
 
     @property
+    def is_confirmed(self) -> bool:
+        return self.status == "confirmed"
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == "rejected"
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def returnable_quantity(self) -> int:
+        """What was received into stock and not sent back yet."""
+        return self.received - self.returned
+
+    @property
     def open_quantity(self) -> int:
         """What is still expected: the confirmed (or ordered) quantity less what arrived."""
-        if self.status == "rejected":
+        if self.is_rejected:
             return 0
-        planned = self.confirmed if self.status == "confirmed" else self.quantity
+        planned = self.confirmed if self.is_confirmed else self.quantity
         return max(0, planned - self.received - self.rejected)
 
 
@@ -309,6 +377,15 @@ class Asn(CreatedAt, db.Model):
     supplier: Mapped[Supplier] = relationship(lazy="joined")
     lines: Mapped[list["AsnLine"]] = relationship(back_populates="asn", order_by="AsnLine.id",
                                                   cascade="all, delete-orphan")
+
+    @property
+    def in_transit(self) -> bool:
+        """Shipped and not received yet: the warehouse may receive it."""
+        return self.status == "shipped"
+
+    @property
+    def is_received(self) -> bool:
+        return self.status == "received"
 
 
 class AsnLine(db.Model):

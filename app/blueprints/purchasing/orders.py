@@ -223,7 +223,7 @@ def cancel(actor, po: PurchaseOrder, reason: str) -> PurchaseOrder:
 
 def close(actor, po: PurchaseOrder, reason: str = "") -> PurchaseOrder:
     """Close a received PO (or one received short: what is missing will not come)."""
-    if po.status == "partially_received" and not (reason or "").strip():
+    if po.closing_needs_reason and not (reason or "").strip():
         raise DomainError(_("Say why it closes before everything arrived."), field="reason")
     MACHINE.move(po, "closed", actor, reason)
     po.finished_at = utcnow()
@@ -489,10 +489,10 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
         line = lines.get(line_id)
         if line is None:
             raise NotFound(_("That line is not on this purchase order."))
-        left = line.received - line.returned
+        left = line.returnable_quantity
         if quantity < 0 or quantity > left:
             raise DomainError(_("%(sku)s: %(n)d can be returned, not %(q)d.", sku=line.sku_code, n=left, q=quantity),
-                              field="lines")
+                              field=f"quantity_{line.id}")
         line_amount = line.unit_price * quantity + line_tax(line.unit_price * quantity, line.tax_rate)
         out.append({"po_line_id": line.id, "sku_code": line.sku_code, "quantity": quantity, "amount": line_amount})
         amount += line_amount

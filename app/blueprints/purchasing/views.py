@@ -38,18 +38,6 @@ def _get(model, id):
     return obj
 
 
-def _lines_input(prefix: str) -> dict[int, int]:
-    """Per-line integers posted as <prefix>_<line id>; a value that is not a whole number is a 0."""
-    out = {}
-    for key, value in request.form.items():
-        if key.startswith(prefix + "_") and key[len(prefix) + 1:].isdigit():
-            try:
-                out[int(key[len(prefix) + 1:])] = int(value or 0)
-            except ValueError:
-                out[int(key[len(prefix) + 1:])] = -1
-    return out
-
-
 # --- dashboard ---------------------------------------------------------------------------------
 
 @bp.route("/")
@@ -539,14 +527,19 @@ def _render_order(po: PurchaseOrder, status: int = 200, **overrides):
     if invoice_form is None:
         invoice_form = forms.InvoiceForm(formdata=None)
         forms.fill_grid(invoice_form.lines, forms.invoice_rows(po))
-    context = {"line_form": forms.LineForm(formdata=None), "reason_form": forms.ReasonForm(formdata=None),
-               "invoice_form": invoice_form, "errors": {}, **overrides}
+    return_form = overrides.pop("return_form", None)
+    if return_form is None:
+        return_form = forms.ReturnForm(formdata=None, prefix="return")
+        forms.fill_grid(return_form.lines, forms.return_rows(po))
+    context = {"line_form": forms.LineForm(formdata=None), "invoice_form": invoice_form, "return_form": return_form,
+               **{f"{action}_form": cls(formdata=None, prefix=action) for action, cls in REASON_FORMS.items()},
+               **overrides}
     return render_template("purchasing/order.html", po=po, labels=orders.STATUS_LABELS,
                            line_labels=orders.LINE_STATUS_LABELS, timeline=orders.MACHINE.history(po),
                            titles=queries.sku_titles([l.sku_id for l in po.lines]),
                            warehouse=queries.warehouse_names().get(po.warehouse_id, ""), asns=asns, returns=returns,
                            invoices=invoices, can_move=lambda t: orders.MACHINE.can(po, t),
-                           needs_approval=orders.needs_approval(po), cancellable=po.status in orders.CANCELLABLE,
+                           needs_approval=orders.needs_approval(po), cancellable=orders.MACHINE.can(po, "cancelled"),
                            **context), status
 
 
@@ -602,6 +595,10 @@ ORDER_ACTIONS = {
 }
 
 
+# the actions that say why: the reason is a field, its error under it
+REASON_FORMS = {"cancel": forms.ReasonForm, "draft": forms.ReasonForm, "close": forms.CloseForm}
+
+
 @bp.route("/purchase-orders/<int:id>/<action>", methods=["POST"])
 @requires("purchasing.view")
 def order_action(id, action):
@@ -610,7 +607,13 @@ def order_action(id, action):
     permission, run, message = ORDER_ACTIONS[action]
     check(permission)
     po = _order(id, lock=True)
-    outcome = commit(lambda: run(po, request.form.get("reason", "")))
+    if action in REASON_FORMS:
+        form = REASON_FORMS[action](prefix=action)
+        if form.validate_on_submit() and commit_form(form, lambda: run(po, form.reason.data)):
+            flash(str(message), "success")
+            return redirect_to(url_for("purchasing.order", id=id))
+        return _render_order(_order(id), 422, **{f"{action}_form": form})
+    outcome = commit(lambda: run(po, ""))
     if not outcome:
         flash(outcome.error.message, "error")
     else:
@@ -624,14 +627,15 @@ def order_action(id, action):
 @requires("purchasing.receive")
 def order_return(id):
     po = _order(id, lock=True)
-    outcome = commit(lambda: orders.return_to_supplier(current_user, po, _lines_input("return"),
-                                                       request.form.get("reason", "")))
-    if outcome:
-        flash(_("Debit note %(number)s; the goods left stock on outbound order %(outbound)s.",
-                number=outcome.result.number, outbound=outcome.result.outbound_number), "success")
-    else:
-        flash(outcome.error.message, "error")
-    return redirect_to(url_for("purchasing.order", id=id))
+    form = forms.ReturnForm(prefix="return")
+    if form.validate_on_submit():
+        outcome = commit(lambda: orders.return_to_supplier(current_user, po, form.quantities(), form.reason.data))
+        if outcome:
+            flash(_("Debit note %(number)s; the goods left stock on outbound order %(outbound)s.",
+                    number=outcome.result.number, outbound=outcome.result.outbound_number), "success")
+            return redirect_to(url_for("purchasing.order", id=id))
+        forms.grid_error(form, form.lines, outcome.error)
+    return _render_order(_order(id), 422, return_form=form)
 
 
 @bp.route("/purchase-orders/<int:id>/invoices", methods=["POST"])
