@@ -7,8 +7,9 @@ page has inline script left, so no nonces are needed).
 
 The Content-Security-Policy allows scripts and styles from this site only (htmx and our own
 js/css are served from /static; templates carry no inline script, style or event handler),
-plus what Stripe's payment page needs (js.stripe.com, its iframes and API) and form posts
-to the Alipay gateway the store uses."""
+plus what Stripe's payment page needs (js.stripe.com, its iframes and API) and where the pay
+form may lead: the Alipay gateway, and WeChat Pay's H5 cashier and WeChat's OAuth page (the pay
+button answers with a redirect there, and Chromium holds a form's redirects to form-action)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -25,9 +26,11 @@ def _origin(url: str) -> str | None:
 
 def content_security_policy(config) -> str:
     from app.blueprints.payments.gateways.alipay import PRODUCTION, SANDBOX
+    from app.blueprints.payments.gateways.wechat import H5_CASHIER, OPEN
 
-    alipay = sorted({o for o in (_origin(PRODUCTION), _origin(SANDBOX), _origin(config.get("ALIPAY_GATEWAY_URL")))
-                     if o})
+    gateways = sorted({o for o in (_origin(PRODUCTION), _origin(SANDBOX), _origin(config.get("ALIPAY_GATEWAY_URL")),
+                                   _origin(H5_CASHIER), _origin(OPEN), _origin(config.get("WECHATPAY_BASE_URL")),
+                                   _origin(config.get("WECHAT_OPEN_BASE_URL"))) if o})
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", STRIPE_JS],
@@ -36,7 +39,7 @@ def content_security_policy(config) -> str:
         "font-src": ["'self'"],
         "connect-src": ["'self'", STRIPE_API],
         "frame-src": list(STRIPE),
-        "form-action": ["'self'", *alipay],
+        "form-action": ["'self'", *gateways],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

@@ -1,9 +1,11 @@
 """In Chromium on a phone (390 x 844) and on a desktop (1440 x 900): a shopper (in Chinese on the phone, in English on the desktop) browses to a dress,
 picks its colour and size with the chips (a sold-out combination is greyed out, stock is said in
 words), adds two with the cart's stepper, checks out on one page with a new address through the
-province -> city -> district picker, pays at the Alipay sandbox cashier and sees the order paid.
-On the phone the tab bar and the buy / pay bars sit at the bottom of the screen and no page
-scrolls sideways; on the desktop the top bar carries the links instead."""
+province -> city -> district picker and pays with WeChat Pay: on the phone through WeChat's H5
+cashier (the fake's page, which notifies the shop and sends the browser back), on the desktop by
+scanning the Native QR code the shop shows; the order turns paid. On the phone the tab bar and
+the buy / pay bars sit at the bottom of the screen and no page scrolls sideways; on the desktop
+the top bar carries the links instead."""
 import re
 
 import pytest
@@ -14,22 +16,23 @@ from tests.conftest import PASSWORD, wait_for
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/120.0.0.0 Mobile Safari/537.36")
 DESKTOP = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def shop(app, module_store, fake_gateways):
-    from tests.payments.test_alipay import _alipay_store
+def shop(app, module_store, fake_wechatpay):
+    from tests.payments.test_wechat import _wechat_store
 
     store = module_store
-    alipay, _stripe = fake_gateways
-    _alipay_store(app, store, alipay)
+    merchant = _wechat_store(app, store, fake_wechatpay)
     wh = f.warehouse(store)
     dress = f.product(store, title="碎花连衣裙", price=19900, warehouse=wh, options={"颜色": ["红", "蓝"], "尺码": ["S", "M"]})
     by_options = {(s.options["颜色"], s.options["尺码"]): s for s in dress.skus}
     for combination, quantity in {("红", "S"): 12, ("红", "M"): 3, ("蓝", "S"): 8}.items():   # 蓝/M sold out
         f.stock(store, by_options[combination], wh, quantity)
-    return {"store": store, "category": dress.category_id, "dress": dress, "skus": by_options, "alipay": alipay}
+    return {"store": store, "category": dress.category_id, "dress": dress, "skus": by_options, "merchant": merchant}
 
 
 def _no_sideways_scroll(page) -> bool:
@@ -48,14 +51,15 @@ def _chip(page, attribute: str, value: str):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays(app, live_server, browser, shop,
-                                                                                  viewport):
+def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays_with_wechat(
+        app, live_server, browser, shop, fake_wechatpay, viewport):
     from app.blueprints.orders.models import Order
 
     store = shop["store"]
     phone = viewport is PHONE
     member = f.member(store, name="手机顾客")
-    context = browser.new_context(locale="zh-CN" if phone else "en-US", viewport=viewport, is_mobile=phone, has_touch=phone)
+    context = browser.new_context(locale="zh-CN" if phone else "en-US", viewport=viewport, is_mobile=phone,
+                                  has_touch=phone, **({"user_agent": PHONE_AGENT} if phone else {}))
     page = context.new_page()
     page.set_default_timeout(15000)
     base = f"{live_server}/shop/{store.slug}"
@@ -134,12 +138,28 @@ def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays(
         number = page.url.rsplit("/", 1)[1]
         assert _no_sideways_scroll(page)
 
-        # pay at the Alipay sandbox cashier; back at the shop the order turns paid
-        page.click("button[name=gateway][value=alipay]")
-        page.wait_for_url(re.compile(r"/gateway\.do\?"))
-        assert page.inner_text("[data-amount]") == "¥398.00"
-        page.click("#alipay-pay")
-        page.wait_for_url(re.compile(rf"/orders/{number}"))
+        # pay with WeChat Pay: the phone goes to WeChat's H5 cashier and comes back, the desktop
+        # shows the Native QR code, which the payer scans with WeChat
+        mchid = shop["merchant"].mchid
+        page.click("button[name=gateway][value=wechat]")
+        if phone:
+            page.wait_for_url(re.compile(r"/h5pay\?prepay_id="))
+            trade = next(t for t in fake_wechatpay.trades.values() if t["mchid"] == mchid and t["trade_state"] == "NOTPAY")
+            assert trade["trade_type"] == "H5" and trade["scene_info"]["h5_info"] == {"type": "Wap"}
+            page.click("button[type=submit]")                      # 确认支付 on WeChat's page
+            # WeChat notifies the shop before it sends the browser back: give a loaded machine time
+            page.wait_for_url(re.compile(rf"/orders/{number}"), timeout=45000)
+        else:
+            qr = page.locator("figure.wechat-qr")
+            qr.wait_for()
+            assert qr.locator("svg").count() == 1
+            trade = next(t for t in fake_wechatpay.trades.values() if t.get("code_url") == qr.get_attribute("data-code-url"))
+            assert trade["trade_type"] == "NATIVE"
+            assert fake_wechatpay.scan(trade["code_url"]) == trade["out_trade_no"]     # the payer scans and pays
+            page.click("figure.wechat-qr ~ p a.button")             # "I have paid"
+            page.wait_for_url(re.compile(rf"/orders/{number}"))
+        assert trade["amount"] == {"total": 39800, "currency": "CNY", "payer_total": 39800, "payer_currency": "CNY"}
+        assert trade["trade_state"] == "SUCCESS"
 
         def paid():
             page.reload()

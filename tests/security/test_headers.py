@@ -50,3 +50,15 @@ def test_templates_hold_no_inline_script_style_or_handler():
         for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style", r"\sstyle=\"", r"\son[a-z]+=\"", r"javascript:"):
             found += [f"{path.relative_to(TEMPLATES)}: {m.group(0)}" for m in re.finditer(pattern, text)]
     assert found == []
+
+
+def test_the_pay_form_may_lead_to_wechat_pays_cashier_and_oauth_page():
+    """The WeChat pay button answers with a redirect to the H5 cashier (or, inside WeChat, the
+    OAuth page); Chromium holds a form's redirects to form-action, so both must be listed (the
+    phone journey in tests/browser/test_mobile_journey.py was stopped there before)."""
+    from app.core.headers import content_security_policy
+
+    csp = content_security_policy({"WECHATPAY_BASE_URL": "http://127.0.0.1:9999/", "ALIPAY_GATEWAY_URL": ""})
+    form_action = next(d for d in csp.split("; ") if d.startswith("form-action ")).split()[1:]
+    assert {"'self'", "https://wx.tenpay.com", "https://open.weixin.qq.com", "http://127.0.0.1:9999"} <= set(form_action)
+    assert "https://api.mch.weixin.qq.com" not in form_action     # the API itself is never a form's target

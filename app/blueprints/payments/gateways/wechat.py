@@ -49,6 +49,7 @@ from app.core.money import to_minor
 
 API = "https://api.mch.weixin.qq.com"
 OPEN = "https://open.weixin.qq.com"          # OAuth authorize page (the openid step)
+H5_CASHIER = "https://wx.tenpay.com"         # where an H5 order's h5_url leads the payer
 SNS = "https://api.weixin.qq.com"            # OAuth code -> openid
 SCHEMA = "WECHATPAY2-SHA256-RSA2048"
 CLOCK_SKEW = 300                             # seconds a signed answer or notice may be off our clock
