@@ -167,9 +167,10 @@ class FakeAlipay:
         return out.getvalue()
 
 
-def bill_row(trade_no, out_trade_no, kind, amount, refund_request="") -> list[str]:
+def bill_row(trade_no, out_trade_no, kind, amount, refund_request="", fee="") -> list[str]:
+    """A detail row; `fee` is 服务费（元） as Alipay writes it (negative on a trade, positive on a refund)."""
     row = [""] * 25
-    row[0], row[1], row[2], row[11], row[21] = trade_no, out_trade_no, kind, amount, refund_request
+    row[0], row[1], row[2], row[11], row[21], row[22] = trade_no, out_trade_no, kind, amount, refund_request, fee
     return row
 
 

@@ -267,7 +267,8 @@ class FakeWeChatPay:
         lines = [BILL_HEADER] + [",".join(f"`{c}" for c in row) for row in rows]
         paid = [r for r in rows if r[9] == "SUCCESS"]
         lines += ["总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额",
-                  f"`{len(rows)},`{sum(float(r[12] or 0) for r in paid):.2f},`0.00,`0.00,`0.00,"
+                  f"`{len(rows)},`{sum(float(r[12] or 0) for r in paid):.2f},`0.00,`0.00,"
+                  f"`{sum(float(r[22] or 0) for r in rows):.2f},"
                   f"`{sum(float(r[24] or 0) for r in paid):.2f},`0.00"]
         return "\n".join(lines) + "\n"
 
@@ -297,8 +298,10 @@ class FakeWeChatPay:
 
 
 def bill_row(day: str, mchid: str, transaction_id: str, out_trade_no: str, state: str, amount: str,
-             refund_id: str = "", out_refund_no: str = "", refund: str = "0.00") -> list[str]:
+             refund_id: str = "", out_refund_no: str = "", refund: str = "0.00", fee: str = "0.00") -> list[str]:
+    """A bill line; `fee` is 手续费 as WeChat writes it (negative on a refund line: the fee given back)."""
     row = [""] * 27
+    row[22] = fee
     row[0], row[1], row[2], row[5], row[6] = f"{day} 10:00:00", "wx8888888888888888", mchid, transaction_id, out_trade_no
     row[8], row[9], row[11], row[12], row[24] = "NATIVE", state, "CNY", amount, amount
     row[14], row[15], row[16], row[25] = refund_id, out_refund_no, refund, refund

@@ -12,8 +12,8 @@ from __future__ import annotations
 from app.blueprints.catalog import queries as catalog_queries
 from app.blueprints.finance import queries, services
 from app.blueprints.finance.services import (ADVANCES, AP, AR_GATEWAY, BANK, CARD_BALANCES, COGS, CUSTOMS_TAX,
-                                             DISCOUNTS, GRNI, INPUT_VAT, INVENTORY, INVENTORY_PENDING, RETURNS,
-                                             REVENUE, SHIPPING_INCOME, cr, dr)
+                                             DISCOUNTS, GRNI, INPUT_VAT, INVENTORY, INVENTORY_PENDING,
+                                             PAYMENT_FEES, RETURNS, REVENUE, SHIPPING_INCOME, cr, dr)
 from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import queries as payment_queries
 from app.core.outbox import handler
@@ -178,3 +178,23 @@ def post_card_sale(event) -> None:
     services.post("card", p.get("card_id") or p.get("batch_id"), [dr(BANK, int(p["amount"])),
                                                                   cr(CARD_BALANCES, int(p["amount"]))],
                   rule="card_sale", event_id=event.id, source_number=p.get("label", ""), on=_on(event))
+
+
+@handler("reconciliation.done", queue="finance")
+def post_gateway_fees(event) -> None:
+    """The fees on a gateway's reconciled daily statement (kept on payments, less given back on
+    refunds): Dr 销售费用—支付手续费, Cr what the gateway owes us, on the statement's day. The
+    run is read as it is now and only the change from what was posted for it before is posted, so
+    a day reconciled again after a corrected statement (or its events handled out of order)
+    ends with the statement's fee exactly."""
+    if _posted(event, "gateway_fee"):
+        return
+    run = payment_queries.reconciliation_snapshot(event.payload["run_id"])
+    if run is None or run["status"] != "done" or run["gateway"] == CARD_GATEWAY:
+        return
+    services.lock(f"gateway_fee:{run['id']}")
+    change = run["fee_total"] - queries.posted_total("gateway_fee", run["id"], PAYMENT_FEES)
+    services.post("gateway_fee", run["id"], [dr(PAYMENT_FEES, change, party=run["gateway"]),
+                                             cr(AR_GATEWAY, change, party=run["gateway"])],
+                  rule="gateway_fee", event_id=event.id, source_number=f"{run['gateway']} {run['day'].isoformat()}",
+                  currency=event.payload.get("currency"), on=run["day"])

@@ -39,12 +39,15 @@ PRESET_ACCOUNTS = (
     ("3001", "实收资本", "Paid-in capital", "equity"),
     ("3103", "本年利润", "Profit of the year", "equity"),
     ("6001", "主营业务收入", "Sales revenue", "revenue"),
-    ("6001.01", "销售折扣", "Sales discounts (promotions, coupons, points)", "revenue"),
+    ("6001.01", "销售折扣", "Sales discounts (promotions)", "revenue"),
     ("6001.02", "销售退回", "Sales returns and refunds", "revenue"),
+    ("6001.03", "销售折扣—优惠券", "Sales discounts: coupons", "revenue"),
     ("6051", "其他业务收入—运费", "Shipping income", "revenue"),
     ("6301", "营业外收入", "Other gains", "revenue"),
     ("6401", "主营业务成本", "Cost of goods sold", "expense"),
+    ("6401.01", "主营业务成本—采购价差", "Cost of goods sold: purchase price variance", "expense"),
     ("6601", "销售费用—支付手续费", "Selling expenses: payment fees", "expense"),
+    ("6601.01", "销售费用—积分抵现", "Selling expenses: points redeemed", "expense"),
     ("6711", "营业外支出", "Other losses", "expense"),
 )
 

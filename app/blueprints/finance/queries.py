@@ -227,3 +227,13 @@ def dashboard(now: datetime | None = None) -> dict:
 def change(current: int, prior: int) -> int | None:
     """Percent change against the prior period (None when there was nothing before)."""
     return None if not prior else round((current - prior) * 100 / prior)
+
+
+# --- gateway fees (the finledger lane) ------------------------------------------------------------
+
+def posted_total(source_kind: str, source_id, code: str) -> int:
+    """Debits minus credits on one account of every entry of one source document."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Line.debit - Line.credit), 0))
+                                 .join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
+                                 .where(Entry.source_kind == source_kind, Entry.source_id == str(source_id),
+                                        Account.code == code)))

@@ -190,8 +190,9 @@ def inventory_valuation():
 @bp.route("/receivables")
 @requires("finance.view")
 def receivables():
-    """What each gateway owes, and each reconciled day: our net on the ledger against the
-    gateway's statement; the days that differ are listed for staff."""
+    """What each gateway owes, and each reconciled day: our net on the ledger (payments less
+    refunds and the day's fees) against the gateway's statement net of its fees; the days that
+    differ are listed for staff."""
     from app.blueprints.payments import queries as payment_queries
     from app.blueprints.payments.gateways import gateway_label
 
@@ -201,7 +202,8 @@ def receivables():
     for run in payment_queries.reconciliation_days(since):
         ledger = ours.get((run["gateway"], run["day"]), 0)
         days.append({**run, "label": gateway_label(run["gateway"]), "ledger": ledger,
-                     "differs": run["status"] == "done" and (ledger != run["gateway_total"] or run["open"] > 0)})
+                     "differs": run["status"] == "done" and (ledger != run["gateway_total"] - run["fee_total"]
+                                                             or run["open"] > 0)})     # the ledger is net of fees
     owed = [(gateway_label(g), v) for g, v in queries.gateway_balances().items()]
     return render_template("finance/receivables.html", owed=owed, days=days,
                            differing=[d for d in days if d["differs"]])

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost
@@ -27,7 +27,8 @@ BANK, AR_GATEWAY, INVENTORY, INVENTORY_PENDING = "1002", "1122", "1405", "1901"
 AP, GRNI, ADVANCES, CARD_BALANCES = "2202", "2202.01", "2203", "2203.01"
 VAT, INPUT_VAT, CUSTOMS_TAX = "2221", "2221.01", "2241"
 REVENUE, DISCOUNTS, RETURNS, SHIPPING_INCOME, OTHER_GAINS = "6001", "6001.01", "6001.02", "6051", "6301"
-COGS, PAYMENT_FEES, OTHER_LOSSES = "6401", "6601", "6711"
+COUPON_DISCOUNTS = "6001.03"
+COGS, PRICE_VARIANCE, PAYMENT_FEES, POINTS_COST, OTHER_LOSSES = "6401", "6401.01", "6601", "6601.01", "6711"
 
 
 class Unbalanced(DomainError):
@@ -150,6 +151,11 @@ def posted_for(source_kind: str, source_id, rule: str) -> Entry | None:
     return db.session.scalar(select(Entry).where(Entry.source_kind == source_kind, Entry.source_id == str(source_id),
                                                  Entry.rule == rule, Entry.id.not_in(reversed_ids))
                              .order_by(Entry.id.desc()).limit(1))
+
+
+def lock(key: str) -> None:
+    """Serialise postings about one thing in this store until the transaction ends."""
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{current_store().schema}:{key}"))))
 
 
 # --- moving-average cost ------------------------------------------------------------------------

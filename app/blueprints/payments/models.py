@@ -168,6 +168,8 @@ class ReconciliationRun(db.Model):
     differences: Mapped[int] = mapped_column(Integer, default=0)
     gateway_total: Mapped[int] = mapped_column(BigInteger, default=0)
     our_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the gateway's fees of the day: kept on its payments less those given back on its refunds
+    fee_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -118,16 +118,17 @@ def refund_snapshot(refund_id: int) -> dict | None:
 
 def reconciliation_days(since: date) -> list[dict]:
     """Each finished daily reconciliation run since `since`: gateway, day, the statement's net
-    total, ours, and how many differences are still open (one query)."""
+    total, the gateway's fees in it, ours, and how many differences are still open (one query)."""
     open_items = (select(func.count()).select_from(ReconciliationItem)
                   .where(ReconciliationItem.run_id == ReconciliationRun.id, ReconciliationItem.resolved_at.is_(None))
                   .scalar_subquery())
     rows = db.session.execute(select(ReconciliationRun.gateway, ReconciliationRun.day, ReconciliationRun.status,
-                                     ReconciliationRun.gateway_total, ReconciliationRun.our_total, open_items)
+                                     ReconciliationRun.gateway_total, ReconciliationRun.our_total,
+                                     ReconciliationRun.fee_total, open_items)
                               .where(ReconciliationRun.day >= since)
                               .order_by(ReconciliationRun.day.desc(), ReconciliationRun.gateway))
-    return [{"gateway": g, "day": d, "status": s, "gateway_total": gt, "our_total": ot, "open": n}
-            for g, d, s, gt, ot, n in rows]
+    return [{"gateway": g, "day": d, "status": s, "gateway_total": gt, "our_total": ot, "fee_total": fee, "open": n}
+            for g, d, s, gt, ot, fee, n in rows]
 
 
 def refunded_between(start: datetime, end: datetime, tz: str) -> dict[date, int]:
@@ -136,3 +137,13 @@ def refunded_between(start: datetime, end: datetime, tz: str) -> dict[date, int]
     return {d: int(total) for d, total in db.session.execute(
         select(day, func.sum(Refund.amount)).where(Refund.status == "succeeded", Refund.finished_at >= start,
                                                    Refund.finished_at < end).group_by(day))}
+
+
+def reconciliation_snapshot(run_id: int) -> dict | None:
+    """One daily reconciliation run as finance posts it: gateway, day, status, the statement's
+    net, ours and the gateway's fees (kept less given back)."""
+    run = db.session.get(ReconciliationRun, run_id)
+    if run is None:
+        return None
+    return {"id": run.id, "gateway": run.gateway, "day": run.day, "status": run.status,
+            "gateway_total": run.gateway_total, "our_total": run.our_total, "fee_total": run.fee_total}

@@ -3,7 +3,9 @@
 Payments are matched by our number (else the gateway's trade number), refunds by request id
 (else the gateway's refund number). Each difference is filed for review: missing on our side,
 missing on the gateway's side, or amounts that differ. Running a day again recomputes it and
-keeps what staff already resolved.
+keeps what staff already resolved. The statement's fees (what the gateway kept on its payments,
+less what it gave back on refunds) are kept with the day's run, and `reconciliation.done` tells
+finance the day's totals.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from app.blueprints.payments.models import Payment, ReconciliationItem, Reconcil
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.outbox import emit
 from app.core.tenancy import current_store
 from app.extensions import db
 
@@ -109,7 +112,12 @@ def run(gateway: str, day: date) -> ReconciliationRun:
     record.matched = len(payments) + len(refunds) - sum(1 for i in items if i.kind != "missing_ours")
     record.gateway_total = sum(r.amount if r.kind == "payment" else -r.amount for r in rows)
     record.our_total = sum(p.amount for p in payments) - sum(r.amount for r, _p in refunds)
+    record.fee_total = sum(r.fee if r.kind == "payment" else -r.fee for r in rows)
     record.status, record.finished_at = "done", utcnow()
+    emit("reconciliation.done", {"run_id": record.id, "gateway": gateway, "day": day.isoformat(),
+                                 "gateway_total": record.gateway_total, "our_total": record.our_total,
+                                 "fee_total": record.fee_total,
+                                 "currency": rows[0].currency if rows else current_store().currency})
     return record
 
 

@@ -62,6 +62,7 @@ class RunList(ListView):
         Column("differences", _l("Differences"), sort=ReconciliationRun.differences),
         Column("gateway_total", _l("Gateway net"), kind="money"),
         Column("our_total", _l("Our net"), kind="money"),
+        Column("fee_total", _l("Gateway fees"), kind="money"),
         Column("finished_at", _l("Finished"), kind="datetime"),
     ]
     filters = [

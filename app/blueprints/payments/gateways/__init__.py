@@ -51,6 +51,7 @@ class StatementRow:
     trade_no: str
     amount: int
     currency: str
+    fee: int = 0                # minor units: the fee the gateway kept on a payment row, gave back on a refund row
 
 
 @dataclass

@@ -232,15 +232,17 @@ class Alipay(Gateway):
 
 def parse_bill(text: str) -> list[StatementRow]:
     """Rows of the detail file: 支付宝交易号, 商户订单号, 业务类型 (交易/退款), ..., 订单金额（元） in
-    column 12, 退款批次号/请求号 in column 22. Comment lines start with '#'."""
+    column 12, 退款批次号/请求号 in column 22, 服务费（元） in column 23 (negative on a trade: the
+    fee Alipay kept; positive on a refund: the share of it given back). Comment lines start with '#'."""
     rows = []
     for cells in csv.reader(line for line in text.splitlines() if line and not line.startswith("#")):
         cells = [c.strip() for c in cells]
         if len(cells) < 22 or cells[2] not in ("交易", "退款"):
             continue
         amount = abs(to_minor(cells[11], "CNY"))
+        fee = abs(to_minor(cells[22], "CNY")) if len(cells) > 22 and cells[22] else 0
         if cells[2] == "交易":
-            rows.append(StatementRow("payment", cells[1], cells[0], amount, "CNY"))
+            rows.append(StatementRow("payment", cells[1], cells[0], amount, "CNY", fee))
         else:
-            rows.append(StatementRow("refund", cells[21], cells[0], amount, "CNY"))
+            rows.append(StatementRow("refund", cells[21], cells[0], amount, "CNY", fee))
     return rows

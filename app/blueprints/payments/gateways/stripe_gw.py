@@ -126,10 +126,11 @@ class StripeGateway(Gateway):
             source = tx.get("source") or {}
             if isinstance(source, str):
                 source = {"id": source}
+            fee = abs(int(tx.get("fee") or 0))      # Stripe's processing fee on this transaction
             if tx["type"] in ("charge", "payment"):
                 rows.append(StatementRow("payment", "", source.get("payment_intent") or "", abs(tx["amount"]),
-                                         tx["currency"].upper()))
+                                         tx["currency"].upper(), fee))
             elif tx["type"] in ("refund", "payment_refund"):
                 rows.append(StatementRow("refund", (source.get("metadata") or {}).get("request_id", ""),
-                                         source.get("id") or "", abs(tx["amount"]), tx["currency"].upper()))
+                                         source.get("id") or "", abs(tx["amount"]), tx["currency"].upper(), fee))
         return rows

@@ -463,15 +463,17 @@ def parse_bill(text: str) -> list[StatementRow]:
     """The trade bill: a header line, one line per trade or refund with every value behind a
     backquote, then a summary (总交易单数,...) and its values. Columns used: 5 微信订单号,
     6 商户订单号, 9 交易状态 (SUCCESS / REFUND), 11 货币种类, 14 微信退款单号, 15 商户退款单号,
-    16 退款金额, 24 订单金额 (yuan)."""
+    16 退款金额, 23 手续费 (the fee WeChat kept on a trade; negative on a refund: the share given
+    back), 24 订单金额 (yuan)."""
     rows = []
     for cells in csv.reader(text.splitlines()):
         cells = [c.strip().lstrip("`") for c in cells]
         if len(cells) < 25 or cells[9] not in ("SUCCESS", "REFUND"):
             continue
         currency = "CNY" if cells[11] in ("", "CNY") else cells[11]
+        fee = abs(to_minor(cells[22], currency)) if cells[22] else 0
         if cells[9] == "SUCCESS":
-            rows.append(StatementRow("payment", cells[6], cells[5], abs(to_minor(cells[24], currency)), currency))
+            rows.append(StatementRow("payment", cells[6], cells[5], abs(to_minor(cells[24], currency)), currency, fee))
         else:
-            rows.append(StatementRow("refund", cells[15], cells[14], abs(to_minor(cells[16], currency)), currency))
+            rows.append(StatementRow("refund", cells[15], cells[14], abs(to_minor(cells[16], currency)), currency, fee))
     return rows
