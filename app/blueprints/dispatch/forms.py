@@ -26,6 +26,11 @@ class ShipForm(FlaskForm):
     weight_grams = IntegerField(_l("Parcel weight (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
+class ShipWithWaybillForm(FlaskForm):
+    """Ship with the electronic waybill the notice was issued; the weight when the scale gave one."""
+    weight_grams = IntegerField(_l("Parcel weight (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
 class WaybillForm(FlaskForm):
     carrier = SelectField(_l("Carrier"), choices=[], validators=[DataRequired()])
 

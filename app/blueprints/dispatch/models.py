@@ -44,6 +44,11 @@ class Wave(CreatedAt, db.Model):
     created_by_name: Mapped[str] = mapped_column(String(254), default="system")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    @property
+    def picking(self) -> bool:
+        """Still being picked: its waybills may be printed."""
+        return self.status == "picking"
+
 
 class DeliveryNotice(CreatedAt, db.Model):
     """What one warehouse ships for one order: part `part` of the order's routing."""
@@ -87,6 +92,15 @@ class DeliveryNotice(CreatedAt, db.Model):
     def reroutable(self) -> bool:
         """It may ship from another warehouse: nobody has started picking it."""
         return self.status in ("pending", "held")
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
+
+    @property
+    def is_packed(self) -> bool:
+        """Packed and waiting for the carrier."""
+        return self.status == "packed"
 
     @property
     def packable(self) -> bool:

@@ -2,7 +2,7 @@
 (list, detail, pick list, batch labels) and the dispatch settings."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from app.core.formview import commit, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView
 from app.core.permissions import requires
+from app.core.urls import back
 
 WAVE_LABELS = {"picking": _l("Picking"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 
@@ -132,7 +133,10 @@ def _render_notice(notice: DeliveryNotice, status: int = 200, **form_overrides):
     waybill.carrier.data = services.settings().default_carrier
     context = {"hold_form": forms.HoldForm(formdata=None), "reroute_form": reroute,
                "pack_form": forms.PackForm(formdata=None, weight_grams=notice.weight_grams),
-               "ship_form": _ship_form(notice), "waybill_form": waybill, **form_overrides}
+               "ship_form": _ship_form(notice), "waybill_form": waybill,
+               "ship_waybill_form": forms.ShipWithWaybillForm(formdata=None, prefix="waybill",
+                                                              weight_grams=notice.weight_grams),
+               **form_overrides}
     warehouse = inventory.warehouses_by_id([notice.warehouse_id]).get(notice.warehouse_id)
     return render_template("dispatch/notice.html", notice=notice, warehouse=warehouse,
                            statuses=services.STATUS_LABELS, strategies=services.STRATEGY_LABELS,
@@ -150,6 +154,12 @@ def notice(id):
 
 def _back(notice_id: int):
     return redirect_to(url_for("dispatch.notice", id=notice_id))
+
+
+def _next_or_notice(notice_id: int):
+    """Back to the page the worker came from (a wave's packing table) when it is a page of this
+    store, else to the notice."""
+    return redirect_to(back(url_for("dispatch.notice", id=notice_id), prefix=f"/store/{g.store.slug}/"))
 
 
 @bp.route("/notices/<int:id>/hold", methods=["POST"])
@@ -191,7 +201,7 @@ def notice_pack(id):
     form = forms.PackForm()
     if form.validate_on_submit() and commit_form(form, lambda: services.pack(current_user, n, form.weight_grams.data)):
         flash(_("Notice %(number)s is packed.", number=n.number), "success")
-        return redirect_to(request.form.get("next") or url_for("dispatch.notice", id=id))
+        return _next_or_notice(id)
     return _render_notice(_notice(id), 422, pack_form=form)
 
 
@@ -203,7 +213,7 @@ def notice_ship(id):
     if form.validate_on_submit() and commit_form(form, lambda: services.ship(
             current_user, n, form.carrier.data, form.waybill_no.data, form.weight_grams.data)):
         flash(_("Notice %(number)s shipped.", number=n.number), "success")
-        return redirect_to(request.form.get("next") or url_for("dispatch.notice", id=id))
+        return _next_or_notice(id)
     return _render_notice(_notice(id), 422, ship_form=form)
 
 
@@ -222,9 +232,12 @@ def notice_waybill(id):
 @requires("dispatch.work")
 def notice_ship_waybill(id):
     n = _notice(id, lock=True)
-    perform(lambda: services.ship_with_waybill(current_user, n, request.form.get("weight_grams", type=int)),
-            _("Notice %(number)s shipped.", number=n.number))
-    return redirect_to(request.form.get("next") or url_for("dispatch.notice", id=id))
+    form = forms.ShipWithWaybillForm(prefix="waybill")
+    if form.validate_on_submit() and commit_form(form, lambda: services.ship_with_waybill(current_user, n,
+                                                                                          form.weight_grams.data)):
+        flash(_("Notice %(number)s shipped.", number=n.number), "success")
+        return _next_or_notice(id)
+    return _render_notice(_notice(id), 422, ship_waybill_form=form)
 
 
 # --- printing --------------------------------------------------------------------------------
@@ -276,12 +289,18 @@ def _wave(id: int) -> Wave:
 @bp.route("/waves/<int:id>")
 @requires("dispatch.view")
 def wave_page(id):
-    w = _wave(id)
+    return _render_wave(_wave(id))
+
+
+def _render_wave(w: Wave, status: int = 200, waybill_form=None):
     rows = queries.wave_notices(w.id)
+    if waybill_form is None:
+        waybill_form = forms.WaybillForm(formdata=None, carrier=services.settings().default_carrier)
+        waybill_form.carrier.choices = _carrier_choices()
     return render_template("dispatch/wave.html", wave=w, notices=rows, warehouse=_warehouse(w.warehouse_id),
                            statuses=services.STATUS_LABELS, wave_statuses=WAVE_LABELS,
-                           pick_rows=queries.pick_list(w, rows), carrier_choices=_carrier_choices(),
-                           default_carrier=services.settings().default_carrier, carrier_name=carriers.name)
+                           pick_rows=queries.pick_list(w, rows), waybill_form=waybill_form,
+                           carrier_name=carriers.name), status
 
 
 @bp.route("/waves/<int:id>/pick-list")
@@ -297,13 +316,13 @@ def wave_pick_list(id):
 def wave_waybills(id):
     """Issue the electronic waybills of the wave's notices that have none, then print them all."""
     w = _wave(id)
-    carrier = request.form.get("carrier", "")
+    form = forms.WaybillForm()
+    form.carrier.choices = _carrier_choices()
     rows = [n for n in queries.wave_notices(w.id) if n.status in services.UNSHIPPED]
-    outcome = commit(lambda: [services.issue_waybill(current_user, n, carrier) for n in rows])
-    if not outcome:
-        flash(outcome.error.message, "error")
-        return redirect_to(url_for("dispatch.wave_page", id=id))
-    return redirect_to(url_for("dispatch.labels", notices=",".join(str(n.id) for n in rows)))
+    if form.validate_on_submit() and commit_form(form, lambda: [services.issue_waybill(current_user, n, form.carrier.data)
+                                                                for n in rows]):
+        return redirect_to(url_for("dispatch.labels", notices=",".join(str(n.id) for n in rows)))
+    return _render_wave(_wave(id), 422, waybill_form=form)
 
 
 # --- settings --------------------------------------------------------------------------------

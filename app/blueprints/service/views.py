@@ -2,7 +2,7 @@
 tickets with their actions, queues, SLA policies, canned replies, agents and settings."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, flash, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from app.core.formview import FormView, commit, commit_form, perform
 from app.core.htmx import is_htmx, redirect_to
 from app.core.listview import Column, Filter, ListView, detail_url, fmt_dt
 from app.core.permissions import requires
+from app.core.urls import back
 from app.extensions import db
 
 NO_QUEUE = [(0, "—")]
@@ -75,8 +76,7 @@ def presence():
     online = request.form.get("online") == "1"
     perform(lambda: services.set_online(current_user, online),
             _("You are online and receive tickets.") if online else _("You are offline; no new tickets come to you."))
-    return redirect_to(request.form.get("next") if (request.form.get("next") or "").startswith("/")
-                       else url_for("service.dashboard"))
+    return redirect_to(back(url_for("service.dashboard"), prefix=f"/store/{g.store.slug}/"))
 
 
 # --- inbox ------------------------------------------------------------------------------------------
