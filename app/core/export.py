@@ -71,3 +71,37 @@ def xlsx_write_row(sheet, values) -> None:
             c.data_type = "s"
         cells.append(c)
     sheet.append(cells)
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_response(header: list, rows, fmt: str, filename: str, sheet_title: str = ""):
+    """A small table already in memory (a report, a reference list) as a CSV or XLSX download:
+    the header row, then `rows`; every cell goes through `cell`. CSV starts with a BOM so that
+    spreadsheet programs read Chinese correctly. Lists too large for memory use
+    `listview.export_response`, which streams."""
+    import io
+
+    from flask import Response
+
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(str(sheet_title)[:31] or "export")
+        xlsx_write_row(sheet, header)
+        for values in rows:
+            xlsx_write_row(sheet, values)
+        out = io.BytesIO()
+        book.save(out)
+        return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
+    if fmt != "csv":
+        raise ValueError(f"unknown export format {fmt!r}")
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = CsvWriter(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(buf.getvalue(), mimetype="text/csv", headers=disposition)

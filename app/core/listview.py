@@ -141,7 +141,7 @@ class Page:
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIMETYPE = export.XLSX_MIMETYPE
 EXPORT_CHUNK = 500
 LIST_VIEWS: dict[str, type["ListView"]] = {}   # endpoint -> list view, for exports run as a task
 

@@ -117,29 +117,11 @@ def carriers():
 
 
 def _carriers_export(fmt: str, rows):
-    import io
-
-    from flask import Response
-
     from app.core import export
 
     header = [_("Carrier"), _("Kuaidi100 code"), _("Waybill example"), _("Store account")]
-    values = [[r.name, r.code, r.example, r.account_label] for r in rows]
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(_("Carriers"))
-        for line in [header, *values]:
-            export.xlsx_write_row(sheet, line)
-        out = io.BytesIO()
-        book.save(out)
-        return Response(out.getvalue(), headers={"Content-Disposition": 'attachment; filename="carriers.xlsx"'},
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    export.CsvWriter(buf).writerows([header, *values])
-    return Response(buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="carriers.csv"'})
+    return export.table_response(header, [[r.name, r.code, r.example, r.account_label] for r in rows], fmt,
+                                 "carriers", _("Carriers"))
 
 
 class CarrierAccountList(ListView):
