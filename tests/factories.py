@@ -643,18 +643,21 @@ def payment(store, order_obj=None, status: str = "succeeded", gateway: str = "sa
         return row
 
 
-def refund(store, payment_obj=None, amount: int | None = None, status: str = "succeeded", reason: str = ""):
+def refund(store, payment_obj=None, amount: int | None = None, status: str = "succeeded", reason: str = "",
+           lines: dict | None = None):
     """A refund row of the payment (not sent to any gateway); a succeeded one moves the
-    payment to partially_refunded or refunded."""
+    payment to partially_refunded or refunded. `lines` is {order line id: (units, amount)}
+    (the amount is then their sum unless given)."""
     from app.blueprints.payments import services
     from app.blueprints.payments.models import Payment, Refund
     from app.core.db import utcnow
 
     with _within(store) as session:
         payment_obj = session.get(Payment, payment_obj.id) if payment_obj is not None else payment(store)
-        amount = amount or payment_obj.amount
+        by_line = {str(i): {"quantity": q, "amount": a} for i, (q, a) in (lines or {}).items()}
+        amount = amount or sum(part["amount"] for part in by_line.values()) or payment_obj.amount
         row = Refund(payment_id=payment_obj.id, request_id=unique("refund"), amount=amount, reason=reason,
-                     status=status, finished_at=utcnow() if status != "pending" else None)
+                     status=status, finished_at=utcnow() if status != "pending" else None, lines=by_line)
         session.add(row)
         session.flush()
         if status == "succeeded":

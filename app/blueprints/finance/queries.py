@@ -237,3 +237,262 @@ def posted_total(source_kind: str, source_id, code: str) -> int:
                                  .join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
                                  .where(Entry.source_kind == source_kind, Entry.source_id == str(source_id),
                                         Account.code == code)))
+
+
+# --- sales reports (from the order and payment centers' read sides, in the store's time zone) ----
+
+CHANNELS = ("storefront", "api", "staff")          # Order.source: the shop pages, the shop API, staff
+MAX_DAYS = 366                                     # the longest range a report by day shows
+
+
+def local_window(since: date, until: date) -> tuple[datetime, datetime, str]:
+    """[local midnight of `since`, local midnight after `until`) in the store's time zone."""
+    tz_name = current_store().timezone or "Asia/Shanghai"
+    tz = ZoneInfo(tz_name)
+    return _local_midnight(since, tz), _local_midnight(until + timedelta(days=1), tz), tz_name
+
+
+@dataclass
+class SalesRow:
+    """One row of a sales report: a day, a SKU, a category or a channel."""
+
+    key: object
+    label: str = ""
+    orders: int = 0
+    units: int = 0
+    gmv: int = 0               # paid: the payable of orders (by day and channel) or of the lines (SKU, category)
+    refunds: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def net(self) -> int:
+        return self.gmv - self.refunds
+
+    @property
+    def aov(self) -> int:
+        return round(self.gmv / self.orders) if self.orders else 0
+
+
+def _refunds_by_day_and_channel(start: datetime, end: datetime, tz: str, channel: str | None) -> dict:
+    """{(local day, channel): refunded} of refunds that succeeded in the window."""
+    from app.blueprints.orders import queries as order_queries
+    from app.blueprints.payments import queries as payment_queries
+
+    rows = payment_queries.refunds_by_order(start, end, tz)
+    sources = order_queries.order_sources(o for _d, o, _a in rows)
+    out: dict = {}
+    for day, order_id, amount in rows:
+        source = sources.get(order_id, "")
+        if channel is None or source == channel:
+            out[(day, source)] = out.get((day, source), 0) + amount
+    return out
+
+
+def sales_by_day(since: date, until: date, channel: str | None = None) -> list[SalesRow]:
+    """Every local day of [since, until]: orders paid, GMV, refunds that succeeded that day and
+    net sales, for all channels or one (three queries)."""
+    from app.blueprints.orders import queries as order_queries
+
+    start, end, tz = local_window(since, until)
+    sales = order_queries.sales_by_day(start, end, tz, source=channel)
+    refunds: dict = {}
+    for (day, _source), amount in _refunds_by_day_and_channel(start, end, tz, channel).items():
+        refunds[day] = refunds.get(day, 0) + amount
+    rows, day = [], since
+    while day <= until:
+        n, gmv = sales.get(day, (0, 0))
+        rows.append(SalesRow(day, day.isoformat(), orders=n, gmv=gmv, refunds=refunds.get(day, 0)))
+        day += timedelta(days=1)
+    return rows
+
+
+def sales_by_channel(since: date, until: date) -> list[SalesRow]:
+    """Orders paid, GMV and refunds per channel (`Order.source`) in [since, until] (three queries)."""
+    from app.blueprints.orders import queries as order_queries
+
+    start, end, tz = local_window(since, until)
+    sales = order_queries.sales_by_source(start, end)
+    refunds: dict = {}
+    for (_day, source), amount in _refunds_by_day_and_channel(start, end, tz, None).items():
+        refunds[source] = refunds.get(source, 0) + amount
+    return [SalesRow(source, source, orders=sales.get(source, (0, 0))[0], gmv=sales.get(source, (0, 0))[1],
+                     refunds=refunds.get(source, 0))
+            for source in [*CHANNELS, *sorted(set(sales) - set(CHANNELS))] if source in sales or source in refunds]
+
+
+def category_names() -> dict[int, str]:
+    from app.blueprints.catalog import queries as catalog_queries
+
+    return {i: name.strip("　 ") for i, name in catalog_queries.category_choices()}
+
+
+def sales_by_sku(since: date, until: date, channel: str | None = None,
+                 category_id: int | None = None) -> list[SalesRow]:
+    """Orders, units and paid amount per SKU in [since, until], best first, for one channel or
+    all and one category or all (three queries)."""
+    from app.blueprints.catalog import queries as catalog_queries
+    from app.blueprints.orders import queries as order_queries
+
+    start, end, _tz = local_window(since, until)
+    sold = order_queries.sales_by_sku(start, end, source=channel)
+    skus = catalog_queries.sku_snapshots(s.sku_id for s in sold)
+    names = category_names()
+    rows = []
+    for s in sold:
+        snap = skus.get(s.sku_id)
+        category = snap.category_id if snap else None
+        if category_id is not None and category != category_id:
+            continue
+        rows.append(SalesRow(s.sku_id, s.sku_code, orders=s.orders, units=s.units, gmv=s.amount,
+                             extra={"title": s.title, "category_id": category, "category": names.get(category, "")}))
+    return rows
+
+
+def sales_by_category(since: date, until: date, channel: str | None = None) -> list[SalesRow]:
+    """`sales_by_sku` summed per product category (a SKU without one counts as uncategorised);
+    an order with SKUs of two categories counts in both."""
+    groups: dict = {}
+    for r in sales_by_sku(since, until, channel):
+        key = r.extra["category_id"]
+        g = groups.setdefault(key, SalesRow(key, r.extra["category"]))
+        g.orders += r.orders
+        g.units += r.units
+        g.gmv += r.gmv
+    return sorted(groups.values(), key=lambda g: (-g.gmv, g.label))
+
+
+@dataclass
+class RefundRate:
+    sku_id: int
+    sku_code: str
+    title: str
+    sold: int = 0              # units of orders paid in the range
+    sales: int = 0
+    refunded_units: int = 0    # units of refunds that succeeded in the range
+    refunded: int = 0
+
+    @property
+    def rate(self) -> int | None:
+        """Refunded units per 100 sold, rounded (None: none sold in the range)."""
+        return round(self.refunded_units * 100 / self.sold) if self.sold else None
+
+
+def refund_rate_by_sku(since: date, until: date, channel: str | None = None) -> tuple[list[RefundRate], int]:
+    """Per SKU: units sold (orders paid in the range) against units refunded (refunds that
+    succeeded in the range, by the order lines they name), highest rate first; and the amount
+    refunded in the range by amount alone, which names no SKU (five queries)."""
+    from app.blueprints.orders import queries as order_queries
+    from app.blueprints.payments import queries as payment_queries
+
+    start, end, _tz = local_window(since, until)
+    rows: dict[int, RefundRate] = {}
+    for s in order_queries.sales_by_sku(start, end, source=channel):
+        rows[s.sku_id] = RefundRate(s.sku_id, s.sku_code, s.title, sold=s.units, sales=s.amount)
+    by_line, unattributed = payment_queries.refunded_lines(start, end)
+    lines = order_queries.line_skus(by_line)
+    sources = order_queries.order_sources(order_id for *_x, order_id in lines.values()) if channel else {}
+    for line_id, (units, amount) in by_line.items():
+        if line_id not in lines:
+            continue
+        sku_id, code, title, order_id = lines[line_id]
+        if channel and sources.get(order_id) != channel:
+            continue
+        r = rows.setdefault(sku_id, RefundRate(sku_id, code, title))
+        r.refunded_units += units
+        r.refunded += amount
+    ranked = sorted(rows.values(), key=lambda r: (r.rate is None, -(r.rate or 0), -r.refunded, r.sku_code))
+    return ranked, unattributed
+
+
+# --- ageing: what gateways owe us and what we owe suppliers, by age ---------------------------
+
+AGE_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
+
+
+def _bucket(days: int) -> int:
+    for i, (low, high) in enumerate(AGE_BUCKETS):
+        if days >= low and (high is None or days <= high):
+            return i
+    return 0
+
+
+@dataclass
+class AgeingRow:
+    party: str
+    label: str
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(AGE_BUCKETS) + 1))
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets)
+
+
+def receivables_ageing(as_of: date) -> list[AgeingRow]:
+    """What each gateway owes on 应收账款—支付渠道 at the end of `as_of`, by the age of the
+    payments still unsettled: first in, first out (refunds and settlements pay off the oldest
+    payments first). Bucket 0 of `buckets` is unused for receivables; 1–4 follow AGE_BUCKETS
+    (one query)."""
+    from app.blueprints.payments.gateways import gateway_label
+
+    rows = db.session.execute(
+        select(Line.party, Line.posted_on, func.sum(Line.debit), func.sum(Line.credit))
+        .join(Account, Account.id == Line.account_id)
+        .where(Account.code == "1122", Line.posted_on <= as_of)
+        .group_by(Line.party, Line.posted_on).order_by(Line.party, Line.posted_on))
+    days: dict[str, list[tuple[date, int]]] = {}
+    credits: dict[str, int] = {}
+    for party, day, debit, credit in rows:
+        party = party or ""
+        days.setdefault(party, []).append((day, int(debit)))
+        credits[party] = credits.get(party, 0) + int(credit)
+    out = []
+    for party, owed in days.items():
+        row = AgeingRow(party, gateway_label(party) if party else "")
+        paid = credits[party]
+        for day, debit in owed:
+            left = debit - min(paid, debit)
+            paid -= debit - left
+            if left:
+                row.buckets[1 + _bucket((as_of - day).days)] += left
+        if paid:                                   # more came back than was owed: a credit balance
+            row.buckets[1] -= paid
+        if row.total or any(row.buckets):
+            out.append(row)
+    return out
+
+
+def payables_ageing(as_of: date) -> list[AgeingRow]:
+    """What the store owes each supplier on matched invoices, by how long past the due date on
+    `as_of`: bucket 0 is not yet due (or no terms), 1–4 are days overdue as in AGE_BUCKETS (the
+    first bucket from 1 day) (one query, through the purchasing center's read side)."""
+    from app.blueprints.purchasing import queries as purchasing_queries
+
+    out: dict[int, AgeingRow] = {}
+    for p in purchasing_queries.open_payables():
+        row = out.setdefault(p.supplier_id, AgeingRow(f"supplier:{p.supplier_id}", p.supplier))
+        late = (as_of - p.due_on).days if p.due_on else 0
+        row.buckets[0 if late <= 0 else 1 + _bucket(late)] += p.outstanding
+    return list(out.values())
+
+
+# --- profit by month (the P&L chart) -----------------------------------------------------------
+
+def result_by_month(until: date, months: int = 12) -> list[tuple[str, int, int]]:
+    """(YYYY-MM, revenue, expenses) of the `months` months ending with `until`'s month, from the
+    daily summary (one query)."""
+    first = until.replace(day=1)
+    for _i in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    month = func.to_char(AccountDay.day, "YYYY-MM")
+    rows = db.session.execute(
+        select(month, Account.type, func.sum(AccountDay.credit - AccountDay.debit))
+        .join(Account, Account.id == AccountDay.account_id)
+        .where(AccountDay.day >= first, AccountDay.day <= until, Account.type.in_(("revenue", "expense")))
+        .group_by(month, Account.type))
+    sums = {(m, t): int(v) for m, t, v in rows}
+    out, day = [], first
+    while day <= until:
+        key = day.strftime("%Y-%m")
+        out.append((key, sums.get((key, "revenue"), 0), -sums.get((key, "expense"), 0)))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return out

@@ -3,7 +3,6 @@ gateway receivables against the payment center's reconciliation, and the period 
 report renders as a page and exports as CSV or XLSX (money in major units beside its currency)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,9 +12,9 @@ from flask_login import current_user
 
 from app.blueprints.finance import bp, forms, queries, services
 from app.core import export
+from app.core.charts import BarChart, bar_chart
 from app.core.formview import commit_form
 from app.core.htmx import redirect_to
-from app.core.listview import XLSX_MIMETYPE
 from app.core.money import to_major
 from app.core.permissions import requires
 from app.core.tenancy import current_store
@@ -43,37 +42,21 @@ class Table:
     headers: list[tuple[str, str]]
     rows: list[list]
     total: list | None = None
+    chart: BarChart | None = None
+    note: str = ""
 
 
 def _export(table: Table, fmt: str, filename: str) -> Response:
+    """The table as CSV or XLSX: money in major units, the store's currency in a last column."""
     currency = current_store().currency
-    header = []
-    for label, kind in table.headers:
-        header.append(label)
-    header.append(_("Currency"))
 
     def cells(values):
-        out = [to_major(v, currency) if kind == "money" and v is not None else v
-               for v, (_label, kind) in zip(values, table.headers)]
-        return out + [currency]
+        return [to_major(v, currency) if kind == "money" and v is not None else v
+                for v, (_label, kind) in zip(values, table.headers)] + [currency]
 
+    header = [label for label, _kind in table.headers] + [_("Currency")]
     rows = [cells(r) for r in table.rows] + ([cells(table.total)] if table.total else [])
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(table.title)[:31])
-        for values in [header, *rows]:
-            export.xlsx_write_row(sheet, values)
-        out = io.BytesIO()
-        book.save(out)
-        return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = export.CsvWriter(buf)
-    writer.writerows([header, *rows])
-    return Response(buf.getvalue(), mimetype="text/csv", headers=disposition)
+    return export.table_response(header, rows, fmt, filename, table.title)
 
 
 def _render(table: Table, filename: str, **context):
@@ -103,7 +86,9 @@ def reports():
     statement = queries.profit_and_loss(since, until)
     table = Table(_("Profit and loss"), [(_("Section"), "text"), (_("Code"), "text"), (_("Account"), "text"),
                                          (_("Amount"), "money")], _statement_rows(statement),
-                  ["", "", _("Profit"), statement.result])
+                  ["", "", _("Profit"), statement.result],
+                  chart=bar_chart([(m, (revenue - expense) // 100) for m, revenue, expense in queries.result_by_month(until)],
+                                  _("Profit by month, last 12 months (yuan)"), axis="text"))
     return _render(table, f"profit-and-loss-{since}-{until}", since=since, until=until, date_range=True,
                    invalid=not (ok1 and ok2), report="pl")
 
@@ -146,11 +131,12 @@ def margin():
     by = request.args.get("by") if request.args.get("by") in ("sku", "product", "category") else "sku"
     rows = queries.margin_by_sku(since, until)
     skus = catalog_queries.sku_snapshots([r["sku_id"] for r in rows])
+    categories = queries.category_names() if by == "category" else {}
     groups: dict = {}
     for r in rows:
         s = skus.get(r["sku_id"])
         key = {"sku": s.code if s else str(r["sku_id"]), "product": s.title if s else str(r["sku_id"]),
-               "category": _category_name(s.category_id) if s else ""}[by]
+               "category": categories.get(s.category_id, "") if s and by == "category" else ""}[by]
         g = groups.setdefault(key, [key, 0, 0, 0, 0])
         g[1] += r["units"]
         g[2] += r["revenue"]
@@ -166,12 +152,6 @@ def margin():
                    invalid=not (ok1 and ok2), report="margin")
 
 
-def _category_name(category_id) -> str:
-    from app.blueprints.catalog import queries as catalog_queries
-
-    return dict(catalog_queries.category_choices()).get(category_id, "")
-
-
 @bp.route("/reports/inventory")
 @requires("finance.view")
 def inventory_valuation():
@@ -185,6 +165,183 @@ def inventory_valuation():
                     round(r.value / r.quantity) if r.quantity > 0 else r.last_unit_cost, r.value] for r in rows],
                   [_("Total"), sum(r.quantity for r in rows), None, sum(r.value for r in rows)])
     return _render(table, "inventory-valuation", report="inventory")
+
+
+
+
+def _channel_labels() -> dict:
+    """The order center's words for an order's source (the same on the order pages)."""
+    from app.blueprints.orders.views import SOURCE_LABELS
+
+    return {source: str(SOURCE_LABELS.get(source, source)) for source in queries.CHANNELS}
+
+
+SALES_BY = ("day", "sku", "category", "channel")
+
+
+def _range(days: int = 30) -> tuple[date, date, bool]:
+    """The report's [since, until] local days from the query string (the last `days` days by
+    default); False when a value was not a date or the range runs backwards or too long."""
+    today = services.today()
+    since, ok1 = _day("since", today - timedelta(days=days - 1))
+    until, ok2 = _day("until", today)
+    if since > until or (until - since).days >= queries.MAX_DAYS:
+        return today - timedelta(days=days - 1), today, False
+    return since, until, ok1 and ok2
+
+
+def _channel() -> tuple[str | None, bool]:
+    raw = request.args.get("channel") or None
+    return (raw, True) if raw is None or raw in queries.CHANNELS else (None, False)
+
+
+def _category() -> tuple[int | None, bool]:
+    raw = request.args.get("category") or ""
+    if not raw:
+        return None, True
+    return (int(raw), True) if raw.isdigit() and int(raw) in queries.category_names() else (None, False)
+
+
+def _top_chart(rows, label: str, value=lambda r: r.gmv, name=lambda r: r.label, limit: int = 12):
+    """Bars of the first `limit` rows (the report's best), in yuan."""
+    return bar_chart([(str(name(r)) or "—", value(r) // 100) for r in rows[:limit]], label, axis="text")
+
+
+@bp.route("/reports/sales")
+@requires("finance.view")
+def sales():
+    """Sales by day, SKU, category or channel, in the store's calendar days: orders paid in
+    the range, what shoppers paid for them and the refunds of the range."""
+    by = request.args.get("by") if request.args.get("by") in SALES_BY else "day"
+    since, until, ok = _range()
+    channel, ok_channel = _channel()
+    category, ok_category = _category()
+    if by == "channel":
+        channel = None
+    if by != "sku":
+        category = None
+    money, number = "money", "number"
+    if by == "day":
+        rows = queries.sales_by_day(since, until, channel)
+        table = Table(_("Sales by day"), [(_("Day"), "text"), (_("Paid orders"), number), (_("GMV"), money),
+                                          (_("Refunds"), money), (_("Net sales"), money),
+                                          (_("Average order value"), money)],
+                      [[r.label, r.orders, r.gmv, r.refunds, r.net, r.aov] for r in rows],
+                      [_("Total"), sum(r.orders for r in rows), sum(r.gmv for r in rows),
+                       sum(r.refunds for r in rows), sum(r.net for r in rows), None],
+                      chart=bar_chart([(r.label, r.gmv // 100) for r in rows], _("GMV by day (yuan)")))
+    elif by == "channel":
+        rows, labels = queries.sales_by_channel(since, until), _channel_labels()
+        for r in rows:
+            r.label = labels.get(r.key, r.key)
+        table = Table(_("Sales by channel"), [(_("Sales channel"), "text"), (_("Paid orders"), number), (_("GMV"), money),
+                                              (_("Refunds"), money), (_("Net sales"), money),
+                                              (_("Average order value"), money)],
+                      [[r.label, r.orders, r.gmv, r.refunds, r.net, r.aov] for r in rows],
+                      [_("Total"), sum(r.orders for r in rows), sum(r.gmv for r in rows),
+                       sum(r.refunds for r in rows), sum(r.net for r in rows), None],
+                      chart=_top_chart(rows, _("GMV by channel (yuan)")))
+    elif by == "sku":
+        rows = queries.sales_by_sku(since, until, channel, category)
+        table = Table(_("Sales by SKU"), [(_("SKU code"), "text"), (_("Product"), "text"), (_("Category"), "text"),
+                                          (_("Orders"), number), (_("Units"), number), (_("Paid amount"), money)],
+                      [[r.label, r.extra["title"], r.extra["category"], r.orders, r.units, r.gmv] for r in rows],
+                      [_("Total"), "", "", None, sum(r.units for r in rows), sum(r.gmv for r in rows)],
+                      chart=_top_chart(rows, _("Paid amount of the best-selling SKUs (yuan)")),
+                      note=_("Paid amount: price × units less each line's share of the discounts."))
+    else:
+        rows = queries.sales_by_category(since, until, channel)
+        for r in rows:
+            r.label = r.label or str(_("Uncategorised"))
+        table = Table(_("Sales by category"), [(_("Category"), "text"), (_("Orders"), number), (_("Units"), number),
+                                               (_("Paid amount"), money)],
+                      [[r.label, r.orders, r.units, r.gmv] for r in rows],
+                      [_("Total"), None, sum(r.units for r in rows), sum(r.gmv for r in rows)],
+                      chart=_top_chart(rows, _("Paid amount by category (yuan)")),
+                      note=_("An order with products of two categories counts in both."))
+    suffix = f"-{channel}" if channel else ""
+    return _render(table, f"sales-by-{by}{suffix}-{since}-{until}", since=since, until=until, date_range=True,
+                   by=by, invalid=not (ok and ok_channel and ok_category), report="sales", channel=channel,
+                   channels=list(_channel_labels().items()), category=category,
+                   categories=queries.category_names() if by == "sku" else {})
+
+
+@bp.route("/reports/refund-rate")
+@requires("finance.view")
+def refund_rate():
+    """Refund rate by SKU: units refunded in the range against units sold in it."""
+    since, until, ok = _range()
+    channel, ok_channel = _channel()
+    rows, unattributed = queries.refund_rate_by_sku(since, until, channel)
+    table = Table(_("Refund rate by SKU"), [(_("SKU code"), "text"), (_("Product"), "text"), (_("Units sold"), "number"),
+                                            (_("Units refunded"), "number"), (_("Refund rate %"), "number"),
+                                            (_("Paid amount"), "money"), (_("Refunded"), "money")],
+                  [[r.sku_code, r.title, r.sold, r.refunded_units, r.rate, r.sales, r.refunded] for r in rows],
+                  [_("Total"), "", sum(r.sold for r in rows), sum(r.refunded_units for r in rows), None,
+                   sum(r.sales for r in rows), sum(r.refunded for r in rows) + unattributed],
+                  chart=bar_chart([(r.sku_code, r.rate) for r in rows if r.rate][:12],
+                                  _("Refund rate of the SKUs refunded most (units per 100 sold)"), axis="text"),
+                  note=_("Units sold: orders paid in the range. Units refunded: refunds that went through in the "
+                         "range, by the order lines they name."))
+    if unattributed:
+        table.rows.append([_("Refunded by amount (no SKU)"), "", None, None, None, None, unattributed])
+    suffix = f"-{channel}" if channel else ""
+    return _render(table, f"refund-rate{suffix}-{since}-{until}", since=since, until=until, date_range=True,
+                   invalid=not (ok and ok_channel), report="refunds", channel=channel,
+                   channels=list(_channel_labels().items()))
+
+
+def _short_buckets() -> list[str]:
+    """"0–30", "31–60", … ">90": the chart's axis."""
+    return [f">{low - 1}" if high is None else f"{low}–{high}" for low, high in queries.AGE_BUCKETS]
+
+
+def _bucket_labels() -> list[str]:
+    out = []
+    for low, high in queries.AGE_BUCKETS:
+        out.append(_("Over %(n)d days", n=low - 1) if high is None else _("%(low)d–%(high)d days", low=low, high=high))
+    return out
+
+
+@bp.route("/reports/receivables-ageing")
+@requires("finance.view")
+def receivables_ageing():
+    """What each gateway owes, by the age of the payments not yet settled (first in, first out)."""
+    as_of, ok = _day("until", services.today())
+    rows = queries.receivables_ageing(as_of)
+    labels = _bucket_labels()
+    table = Table(_("Receivables ageing"), [(_("Payment gateway"), "text"), *[(label, "money") for label in labels],
+                                            (_("Total"), "money")],
+                  [[r.label, *r.buckets[1:], r.total] for r in rows],
+                  [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(1, len(labels) + 1)],
+                   sum(r.total for r in rows)],
+                  chart=bar_chart(list(zip(_short_buckets(), [sum(r.buckets[i] for r in rows) // 100
+                                                              for i in range(1, len(labels) + 1)])),
+                                  _("Owed by gateways, by age (yuan)"), axis="text"),
+                  note=_("Age: days since the payment, in the store's calendar; refunds and settlements pay off "
+                         "the oldest payments first."))
+    return _render(table, f"receivables-ageing-{as_of}", until=as_of, invalid=not ok, report="ar")
+
+
+@bp.route("/reports/payables-ageing")
+@requires("finance.view")
+def payables_ageing():
+    """What the store owes each supplier on matched invoices, by days past the due date."""
+    as_of, ok = _day("until", services.today())
+    rows = queries.payables_ageing(as_of)
+    labels = [str(_("Not yet due")), *[str(_("Overdue %(days)s", days=label)) for label in _bucket_labels()]]
+    labels[1] = str(_("Overdue %(days)s", days=_("%(low)d–%(high)d days", low=1, high=queries.AGE_BUCKETS[0][1])))
+    table = Table(_("Payables ageing"), [(_("Supplier"), "text"), *[(label, "money") for label in labels],
+                                         (_("Total"), "money")],
+                  [[r.label, *r.buckets, r.total] for r in rows],
+                  [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(len(labels))],
+                   sum(r.total for r in rows)],
+                  chart=bar_chart(list(zip([str(_("Not due")), "1–30", *_short_buckets()[1:]],
+                                           [sum(r.buckets[i] for r in rows) // 100 for i in range(len(labels))])),
+                                  _("Owed to suppliers, by days overdue (yuan)"), axis="text"),
+                  note=_("Matched supplier invoices not yet paid in full; an invoice without payment terms counts "
+                         "as not yet due."))
+    return _render(table, f"payables-ageing-{as_of}", until=as_of, invalid=not ok, report="ap")
 
 
 @bp.route("/receivables")

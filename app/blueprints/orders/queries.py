@@ -352,13 +352,15 @@ PAID_STATUSES = ("paid", "allocated", "partially_shipped", "shipped", "delivered
 AWAITING_SHIPMENT = ("paid", "allocated", "partially_shipped")
 
 
-def sales_by_day(start: datetime, end: datetime, tz: str) -> dict:
+def sales_by_day(start: datetime, end: datetime, tz: str, source: str | None = None) -> dict:
     """Orders paid in [start, end) per local day: {day: (orders, GMV)}; GMV is what shoppers
-    paid for them (the payable), whatever happened after (one query)."""
+    paid for them (the payable), whatever happened after; optionally from one channel
+    (`Order.source`) only (one query)."""
     day = cast(func.timezone(tz, Order.paid_at), Date)
-    return {d: (int(n), int(total)) for d, n, total in db.session.execute(
-        select(day, func.count(), func.sum(Order.payable)).where(Order.paid_at >= start, Order.paid_at < end)
-        .group_by(day))}
+    stmt = select(day, func.count(), func.sum(Order.payable)).where(Order.paid_at >= start, Order.paid_at < end)
+    if source:
+        stmt = stmt.where(Order.source == source)
+    return {d: (int(n), int(total)) for d, n, total in db.session.execute(stmt.group_by(day))}
 
 
 def top_products(start: datetime, end: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
@@ -372,3 +374,57 @@ def top_products(start: datetime, end: datetime, limit: int = 10) -> list[tuple[
 
 def awaiting_shipment() -> int:
     return db.session.scalar(select(func.count()).select_from(Order).where(Order.status.in_(AWAITING_SHIPMENT)))
+
+
+# --- sales reports (finance's sales by day, SKU, category and channel; refund rate by SKU) ----
+
+@dataclass(frozen=True)
+class SkuSales:
+    sku_id: int
+    product_id: int
+    sku_code: str
+    title: str
+    orders: int
+    units: int
+    amount: int              # what shoppers paid for the units: price × quantity less the line's discounts
+
+
+def _paid_in(stmt, start: datetime, end: datetime, source: str | None):
+    stmt = stmt.where(Order.paid_at >= start, Order.paid_at < end)
+    return stmt.where(Order.source == source) if source else stmt
+
+
+def sales_by_sku(start: datetime, end: datetime, source: str | None = None) -> list[SkuSales]:
+    """Units and paid amount per SKU of orders paid in [start, end), optionally from one channel
+    (`Order.source`), best first (one query)."""
+    amount = func.sum(OrderLine.unit_price * OrderLine.quantity - OrderLine.discount)
+    stmt = (select(OrderLine.sku_id, func.max(OrderLine.product_id), func.max(OrderLine.sku_code),
+                   func.max(OrderLine.title), func.count(func.distinct(Order.id)), func.sum(OrderLine.quantity), amount)
+            .join(Order, Order.id == OrderLine.order_id).group_by(OrderLine.sku_id)
+            .order_by(amount.desc(), OrderLine.sku_id))
+    return [SkuSales(s, p, code, title, int(n), int(u), int(a))
+            for s, p, code, title, n, u, a in db.session.execute(_paid_in(stmt, start, end, source))]
+
+
+def sales_by_source(start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+    """Orders paid in [start, end) per channel (`Order.source`): {source: (orders, GMV)} (one query)."""
+    return {s: (int(n), int(total)) for s, n, total in db.session.execute(
+        _paid_in(select(Order.source, func.count(), func.sum(Order.payable)), start, end, None).group_by(Order.source))}
+
+
+def order_sources(order_ids) -> dict[int, str]:
+    """Order id → its channel (`Order.source`), for these orders (one query)."""
+    ids = list(set(order_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Order.id, Order.source).where(Order.id.in_(ids))).all())
+
+
+def line_skus(line_ids) -> dict[int, tuple[int, str, str, int]]:
+    """Order line id → (SKU id, SKU code, title, order id), for these lines (one query)."""
+    ids = list(set(line_ids))
+    if not ids:
+        return {}
+    return {i: (s, code, title, o) for i, s, code, title, o in db.session.execute(
+        select(OrderLine.id, OrderLine.sku_id, OrderLine.sku_code, OrderLine.title, OrderLine.order_id)
+        .where(OrderLine.id.in_(ids)))}

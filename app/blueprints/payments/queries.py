@@ -147,3 +147,30 @@ def reconciliation_snapshot(run_id: int) -> dict | None:
         return None
     return {"id": run.id, "gateway": run.gateway, "day": run.day, "status": run.status,
             "gateway_total": run.gateway_total, "our_total": run.our_total, "fee_total": run.fee_total}
+
+
+def refunds_by_order(start: datetime, end: datetime, tz: str) -> list[tuple[date, int, int]]:
+    """Refunds that succeeded in [start, end): (local day, order id, amount) per day and order,
+    so that a report can split them by the order's channel (one query)."""
+    day = _local_day(Refund.finished_at, tz)
+    return [(d, o, int(total)) for d, o, total in db.session.execute(
+        select(day, Payment.order_id, func.sum(Refund.amount)).join(Payment, Payment.id == Refund.payment_id)
+        .where(Refund.status == "succeeded", Refund.finished_at >= start, Refund.finished_at < end)
+        .group_by(day, Payment.order_id))]
+
+
+def refunded_lines(start: datetime, end: datetime) -> tuple[dict[int, tuple[int, int]], int]:
+    """Refunds that succeeded in [start, end), by order line: ({order line id: (units, amount)},
+    the amount refunded by amount alone, with no lines) (two queries)."""
+    from sqlalchemy import String, column, text, true
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    part = func.jsonb_each(Refund.lines).table_valued(column("key", String), column("value", JSONB)).render_derived()
+    done = (Refund.status == "succeeded", Refund.finished_at >= start, Refund.finished_at < end)
+    rows = db.session.execute(select(part.c.key, func.sum(part.c.value["quantity"].as_integer()),
+                                     func.sum(part.c.value["amount"].as_integer()))
+                              .select_from(Refund).join(part, true()).where(*done).group_by(part.c.key))
+    by_line = {int(k): (int(q or 0), int(a or 0)) for k, q, a in rows}
+    unattributed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
+                                     .where(*done, func.coalesce(Refund.lines, text("'{}'::jsonb")) == text("'{}'::jsonb")))
+    return by_line, int(unattributed)

@@ -139,3 +139,31 @@ def invoice_payments(invoice_id: int) -> list[InvoicePayment]:
         .join(SupplierPaymentAllocation, SupplierPaymentAllocation.payment_id == SupplierPayment.id)
         .where(SupplierPaymentAllocation.invoice_id == invoice_id).order_by(SupplierPayment.id)).all()
     return [InvoicePayment(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class OpenPayable:
+    """What the store still owes on one matched supplier invoice (finance's AP ageing)."""
+
+    supplier_id: int
+    supplier: str
+    number: str
+    invoice_date: object
+    due_on: object           # None: no payment terms
+    outstanding: int
+    currency: str
+
+
+def open_payables() -> list[OpenPayable]:
+    """Matched (or accepted) supplier invoices not yet paid in full, by supplier and due date
+    (one query)."""
+    from app.blueprints.purchasing.payables import PAYABLE
+
+    rows = db.session.execute(
+        select(SupplierInvoice.supplier_id, Supplier.name, SupplierInvoice.number, SupplierInvoice.invoice_date,
+               SupplierInvoice.due_on, SupplierInvoice.total - SupplierInvoice.paid_amount, SupplierInvoice.currency)
+        .join(Supplier, Supplier.id == SupplierInvoice.supplier_id)
+        .where(SupplierInvoice.match_status.in_(PAYABLE), SupplierInvoice.paid_amount < SupplierInvoice.total)
+        .order_by(Supplier.name, SupplierInvoice.due_on, SupplierInvoice.id))
+    return [OpenPayable(s, name, number, day, due, int(left), currency)
+            for s, name, number, day, due, left, currency in rows]

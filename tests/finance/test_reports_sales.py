@@ -1,0 +1,202 @@
+"""Sales by day, SKU, category and channel, refund rate by SKU, AR/AP ageing and the P&L chart:
+each figure equals what the test computes from the orders, refunds and postings it made, by
+the store's calendar day; filters narrow the rows; exports go through core.export; the pages
+run a fixed number of queries whatever the number of rows."""
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import time_machine
+from openpyxl import load_workbook
+
+from app.blueprints.finance import queries, services
+from tests import factories as f
+from tests.support.crud import queries_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI)
+
+
+def _at(local: datetime):
+    return time_machine.travel(local.astimezone(timezone.utc), tick=False)
+
+
+def _csv(client, url) -> list[list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "text/csv", url
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _trade(store):
+    """Two SKUs in two categories; orders either side of local midnight, one through the API."""
+    shoes, hats = f.category(store, "鞋"), f.category(store, "帽")
+    boot = f.product(store, price=3000, stock=50, category_obj=shoes).skus[0]
+    cap = f.product(store, price=1000, stock=50, category_obj=hats).skus[0]
+    orders = {}
+    for label, when, lines, source in (
+            ("late", datetime(2026, 12, 1, 23, 50, tzinfo=SHANGHAI), [(boot, 1), (cap, 2)], "storefront"),
+            ("early", datetime(2026, 12, 2, 0, 10, tzinfo=SHANGHAI), [(cap, 3)], "api"),
+            ("old", datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI), [(boot, 2)], "storefront")):
+        with _at(when):
+            order = f.order(store, lines=lines, source=source)
+            orders[label] = (order, f.payment(store, order))
+    with _at(datetime(2026, 12, 2, 0, 20, tzinfo=SHANGHAI)):
+        order, pay = orders["early"]
+        f.refund(store, pay, lines={order.lines[0].id: (1, 1000)})          # one cap of the API order back
+    return boot, cap, shoes, hats, orders
+
+
+def test_sales_reports_count_by_the_store_day_and_split_by_sku_category_and_channel(store, owner):
+    boot, cap, shoes, hats, orders = _trade(store)
+    base = f"/store/{store.slug}/finance/reports/sales"
+    with _at(NOW), f.bound(store, request=True):
+        days = {r.key: r for r in queries.sales_by_day(date(2026, 11, 20), date(2026, 12, 2))}
+        assert (days[date(2026, 12, 1)].orders, days[date(2026, 12, 1)].gmv) == (1, 5000)   # 23:50 is Dec 1
+        assert (days[date(2026, 12, 2)].orders, days[date(2026, 12, 2)].gmv, days[date(2026, 12, 2)].refunds,
+                days[date(2026, 12, 2)].net) == (1, 3000, 1000, 2000)
+        assert days[date(2026, 11, 20)].gmv == 6000 and len(days) == 13 and days[date(2026, 11, 25)].orders == 0
+        api = {r.key: r for r in queries.sales_by_day(date(2026, 12, 1), date(2026, 12, 2), "api")}
+        assert (api[date(2026, 12, 1)].gmv, api[date(2026, 12, 2)].gmv, api[date(2026, 12, 2)].refunds) == (0, 3000, 1000)
+        by_channel = {r.key: (r.orders, r.gmv, r.refunds) for r in queries.sales_by_channel(date(2026, 12, 1),
+                                                                                            date(2026, 12, 2))}
+        assert by_channel == {"storefront": (1, 5000, 0), "api": (1, 3000, 1000)}
+        by_sku = {r.label: (r.orders, r.units, r.gmv) for r in queries.sales_by_sku(date(2026, 11, 1),
+                                                                                    date(2026, 12, 2))}
+        assert by_sku == {boot.code: (2, 3, 9000), cap.code: (2, 5, 5000)}
+        only_hats = queries.sales_by_sku(date(2026, 11, 1), date(2026, 12, 2), category_id=hats.id)
+        assert [r.label for r in only_hats] == [cap.code]
+        by_category = {r.label: (r.units, r.gmv) for r in queries.sales_by_category(date(2026, 11, 1),
+                                                                                     date(2026, 12, 2))}
+        assert by_category == {"鞋": (3, 9000), "帽": (5, 5000)}
+    with _at(NOW):
+        page = owner.get(f"{base}?by=day&since=2026-12-01&until=2026-12-02").get_data(as_text=True)
+        assert "<svg" in page and "GMV by day (yuan)" in page and "¥50.00" in page and "¥20.00" in page
+        rows = _csv(owner, f"{base}?by=day&since=2026-12-01&until=2026-12-02&export=csv")
+        assert rows[1] == ["2026-12-01", "1", "50.00", "0.00", "50.00", "50.00", "CNY"]
+        assert rows[2] == ["2026-12-02", "1", "30.00", "10.00", "20.00", "30.00", "CNY"]
+        assert rows[3][:5] == ["Total", "2", "80.00", "10.00", "70.00"]
+        rows = _csv(owner, f"{base}?by=channel&since=2026-12-01&until=2026-12-02&export=csv")
+        assert [r[:3] for r in rows[1:3]] == [["Shop", "1", "50.00"], ["Shop API", "1", "30.00"]]
+        rows = _csv(owner, f"{base}?by=sku&since=2026-12-01&until=2026-12-02&channel=api&export=csv")
+        assert [(r[0], r[4], r[5]) for r in rows[1:-1]] == [(cap.code, "3", "30.00")]
+        book = load_workbook(io.BytesIO(owner.get(f"{base}?by=category&since=2026-11-01&export=xlsx").data))
+        cells = [[c.value for c in row] for row in book.active.iter_rows()]
+        assert cells[1][:4] == ["鞋", 2, 3, 90] and cells[2][:4] == ["帽", 2, 5, 50]
+        bad = owner.get(f"{base}?since=2026-12-05&until=2026-12-01&channel=fax&category=x")
+        assert bad.status_code == 200 and "A filter was not understood" in bad.get_data(as_text=True)
+
+
+def test_refund_rate_by_sku_counts_the_refunded_lines_against_the_units_sold(store, owner):
+    boot, cap, _shoes, _hats, orders = _trade(store)
+    with _at(datetime(2026, 12, 2, 1, 0, tzinfo=SHANGHAI)):
+        f.refund(store, orders["late"][1], amount=500)                      # by amount: names no SKU
+    with _at(NOW), f.bound(store, request=True):
+        rows, unattributed = queries.refund_rate_by_sku(date(2026, 12, 1), date(2026, 12, 2))
+        rates = {r.sku_code: (r.sold, r.refunded_units, r.rate, r.refunded) for r in rows}
+        assert rates == {cap.code: (5, 1, 20, 1000), boot.code: (1, 0, 0, 0)} and unattributed == 500
+        assert rows[0].sku_code == cap.code                                   # the highest rate first
+        storefront, _n = queries.refund_rate_by_sku(date(2026, 12, 1), date(2026, 12, 2), "storefront")
+        assert {r.sku_code: r.refunded_units for r in storefront} == {cap.code: 0, boot.code: 0}
+    with _at(NOW):
+        rows = _csv(owner, f"/store/{store.slug}/finance/reports/refund-rate?since=2026-12-01&export=csv")
+    assert rows[1][0] == cap.code and rows[1][2:5] == ["5", "1", "20"]
+    assert rows[-2][0] == "Refunded by amount (no SKU)" and rows[-2][6] == "5.00"
+    assert rows[-1][0] == "Total" and rows[-1][6] == "15.00"
+
+
+def test_receivables_ageing_pays_off_the_oldest_payments_first(store, owner):
+    dr, cr = services.dr, services.cr
+    with f.bound(store, request=True):
+        today = services.today()
+        for days_ago, amount in ((100, 4000), (45, 3000), (5, 2000)):
+            services.post("manual", days_ago, [dr("1122", amount, party="sandbox"), cr("2203", amount)],
+                          rule="test", on=today - timedelta(days=days_ago))
+        services.post("manual", 1, [dr("1002", 5000), cr("1122", 5000, party="sandbox")], rule="test-settle",
+                      on=today - timedelta(days=1))
+        (row,) = queries.receivables_ageing(today)
+        # 5,000 settled: the 100-day-old 4,000 and 1,000 of the 45-day-old payment
+        assert row.buckets[1:] == [2000, 2000, 0, 0] and row.total == 4000
+        (earlier,) = queries.receivables_ageing(today - timedelta(days=10))     # before the settlement
+        assert earlier.buckets[1:] == [0, 3000, 4000, 0]                     # 35 and 90 days old then
+    rows = _csv(owner, f"/store/{store.slug}/finance/reports/receivables-ageing?export=csv")
+    assert rows[0][:6] == ["Payment gateway", "0–30 days", "31–60 days", "61–90 days", "Over 90 days", "Total"]
+    assert rows[1][1:6] == ["20.00", "20.00", "0.00", "0.00", "40.00"]
+    page = owner.get(f"/store/{store.slug}/finance/reports/receivables-ageing").get_data(as_text=True)
+    assert "Owed by gateways, by age (yuan)" in page and "<svg" in page
+
+
+def test_payables_ageing_buckets_matched_invoices_by_days_past_due(store, owner):
+    from app.blueprints.purchasing import orders, payables
+
+    with f.bound(store, request=True):
+        today = services.today()
+        supplier = f.supplier_record(store)
+        supplier.payment_terms_days = 30
+        invoices = []
+        for days_ago in (100, 40, 10):                                      # due 70 and 10 days ago, in 20 days
+            po = f.purchase_order(store, supplier, lines=[(f.sku(store), 10)], state="received", unit_price=1000)
+            invoices.append(orders.enter_invoice(None, po, f.unique("INV"), today - timedelta(days=days_ago),
+                                                 {po.lines[0].id: 10}))
+        assert all(i.match_status == "matched" for i in invoices)
+        payables.record_payment(None, supplier.id, today, {invoices[0].id: 3000}, "bank_transfer", "B-1")
+        (row,) = queries.payables_ageing(today)
+        total = invoices[0].total
+        assert row.label == supplier.name
+        assert row.buckets == [total, total, 0, total - 3000, 0]
+    rows = _csv(owner, f"/store/{store.slug}/finance/reports/payables-ageing?export=csv")
+    assert rows[0][1] == "Not yet due" and rows[0][2] == "Overdue 1–30 days"
+    assert rows[-1][0] == "Total" and rows[-1][6] == f"{(3 * total - 3000) / 100:.2f}"
+
+
+def test_profit_and_loss_shows_profit_by_month_with_a_loss_below_the_line(store, owner):
+    dr, cr = services.dr, services.cr
+    with f.bound(store, request=True):
+        today = services.today()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        services.post("manual", 1, [dr("1122", 9000, party="sandbox"), cr("6001", 9000)], rule="t1", on=today)
+        services.post("manual", 2, [dr("6401", 4000), cr("1405", 4000)], rule="t2", on=last_month)
+        months = dict((m, (r, e)) for m, r, e in queries.result_by_month(today))
+        assert len(months) == 12
+        assert months[today.strftime("%Y-%m")] == (9000, 0) and months[last_month.strftime("%Y-%m")] == (0, 4000)
+    page = owner.get(f"/store/{store.slug}/finance/reports").get_data(as_text=True)
+    assert "Profit by month, last 12 months (yuan)" in page
+    assert f"<title>{today.strftime('%Y-%m')}: 90</title>" in page
+    assert f"<title>{last_month.strftime('%Y-%m')}: -40</title>" in page and 'class="bar negative"' in page
+
+
+def test_sales_and_ageing_pages_run_the_same_queries_for_one_sku_or_many(app, make_store):
+    counts = {}
+    for n in (1, 6):
+        shop = make_store()
+        owner = app.test_client()
+        owner.login("store", shop.owner_email, slug=shop.slug)
+        for i in range(n):
+            f.payment(shop, f.order(shop, price=1000 + i))
+        for path in ("sales?by=sku", "sales?by=category", "sales?by=day", "sales?by=channel", "refund-rate",
+                     "receivables-ageing", "payables-ageing"):
+            count, html = queries_for(app, owner, f"/store/{shop.slug}/finance/reports/{path}")
+            counts.setdefault(path, []).append(count)
+    assert all(a == b for a, b in counts.values()), counts
+
+
+def test_new_reports_need_finance_view(store):
+    warehouse = f.staff_client(store, "warehouse")
+    for path in ("sales", "refund-rate", "receivables-ageing", "payables-ageing"):
+        assert warehouse.get(f"/store/{store.slug}/finance/reports/{path}").status_code == 403, path
+
+
+def test_a_report_export_makes_a_typed_formula_inert(store, owner):
+    """The report exports go through core.export: a SKU code a merchant typed as a formula
+    reaches the spreadsheet as text."""
+    sku = f.sku(store, price=1000, stock=5)
+    with f.bound(store) as session:
+        from app.blueprints.catalog.models import Sku
+
+        session.get(Sku, sku.id).code = "=HYPERLINK(1)"
+    f.payment(store, f.order(store, lines=[(sku, 1)]))
+    rows = _csv(owner, f"/store/{store.slug}/finance/reports/sales?by=sku&export=csv")
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    book = load_workbook(io.BytesIO(owner.get(f"/store/{store.slug}/finance/reports/sales?by=sku&export=xlsx").data))
+    cell = list(book.active.iter_rows())[1][0]
+    assert cell.value == "'=HYPERLINK(1)" and cell.data_type == "s"
