@@ -25,6 +25,8 @@ def page_urls(store, data) -> dict[str, tuple[str, str]]:
         "warehouse_form": ("owner", f"{admin}/inventory/warehouses/new"),
         "categories": ("owner", f"{admin}/catalog/categories"),
         "audit": ("owner", f"{admin}/audit"),
+        "group_buy_list": ("owner", f"{admin}/promotions/group-buys/"),
+        "group_refunds": ("owner", f"{admin}/promotions/group-buys/refunds"),
         "shop_home": ("shopper", f"{shop}/"),
         "shop_orders": ("shopper", f"{shop}/orders"),
         "shop_order": ("shopper", f"{shop}/orders/{shipped.number}"),

@@ -151,3 +151,92 @@ def test_many_shoppers_joining_at_once_never_overfill_a_group(app, shop):
     assert f.read(store, lambda: f.db_session().scalar(select(GroupTeam.taken).where(GroupTeam.code == code))) == 3
     assert f.count(store, GroupMember, GroupMember.team_id == f.read(store, lambda: groupbuy.team_by_code(code).id)) \
         == 3
+
+
+def test_a_group_orders_breakdown_names_the_group_price_not_a_flash_price(app, shop):
+    from app.blueprints.promotions import queries as promotions
+    from app.blueprints.promotions.models import OrderPricing
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    with f.bound(store, request=True):
+        breakdown = promotions.order_breakdown(order_id)
+    applied = [(a["key"], a["name"], a["kind_label"], a["amount"]) for a in breakdown["applied"]]
+    assert applied == [("group", "Group price", "Group price", 4_000)]
+    assert [st["key"] for st in breakdown["lines"][0]["steps"]] == ["group"]
+    with f.bound(store, request=True) as session:      # a breakdown kept before group prices had their key
+        row = session.get(OrderPricing, order_id)
+        row.explanation = {**row.explanation, "applied": [{**a, "key": "flash", "kind": "flash_price"}
+                                                          for a in row.explanation["applied"]]}
+        session.flush()
+    with f.bound(store, request=True):
+        again = promotions.order_breakdown(order_id)
+    assert [(a["key"], a["name"]) for a in again["applied"]] == [("group", "Group price")]
+
+
+def _place(store, order_id):
+    return f.read(store, lambda: f.db_session().scalar(select(GroupMember).where(GroupMember.order_id == order_id)))
+
+
+def _fail_group(store, code):
+    expires = f.read(store, lambda: groupbuy.team_by_code(code).expires_at)
+    with time_machine.travel(expires + timedelta(seconds=1), tick=False):
+        jobs.run_job(promotion_jobs.fail_expired_groups.job_name, store.id, [], {})
+
+
+def test_a_failed_group_order_paid_offline_is_closed_and_listed_for_a_refund_by_hand(app, shop, module_owner):
+    from app.blueprints.orders import services as orders
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    with f.bound(store, request=True) as session:
+        orders.mark_paid(None, session.get(Order, order_id), "BANK-7781", offline=True)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    _fail_group(store, code)
+    assert _team(store, code) == "failed"
+    assert _order_status(store, order_id) == "closed"           # never left "paid" with nothing to refund it
+    place = _place(store, order_id)
+    assert place.status == "refund_due" and "refund it by hand" in place.refund_note
+    assert f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()]) == [order_id]
+    ref = f.read(store, lambda: f.db_session().get(Order, order_id).reservation_ref)
+    assert f.read(store, lambda: inventory.holds(ref)) == {}                # its stock is back
+
+    base = f"/store/{store.slug}/promotions/group-buys"
+    assert "Orders of failed groups to refund by hand: 1" in module_owner.get(base + "/").get_data(as_text=True)
+    page = module_owner.get(base + "/refunds")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f'data-place="{place.id}"' in html and "¥60.00" in html
+    bad = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": " "})
+    assert bad.status_code == 422 and f'id="p{place.id}-reference-error"' in bad.get_data(as_text=True)
+    assert _place(store, order_id).status == "refund_due"       # nothing changed
+    clerk = f.staff_client(store, permissions=["promotions.view"])
+    assert clerk.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "X"}).status_code == 403
+    done = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "ICBC-20261202-9"})
+    assert done.status_code in (302, 303)
+    place = _place(store, order_id)
+    assert (place.status, place.refund_note) == ("refunded", "ICBC-20261202-9")
+    timeline = f.read(store, lambda: [e.reason for e in orders.ORDER_STATES.history(f.db_session().get(Order, order_id))])
+    assert any("ICBC-20261202-9" in (r or "") for r in timeline)
+    assert f.read(store, groupbuy.refunds_due) == []
+    again = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "AGAIN"})
+    assert again.status_code == 422 and "not waiting for a refund by hand" in again.get_data(as_text=True)
+
+
+def test_a_failed_group_whose_gateway_refund_fails_is_flagged_for_a_refund_by_hand(app, shop):
+    from app.blueprints.payments import refunds
+    from app.blueprints.payments.gateways import Notice
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    _pay(store, order_id)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    _fail_group(store, code)
+    wait_for(lambda: _order_status(store, order_id) == "closed", timeout=90)
+    assert _place(store, order_id).status == "refunded"
+    team_id = _place(store, order_id).team_id
+    with f.bound(store, request=True):     # the gateway reports later that the refund did not go through
+        assert refunds.apply_refund_notice(Notice("refund", f"group-{team_id}-{order_id}", "failed", 6_000, "CNY",
+                                                  None, "REFUND_CLOSED", utcnow())) == "applied"
+    wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=60)
+    assert "REFUND_CLOSED" in _place(store, order_id).refund_note
+    assert order_id in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])

@@ -148,6 +148,8 @@ class LoyaltySettings(db.Model):
     points_value: Mapped[int] = mapped_column(Integer, default=100)        # minor units that 100 points are worth
     points_max_share: Mapped[int] = mapped_column(Integer, default=50)     # % of the payable points may pay
     points_expiry_months: Mapped[int] = mapped_column(Integer, default=24)  # 0 = points never expire
+    # does money paid from a stored-value or gift card earn growth and points (it was paid once already)?
+    growth_from_cards: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class PointsEntry(db.Model):

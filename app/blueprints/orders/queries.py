@@ -98,6 +98,13 @@ def order_ref(order_id: int) -> OrderRef | None:
     return OrderRef(*row) if row else None
 
 
+def order_refs(order_ids) -> dict[int, OrderRef]:
+    """Several orders' refs in one query, by order id."""
+    ids = list(order_ids)
+    return {row[0]: OrderRef(*row) for row in db.session.execute(select(*_REF_COLUMNS).where(Order.id.in_(ids)))} \
+        if ids else {}
+
+
 def shopper_order_refs(shopper_id: int, limit: int = 20) -> tuple[list[OrderRef], int]:
     """A shopper's newest orders for a staff page (the member's detail), and how many there are."""
     total = db.session.scalar(select(func.count()).select_from(Order).where(Order.shopper_id == shopper_id))

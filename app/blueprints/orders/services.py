@@ -417,7 +417,8 @@ def _priced_lines(order: Order, merged: dict[int, int], skus: dict, fee: int, sh
     from app.blueprints.promotions import pricing
 
     result = pricing.price_cart(merged, skus=skus, shipping_fee=fee, member_id=shopper_id, member_group=member_group,
-                                coupon_ids=coupon_ids, points=points, exclude=gone, flash_prices=flash_prices)
+                                coupon_ids=coupon_ids, points=points, exclude=gone, flash_prices=flash_prices,
+                                special="group" if order.order_type == "group_buy" else "flash")
     order.lines[:] = []
     for line in result.lines:
         sku, quote = skus[line.item.sku_id], result.quotes[line.item.sku_id]

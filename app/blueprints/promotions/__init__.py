@@ -10,7 +10,8 @@ bp = StoreBlueprint("promotions", __name__, url_prefix="/promotions")
 center = Center(
     __name__, _l("Promotions"), position=78, blueprints=[bp], models=["models"], jobs=["jobs"],
     handlers=["handlers"],
-    topics={"group_buy.succeeded": _l("A group buy filled: its orders ship")},
+    topics={"group_buy.succeeded": _l("A group buy filled: its orders ship"),
+            "group_buy.refund_due": _l("A failed group buy's order must be refunded by hand")},
     audit_fields={"group_buy.name": _l("Name"), "group_buy.sku_id": _l("SKU"), "group_buy.group_price": _l("Group price"),
                   "group_buy.group_size": _l("Shoppers per group"),
                   "group_buy.time_limit_minutes": _l("Minutes a group has to fill"),
@@ -18,6 +19,7 @@ center = Center(
                   "group_buy.status": (_l("Status"), {"draft": _l("Draft"), "active": _l("Live"),
                                                        "ended": _l("Ended")})},
     audit_actions={"group_buy.saved": _l("Group buy saved"), "group_buy.status": _l("Group buy published or ended"),
+                   "group_buy.refunded_by_hand": _l("Group buy order refunded by hand"),
                    "promotion.created": _l("Promotion created"), "promotion.changed": _l("Promotion changed"),
                    "promotion.status": _l("Promotion published, paused or ended"),
                    "coupon.template_saved": _l("Coupon template saved"), "coupon.granted": _l("Coupons granted"),

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 STAGES = ("member", "item", "order", "coupon", "points", "shipping")
+# the price a flash-sale claim or a group buy sets: the rule's key and kind in the breakdown
+SPECIAL_PRICES = {"flash": "flash_price", "group": "group_price"}
 ORDER_KINDS = ("amount_off", "percent_off", "nth_discount", "gift")
 
 
@@ -75,7 +77,7 @@ class Rule:
     def stage(self) -> str:
         if self.source == "coupon":
             return "coupon"
-        if self.kind in ("item_discount", "flash_price"):
+        if self.kind in ("item_discount", "flash_price", "group_price"):
             return "item"
         if self.kind == "free_shipping":
             return "shipping"
@@ -284,9 +286,10 @@ def _desired(rule: Rule, eligible: list[Line], start_amount: int) -> tuple[int |
 
 def run(items: list[Item], rules: list[Rule], shopper: Shopper, now: datetime, shipping_fee: int = 0,
         coupons: list[Rule] = (), points: int = 0, flash_prices: dict | None = None,
-        gift_available=lambda sku_id, quantity: True) -> Result:
+        gift_available=lambda sku_id, quantity: True, special: str = "flash") -> Result:
     """Price `items` under `rules` (live promotions) and the shopper's chosen `coupons` and
-    `points`; `flash_prices` {sku id: unit price} are flash-sale prices (a claim's)."""
+    `points`; `flash_prices` {sku id: unit price} are the prices a flash-sale claim or a group
+    buy sets, and `special` names which ("flash" or "group": the rule's key in the breakdown)."""
     lines = [Line(item, item.unit_price * item.quantity, item.cost_price * item.quantity) for item in items]
     result = Result(lines, [], [], shipping_fee)
     live: list[Rule] = []
@@ -298,7 +301,7 @@ def run(items: list[Item], rules: list[Rule], shopper: Shopper, now: datetime, s
             live.append(rule)
 
     _member_stage(result, shopper)
-    _item_stage(result, [r for r in live if r.stage == "item"], flash_prices or {})
+    _item_stage(result, [r for r in live if r.stage == "item"], flash_prices or {}, special)
     order_applied = _order_stage(result, [r for r in live if r.stage == "order"], gift_available)
     free_by_coupon = _coupon_stage(result, list(coupons), shopper, now, order_applied)
     _points_stage(result, shopper, points)
@@ -319,12 +322,14 @@ def _member_stage(result: Result, shopper: Shopper) -> None:
     result.steps.append(Step("level", rule.name, "level_discount", "member", total, {"percent": percent}))
 
 
-def _item_stage(result: Result, rules: list[Rule], flash_prices: dict) -> None:
+def _item_stage(result: Result, rules: list[Rule], flash_prices: dict, special: str = "flash") -> None:
+    if special not in SPECIAL_PRICES:
+        raise ValueError(f"unknown special price {special!r}")
     chosen: dict[int, tuple[Rule, int]] = {}     # line index -> (rule, discount)
     for index, line in enumerate(result.lines):
         flash = flash_prices.get(line.item.sku_id)
         if flash is not None:
-            rule = Rule("flash", "flash", "flash_price", allow_below_cost=True, source="flash")
+            rule = Rule(special, special, SPECIAL_PRICES[special], allow_below_cost=True, source="flash")
             chosen[index] = (rule, max(0, line.amount - flash * line.item.quantity))
             continue
         for rule in rules:

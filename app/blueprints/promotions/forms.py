@@ -339,3 +339,10 @@ class GroupBuyForm(FlaskForm):
                                       description=_l("Counted from the leader's payment; 1440 is one day."))
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
+
+
+class ManualRefundForm(FlaskForm):
+    """Staff paid a failed group's order back by hand: how (the transfer's or receipt's reference)."""
+
+    reference = StringField(_l("Refund reference"), validators=[DataRequired(), Length(max=200)],
+                            description=_l("The bank transfer, receipt or cash slip number of the money paid back."))

@@ -31,8 +31,8 @@ STATUS_LABELS = {"draft": _l("Draft"), "active": _l("Live"), "ended": _l("Ended"
 ACTIVITY_STATES = StateMachine("group_buy", {"draft": {"active", "ended"}, "active": {"ended"}}, STATUS_LABELS)
 GROUP_LABELS = {"pending": _l("Waiting for the leader's payment"), "open": _l("Open"),
                 "succeeded": _l("Succeeded"), "failed": _l("Failed (refunded)"), "cancelled": _l("Cancelled")}
-MEMBER_LABELS = {"pending": _l("Not paid yet"), "paid": _l("Paid"), "refunded": _l("Refunded"),
-                 "cancelled": _l("Cancelled")}
+MEMBER_LABELS = {"pending": _l("Not paid yet"), "paid": _l("Paid"), "refund_due": _l("To refund by hand"),
+                 "refunded": _l("Refunded"), "cancelled": _l("Cancelled")}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 FIELDS = ("name", "sku_id", "group_price", "group_size", "time_limit_minutes", "starts_at", "ends_at")
 
@@ -227,18 +227,103 @@ def order_cancelled(order_id: int) -> None:
     db.session.flush()
 
 
+def _refund_request(team_id: int, order_id: int) -> str:
+    return f"group-{team_id}-{order_id}"
+
+
 def _refund(team: GroupTeam, place: GroupMember, reason: str) -> None:
-    """Pay the place's order back in full through the payment center (once per order)."""
+    """Pay the place's order back in full through the payment center (once per order). An order
+    the payment center cannot refund (paid offline) is flagged for staff to refund by hand."""
     from app.blueprints.orders import queries as orders
     from app.blueprints.payments import refunds
 
     ref = orders.order_ref(place.order_id)
     try:
-        refunds.refund_order(None, place.order_id, f"group-{team.id}-{place.order_id}", amount=ref.payable,
+        refunds.refund_order(None, place.order_id, _refund_request(team.id, place.order_id), amount=ref.payable,
                              reason=reason)
-    except DomainError:       # paid offline, or already refunded: staff see it on the group page
+    except DomainError as err:       # paid offline (or refunded by staff meanwhile): a person checks it
+        _refund_by_hand(place, err.message)
         return
     place.status = "refunded"
+
+
+def _refund_by_hand(place: GroupMember, why: str) -> None:
+    """The group failed and nothing refunds this order by itself: it is closed (it will never
+    ship; its stock goes back) and listed for staff to refund by hand (`refunds_due`)."""
+    from app.blueprints.orders import services as orders
+
+    place.status, place.refund_note = "refund_due", (why or "")[:300]
+    order = orders.order_for_update(place.order_id)
+    if order is not None and order.status in ("paid", "allocated"):
+        orders.close_order(None, order, _("the group buy failed; the payment is to be refunded by hand"))
+    db.session.flush()
+    emit("group_buy.refund_due", {"order_id": place.order_id, "team_id": place.team_id, "place_id": place.id})
+
+
+def _place_of_request(request_id: str) -> GroupMember | None:
+    parts = (request_id or "").split("-")
+    if len(parts) != 3 or parts[0] != "group" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    place = _member_of(int(parts[2]))
+    return place if place is not None and place.team_id == int(parts[1]) else None
+
+
+def refund_failed(request_id: str, why: str = "") -> bool:
+    """The payment center's refund of a failed group's order failed (the gateway refused it, or
+    cannot refund it automatically): the order is flagged for a refund by hand. Once."""
+    place = _place_of_request(request_id)
+    if place is None or place.status != "refunded":
+        return False
+    _refund_by_hand(place, _("The gateway's refund failed: %(why)s", why=why or "-"))
+    return True
+
+
+def refund_succeeded(request_id: str) -> bool:
+    """A group refund that had failed went through after all (the gateway said so later)."""
+    place = _place_of_request(request_id)
+    if place is None or place.status != "refund_due":
+        return False
+    place.status = "refunded"
+    db.session.flush()
+    return True
+
+
+def refunds_due() -> list[dict]:
+    """Orders of failed groups that staff must refund by hand, oldest first: the place, its
+    group and activity, the order (number, payable) and why it is due."""
+    from app.blueprints.orders import queries as orders
+
+    rows = db.session.execute(select(GroupMember, GroupTeam, GroupBuy)
+                              .join(GroupTeam, GroupTeam.id == GroupMember.team_id)
+                              .join(GroupBuy, GroupBuy.id == GroupTeam.activity_id)
+                              .where(GroupMember.status == "refund_due").order_by(GroupMember.id).limit(500)).all()
+    refs = orders.order_refs(m.order_id for m, _t, _a in rows)
+    return [{"place": m, "team": t, "activity": a, "order": refs.get(m.order_id)} for m, t, a in rows]
+
+
+def count_refunds_due() -> int:
+    return db.session.scalar(select(func.count()).select_from(GroupMember).where(GroupMember.status == "refund_due"))
+
+
+def record_manual_refund(actor, place_id: int, reference: str) -> GroupMember:
+    """Staff paid a failed group's order back by hand (bank transfer, cash): the place is
+    refunded, the order's timeline and the audit log say how. Refused unless it was due."""
+    from app.blueprints.orders import services as orders
+
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_("Give the refund's reference (bank transfer, receipt number)."), field="reference")
+    place = db.session.get(GroupMember, place_id, with_for_update=True) if 0 < place_id < 2 ** 62 else None
+    if place is None or place.status != "refund_due":
+        raise IllegalTransition(_("This order is not waiting for a refund by hand."))
+    place.status, place.refund_note = "refunded", reference[:300]
+    order = orders.order_for_update(place.order_id)
+    if order is not None:
+        orders.add_note(actor, order, _("Refunded by hand (the group buy failed): %(ref)s", ref=reference[:200]))
+    db.session.flush()
+    audit.record(actor, "group_buy.refunded_by_hand", place, label=order.number if order else str(place.order_id),
+                 changes={"status": ["refund_due", "refunded"], "reference": [None, reference[:200]]})
+    return place
 
 
 def fail_expired(now: datetime | None = None, limit: int = 200) -> int:

@@ -16,3 +16,15 @@ def release_cancelled_order(event) -> None:
 def count_group_payment(event) -> None:
     """A group order paid: the leader's opens the group, the last place's completes it."""
     groupbuy.order_paid(event.payload["order_id"])
+
+
+@handler("refund.failed")
+def flag_failed_group_refund(event) -> None:
+    """A failed group's refund that the gateway refused: the order is flagged to refund by hand."""
+    groupbuy.refund_failed(event.payload.get("request_id", ""), event.payload.get("reason", ""))
+
+
+@handler("refund.succeeded")
+def clear_group_refund_due(event) -> None:
+    """A group refund that had failed went through after all: nothing is due by hand any more."""
+    groupbuy.refund_succeeded(event.payload.get("request_id", ""))

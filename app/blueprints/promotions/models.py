@@ -219,7 +219,7 @@ class FlashClaim(CreatedAt, db.Model):
 
 GROUP_BUY_STATUSES = ("draft", "active", "ended")
 GROUP_STATUSES = ("pending", "open", "succeeded", "failed", "cancelled")
-GROUP_MEMBER_STATUSES = ("pending", "paid", "refunded", "cancelled")
+GROUP_MEMBER_STATUSES = ("pending", "paid", "refund_due", "refunded", "cancelled")
 
 
 class GroupBuy(CreatedAt, db.Model):
@@ -279,7 +279,9 @@ class GroupTeam(CreatedAt, db.Model):
 
 class GroupMember(CreatedAt, db.Model):
     """A shopper's place in a group: their order, unpaid, paid, refunded (the group failed) or
-    cancelled (not paid in time: the place is free again)."""
+    cancelled (not paid in time: the place is free again). `refund_due`: the group failed and the
+    order cannot be refunded automatically (paid offline, or the gateway's refund failed); staff
+    refund it by hand and record it (`refund_note` says why it is due, then what was done)."""
 
     __tablename__ = "group_members"
     __table_args__ = tenant_args(
@@ -296,3 +298,4 @@ class GroupMember(CreatedAt, db.Model):
     order_id: Mapped[int] = mapped_column(BigInteger)
     leader: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="pending")
+    refund_note: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -11,7 +11,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, text, update
 
 from app.blueprints.promotions import engine
-from app.blueprints.promotions.models import Coupon, CouponTemplate, OrderPricing, Promotion, PromotionUse
+from app.blueprints.promotions.models import (Coupon, CouponTemplate, GroupMember, OrderPricing, Promotion,
+                                              PromotionUse)
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
@@ -19,6 +20,7 @@ from app.extensions import db
 STAGE_LABELS = {"member": _l("Member price"), "item": _l("Item promotions"), "order": _l("Order promotions"),
                 "coupon": _l("Coupons"), "points": _l("Points"), "shipping": _l("Shipping promotions")}
 KIND_LABELS = {"item_discount": _l("Limited-time discount"), "flash_price": _l("Flash price"),
+               "group_price": _l("Group price"),
                "amount_off": _l("Amount off over a threshold (满减)"), "percent_off": _l("Percent off over a threshold (满折)"),
                "nth_discount": _l("N pieces at a discount (N件M折)"), "gift": _l("Gift over a threshold (满赠)"),
                "free_shipping": _l("Free shipping (包邮)"), "level_discount": _l("Member level discount"),
@@ -187,12 +189,13 @@ def _coupons(member_id: int | None, coupon_ids) -> list[tuple[Coupon, CouponTemp
 def price_cart(items: dict[int, int], *, skus: dict | None = None, shipping_fee: int = 0, member_id: int | None = None,
                member_group: str | None = None, coupon_ids=(), points: int = 0, now: datetime | None = None,
                draft: Promotion | None = None, live: bool = True, exclude=(), flash_prices: dict | None = None,
-               gift_stock=None, trial_coupons=()) -> Priced:
+               gift_stock=None, trial_coupons=(), special: str = "flash") -> Priced:
     """Price a cart ({SKU id: quantity}) for a shopper through every stage of the pipeline. A
     read: nothing is written or reserved. `skus` are catalog snapshots the caller read already;
     `draft` adds an unsaved or draft promotion (the simulator); `trial_coupons` are coupon
     templates priced as if the shopper held one of each (the simulator); `live=False` leaves the
-    live promotions out; `exclude` names rule keys to leave out (ran out since)."""
+    live promotions out; `exclude` names rule keys to leave out (ran out since); `flash_prices`
+    are a flash claim's or (`special="group"`) a group buy's prices."""
     from app.blueprints.catalog import queries as catalog
 
     now = now or utcnow()
@@ -231,7 +234,7 @@ def price_cart(items: dict[int, int], *, skus: dict | None = None, shipping_fee:
         rules[rule.key] = rule
     available = gift_stock or _gift_available
     result = engine.run(lines, [r for r in rules.values() if r.source != "coupon"], shopper, now, shipping_fee,
-                        coupons, points, flash_prices, available)
+                        coupons, points, flash_prices, available, special)
     return Priced(result, skus, quotes, shopper, tuple(coupon_ids or ()), points, rules)
 
 
@@ -384,6 +387,8 @@ def describe(data: dict) -> dict:
             return _("Points")
         if item["key"] == "flash":
             return _("Flash price")
+        if item["key"] == "group":
+            return _("Group price")
         if item["key"] == "level" and not item.get("name"):
             return _("Member level")
         return item.get("name") or item["key"]
@@ -396,6 +401,21 @@ def describe(data: dict) -> dict:
 
 
 def order_explanation(order_id: int) -> dict | None:
-    """The breakdown kept for an order (None for an order placed before promotions existed)."""
+    """The breakdown kept for an order (None for an order placed before promotions existed).
+    A group order kept before group prices had their own key says "flash": it reads "group"."""
     row = db.session.get(OrderPricing, order_id)
-    return describe(row.explanation) if row is not None else None
+    if row is None:
+        return None
+    data = row.explanation
+    if any(a["key"] == "flash" for a in data.get("applied", [])) and db.session.scalar(
+            select(GroupMember.id).where(GroupMember.order_id == order_id)):
+        data = _as_group(data)
+    return describe(data)
+
+
+def _as_group(data: dict) -> dict:
+    def fix(step):
+        return {**step, "key": "group", "kind": "group_price"} if step.get("key") == "flash" else step
+
+    return {**data, "applied": [fix(a) for a in data.get("applied", [])],
+            "lines": [{**l, "steps": [fix(st) for st in l.get("steps", [])]} for l in data.get("lines", [])]}

@@ -374,6 +374,10 @@ class GroupBuyList(ListView):
     ]
     filters = [Filter("status", _l("Status"), lambda q, v: q.where(GroupBuy.status == v),
                       choices=lambda: [(k, str(v)) for k, v in groupbuy.STATUS_LABELS.items()])]
+    template = "promotions/group_buy_list.html"
+
+    def context(self, page, state) -> dict:
+        return {**super().context(page, state), "refunds_due": groupbuy.count_refunds_due()}
 
 
 GroupBuyList.register(bp, "/group-buys/", "group_buys")
@@ -420,4 +424,36 @@ def group_buy(id):
     sku = catalog.sku_snapshots([activity.sku_id]).get(activity.sku_id)
     return render_template("promotions/group_buy.html", activity=activity, sku=sku,
                            teams=queries.group_teams(activity.id), labels=groupbuy.STATUS_LABELS,
-                           group_labels=groupbuy.GROUP_LABELS)
+                           group_labels=groupbuy.GROUP_LABELS, refunds_due=groupbuy.count_refunds_due())
+
+
+@bp.route("/group-buys/refunds", methods=["GET", "POST"])
+@requires("promotions.view")
+def group_refunds():
+    """Orders of failed groups that nothing refunds by itself (paid offline, or the gateway's
+    refund failed): staff pay them back by hand and record how, one row at a time."""
+    from flask import flash as notify   # `flash` here is the flash-sale module
+
+    from app.blueprints.promotions.models import GroupMember
+    from app.core.formview import commit_form
+    from app.core.permissions import check
+
+    posted, status = None, 200
+    if request.method == "POST":
+        check("orders.payment")
+        place_id = request.form.get("place", "")     # the row's id (a button's value), not typed text
+        if not place_id.isdigit():
+            abort(400)
+        posted = (int(place_id), forms.ManualRefundForm(prefix=f"p{place_id}"))
+        if posted[1].validate_on_submit() and commit_form(posted[1], lambda: groupbuy.record_manual_refund(
+                current_user, posted[0], posted[1].reference.data)):
+            notify(_("The refund is recorded."), "success")
+            return redirect_to(url_for("promotions.group_refunds"))
+        status = 422
+    rows = groupbuy.refunds_due()
+    refund_forms = {r["place"].id: posted[1] if posted and posted[0] == r["place"].id
+                    else forms.ManualRefundForm(prefix=f"p{r['place'].id}", formdata=None) for r in rows}
+    if posted and posted[0] not in refund_forms and not db.session.get(GroupMember, posted[0]):
+        abort(404)
+    return render_template("promotions/group_refunds.html", rows=rows, refund_forms=refund_forms,
+                           form_error=posted[1] if posted and posted[0] not in refund_forms else None), status
