@@ -11,7 +11,7 @@ NOT_YET = {
     "aftersales/_inspection.html", "aftersales/request.html", "aftersales/shop_request.html",
     "invoices/request.html", "invoices/shop_request.html",
     "orders/order.html", "platform/store_detail.html", "promotions/flash_session.html",
-    "promotions/group_buy.html", "promotions/promotion_form.html", "shop/coupons.html", "shop/group.html",
+    "promotions/group_buy.html", "promotions/promotion_form.html", "shop/group.html",
     "store/staff_edit.html",
 }
 

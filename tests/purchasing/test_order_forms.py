@@ -79,3 +79,16 @@ def test_sending_back_to_draft_says_why_under_its_field(module_owner, module_sto
     assert f.get(module_store, PurchaseOrder, po.id).status == "submitted"
     assert module_owner.form(url, {"draft-reason": "数量不对"}).status_code == 303
     assert f.get(module_store, PurchaseOrder, po.id).status == "draft"
+
+
+def test_a_supplier_applying_to_a_store_by_an_address_that_is_none_gets_a_field_error(app):
+    account = f.supplier()
+    client = f.client("supplier", account.email)
+    for typed in ("", "不是地址", "https://houtai.example/store/ab/"):
+        response = client.form("/supplier/apply", {"slug": typed})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert _error_under(html, "slug")
+    assert 'value="不是地址"' in client.form("/supplier/apply", {"slug": "不是地址"}).get_data(as_text=True)
+    response = client.form("/supplier/apply", {"slug": " https://houtai.example/store/Demo-Shop/ "})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/supplier/stores/demo-shop/apply")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.blueprints.dispatch import bp, carriers, forms, queries, services
 from app.blueprints.dispatch.models import STRATEGIES, DeliveryNotice, Wave
 from app.blueprints.inventory import services as inventory
-from app.core.formview import commit, commit_form, perform
+from app.core.formview import commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView
 from app.core.permissions import requires

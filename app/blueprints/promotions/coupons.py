@@ -247,6 +247,11 @@ def usable(coupon: Coupon, now: datetime | None = None) -> bool:
         and (coupon.valid_until is None or coupon.valid_until > now)
 
 
+def wallet_status(coupon: Coupon, now: datetime | None = None) -> str:
+    """The status a shopper's wallet shows: an unused coupon out of its dates reads expired."""
+    return "expired" if coupon.status == "unused" and not usable(coupon, now) else coupon.status
+
+
 def claimable_templates(now: datetime | None = None) -> list[CouponTemplate]:
     """Templates a shopper can claim now, with some left (one statement)."""
     now = now or utcnow()

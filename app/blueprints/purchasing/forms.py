@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.blueprints.purchasing.models import DOCUMENT_KINDS, SUPPLIER_STATUSES
 from app.core.formfields import MoneyField
@@ -271,6 +271,17 @@ class AsnForm(FlaskForm):
 
     def quantities(self) -> dict[int, int]:
         return {e.form.id_value: e.form.quantity.data for e in self.lines.entries if e.form.quantity.data}
+
+
+def _store_slug(value: str | None) -> str:
+    """A store's address as pasted (`https://…/store/demo/`, `demo`) → its slug."""
+    return (value or "").strip().lower().rstrip("/").rpartition("/")[2]
+
+
+class ApplyToForm(FlaskForm):
+    slug = StringField(_l("The store's address (from its invitation)"), filters=[_store_slug], validators=[
+        DataRequired(_l("Give the store's address.")), Length(max=40),
+        Regexp(r"^[a-z0-9-]{3,40}$", message=_l("This is not a store's address: paste the address from the invitation."))])
 
 
 class ApplicationForm(FlaskForm):

@@ -77,19 +77,23 @@ def _check_access():
 @portal_bp.route("/")
 @supplier_user
 def home():
+    return _home_page()
+
+
+def _home_page(apply_form=None, status: int = 200):
     stores = platform.supplier_stores(current_user.supplier_id)
-    return render_template("purchasing/portal_home.html", stores=stores, portal_stores=stores)
+    return render_template("purchasing/portal_home.html", stores=stores, portal_stores=stores,
+                           apply_form=apply_form or forms.ApplyToForm(formdata=None)), status
 
 
 @portal_bp.route("/apply", methods=["POST"])
 @supplier_user
 def apply_to():
     """Go to a store's application page by its address (slug) given in the invitation or by the store."""
-    slug = (request.form.get("slug") or "").strip().lower().rstrip("/").rpartition("/")[2]
-    if not slug:
-        flash(_("Give the store's address."), "error")
-        return redirect(url_for("portal.home"), code=303)
-    return redirect(url_for("portal_store.apply", slug=slug), code=303)
+    form = forms.ApplyToForm()
+    if form.validate_on_submit():
+        return redirect(url_for("portal_store.apply", slug=form.slug.data), code=303)
+    return _home_page(form, 422)
 
 
 @portal_bp.route("/register", methods=["GET", "POST"])

@@ -171,3 +171,9 @@ class OrderLookupForm(FlaskForm):
     number = StringField(_l("Order number"), filters=[_strip], validators=[DataRequired(), Length(max=40)])
     phone = StringField(_l("Mobile number"), filters=[_strip], validators=[DataRequired(), Length(max=40)],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
+
+
+class RedeemCodeForm(FlaskForm):
+    """A coupon code the shopper was given (a printed card, a message from the store)."""
+    code = StringField(_l("Have a code?"), filters=[_strip], validators=[DataRequired(), Length(max=40)],
+                       render_kw={"size": 14, "autocomplete": "off"})

@@ -712,6 +712,10 @@ def file(key):
 @public
 def coupons():
     """The coupons a shopper can claim now and, signed in, their own wallet."""
+    return _coupons_page()
+
+
+def _coupons_page(redeem_form=None, status: int = 200):
     from app.blueprints.promotions import coupons as coupon_service
 
     signed_in = cart.shopper_signed_in()
@@ -720,7 +724,8 @@ def coupons():
     currency = current_store().currency
     return render_template("shop/coupons.html", templates=coupon_service.claimable_templates(), wallet=wallet,
                            held=held, describe=lambda t: coupon_service.describe(t, currency),
-                           usable=coupon_service.usable, statuses=coupon_service.STATUS_LABELS)
+                           wallet_status=coupon_service.wallet_status, statuses=coupon_service.STATUS_LABELS,
+                           redeem_form=redeem_form or forms.RedeemCodeForm(formdata=None)), status
 
 
 @bp.route("/coupons/<int:id>/claim", methods=["POST"])
@@ -740,9 +745,11 @@ def coupon_claim(id):
 def coupon_redeem():
     from app.blueprints.promotions import coupons as coupon_service
 
-    member_id, code = current_user.id, (request.form.get("code") or "")[:40]
-    perform(lambda: coupon_service.redeem_code(member_id, code), _("The coupon is in your wallet."))
-    return redirect(url_for("storefront.coupons"), code=303)
+    form, member_id = forms.RedeemCodeForm(), current_user.id
+    if form.validate_on_submit() and commit_form(form, lambda: coupon_service.redeem_code(member_id, form.code.data)):
+        flash(_("The coupon is in your wallet."), "success")
+        return redirect(url_for("storefront.coupons"), code=303)
+    return _coupons_page(form, 422)
 
 
 # --- flash sales -----------------------------------------------------------------------------
