@@ -7,8 +7,9 @@ export PORT
 
 .PHONY: run test test-deps install translations worker lint bench extract-messages clean
 
-# Debian packages the suite drives: Chromium (browser tests) and PgBouncer (tests through a pooler).
-TEST_DEBS := chromium pgbouncer
+# Debian packages the suite drives: Chromium (browser tests), PgBouncer (tests through a pooler) and
+# Noto Sans CJK (the Chinese glyphs of product posters; a server drawing posters wants it too).
+TEST_DEBS := chromium pgbouncer fonts-noto-cjk
 # store counts the fleet benchmark compares (make bench FLEET_SIZES="100 300" on a small machine)
 FLEET_SIZES ?= 100 1000
 
@@ -39,6 +40,7 @@ test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing (apt-get)"; \

@@ -98,6 +98,8 @@ class Config:
         self.WECHATPAY_BASE_URL = os.environ.get("WECHATPAY_BASE_URL", "")
         self.WECHAT_OPEN_BASE_URL = os.environ.get("WECHAT_OPEN_BASE_URL", "")
         self.WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "")
+        # a font file with Chinese glyphs for product posters (else the usual system fonts)
+        self.POSTER_FONT = os.environ.get("POSTER_FONT", "")
         self.KUAIDI100_BASE_URL = os.environ.get("KUAIDI100_BASE_URL", "")     # one host for poll + api (tests)
         # tracking: ask the carrier when a subscribed shipment has heard nothing for this long
         self.TRACKING_QUERY_AFTER_HOURS = int(os.environ.get("TRACKING_QUERY_AFTER_HOURS", "12"))

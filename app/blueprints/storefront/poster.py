@@ -3,8 +3,11 @@ and price, and a QR code that opens the product (with the sharer's code). Drawn 
 code comes from app.core.barcodes.
 
 Chinese titles need a font with CJK glyphs: the POSTER_FONT setting names one (a .ttf/.ttc/.otf
-file); otherwise the first of the usual system fonts that exists is used (Noto CJK, WenQuanYi,
-Droid fallback, PingFang, Microsoft YaHei), else DejaVu, else Pillow's own font (Latin only)."""
+file); otherwise the first of the usual system fonts that exists is used (Noto Sans CJK — Debian's
+fonts-noto-cjk, which `make test-deps` installs and a server should install too —, WenQuanYi,
+Droid fallback, PingFang, Microsoft YaHei), else DejaVu, else Pillow's own font (Latin only).
+From a collection (.ttc) the Simplified Chinese face is taken (Noto's first face is the Japanese
+one, whose forms of some characters differ)."""
 from __future__ import annotations
 
 import io
@@ -32,9 +35,29 @@ def _font_path(configured: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _face_index(path: str) -> int:
+    """The Simplified Chinese face of a font collection (family name ending in " SC"), else 0."""
+    if not path.lower().endswith((".ttc", ".otc")):
+        return 0
+    for index in range(32):
+        try:
+            family = ImageFont.truetype(path, 12, index=index).getname()[0] or ""
+        except OSError:     # past the collection's last face
+            break
+        if family.endswith(" SC"):
+            return index
+    return 0
+
+
 def _font(size: int, configured: str | None):
     path = _font_path(configured)
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
+    return ImageFont.truetype(path, size, index=_face_index(path)) if path else ImageFont.load_default(size)
+
+
+def font_name(configured: str | None = None) -> tuple[str, str]:
+    """(family, style) of the font posters are drawn with."""
+    return tuple(_font(12, configured).getname())
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int, lines: int) -> list[str]:
