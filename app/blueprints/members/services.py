@@ -13,6 +13,7 @@ from app.extensions import db
 
 MAX_CART_QUANTITY = 99
 ADDRESS_INPUT = ("name", "phone", "region_code", "street", "postcode")   # what save_address reads
+ADDRESS_LIMITS = {"name": 120, "phone": 40, "street": 200, "postcode": 20}  # characters, as the columns hold
 
 
 def register(email: str, password: str, name: str = "", phone: str = "") -> Member:
@@ -41,17 +42,8 @@ def set_locale(member: Member, locale: str) -> None:
 
 
 def save_address(member: Member, values: dict, address: Address | None = None) -> Address:
-    """Add (or change) one of the member's addresses. `region_code` is the six-digit code of the
-    district (or of a city / region without districts) from `app.core.regions`; the province,
-    city and district names are taken from it. The phone must be a mainland mobile number."""
-    clean = {f: (values.get(f) or "").strip()[:200] for f in ("name", "phone", "street", "postcode")}
-    for required in ("name", "phone", "street"):
-        if not clean[required]:
-            raise DomainError(_("This field is required."), field=required)
-    clean["phone"] = phones.mainland_mobile(clean["phone"])
-    if clean["phone"] is None:
-        raise DomainError(str(phones.MAINLAND_MOBILE_MESSAGE), field="phone")
-    clean.update(region_fields(values.get("region_code")))
+    """Add (or change) one of the member's addresses (checked by `address_values`)."""
+    clean = address_values(values)
     first = not db.session.scalar(select(func.count(Address.id)).where(Address.member_id == member.id))
     if address is None:
         address = Address(member_id=member.id, **clean)
@@ -62,6 +54,26 @@ def save_address(member: Member, values: dict, address: Address | None = None) -
     if values.get("is_default") or first:  # the first address is the default one
         set_default(member, address)
     return address
+
+
+def address_values(values: dict) -> dict:
+    """A delivery address as typed, checked and completed: name, phone, street and postcode
+    trimmed; the phone must be a mainland mobile number (kept as its 11 digits); `region_code` is
+    the six-digit code of the district (or of a city / region without districts) from
+    `app.core.regions`, whose province, city and district names are filled in. Raises a
+    DomainError naming the field at fault; the checkouts of guests and members use it too."""
+    clean = {f: (values.get(f) or "").strip() for f in ADDRESS_LIMITS}
+    for required in ("name", "phone", "street"):
+        if not clean[required]:
+            raise DomainError(_("This field is required."), field=required)
+    for name, limit in ADDRESS_LIMITS.items():
+        if len(clean[name]) > limit:
+            raise DomainError(_("Use at most %(n)d characters.", n=limit), field=name)
+    clean["phone"] = phones.mainland_mobile(clean["phone"])
+    if clean["phone"] is None:
+        raise DomainError(str(phones.MAINLAND_MOBILE_MESSAGE), field="phone")
+    clean.update(region_fields(values.get("region_code")))
+    return clean
 
 
 def region_fields(code) -> dict:

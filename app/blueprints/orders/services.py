@@ -706,10 +706,11 @@ def guest_checkout_open() -> bool:
 
 
 def guest_order(number: str, phone: str | None = None) -> Order | None:
-    """A guest's order (placed without an account) by its number, and when `phone` is given
-    only if it is the phone the guest gave (as typed, or its 11 digits)."""
+    """A guest's order (placed without an account, on the shop's pages or through its API) by its
+    number, and when `phone` is given only if it is the phone the guest gave (as typed, or its 11
+    digits). Orders staff entered or imported without a shopper are never a guest's."""
     order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id.is_(None),
-                                                  Order.source == "storefront"))
+                                                  Order.source.in_(("storefront", "api"))))
     if order is None or phone is None:
         return order
     from app.core.phones import mainland_mobile

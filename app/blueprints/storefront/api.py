@@ -134,14 +134,18 @@ def _token_account_key() -> str:
 
 @api.errorhandler(429)
 def _too_many(err):
-    """Two limits answer 429 here: the sign-in lockout of POST auth/token (its limits count
-    only failed attempts) and the API's request limit per client. Both say when to retry."""
+    """Two kinds of limit answer 429 here: the lockouts of POST auth/token and POST
+    guest/orders/lookup (their limits count only failed attempts) and the API's request limit
+    per client. Both say when to retry."""
     limit = getattr(err, "limit", None)
     retry_after = _retry_after(limit)
     if limit is not None and limit.deduct_when is None:
         body = {"code": "rate_limited", "field": None,
                 "message": f"Too many requests to this shop's API (the limit is {limit.limit}). "
                            f"Wait {retry_after} seconds and try again."}
+    elif request.endpoint == "shop_api.guest_lookup":
+        body = {"code": "too_many_attempts", "field": None,
+                "message": "Too many look-ups with a wrong number or phone. Wait a few minutes and try again."}
     else:
         body = {"code": "too_many_attempts", "field": None,
                 "message": "Too many sign-in attempts. Wait a few minutes and try again."}

@@ -1,0 +1,273 @@
+"""Guest checkout in the shopper API, under /api/v1/shop/<slug>/guest/, where the store allows
+buying without an account (the same store switch as the pages' guest checkout): quote and place
+an order from a list of SKUs and a delivery address, find it again by its number and the phone
+given, read it and pay it. Placing or finding an order answers a guest token (a bearer token
+for that one order); another order's number with it is a 404 like a missing one. A wrong
+number or phone answers the same 404, and failed look-ups are limited per order number and
+per client address. The operations are described in the OpenAPI document here, beside their
+routes."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, jsonify, request, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.blueprints.members import services as members
+from app.blueprints.orders import services as orders
+from app.blueprints.storefront import queries
+from app.blueprints.storefront.api import (ApiError, _int, _json, _order_body, _pricing_body, _shipping_body, _str,
+                                           _wechat_jsapi, api)
+from app.blueprints.storefront.openapi import SPEC, _json as _doc, _op, _ref
+from app.core import regions
+from app.core.errors import DomainError
+from app.core.formview import committed
+from app.core.permissions import public
+from app.core.tenancy import current_store
+from app.extensions import limiter
+
+GUEST_TOKEN_AGE = 30 * 86400
+ADDRESS_FIELDS = ("name", "phone", "region_code", "street", "postcode")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="houtai.api.guest")
+
+
+def _guest_body(view) -> dict:
+    """An order with the token that reads and pays it."""
+    token = _serializer().dumps({"s": current_store().id, "o": view.number})
+    return {**_order_body(view, timeline=True), "guest_token": token, "token_type": "Bearer",
+            "expires_in": GUEST_TOKEN_AGE}
+
+
+def guest_token(fn):
+    """The guest token of the order named in the path (from checkout or look-up)."""
+
+    @wraps(fn)
+    def wrapper(number, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <guest_token> from POST guest/checkout "
+                                                "or POST guest/orders/lookup.")
+        try:
+            data = _serializer().loads(header[7:], max_age=GUEST_TOKEN_AGE)
+        except SignatureExpired:
+            raise ApiError(401, "token_expired", "The guest token expired; look the order up again.")
+        except BadSignature:
+            raise ApiError(401, "bad_token", "The token is not valid.")
+        order = orders.guest_order(number) if data.get("s") == current_store().id and data.get("o") == number else None
+        if order is None:
+            raise ApiError(404, "not_found", "No such order.")
+        g.guest_order = order
+        return fn(number, *args, **kwargs)
+
+    wrapper.permission = "public"
+    return wrapper
+
+
+def _open():
+    if not orders.guest_checkout_open():
+        raise ApiError(403, "guest_checkout_off", "This shop sells to signed-in shoppers only: get a token first.")
+
+
+def _items(data: dict) -> dict[int, int]:
+    """`items`: [{sku_id, quantity}], the same SKU twice adding up."""
+    raw = data.get("items")
+    if not isinstance(raw, list) or not raw or len(raw) > orders.MAX_LINES or not all(isinstance(i, dict) for i in raw):
+        raise ApiError(422, "bad_value", f"items must be a list of 1 to {orders.MAX_LINES} {{sku_id, quantity}}.",
+                       "items")
+    items: dict[int, int] = {}
+    for item in raw:
+        sku_id = _int(item.get("sku_id"), "items.sku_id", 1, 2 ** 31 - 1)
+        items[sku_id] = items.get(sku_id, 0) + _int(item.get("quantity"), "items.quantity", 1, members.MAX_CART_QUANTITY)
+    return items
+
+
+def _delivery(data: dict) -> str:
+    delivery = data.get("delivery_method", "express")
+    if delivery not in orders.DELIVERY_METHODS:
+        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
+    return delivery
+
+
+def _address(data: dict) -> dict:
+    """The delivery address, checked as the address book checks it (errors name address.<field>)."""
+    raw = data.get("address")
+    if not isinstance(raw, dict):
+        raise ApiError(422, "bad_value", "address must be an object: name, phone, region_code, street, postcode.",
+                       "address")
+    values = {f: raw.get(f) if isinstance(raw.get(f), str) else "" for f in ADDRESS_FIELDS}
+    try:
+        return members.address_values(values)
+    except DomainError as err:
+        raise ApiError(422, "bad_value", err.message, f"address.{err.field}" if err.field else "address")
+
+
+def _email(data: dict) -> str:
+    email = data.get("email", "")
+    if email is None:
+        return ""
+    if not isinstance(email, str) or len(email) > 254 or (email.strip() and "@" not in email.strip()[1:-1]):
+        raise ApiError(422, "bad_value", "email is an email address like name@example.com (or leave it out).", "email")
+    return email.strip()
+
+
+@api.route("/guest/checkout/quote", methods=["POST"])
+@public
+def guest_quote():
+    """What POST guest/checkout would charge for these SKUs to this district: goods, freight, total."""
+    _open()
+    data = _json()
+    items, delivery = _items(data), _delivery(data)
+    region_code = data.get("region_code")
+    if not isinstance(region_code, str) or not regions.is_leaf(region_code):
+        raise ApiError(422, "bad_value", "region_code is a six-digit district code (a leaf of GET regions).",
+                       "region_code")
+    preview = orders.preview_checkout(items, region_code, delivery)
+    if preview.error:
+        raise ApiError(422, "undeliverable", preview.error, "region_code")
+    from app.blueprints.promotions import queries as promotions
+
+    return jsonify({**_shipping_body(preview), "pricing": _pricing_body(promotions.describe(preview.priced))})
+
+
+@api.route("/guest/checkout", methods=["POST"])
+@public
+def guest_checkout():
+    """Place an order without an account. The address's name and phone are the order's contact;
+    with the number, the phone finds the order again. An Idempotency-Key makes retries safe as in
+    POST checkout."""
+    _open()
+    data = _json()
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 80:
+        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    digest = orders.fingerprint(api="guest_checkout", body=data)
+    existing = orders.order_for_key(None, key, digest)
+    if existing is not None:
+        return jsonify(_guest_body(queries.order_view(existing, timeline=True))), 201, {"Idempotent-Replayed": "true"}
+    items, delivery = _items(data), _delivery(data)
+    address, email = _address(data), _email(data)
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 500:
+        raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    shopper = {"name": address["name"], "email": email, "phone": address["phone"]}
+
+    def place():
+        order = orders.place_order([orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper,
+                                   shopper_id=None, delivery_method=delivery, note=note, idempotency_key=key,
+                                   source="api", request_hash=digest, key_checked=True)
+        return queries.order_view(order, timeline=True)
+
+    from app.blueprints.logistics.freight import Undeliverable
+
+    try:
+        return jsonify(_guest_body(committed(place))), 201
+    except Undeliverable as err:   # rolled back by `committed`
+        raise ApiError(422, "undeliverable", err.message, "address.region_code")
+
+
+def _lookup_key() -> str:
+    """Failed look-ups count per order number (and store), whichever address they come from."""
+    data = request.get_json(silent=True)
+    number = data.get("number") if isinstance(data, dict) else None
+    return f"api-guest-lookup:{current_store().id}:{number.strip()[:24] if isinstance(number, str) else ''}"
+
+
+@api.route("/guest/orders/lookup", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_IP"], override_defaults=False,
+               deduct_when=lambda response: response.status_code == 404)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_lookup_key, override_defaults=False,
+               deduct_when=lambda response: response.status_code == 404)
+def guest_lookup():
+    """Find a guest order by its number and the phone given at checkout: the order and its guest token."""
+    data = _json()
+    number, phone = _str(data, "number", 24).strip(), _str(data, "phone", 40)
+    order = orders.guest_order(number, phone)
+    if order is None:
+        raise ApiError(404, "not_found", "No order with this number and phone.")
+    return jsonify(_guest_body(queries.order_view(order, timeline=True)))
+
+
+@api.route("/guest/orders/<number>")
+@guest_token
+def guest_order(number):
+    return jsonify(_guest_body(queries.order_view(g.guest_order, timeline=True)))
+
+
+@api.route("/guest/orders/<number>/pay", methods=["POST"])
+@guest_token
+def guest_pay(number):
+    """Start paying a guest order, as POST orders/{number}/pay; the payer comes back to the
+    order's guest page."""
+    from app.blueprints.payments.gateway_views import begin
+
+    order, data = g.guest_order, _json()
+    gateway, method = _str(data, "gateway", limit=20), ""
+    if gateway == "wechat":
+        method = _str(data, "method", limit=10, required=False) or "h5"
+        if method not in ("native", "h5", "jsapi"):
+            raise ApiError(422, "bad_value", "method must be native, h5 or jsapi.", "method")
+    openid = _str(data, "openid", limit=128, required=False) if method == "jsapi" else ""
+    if openid:
+        payment, jsapi = _wechat_jsapi(order, openid)
+        return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency,
+                       gateway=payment.gateway, redirect_url=None, code_url=None, jsapi=jsapi), 201
+    back = url_for("storefront.guest_order", number=order.number, _external=True)
+    payment, result = begin(order, gateway, method, back)
+    return jsonify(payment=payment.number, amount=payment.amount, currency=payment.currency, gateway=payment.gateway,
+                   redirect_url=result.redirect_url, client_secret=result.context.get("client_secret"),
+                   publishable_key=result.context.get("publishable_key"), code_url=result.context.get("code_url"),
+                   jsapi=None), 201
+
+
+# --- the OpenAPI document --------------------------------------------------------------------------
+
+_GUEST = [{"guest": []}]
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}
+_FORBIDDEN = {"403": _doc(_ref("Error"), "guest_checkout_off: the shop sells to signed-in shoppers only")}
+_ITEMS = {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+    "type": "object", "required": ["sku_id", "quantity"], "properties": {
+        "sku_id": {"type": "integer", "minimum": 1}, "quantity": {"type": "integer", "minimum": 1, "maximum": 99}}}}
+SPEC["components"]["securitySchemes"]["guest"] = {
+    "type": "http", "scheme": "bearer",
+    "description": "A guest token: guest_token from POST guest/checkout or POST guest/orders/lookup, for that order"}
+SPEC["components"]["schemas"].update({
+    "GuestCheckout": {"type": "object", "required": ["items", "address"], "properties": {
+        "items": _ITEMS, "address": _ref("AddressInput"),
+        "email": {"type": "string", "maxLength": 254, "description": "Optional: where the order's news goes"},
+        "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
+        "note": {"type": "string", "maxLength": 500}}},
+    "GuestQuoteInput": {"type": "object", "required": ["items", "region_code"], "properties": {
+        "items": _ITEMS, "region_code": {"type": "string", "pattern": "^[0-9]{6}$",
+                                         "description": "A district (leaf) code of GET regions"},
+        "delivery_method": {"type": "string", "enum": ["express", "pickup"]}}},
+    "GuestLookup": {"type": "object", "required": ["number", "phone"], "properties": {
+        "number": {"type": "string", "maxLength": 24}, "phone": {"type": "string", "maxLength": 40,
+                                                                 "description": "The phone given at checkout"}}},
+    "GuestOrder": {"allOf": [_ref("Order"), {"type": "object", "required": ["guest_token", "token_type"], "properties": {
+        "guest_token": {"type": "string", "description": "Bearer token for GET and pay of this order"},
+        "token_type": {"type": "string", "enum": ["Bearer"]}, "expires_in": {"type": "integer"}}}]},
+})
+SPEC["paths"].update({
+    "/api/v1/shop/{slug}/guest/checkout/quote": {"post": _op(
+        "quoteGuestCheckout", "Goods, freight and total for SKUs to a district, without an account",
+        _doc(_ref("CheckoutQuote")), body=_ref("GuestQuoteInput"), extra=_FORBIDDEN)},
+    "/api/v1/shop/{slug}/guest/checkout": {"post": _op(
+        "guestCheckout", "Place an order without an account (where the shop allows it)",
+        _doc(_ref("GuestOrder"), "Created"), body=_ref("GuestCheckout"), status="201",
+        params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],
+        extra={**_FORBIDDEN, "409": _doc(_ref("Error"), "The idempotency key was used for a different order")})},
+    "/api/v1/shop/{slug}/guest/orders/lookup": {"post": _op(
+        "lookUpGuestOrder", "Find a guest order by its number and the phone given (the same 404 for either wrong)",
+        _doc(_ref("GuestOrder")), body=_ref("GuestLookup"))},
+    "/api/v1/shop/{slug}/guest/orders/{number}": {"get": {
+        **_op("getGuestOrder", "A guest order with its timeline and shipments", _doc(_ref("GuestOrder")),
+              params=[_NUMBER]), "security": _GUEST}},
+    "/api/v1/shop/{slug}/guest/orders/{number}/pay": {"post": {
+        **_op("payGuestOrder", "Start paying a guest order", _doc(_ref("PaymentStart"), "Created"),
+              body=_ref("PayInput"), status="201", params=[_NUMBER],
+              extra={"502": _doc(_ref("Error"), "The payment gateway did not answer")}), "security": _GUEST}},
+})
