@@ -8,7 +8,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from app.blueprints.finance import handlers
+from app.blueprints.finance import handlers, services
 from app.blueprints.finance.models import Account, AccountDay, Entry, Line, SkuCost
 from app.blueprints.orders.queries import PostingLine, PostingOrder
 from tests import factories as f
@@ -25,7 +25,7 @@ step = st.one_of(
     st.tuples(st.just("ship"), st.integers(0, 20), st.integers(1, 5)),
     st.tuples(st.just("refund"), st.integers(0, 20), st.integers(1, 100)),
     st.tuples(st.just("refund_fails"), st.integers(0, 20)),
-    st.tuples(st.just("invoice"), st.integers(1, 100000), st.integers(0, 13)),
+    st.tuples(st.just("invoice"), st.integers(1, 100000), st.integers(0, 13), st.integers(-500, 500)),
     st.tuples(st.just("pay_supplier"), st.integers(1, 100000)),
 )
 
@@ -130,10 +130,11 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
                 _twice(store, handlers.reverse_failed_refund, "refund.failed",
                        {"refund_id": refund["id"], "from": "succeeded"}, again)
             elif kind == "invoice":
-                amount, rate = args
+                amount, rate, variance = args
+                tax = amount * rate // (100 + rate)
                 _twice(store, handlers.post_supplier_invoice, "purchasing.invoice_matched", {
-                    "invoice_id": n, "number": f"INV{n}", "supplier_id": 3, "amount": amount,
-                    "tax": amount * rate // (100 + rate), "currency": "CNY"}, again)
+                    "invoice_id": n, "number": f"INV{n}", "supplier_id": 3, "amount": amount, "tax": tax,
+                    "received_value": max(0, amount - tax - variance), "currency": "CNY"}, again)
             elif kind == "pay_supplier":
                 _twice(store, handlers.post_supplier_payment, "purchasing.payment_recorded", {
                     "payment_id": n, "supplier_id": 3, "amount": args[0], "currency": "CNY"}, again)
@@ -156,3 +157,23 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
             assert costs.get(s, [0, 0]) == world.stock[s], s
         inventory = session.scalar(select(Account.id).where(Account.code == "1405"))
         assert posted.get(inventory, 0) == sum(v for _q, v in costs.values())
+
+
+@given(discount=st.integers(0, 10**7), weights=st.dictionaries(st.sampled_from(("promotion", "coupon", "points")),
+                                                               st.integers(0, 10**6)),
+       quantity=st.integers(1, 50), parcels=st.lists(st.integers(1, 10), min_size=1, max_size=20))
+def test_a_line_discount_split_by_source_and_shipped_in_any_parcels_adds_up_exactly(discount, weights, quantity,
+                                                                                      parcels):
+    parts = services.split(discount, weights, "promotion")
+    assert sum(parts.values()) == discount and all(v >= 0 for v in parts.values())
+    booked = {kind: 0 for kind in parts}
+    shipped = 0
+    for q in parcels:
+        q = min(q, quantity - shipped)
+        for kind, amount in parts.items():
+            booked[kind] += services.unit_share(amount, quantity, shipped, q)
+        shipped += q
+    if shipped == quantity:                    # every unit shipped: each source booked exactly
+        assert booked == parts
+    else:                                      # part shipped: never more than the source gave
+        assert all(0 <= booked[k] <= parts[k] for k in parts)

@@ -45,8 +45,8 @@ def test_an_invoice_within_the_price_tolerance_matches_and_is_due_on_the_supplie
         assert (invoice.subtotal, invoice.tax, invoice.total) == (10200, 1326, 11526)
         events = _events("purchasing.invoice_matched")[before:]
         assert events == [{"invoice_id": invoice.id, "number": invoice.number, "supplier_id": po.supplier_id,
-                           "purchase_order_id": po.id, "amount": 11526, "tax": 1326, "currency": "CNY",
-                           "due_on": (TODAY + timedelta(days=45)).isoformat()}]
+                           "purchase_order_id": po.id, "amount": 11526, "tax": 1326, "received_value": 10000,
+                           "currency": "CNY", "due_on": (TODAY + timedelta(days=45)).isoformat()}]
 
 
 def test_a_price_above_the_tolerance_is_an_exception_until_someone_accepts_it_with_a_reason(module_store):

@@ -3,19 +3,31 @@
 Recognition policy: money a shopper pays is an advance (预收账款) until the goods ship; revenue,
 its discounts and the cost of the goods are recognised per parcel when it leaves the warehouse
 (the shipment is when control passes to the shopper and the cost is known), the order's
-shipping fee and any customs tax collected with it on its first parcel. A refund first gives
+shipping fee and any customs tax collected with it on its first parcel.
+
+Discounts, split by who gives what (the pricing pipeline's breakdown kept with the order): a
+promotion or member price lowers this sale's price (销售折扣, 6001.01); a coupon does too, but
+is booked apart (销售折扣—优惠券, 6001.03) so that its cost is seen; points pay with value the
+shopper earned on earlier orders, a loyalty cost rather than a lower price (销售费用—积分抵现,
+6601.01). Revenue (6001) is always the gross price. A refund first gives
 back what is still an advance, the rest is a sales return (销售退回). Receipts are valued at the
-purchase price against 应付账款—暂估 until the supplier's invoice is matched.
+purchase price against 应付账款—暂估 until the supplier's invoice is matched; an invoice billing a
+price other than the receipt's books the difference as a purchase price variance
+(主营业务成本—采购价差, 6401.01). Goods returned to a supplier leave inventory at the moving
+average, owed back at their purchase price (暂估 for units not invoiced yet, else the payable
+and its input VAT), the difference again a price variance.
 """
 from __future__ import annotations
 
 from app.blueprints.catalog import queries as catalog_queries
 from app.blueprints.finance import queries, services
-from app.blueprints.finance.services import (ADVANCES, AP, AR_GATEWAY, BANK, CARD_BALANCES, COGS, CUSTOMS_TAX,
-                                             DISCOUNTS, GRNI, INPUT_VAT, INVENTORY, INVENTORY_PENDING,
-                                             PAYMENT_FEES, RETURNS, REVENUE, SHIPPING_INCOME, cr, dr)
+from app.blueprints.finance.services import (ADVANCES, AP, AR_GATEWAY, BANK, CARD_BALANCES, COGS, COUPON_DISCOUNTS,
+                                             CUSTOMS_TAX, DISCOUNTS, GRNI, INPUT_VAT, INVENTORY, INVENTORY_PENDING,
+                                             PAYMENT_FEES, POINTS_COST, PRICE_VARIANCE, RETURNS, REVENUE,
+                                             SHIPPING_INCOME, cr, dr)
 from app.blueprints.orders import queries as order_queries
 from app.blueprints.payments import queries as payment_queries
+from app.blueprints.promotions import queries as promotion_queries
 from app.core.outbox import handler
 
 CARD_GATEWAY = "card"
@@ -90,6 +102,7 @@ def post_parcel(event) -> None:
     first_parcel = not before
     fallback = {s.sku_id: s.cost_price for s in catalog_queries.sku_snapshots(
         {pl["sku_id"] for pl in p["lines"]}).values()}
+    sources = promotion_queries.discount_sources(order.id)
     legs = []
     for shipped in p["lines"]:
         line = lines.get(shipped["order_line_id"])
@@ -99,10 +112,12 @@ def post_parcel(event) -> None:
         prev = before.get(line.id, 0)
         dims = {"order_id": order.id, "order_line_id": line.id, "sku_id": line.sku_id, "quantity": q}
         gross = line.unit_price * q
-        discount = (line.discount * min(prev + q, line.quantity) // line.quantity
-                    - line.discount * min(prev, line.quantity) // line.quantity) if line.quantity else 0
+        parts = services.split(line.discount, sources.get(line.sku_id, {}), "promotion")
+        share = {kind: services.unit_share(amount, line.quantity, prev, q) for kind, amount in parts.items()}
         cost = services.issue_units(line.sku_id, q, fallback.get(line.sku_id, 0), event.id, "shipment", line.id)
-        legs += [dr(ADVANCES, gross - discount, order_id=order.id), dr(DISCOUNTS, discount, **dims),
+        legs += [dr(ADVANCES, gross - sum(share.values()), order_id=order.id),
+                 dr(DISCOUNTS, share.get("promotion", 0), **dims), dr(COUPON_DISCOUNTS, share.get("coupon", 0), **dims),
+                 dr(POINTS_COST, share.get("points", 0), **dims),
                  cr(REVENUE, gross, **dims), dr(COGS, cost, **dims),
                  cr(INVENTORY, cost, sku_id=line.sku_id, quantity=q)]
     if first_parcel and legs:
@@ -146,13 +161,17 @@ def post_inbound(event) -> None:
 
 @handler("purchasing.invoice_matched", queue="finance")
 def post_supplier_invoice(event) -> None:
-    """A matched supplier invoice: 暂估 becomes a payable; its tax is input VAT."""
+    """A matched supplier invoice: 暂估 (at what the receipts valued the goods) becomes a payable;
+    its tax is input VAT; a price billed above or below the receipt's is a price variance."""
     if _posted(event, "supplier_invoice"):
         return
     p = event.payload
     party = f"supplier:{p['supplier_id']}"
     tax = int(p.get("tax") or 0)
-    services.post("supplier_invoice", p["invoice_id"], [dr(GRNI, int(p["amount"]) - tax, party=party),
+    net = int(p["amount"]) - tax
+    received = int(p["received_value"]) if p.get("received_value") is not None else net
+    services.post("supplier_invoice", p["invoice_id"], [dr(GRNI, received, party=party),
+                                                        dr(PRICE_VARIANCE, net - received, party=party),
                                                         dr(INPUT_VAT, tax), cr(AP, int(p["amount"]), party=party)],
                   rule="supplier_invoice", event_id=event.id, source_number=p.get("number", ""),
                   currency=p.get("currency"), on=_on(event))
@@ -198,3 +217,31 @@ def post_gateway_fees(event) -> None:
                                              cr(AR_GATEWAY, change, party=run["gateway"])],
                   rule="gateway_fee", event_id=event.id, source_number=f"{run['gateway']} {run['day'].isoformat()}",
                   currency=event.payload.get("currency"), on=run["day"])
+
+
+@handler("purchasing.returned_to_supplier", queue="finance")
+def post_supplier_return(event) -> None:
+    """Goods back to a supplier: they leave inventory at this moment's moving-average cost; the
+    supplier owes them back at the purchase price, against 暂估 for units not invoiced yet and
+    against the payable (with their input VAT) for units invoiced; cost and price differing is a
+    price variance."""
+    if _posted(event, "supplier_return"):
+        return
+    p = event.payload
+    party = f"supplier:{p['supplier_id']}"
+    fallback = {s.sku_id: s.cost_price for s in catalog_queries.sku_snapshots(
+        {line["sku_id"] for line in p.get("lines", [])}).values()}
+    legs = []
+    for index, line in enumerate(p.get("lines", [])):
+        sku_id, q = line["sku_id"], int(line["quantity"])
+        if q <= 0:
+            continue
+        unit, tax, invoiced = int(line["unit_price"]), int(line.get("tax") or 0), min(q, int(line.get("invoiced") or 0))
+        invoiced_tax = tax * invoiced // q
+        cost = services.issue_units(sku_id, q, fallback.get(sku_id, 0), event.id, "supplier_return", index)
+        legs += [dr(GRNI, unit * (q - invoiced), party=party), dr(AP, unit * invoiced + invoiced_tax, party=party),
+                 cr(INPUT_VAT, invoiced_tax), cr(INVENTORY, cost, sku_id=sku_id, quantity=q),
+                 cr(PRICE_VARIANCE, unit * q - cost, party=party, sku_id=sku_id)]
+    services.post("supplier_return", p["return_id"], legs, rule="supplier_return", event_id=event.id,
+                  source_number=p.get("number", ""), currency=p.get("currency"), on=_on(event),
+                  memo=p.get("outbound_number", ""))

@@ -121,15 +121,15 @@ def inventory_valuation() -> list[SkuCost]:
 
 
 def margin_by_sku(start: date, end: date) -> list[dict]:
-    """Net revenue (gross minus discounts) and COGS of shipped lines per SKU, from the lines of
-    6001, 6001.01 and 6401 in the range."""
+    """Net revenue (gross minus promotion and coupon discounts) and COGS of shipped lines per SKU,
+    from the lines of 6001, 6001.01, 6001.03 and 6401 in the range (points redeemed are a selling
+    expense, not a lower price)."""
     code = Account.code
-    revenue = func.sum(case((code == "6001", Line.credit - Line.debit), (code == "6001.01", Line.credit - Line.debit),
-                            else_=0))
+    revenue = func.sum(case((code.in_(("6001", "6001.01", "6001.03")), Line.credit - Line.debit), else_=0))
     cogs = func.sum(case((code == "6401", Line.debit - Line.credit), else_=0))
     units = func.sum(case((code == "6001", case((Line.credit > 0, Line.quantity), else_=-Line.quantity)), else_=0))
     rows = db.session.execute(select(Line.sku_id, revenue, cogs, units).join(Account, Account.id == Line.account_id)
-                              .where(Line.sku_id.is_not(None), code.in_(("6001", "6001.01", "6401")),
+                              .where(Line.sku_id.is_not(None), code.in_(("6001", "6001.01", "6001.03", "6401")),
                                      Line.posted_on >= start, Line.posted_on <= end)
                               .group_by(Line.sku_id).order_by(Line.sku_id))
     return [{"sku_id": s, "revenue": int(r), "cogs": int(c), "units": int(u), "margin": int(r) - int(c)}

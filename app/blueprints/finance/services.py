@@ -153,6 +153,26 @@ def posted_for(source_kind: str, source_id, rule: str) -> Entry | None:
                              .order_by(Entry.id.desc()).limit(1))
 
 
+def split(amount: int, weights: dict[str, int], rest: str) -> dict[str, int]:
+    """`amount` shared in proportion to `weights` (each part rounded down); `rest` takes what
+    the rounding leaves, so the parts always add up to `amount`."""
+    total = sum(max(0, w) for w in weights.values())
+    if total <= 0:
+        return {rest: amount}
+    out = {k: amount * max(0, w) // total for k, w in weights.items() if k != rest}
+    out[rest] = amount - sum(out.values())
+    return out
+
+
+def unit_share(total: int, quantity: int, before: int, now: int) -> int:
+    """The part of `total` (spread over `quantity` units) carried by the `now` units after the
+    first `before`: counted cumulatively, so once every unit is booked the parts add up to
+    `total` exactly, however the units were split (parcels)."""
+    if quantity <= 0:
+        return 0
+    return total * min(before + now, quantity) // quantity - total * min(before, quantity) // quantity
+
+
 def lock(key: str) -> None:
     """Serialise postings about one thing in this store until the transaction ends."""
     db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{current_store().schema}:{key}"))))

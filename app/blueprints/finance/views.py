@@ -20,7 +20,7 @@ from app.extensions import db
 SOURCE_LABELS = {"payment": _l("Payment"), "refund": _l("Refund"), "parcel": _l("Parcel shipped"),
                  "inbound": _l("Inbound"), "supplier_invoice": _l("Supplier invoice"),
                  "supplier_payment": _l("Supplier payment"), "card": _l("Stored-value cards sold"),
-                 "gateway_fee": _l("Gateway fees")}
+                 "gateway_fee": _l("Gateway fees"), "supplier_return": _l("Return to supplier")}
 # where each kind of source document is shown (its id is the entry's source id)
 SOURCE_PAGES = {"payment": ("payments.payment", "payments.view"), "parcel": ("dispatch.notice", "dispatch.view"),
                 "inbound": ("inventory.document", "inventory.view"),

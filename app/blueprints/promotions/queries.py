@@ -169,3 +169,21 @@ def member_coupons(member_id: int, limit: int = 20) -> list[dict]:
                     "status": status, "status_label": str(coupons.STATUS_LABELS[status]),
                     "valid_until": coupon.valid_until, "order_id": coupon.order_id})
     return out
+
+
+def discount_sources(order_id: int) -> dict[int, dict[str, int]]:
+    """What each SKU's discount on an order was made of, from the breakdown kept at placement:
+    {sku id: {"promotion": n, "coupon": n, "points": n}} in minor units (coupons are the coupon
+    steps, points the points deduction, the rest promotions and member prices). Empty for an
+    order without a kept breakdown (finance books its discount as promotions)."""
+    from app.blueprints.promotions.models import OrderPricing
+
+    row = db.session.get(OrderPricing, order_id)
+    out: dict[int, dict[str, int]] = {}
+    for line in ((row.explanation or {}).get("lines") or []) if row is not None else []:
+        parts = out.setdefault(int(line["sku_id"]), {"promotion": 0, "coupon": 0, "points": 0})
+        for step in line.get("steps") or []:
+            key = str(step.get("key") or "")
+            parts["coupon" if key.startswith("c:") else "points" if key == "points" else "promotion"] += \
+                int(step.get("amount") or 0)
+    return out

@@ -16,7 +16,8 @@ center = Center(
     __name__, _l("Purchasing"), position=80, blueprints=[bp, portal_bp, portal_store_bp],
     models=["models"], jobs=["jobs"], handlers=["handlers"],
     topics={"purchasing.invoice_matched": _l("A supplier invoice matched its order and receipts and is due"),
-            "purchasing.payment_recorded": _l("A payment to a supplier was recorded")},
+            "purchasing.payment_recorded": _l("A payment to a supplier was recorded"),
+            "purchasing.returned_to_supplier": _l("Goods went back to a supplier")},
     permissions=[
         Perm("purchasing.view", _l("See suppliers, purchase orders, shipping notices and supplier invoices"),
              ("purchasing", "operations", "warehouse", "finance")),

@@ -21,6 +21,7 @@ from app.blueprints.purchasing.models import (Asn, AsnLine, PurchaseOrder, Purch
 from app.blueprints.purchasing.services import settings
 from app.core.db import utcnow
 from app.core.errors import DomainError, IllegalTransition, NotFound
+from app.core.outbox import emit
 from app.core.statemachine import StateMachine
 from app.core.tenancy import current_store
 from app.extensions import db
@@ -474,7 +475,8 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
     """Send received goods back: PO line id → quantity (at most what was received and not
     returned yet). They leave stock at once on a shipped outbound order (refused, changing
     nothing, when that much is no longer free); the supplier gets a debit note for the goods'
-    price with tax."""
+    price with tax, and `purchasing.returned_to_supplier` tells finance (each line's price, tax
+    and how many of its units had been invoiced already)."""
     from app.blueprints.inventory import documents
 
     reason = (reason or "").strip()
@@ -484,7 +486,7 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
     if not quantities:
         raise DomainError(_("Give the quantity to return of at least one line."), field="lines")
     lines = {line.id: line for line in po.lines}
-    out, amount = [], 0
+    out, booked, amount = [], [], 0
     for line_id, quantity in sorted(quantities.items()):
         line = lines.get(line_id)
         if line is None:
@@ -493,8 +495,13 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
         if quantity < 0 or quantity > left:
             raise DomainError(_("%(sku)s: %(n)d can be returned, not %(q)d.", sku=line.sku_code, n=left, q=quantity),
                               field=f"quantity_{line.id}")
-        line_amount = line.unit_price * quantity + line_tax(line.unit_price * quantity, line.tax_rate)
+        tax = line_tax(line.unit_price * quantity, line.tax_rate)
+        line_amount = line.unit_price * quantity + tax
         out.append({"po_line_id": line.id, "sku_code": line.sku_code, "quantity": quantity, "amount": line_amount})
+        # units go back first from those not billed yet (still goods received, not invoiced)
+        unbilled = max(0, line.received - line.returned - line.billed)
+        booked.append({"sku_id": line.sku_id, "quantity": quantity, "unit_price": line.unit_price, "tax": tax,
+                       "invoiced": quantity - min(quantity, unbilled)})
         amount += line_amount
         line.returned += quantity
     import uuid
@@ -515,6 +522,9 @@ def return_to_supplier(actor, po: PurchaseOrder, quantities: dict[int, int], rea
     documents.pack(actor, document)
     documents.ship(actor, document)
     MACHINE.record(po, actor, "returned", reason, note=debit.number)
+    emit("purchasing.returned_to_supplier", {
+        "return_id": debit.id, "number": debit.number, "supplier_id": po.supplier_id, "purchase_order_id": po.id,
+        "outbound_number": document.number, "amount": amount, "currency": po.currency, "lines": booked})
     return debit
 
 

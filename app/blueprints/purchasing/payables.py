@@ -90,10 +90,15 @@ def match(actor, invoice: SupplierInvoice) -> SupplierInvoice:
 def _payable(invoice: SupplierInvoice, status: str) -> None:
     invoice.match_status, invoice.matched_at = status, utcnow()
     invoice.due_on = invoice.invoice_date + timedelta(days=invoice.supplier.payment_terms_days)
+    # what the receipts valued the billed goods at (the PO price): finance books the invoice's
+    # difference from it as a price variance
+    prices = {line.id: line.unit_price for line in invoice.order.lines}
+    received_value = sum(int(item["quantity"]) * prices.get(item["po_line_id"], int(item["unit_price"]))
+                         for item in invoice.lines)
     emit("purchasing.invoice_matched", {
         "invoice_id": invoice.id, "number": invoice.number, "supplier_id": invoice.supplier_id,
         "purchase_order_id": invoice.order_id, "amount": invoice.total, "tax": invoice.tax,
-        "currency": invoice.currency, "due_on": invoice.due_on.isoformat()})
+        "received_value": received_value, "currency": invoice.currency, "due_on": invoice.due_on.isoformat()})
 
 
 def rematch_order(actor, po: PurchaseOrder) -> None:
