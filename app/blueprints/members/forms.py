@@ -64,6 +64,7 @@ class SettingsForm(FlaskForm):
     points_value = IntegerField(SETTING_LABELS["points_value"])
     points_max_share = IntegerField(SETTING_LABELS["points_max_share"])
     points_expiry_months = IntegerField(SETTING_LABELS["points_expiry_months"])
+    growth_from_cards = BooleanField(SETTING_LABELS["growth_from_cards"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +73,7 @@ class SettingsForm(FlaskForm):
             field.validators = [InputRequired(), NumberRange(min=low, max=high)]
 
     def values(self) -> dict:
-        return {name: getattr(self, name).data for name in SETTING_LIMITS}
+        return {name: getattr(self, name).data for name in (*SETTING_LIMITS, "growth_from_cards")}
 
 
 class SegmentForm(FlaskForm):

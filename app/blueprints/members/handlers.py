@@ -18,7 +18,7 @@ def count_paid_order(event) -> None:
 def reward_completed_order(event) -> None:
     order = orders.order_ref(event.payload["order_id"])
     if order is not None and order.shopper_id:
-        loyalty.order_completed(order.shopper_id, order.id, order.payable)
+        loyalty.order_completed(order.shopper_id, order.id, loyalty.earning_basis(order.id))
 
 
 @handler("refund.succeeded")

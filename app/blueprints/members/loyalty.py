@@ -62,7 +62,9 @@ def months_before(moment: datetime, months: int) -> datetime:
 SETTING_LIMITS = {"growth_per_yuan": (0, 1000), "growth_per_order": (0, 100000), "level_months": (0, 120),
                   "points_per_yuan": (0, 1000), "points_value": (1, 100000), "points_max_share": (0, 100),
                   "points_expiry_months": (0, 120)}
-SETTING_LABELS = {"growth_per_yuan": _l("Growth per ¥1 of completed orders"),
+FLAG_SETTINGS = ("growth_from_cards",)
+SETTING_LABELS = {"growth_from_cards": _l("Money paid from stored-value and gift cards earns growth and points"),
+                  "growth_per_yuan": _l("Growth per ¥1 of completed orders"),
                   "growth_per_order": _l("Growth per completed order"),
                   "level_months": _l("Level review period (months, 0 = never lowered)"),
                   "points_per_yuan": _l("Points earned per ¥1 paid"),
@@ -75,7 +77,8 @@ def settings() -> LoyaltySettings:
     """The store's growth and points rules (defaults until staff save them)."""
     row = db.session.get(LoyaltySettings, 1)
     if row is None:
-        row = LoyaltySettings(id=1, **{k: LoyaltySettings.__table__.c[k].default.arg for k in SETTING_LIMITS})
+        row = LoyaltySettings(id=1, **{k: LoyaltySettings.__table__.c[k].default.arg
+                                       for k in (*SETTING_LIMITS, *FLAG_SETTINGS)})
     return row
 
 
@@ -87,6 +90,9 @@ def save_settings(actor, values: dict) -> LoyaltySettings:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise DomainError(_("Enter a whole number from %(low)d to %(high)d.", low=low, high=high), field=key)
         setattr(row, key, value)
+    for key in FLAG_SETTINGS:
+        if key in values:
+            setattr(row, key, bool(values[key]))
     db.session.add(row)
     changes = audit.changes_of(row)
     db.session.flush()
@@ -455,9 +461,29 @@ def record_order_refund(member_id: int, amount: int) -> None:
         total_spent=func.greatest(Member.total_spent - amount, 0)))
 
 
+def earning_basis(order_id: int) -> int:
+    """What a completed order earns growth and points on: what the shopper actually paid for the
+    goods kept. That is each line's amount after every discount (promotions, coupons and the
+    points spent, which are shares of the line's discount), less what was refunded (a refund is
+    counted against the goods, also one of freight); freight and customs tax earn nothing. Money
+    paid from a stored-value or gift card earns nothing unless the store's rule says it does (it
+    was paid once already, when the card was bought). An offline payment counts like any other."""
+    from app.blueprints.members.card_gateway import NAME as CARD
+    from app.blueprints.orders import queries as orders
+    from app.blueprints.payments import queries as payments
+
+    goods = sum(line.unit_price * line.quantity - line.discount for line in orders.lines_of(order_id))
+    money = payments.order_money(order_id)
+    if money is None:
+        return max(0, goods)
+    if money["gateway"] == CARD and not settings().growth_from_cards:
+        return 0
+    return max(0, goods - money["refunded"])
+
+
 def order_completed(member_id: int, order_id: int, paid: int) -> tuple[int, Level | None]:
-    """A completed order earns points (the level's multiplier applies) and growth value.
-    Once per order. Returns (points earned, the level reached if it rose)."""
+    """A completed order earns points (the level's multiplier applies) and growth value on
+    `paid` (see `earning_basis`). Once per order. Returns (points earned, the level reached if it rose)."""
     member = db.session.get(Member, member_id, with_for_update=True)
     if member is None:
         return 0, None

@@ -174,3 +174,14 @@ def refunded_lines(start: datetime, end: datetime) -> tuple[dict[int, tuple[int,
     unattributed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
                                      .where(*done, func.coalesce(Refund.lines, text("'{}'::jsonb")) == text("'{}'::jsonb")))
     return by_line, int(unattributed)
+
+
+def order_money(order_id: int) -> dict | None:
+    """What the payment center took for an order and gave back: the gateway of the payment that
+    paid it, its amount, and the refunds of it that succeeded (None: not paid through the payment
+    center, e.g. offline). One query."""
+    refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.payment_id == Payment.id, Refund.status == "succeeded").scalar_subquery()
+    row = db.session.execute(select(Payment.gateway, Payment.amount, refunded).where(
+        Payment.order_id == order_id, Payment.status.in_(PAID)).order_by(Payment.id.desc()).limit(1)).first()
+    return {"gateway": row[0], "paid": int(row[1]), "refunded": int(row[2])} if row else None
