@@ -85,7 +85,41 @@ class ReturnAddress(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
 
 
-class AfterSalesRequest(CreatedAt, db.Model):
+class RequestStage:
+    """Where a request stands, asked by the pages instead of its status (the model and the
+    shopper's snapshot both have `status` and `kind`)."""
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """The store has to answer: asked, or escalated after a refusal."""
+        return self.status in ("requested", "escalated")
+
+    @property
+    def awaiting_return(self) -> bool:
+        """Approved for a return: the shopper is to send the goods back."""
+        return self.status == "awaiting_return"
+
+    @property
+    def goods_on_the_way(self) -> bool:
+        """The goods are to come back or on their way (the return address still matters)."""
+        return self.status in ("awaiting_return", "returned")
+
+    @property
+    def receivable(self) -> bool:
+        """The warehouse may book the returned goods in (a refund only has no goods)."""
+        return self.goods_on_the_way and self.kind != "refund_only"
+
+    @property
+    def awaiting_inspection(self) -> bool:
+        return self.status == "received"
+
+    @property
+    def closable_after_refusal(self) -> bool:
+        """Refused (or escalated after a refusal): staff may close it."""
+        return self.status in ("rejected", "escalated")
+
+
+class AfterSalesRequest(RequestStage, CreatedAt, db.Model):
     __tablename__ = "aftersales_requests"
     __table_args__ = tenant_args(
         CheckConstraint(f"kind IN {KINDS}", name="kind"),

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.aftersales.models import AfterSalesRequest, Evidence, RequestLine
+from app.blueprints.aftersales.models import AfterSalesRequest, Evidence, RequestLine, RequestStage
 from app.extensions import db
 
 
@@ -39,7 +39,7 @@ class LineView:
 
 
 @dataclass(frozen=True)
-class RequestView:
+class RequestView(RequestStage):
     """A request as its shopper sees it."""
 
     id: int

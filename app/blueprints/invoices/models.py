@@ -40,3 +40,12 @@ class InvoiceRequest(CreatedAt, db.Model):
     provider: Mapped[str] = mapped_column(String(40), default="")
     issued_by: Mapped[str] = mapped_column(String(254), default="")
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def issued(self) -> bool:
+        """The invoice exists: its number and PDF can be shown."""
+        return self.status == "issued"
+
+    @property
+    def awaiting_issue(self) -> bool:
+        return self.status == "requested"

@@ -55,7 +55,7 @@ def download(number):
     from app.core.storage import get_storage
 
     row, storage = services.shopper_request(current_user.id, number), get_storage()
-    if row is None or row.status != "issued" or not storage.owns(row.file_key):
+    if row is None or not row.issued or not storage.owns(row.file_key):
         abort(404)
     return send_file(storage.path(row.file_key), mimetype="application/pdf",
                      download_name=f"{row.invoice_number}.pdf", as_attachment=True, max_age=0)

@@ -13,6 +13,7 @@ from app.extensions import db
 
 ORDER_TYPES = ("normal", "flash_sale", "group_buy", "presale", "pickup", "wholesale")
 ADDRESS_CHANGEABLE = ("pending_payment", "paid", "allocated")
+AWAITING_SHIPMENT = ("paid", "allocated", "partially_shipped")
 ORDER_STATUSES = ("pending_payment", "paid", "allocated", "partially_shipped", "shipped", "delivered", "completed",
                   "cancelled", "closed")
 
@@ -81,6 +82,15 @@ class Order(CreatedAt, db.Model):
     @property
     def reservation_ref(self) -> str:
         return f"order:{self.number}"
+
+    @property
+    def awaiting_payment(self) -> bool:
+        return self.status == "pending_payment"
+
+    @property
+    def awaiting_shipment(self) -> bool:
+        """Paid and not all gone yet: it ships from its delivery notices."""
+        return self.status in AWAITING_SHIPMENT
 
     @property
     def address_changeable(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.orders.models import Order, OrderLine
+from app.blueprints.orders.models import AWAITING_SHIPMENT, Order, OrderLine
 from app.extensions import db
 
 
@@ -356,7 +356,6 @@ def for_posting(order_id: int) -> PostingOrder | None:
 
 
 PAID_STATUSES = ("paid", "allocated", "partially_shipped", "shipped", "delivered", "completed", "closed")
-AWAITING_SHIPMENT = ("paid", "allocated", "partially_shipped")
 
 
 def sales_by_day(start: datetime, end: datetime, tz: str, source: str | None = None) -> dict:

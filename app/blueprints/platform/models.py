@@ -62,6 +62,19 @@ class Store(CreatedAt, db.Model):
 
     plan: Mapped[Plan | None] = relationship(lazy="joined")
 
+    @property
+    def live(self) -> bool:
+        """Not deleted: it can be signed in to (once active again), suspended or deleted."""
+        return self.status != "deleted"
+
+    @property
+    def suspendable(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def suspended(self) -> bool:
+        return self.status == "suspended"
+
 
 class _Account(CreatedAt):
     """A sign-in account of the platform schema (Flask-Login user)."""

@@ -65,6 +65,16 @@ class Promotion(CreatedAt, db.Model):
     gmv: Mapped[int] = mapped_column(BigInteger, default=0)              # goods of the orders it applied to
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
+    @property
+    def is_draft(self) -> bool:
+        """Never published (publishing it is 'publish'; a paused one 'resumes')."""
+        return self.status == "draft"
+
+    @property
+    def simulable(self) -> bool:
+        """Not live: staff try it in the price simulator before it applies to orders."""
+        return self.status in ("draft", "paused")
+
 
 class PromotionUse(CreatedAt, db.Model):
     """A promotion (or coupon) applied to a placed order: what it took, for whom; released when
@@ -184,6 +194,16 @@ class FlashSession(CreatedAt, db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(8), default="draft")
     payment_minutes: Mapped[int] = mapped_column(Integer, default=5)
+
+    @property
+    def editable(self) -> bool:
+        """A draft: items may be added and it may be armed."""
+        return self.status == "draft"
+
+    @property
+    def armed(self) -> bool:
+        """Its pools are set aside: it sells in its window and may be ended early."""
+        return self.status == "armed"
 
 
 class FlashItem(db.Model):

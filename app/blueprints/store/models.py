@@ -71,6 +71,15 @@ class StaffUser(CreatedAt, db.Model):
         return self.status == "active"
 
     @property
+    def invited(self) -> bool:
+        """Invited and not signed up yet: the invitation may be sent again."""
+        return self.status == "invited"
+
+    @property
+    def disabled(self) -> bool:
+        return self.status == "disabled"
+
+    @property
     def is_owner(self) -> bool:
         return self.role.is_owner
 
