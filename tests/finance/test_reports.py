@@ -93,6 +93,9 @@ def test_receivables_list_the_days_where_the_ledger_and_the_statement_differ(sto
 
 def test_platform_staff_see_each_stores_usage_without_its_ledger(store, platform_admin):
     f.payment(store, f.order(store, price=4200))
+    from app.core import jobs
+
+    jobs.run_job("app.blueprints.finance.jobs.refresh_usage", store.id, [], {})     # the periodic recount
     page = platform_admin.get("/platform/usage/").get_data(as_text=True)
     row = page[page.index(f'data-store="{store.slug}"'):]
     assert 'data-gmv="4200"' in row[:600] and 'data-orders="1"' in row[:600]

@@ -11,6 +11,7 @@ bp = StoreBlueprint("finance", __name__, url_prefix="/finance")
 
 center = Center(
     __name__, _l("Finance"), position=75, blueprints=[bp, "platform_views:platform_bp"], models=["models"], handlers=["handlers"],
+    jobs=["jobs"],
     permissions=[Perm("finance.view", _l("See the sales dashboard, the journal, accounts and financial reports"),
                       ("operations", "finance")),
                  Perm("finance.post", _l("Edit the chart of accounts and post reversing entries"), ("finance",)),

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost
+from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost, StoreUsage
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -298,3 +298,37 @@ def close_period(actor, through: date) -> Period:
     audit.record(actor, "period.closed", label=through.isoformat(),
                  changes={"closed_through": [before.isoformat() if before else None, through.isoformat()]})
     return row
+
+
+# --- the platform's usage summary ---------------------------------------------------------------
+
+USAGE_DAYS = 30
+
+
+def refresh_usage(now=None) -> dict:
+    """This store's last USAGE_DAYS local days (GMV and paid orders from the order center, refunds
+    from the payment center, each one query) and its database space, written to its row of the
+    platform summary (`platform.store_usage`). Returns the figures."""
+    from datetime import datetime, time
+
+    from sqlalchemy import text
+
+    from app.blueprints.orders import queries as order_queries
+    from app.blueprints.payments import queries as payment_queries
+
+    store = current_store()
+    tz = ZoneInfo(store.timezone or "Asia/Shanghai")
+    day = (now or utcnow()).astimezone(tz).date()
+    start = datetime.combine(day - timedelta(days=USAGE_DAYS - 1), time(), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    sales = order_queries.sales_by_day(start, end, tz.key)
+    refunds = payment_queries.refunded_between(start, end, tz.key)
+    size = db.session.scalar(text(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": store.schema})
+    figures = {"days": USAGE_DAYS, "orders": sum(n for n, _g in sales.values()),
+               "gmv": sum(g for _n, g in sales.values()), "refunds": sum(refunds.values()),
+               "currency": store.currency, "bytes": int(size or 0), "refreshed_at": utcnow()}
+    stmt = insert(StoreUsage).values(store_id=store.id, **figures)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=[StoreUsage.store_id], set_=figures))
+    return figures
