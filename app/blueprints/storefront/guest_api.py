@@ -42,10 +42,14 @@ def _guest_body(view) -> dict:
 
 
 def guest_token(fn):
-    """The guest token of the order named in the path (from checkout or look-up)."""
+    """The guest token of the order named in the path (from checkout or look-up). A number that
+    is not a guest order of this store is a 404 whatever the token; so is another order's token."""
 
     @wraps(fn)
     def wrapper(number, *args, **kwargs):
+        order = orders.guest_order(number)
+        if order is None:       # not a guest order of this store (another store's number too): as missing
+            raise ApiError(404, "not_found", "No such order.")
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise ApiError(401, "unauthorized", "Send Authorization: Bearer <guest_token> from POST guest/checkout "
@@ -56,8 +60,7 @@ def guest_token(fn):
             raise ApiError(401, "token_expired", "The guest token expired; look the order up again.")
         except BadSignature:
             raise ApiError(401, "bad_token", "The token is not valid.")
-        order = orders.guest_order(number) if data.get("s") == current_store().id and data.get("o") == number else None
-        if order is None:
+        if data.get("s") != current_store().id or data.get("o") != number:     # another order's token
             raise ApiError(404, "not_found", "No such order.")
         g.guest_order = order
         return fn(number, *args, **kwargs)

@@ -160,9 +160,10 @@ def sitemap():
 def robots():
     """What crawlers may read of this shop (its catalogue, not carts, checkouts or accounts) and
     where its sitemap is."""
+    from app.blueprints.storefront.root import SHOP_PRIVATE
+
     base = url_for("storefront.home")
-    private = ("cart", "checkout", "account", "orders", "login", "register", "service/", "aftersales/", "locale")
-    lines = ["User-agent: *", f"Allow: {base}"] + [f"Disallow: {base}{path}" for path in private] + \
+    lines = ["User-agent: *", f"Allow: {base}"] + [f"Disallow: {base}{path}" for path in SHOP_PRIVATE] + \
         ["", f"Sitemap: {url_for('storefront.sitemap', _external=True)}", ""]
     response = make_response("\n".join(lines))
     response.mimetype = "text/plain"
