@@ -386,6 +386,13 @@ def team_of_order(order_id: int) -> GroupTeam | None:
     return db.session.get(GroupTeam, team_id) if team_id else None
 
 
+def member_groups(member_id: int, limit: int = 50) -> list[tuple[GroupMember, GroupTeam]]:
+    """The shopper's places in groups with their group, newest first (one query)."""
+    return db.session.execute(select(GroupMember, GroupTeam).join(GroupTeam, GroupTeam.id == GroupMember.team_id)
+                              .where(GroupMember.member_id == member_id).order_by(GroupMember.id.desc())
+                              .limit(limit)).all()
+
+
 def open_teams(activity_id: int, now: datetime | None = None, limit: int = 10) -> list[GroupTeam]:
     """Groups of the activity a shopper can join now, the nearest to full first."""
     now = now or utcnow()

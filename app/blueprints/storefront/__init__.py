@@ -7,4 +7,4 @@ bp = StoreBlueprint("storefront", __name__, base="/shop")
 
 center = Center(__name__, position=90, blueprints=[bp, "api:api", "openapi:doc_bp", "root:root_bp"])
 
-from app.blueprints.storefront import group_views, guest_api, service_api, views  # noqa: E402,F401
+from app.blueprints.storefront import group_api, group_views, guest_api, service_api, views  # noqa: E402,F401

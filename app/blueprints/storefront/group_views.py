@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.blueprints.members import services as members
 from app.blueprints.storefront import bp
 from app.core.errors import DomainError
-from app.core.formview import commit
+from app.core.formview import committed
 from app.core.permissions import _realm_only, public
 
 shopper = _realm_only("shopper", "shopper")
@@ -33,8 +33,30 @@ def _address_or_redirect():
     return address
 
 
-def _snapshot() -> dict:
-    return {"name": current_user.name, "email": current_user.email, "phone": current_user.phone}
+def place_in_group(start, member, address, points: int = 0, then=lambda team, order: (team, order)):
+    """Start or join a group for a shopper (the pages and the API): `start(member_id, address,
+    shopper, points)` is `groupbuy.open_group` or `join_group` bound to the activity or code; it
+    runs in the request's one commit and `then(team, order)` reads what the caller answers before
+    that commit. A refusal (DomainError) is raised after one rollback, nothing changed."""
+    target = address.as_dict()
+    snapshot = {"name": member.name, "email": member.email, "phone": member.phone}
+    member_id = member.id
+    return committed(lambda: then(*start(member_id, target, snapshot, points)))
+
+
+def _place_from_page(start, back_url: str, success: str | None = None):
+    """The pages' start and join: the shopper's first address, then the order page to pay it."""
+    address = _address_or_redirect()
+    if address is None:
+        return redirect(url_for("storefront.account"), code=303)
+    try:
+        number = place_in_group(start, current_user, address, then=lambda team, order: order.number)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(back_url, code=303)
+    if success:
+        flash(success, "success")
+    return redirect(url_for("storefront.my_order", number=number), code=303)
 
 
 @bp.route("/group-buys/<int:id>/open", methods=["POST"])
@@ -45,16 +67,9 @@ def group_open(id):
 
     if groupbuy.activity(id) is None:
         abort(404)
-    address = _address_or_redirect()
-    if address is None:
-        return redirect(url_for("storefront.account"), code=303)
-    target, snapshot = address.as_dict(), _snapshot()
-    done = commit(lambda: groupbuy.open_group(id, current_user.id, target, snapshot)[1].number)
-    if not done:
-        flash(done.error.message, "error")
-        return redirect(url_for("storefront.group_buys"), code=303)
-    flash(_("Pay to open your group, then share its link."), "success")
-    return redirect(url_for("storefront.my_order", number=done.result), code=303)
+    return _place_from_page(lambda member_id, address, snapshot, points: groupbuy.open_group(
+        id, member_id, address, snapshot, points=points), url_for("storefront.group_buys"),
+        _("Pay to open your group, then share its link."))
 
 
 @bp.route("/groups/<code>")
@@ -89,12 +104,5 @@ def group_join(code):
 
     if groupbuy.team_by_code(code) is None:
         abort(404)
-    address = _address_or_redirect()
-    if address is None:
-        return redirect(url_for("storefront.account"), code=303)
-    target, snapshot = address.as_dict(), _snapshot()
-    done = commit(lambda: groupbuy.join_group(code, current_user.id, target, snapshot)[1].number)
-    if not done:
-        flash(done.error.message, "error")
-        return redirect(url_for("storefront.group_page", code=code), code=303)
-    return redirect(url_for("storefront.my_order", number=done.result), code=303)
+    return _place_from_page(lambda member_id, address, snapshot, points: groupbuy.join_group(
+        code, member_id, address, snapshot, points=points), url_for("storefront.group_page", code=code))
