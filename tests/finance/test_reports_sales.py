@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import time_machine
+from hypothesis import given, settings, strategies as st
 from openpyxl import load_workbook
 
 from app.blueprints.finance import queries, services
@@ -205,3 +206,28 @@ def test_a_report_export_makes_a_typed_formula_inert(store, owner):
     book = load_workbook(io.BytesIO(owner.get(f"/store/{store.slug}/finance/reports/sales?by=sku&export=xlsx").data))
     cell = list(book.active.iter_rows())[1][0]
     assert cell.value == "'=HYPERLINK(1)" and cell.data_type == "s"
+
+
+@settings(deadline=None)              # a pure function; a loaded machine must not fail it on time
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 10**7)), max_size=30), st.integers(0, 10**8))
+def test_ageing_by_first_in_first_out_always_sums_to_the_balance_and_pays_the_oldest_first(debits, paid):
+    as_of = date(2026, 12, 2)
+    owed = [(as_of - timedelta(days=d), amount) for d, amount in debits]
+    buckets = queries.age_first_in_first_out(owed, paid, as_of)
+    total = sum(a for _d, a in owed)
+    assert sum(buckets) == total - paid
+    if paid <= total:
+        assert all(b >= 0 for b in buckets)
+        # what stays open is the newest money: older buckets empty before any newer one is touched
+        newest_first = sorted(owed, reverse=True)
+        left, kept = total - paid, []
+        for day, amount in newest_first:
+            take = min(left, amount)
+            left -= take
+            kept.append((day, take))
+        expected = [0] * len(queries.AGE_BUCKETS)
+        for day, take in kept:
+            expected[queries._bucket((as_of - day).days)] += take
+        assert buckets == expected
+    else:
+        assert buckets[0] <= 0 and all(b == 0 for b in buckets[1:])

@@ -448,17 +448,24 @@ def receivables_ageing(as_of: date) -> list[AgeingRow]:
     out = []
     for party, owed in days.items():
         row = AgeingRow(party, gateway_label(party) if party else "")
-        paid = credits[party]
-        for day, debit in owed:
-            left = debit - min(paid, debit)
-            paid -= debit - left
-            if left:
-                row.buckets[1 + _bucket((as_of - day).days)] += left
-        if paid:                                   # more came back than was owed: a credit balance
-            row.buckets[1] -= paid
-        if row.total or any(row.buckets):
+        row.buckets[1:] = age_first_in_first_out(owed, credits[party], as_of)
+        if any(row.buckets):
             out.append(row)
     return out
+
+
+def age_first_in_first_out(debits: list[tuple[date, int]], paid: int, as_of: date) -> list[int]:
+    """What is still owed of `debits` (day, amount), oldest first, once `paid` has paid off the
+    oldest ones, per AGE_BUCKETS of days before `as_of`. More paid than owed is a credit balance:
+    a negative amount in the first bucket. The buckets always sum to the debits less `paid`."""
+    buckets = [0] * len(AGE_BUCKETS)
+    for day, debit in sorted(debits):
+        settled = min(paid, debit)
+        paid -= settled
+        if debit - settled:
+            buckets[_bucket((as_of - day).days)] += debit - settled
+    buckets[0] -= paid
+    return buckets
 
 
 def payables_ageing(as_of: date) -> list[AgeingRow]:
