@@ -67,6 +67,47 @@ class ProductForm(FlaskForm):
     description_html = TextAreaField(_l("Description"), description=_l("HTML is allowed; scripts and styles are removed."))
 
 
+class _RequiredMark:
+    """Marks a field required (the asterisk) where the service checks it: a product's required
+    attributes are enforced on save and again before it goes on sale."""
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
+def product_form_class(template):
+    """ProductForm with one field `attr_<id>` per key or descriptive attribute of the category's
+    template, so a refused value shows under its own field with what was typed."""
+    if template is None:
+        return ProductForm
+    fields = {}
+    for a in template.attributes:
+        if a.kind == "sales":
+            continue
+        label = f"{a.name} ({a.unit})" if a.unit else a.name
+        validators = [_RequiredMark()] if a.required else []
+        if a.input_type == "choice":
+            fields[f"attr_{a.id}"] = SelectField(label, choices=[("", "—"), *[(o, o) for o in a.options]],
+                                                 validate_choice=False, validators=validators,
+                                                 render_kw={"data-attribute": a.id})
+        else:
+            render_kw = {"data-attribute": a.id, **({"type": "number", "step": "any"} if a.input_type == "number" else {})}
+            fields[f"attr_{a.id}"] = StringField(label, validators=[*validators, Length(max=200)], render_kw=render_kw)
+    return type("ProductWithAttributesForm", (ProductForm,), fields)
+
+
+def attribute_fields(form) -> list:
+    """The attribute fields of a product form, in the template's order."""
+    return [f for f in form if f.name.startswith("attr_")]
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Image"), render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"})
+    alt = StringField(_l("Description of the image"), validators=[Length(max=200)],
+                      description=_l("What the image shows, for shoppers who cannot see it."))
+
+
 class SkuCustomsForm(FlaskForm):
     """A SKU's customs data for cross-border sales (amounts in yuan, rates in percent)."""
 

@@ -123,17 +123,21 @@ ProductList.register(bp, "/products", "products")
 
 
 def _product_form(obj=None) -> forms.ProductForm:
-    form = forms.ProductForm(obj=obj, brand_id=(obj.brand_id or 0) if obj else 0,
-                             freight_template_id=(obj.freight_template_id or 0) if obj else 0,
-                             tags=", ".join(obj.tags) if obj else "")
+    template = obj.category.effective_template if obj is not None else None
+    values = {f"attr_{k}": "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+              for k, v in ((obj.attribute_values or {}) if obj is not None else {}).items()}
+    form = forms.product_form_class(template)(
+        obj=obj, brand_id=(obj.brand_id or 0) if obj else 0,
+        freight_template_id=(obj.freight_template_id or 0) if obj else 0,
+        tags=", ".join(obj.tags) if obj else "", **values)
     form.category_id.choices = queries.category_choices(enabled_only=True)
     form.brand_id.choices = [(0, "—")] + queries.brand_choices()
     form.freight_template_id.choices = [(0, _("The store's default"))] + freight.template_choices()
     return form
 
 
-def _attribute_values() -> dict:
-    return {key[5:]: value for key, value in request.form.items() if key.startswith("attr_")}
+def _attribute_values(form) -> dict:
+    return {f.name[5:]: f.data or "" for f in forms.attribute_fields(form)}
 
 
 class ProductCreate(FormView):
@@ -160,7 +164,7 @@ def _save(form, product):
         # a form posted without the select (an older client) leaves the template as it was
         freight_template_id=(form.freight_template_id.data or None) if "freight_template_id" in request.form else ...,
         description_html=form.description_html.data,
-        attribute_values=_attribute_values() if product is not None else None)
+        attribute_values=_attribute_values(form) if product is not None else None)
 
 
 ProductCreate.register(bp, "/products/new", "product_new")
@@ -186,6 +190,7 @@ def _page(product: Product, form=None, status: int = 200, customs_form=None, **r
         "schedule_form": refused.get("schedule_form") or forms.ScheduleForm(
             formdata=None, publish_at=_utc_to_local(product.publish_at), unpublish_at=_utc_to_local(product.unpublish_at)),
         "tier_form": refused.get("tier_form") or forms.TierPriceForm(formdata=None, skus=skus, levels=levels),
+        "image_form": refused.get("image_form") or forms.ImageForm(formdata=None),
     }
     return render_template(
         "catalog/product.html", product=product, form=form or _product_form(product), skus=skus, history=history, **forms_,
@@ -340,13 +345,17 @@ def product_image_add(id):
     from app.core.storage import BadFile, read_upload
 
     product = db.get_or_404(Product, id)
-    try:
-        data = read_upload(request.files.get("image"))
-    except BadFile:
-        flash(_("Choose an image file to upload."), "error")
-        return redirect_to(url_for("catalog.product_edit", id=id) + "#images")
-    perform(lambda: services.add_image(current_user, product, data, request.form.get("alt", "")), _("Image added."))
-    return redirect_to(url_for("catalog.product_edit", id=id) + "#images")
+    form = forms.ImageForm()
+    if form.validate_on_submit():
+        try:
+            data = read_upload(form.image.data or None)
+        except BadFile:
+            form.image.errors = [*form.image.errors, _("Choose an image file to upload.")]
+        else:
+            if commit_form(form, lambda: services.add_image(current_user, product, data, form.alt.data or "")):
+                flash(_("Image added."), "success")
+                return redirect_to(url_for("catalog.product_edit", id=id) + "#images")
+    return _page(db.session.get(Product, id), status=422, image_form=form)
 
 
 @bp.route("/images/<int:id>/<action>", methods=["POST"])
