@@ -20,8 +20,17 @@ def _describe(conn, schema: str) -> dict:
         "WHERE connamespace = CAST(:s AS regnamespace) ORDER BY 2"), {"s": schema}).all()
     indexes = conn.execute(text(
         "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}).all()
+    # the rules the database holds itself (the ledger's triggers): same functions, same triggers
+    triggers = conn.execute(text(
+        "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace = CAST(:s AS regnamespace) "
+        "ORDER BY 2"), {"s": schema}).all()
+    functions = conn.execute(text(
+        "SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = CAST(:s AS regnamespace) "
+        "ORDER BY 1"), {"s": schema}).all()
     strip = lambda rows: sorted(tuple(str(v).replace(schema + ".", "") for v in row) for row in rows)  # noqa: E731
-    return {"columns": strip(columns), "constraints": strip(constraints), "indexes": strip(indexes)}
+    return {"columns": strip(columns), "constraints": strip(constraints), "indexes": strip(indexes),
+            "triggers": strip(triggers), "functions": strip(functions)}
 
 
 def test_fresh_store_schema_equals_one_migrated_step_by_step(app):
@@ -42,7 +51,7 @@ def test_fresh_store_schema_equals_one_migrated_step_by_step(app):
         for schema in ("store_900001", "store_900002"):  # one store's locks per transaction
             with conn.begin():
                 drop_tenant_schema(conn, schema)
-    assert fresh["columns"] and fresh == migrated
+    assert fresh["columns"] and fresh["triggers"] and fresh == migrated
 
 
 def test_failed_store_creation_leaves_no_schema_and_no_record(app, monkeypatch):
