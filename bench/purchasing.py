@@ -41,8 +41,9 @@ def _suggestions(app, skus: int) -> None:
         conn = db.session.connection()
         started = time.perf_counter()
         conn.execute(text(f"INSERT INTO {schema}.skus (product_id, code, barcode, options, option_key, list_price, "
-                          f"sale_price, cost_price, enabled, ever_sold, created_at) SELECT :p, 'B-' || n, '', '{{}}', "
-                          f"'k' || n, 100, 100, 50, true, true, now() FROM generate_series(1, :n) n"),
+                          f"sale_price, cost_price, enabled, ever_sold, hs_code, origin_country, consumption_tax_bp, "
+                          f"duty_bp, created_at) SELECT :p, 'B-' || n, '', '{{}}', 'k' || n, 100, 100, 50, true, true, "
+                          f"'', '', 0, 0, now() FROM generate_series(1, :n) n"),
                      {"p": product.id, "n": skus})
         conn.execute(text(f"INSERT INTO {schema}.stock_levels (sku_id, warehouse_id, on_hand, reserved, incoming, "
                           f"safety_stock, reorder_point, low) SELECT id, :w, (id % 50), (id % 5), 0, 5, 10, false "

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.blueprints.platform import queries as platform
-from app.blueprints.purchasing import forms, orders, payables, portal_bp, portal_store_bp, queries, scorecard, services
+from app.blueprints.purchasing import (forms, orders, pages, payables, portal_bp, portal_store_bp, queries, scorecard,
+                                       services)
 from app.blueprints.purchasing.models import (Asn, PurchaseOrder, SupplierApplication, SupplierInvoice, SupplierPayment,
                                               SupplierReturn)
 from app.core.formview import commit, commit_form
@@ -400,18 +401,19 @@ class PortalReturnList(ListView):
 PortalReturnList.register(portal_store_bp, "/returns", "returns")
 
 
+def _own(model, id: int):
+    """One of this supplier's documents in the store; another supplier's answers 404 like a missing one."""
+    row = db.session.scalar(select(model).where(model.id == id, model.supplier_id == g.supplier.id)) \
+        if 0 < id < 2 ** 62 else None
+    if row is None:
+        abort(404)
+    return row
+
+
 @portal_store_bp.route("/returns/<int:id>")
 @supplier_user
 def debit_note(id):
-    debit = db.session.scalar(select(SupplierReturn).where(SupplierReturn.id == id,
-                                                           SupplierReturn.supplier_id == g.supplier.id))
-    if debit is None:
-        abort(404)
-    return render_template("purchasing/debit_note.html", debit=debit, layout="layouts/portal.html")
-
-
-INVOICE_LABELS = {"unpaid": _l("Unpaid"), "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
-                  "disputed": _l("Disputed")}
+    return render_template("purchasing/debit_note.html", debit=_own(SupplierReturn, id), layout="layouts/portal.html")
 
 
 class PortalInvoiceList(ListView):
@@ -431,11 +433,11 @@ class PortalInvoiceList(ListView):
                value=lambda i: payables.MATCH_LABELS[i.match_status], badge=True),
         Column("due_on", _l("Due on"), sort=SupplierInvoice.due_on, value=lambda i: i.due_on or "—"),
         Column("paid_amount", _l("Paid"), sort=SupplierInvoice.paid_amount, kind="money"),
-        Column("status", _l("Payment"), sort=SupplierInvoice.status, value=lambda i: INVOICE_LABELS[i.status],
+        Column("status", _l("Payment"), sort=SupplierInvoice.status, value=lambda i: pages.INVOICE_LABELS[i.status],
                badge=True),
     ]
     filters = [Filter("status", _l("Payment"), lambda q, v: q.where(SupplierInvoice.status == v),
-                      choices=lambda: [(k, str(v)) for k, v in INVOICE_LABELS.items()])]
+                      choices=lambda: [(k, str(v)) for k, v in pages.INVOICE_LABELS.items()])]
 
     def query(self):
         return select(SupplierInvoice).where(SupplierInvoice.supplier_id == g.supplier.id)
@@ -447,15 +449,7 @@ PortalInvoiceList.register(portal_store_bp, "/invoices", "invoices")
 @portal_store_bp.route("/invoices/<int:id>")
 @supplier_user
 def invoice(id):
-    inv = db.session.scalar(select(SupplierInvoice).where(SupplierInvoice.id == id,
-                                                          SupplierInvoice.supplier_id == g.supplier.id))
-    if inv is None:
-        abort(404)
-    return render_template("purchasing/invoice.html", invoice=inv, labels=INVOICE_LABELS, layout="layouts/portal.html",
-                           portal=True, payments=queries.invoice_payments(inv.id),
-                           match_labels=payables.MATCH_LABELS, method_labels=payables.METHOD_LABELS,
-                           findings=[payables.finding_text(item, inv.currency) for item in inv.match_findings or []],
-                           overdue=False)
+    return pages.invoice_page(_own(SupplierInvoice, id), portal=True)
 
 
 class PortalPaymentList(ListView):
@@ -485,12 +479,7 @@ PortalPaymentList.register(portal_store_bp, "/payments", "payments")
 @portal_store_bp.route("/payments/<int:id>")
 @supplier_user
 def payment(id):
-    row = db.session.scalar(select(SupplierPayment).where(SupplierPayment.id == id,
-                                                          SupplierPayment.supplier_id == g.supplier.id))
-    if row is None:
-        abort(404)
-    return render_template("purchasing/payment.html", payment=row, layout="layouts/portal.html", portal=True,
-                           method_labels=payables.METHOD_LABELS)
+    return pages.payment_page(_own(SupplierPayment, id), portal=True)
 
 
 @portal_store_bp.route("/orders/<int:id>/invoice", methods=["GET", "POST"])

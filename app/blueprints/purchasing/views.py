@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import any_, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.purchasing import bp, forms, orders, payables, queries, replenishment, scorecard, services
+from app.blueprints.purchasing import bp, forms, orders, pages, payables, queries, replenishment, scorecard, services
 from app.blueprints.purchasing.models import (Asn, PurchaseOrder, Suggestion, Supplier, SupplierApplication,
                                               SupplierDocument, SupplierInvoice, SupplierNote, SupplierPayment,
                                               SupplierReturn, SupplierSku)
@@ -21,8 +21,7 @@ from app.core.permissions import can, check, requires
 from app.extensions import db
 
 APPLICATION_LABELS = {"pending": _l("Waiting for a decision"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-INVOICE_LABELS = {"unpaid": _l("Unpaid"), "partially_paid": _l("Partly paid"), "paid": _l("Paid"),
-                  "disputed": _l("Disputed")}
+INVOICE_LABELS = pages.INVOICE_LABELS
 SUGGESTION_LABELS = {"open": _l("Open"), "ordered": _l("Ordered"), "dismissed": _l("Dismissed")}
 TRIGGER_LABELS = {"nightly": _l("Nightly run"), "stock_low": _l("Low stock"), "manual": _l("Recomputed by hand")}
 
@@ -744,10 +743,6 @@ def asn_receive(id):
 
 # --- supplier invoices ----------------------------------------------------------------------------------
 
-def _overdue(invoice: SupplierInvoice) -> bool:
-    return invoice.payable and invoice.due_on is not None and invoice.due_on < orders.today_in_store()
-
-
 def _due_filter(q, v):
     """payable: matched and owing; overdue: of those, past their due date."""
     q = q.where(SupplierInvoice.match_status.in_(payables.PAYABLE), SupplierInvoice.paid_amount < SupplierInvoice.total)
@@ -772,7 +767,7 @@ class InvoiceList(ListView):
         Column("match_status", _l("Three-way match"), sort=SupplierInvoice.match_status,
                value=lambda i: payables.MATCH_LABELS[i.match_status], badge=True),
         Column("due_on", _l("Due on"), sort=SupplierInvoice.due_on,
-               value=lambda i: (f"{i.due_on} · {_('overdue')}" if _overdue(i) else i.due_on) if i.due_on else "—"),
+               value=lambda i: (f"{i.due_on} · {_('overdue')}" if pages.overdue(i) else i.due_on) if i.due_on else "—"),
         Column("outstanding", _l("Still owed"), value=lambda i: i.outstanding, kind="money"),
         Column("status", _l("Payment"), sort=SupplierInvoice.status, value=lambda i: INVOICE_LABELS[i.status],
                badge=True),
@@ -795,16 +790,8 @@ def _render_invoice(inv: SupplierInvoice, status: int = 200, **overrides):
     if payment_form is None:
         payment_form = forms.PaymentForm(formdata=None)
         payment_form.amount.data, payment_form.paid_on.data = inv.outstanding, orders.today_in_store()
-    context = {"accept_form": forms.AcceptForm(formdata=None), **overrides}
-    return render_template("purchasing/invoice.html", invoice=inv, labels=INVOICE_LABELS, layout="layouts/store.html",
-                           portal=False, payment_form=payment_form, payments=queries.invoice_payments(inv.id),
-                           **_invoice_words(inv), **context), status
-
-
-def _invoice_words(inv: SupplierInvoice) -> dict:
-    return {"match_labels": payables.MATCH_LABELS, "method_labels": payables.METHOD_LABELS,
-            "findings": [payables.finding_text(item, inv.currency) for item in inv.match_findings or []],
-            "overdue": _overdue(inv)}
+    return pages.invoice_page(inv, portal=False, status=status, payment_form=payment_form,
+                              **{"accept_form": forms.AcceptForm(formdata=None), **overrides})
 
 
 @bp.route("/supplier-invoices/<int:id>")
@@ -891,8 +878,7 @@ PaymentList.register(bp, "/supplier-payments", "payments")
 @bp.route("/supplier-payments/<int:id>")
 @requires("purchasing.view")
 def payment(id):
-    return render_template("purchasing/payment.html", payment=_get(SupplierPayment, id), layout="layouts/store.html",
-                           portal=False, method_labels=payables.METHOD_LABELS)
+    return pages.payment_page(_get(SupplierPayment, id), portal=False)
 
 
 # --- settings -------------------------------------------------------------------------------------------
