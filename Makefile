@@ -69,6 +69,7 @@ bench: install translations
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.payments
 	$(BIN)/python -m bench.wechatpay
+	$(BIN)/python -m bench.shop_pages
 	$(BIN)/python -m bench.aftersales
 	$(BIN)/python -m bench.promotions
 	$(BIN)/python -m bench.fleet $(FLEET_SIZES)

@@ -40,3 +40,18 @@ class MainlandMobile:
         if clean is None:
             raise ValidationError(self.message or str(MAINLAND_MOBILE_MESSAGE))
         field.data = clean
+
+
+def international(raw: str | None, country: str) -> str | None:
+    """The E.164 form (+44 20 …  ->  +442071234567) of a phone number valid in `country`
+    (ISO 3166 alpha-2; the number may carry its own +country code), or None."""
+    text = (raw or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -111,16 +111,22 @@ def settings() -> LogisticsSettings:
     return db.session.get(LogisticsSettings, 1) or LogisticsSettings(id=1, stale_hours=72)
 
 
-def save_settings(actor, stale_hours: int, default_carrier: str | None) -> LogisticsSettings:
+def save_settings(actor, stale_hours: int, default_carrier: str | None,
+                  ships_abroad: bool | None = None) -> LogisticsSettings:
+    """The store's logistics settings; `ships_abroad` (None: unchanged) opens addresses in other
+    countries to shoppers (free-form; the mainland's keep the region cascade)."""
     if not isinstance(stale_hours, int) or not 1 <= stale_hours <= 720:
         raise DomainError(_("Between 1 and 720 hours."), field="stale_hours")
     if default_carrier and registry.get(default_carrier) is None:
         raise DomainError(_("Choose a carrier from the list."), field="default_carrier")
-    row = db.session.get(LogisticsSettings, 1) or LogisticsSettings(id=1)
-    before = {"stale_hours": row.stale_hours, "default_carrier": row.default_carrier}
+    row = db.session.get(LogisticsSettings, 1) or LogisticsSettings(id=1, ships_abroad=False)
+    before = {"stale_hours": row.stale_hours, "default_carrier": row.default_carrier,
+              "ships_abroad": bool(row.ships_abroad)}
     row.stale_hours, row.default_carrier = stale_hours, default_carrier or None
+    if ships_abroad is not None:
+        row.ships_abroad = bool(ships_abroad)
     db.session.add(row)
     db.session.flush()
-    after = {"stale_hours": stale_hours, "default_carrier": row.default_carrier}
+    after = {"stale_hours": stale_hours, "default_carrier": row.default_carrier, "ships_abroad": bool(row.ships_abroad)}
     audit.record(actor, "logistics.settings_saved", row, {k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return row

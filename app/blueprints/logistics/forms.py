@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from app.core.formfields import credentials_form, typed
@@ -22,6 +22,7 @@ class SettingsForm(FlaskForm):
                                            NumberRange(min=1, max=720, message=_l("Between 1 and 720 hours."))],
                                render_kw={"inputmode": "numeric"})
     default_carrier = SelectField(_l("Default carrier"), choices=[])
+    ships_abroad = BooleanField(_l("Ship to other countries (shoppers may enter an address abroad)"))
 
     def __init__(self, *args, carriers=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -37,7 +37,8 @@ class CarrierAccount(db.Model):
 
 
 class LogisticsSettings(db.Model):
-    """One row: when a shipment without movement is flagged for staff."""
+    """One row: when a shipment without movement is flagged for staff; whether the store ships
+    to other countries (their addresses are free-form; the mainland's keep the region cascade)."""
 
     __tablename__ = "logistics_settings"
     __table_args__ = tenant_args(CheckConstraint("id = 1", name="single"),
@@ -46,6 +47,7 @@ class LogisticsSettings(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
     stale_hours: Mapped[int] = mapped_column(Integer, default=72)
     default_carrier: Mapped[str | None] = mapped_column(String(32))
+    ships_abroad: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Shipment(CreatedAt, db.Model):

@@ -165,3 +165,13 @@ def waybills_for_orders(order_ids) -> dict[int, list[dict]]:
                                     "waybill_no": s.waybill_no, "weight_grams": s.weight_grams,
                                     "shipped_at": s.created_at})
     return out
+
+
+def ships_abroad() -> bool:
+    """Does the store ship to other countries (addresses abroad are then accepted)?"""
+    from sqlalchemy import select
+
+    from app.blueprints.logistics.models import LogisticsSettings
+    from app.extensions import db
+
+    return bool(db.session.scalar(select(LogisticsSettings.ships_abroad).where(LogisticsSettings.id == 1)))

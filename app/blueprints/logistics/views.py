@@ -186,9 +186,11 @@ def account(name):
 def settings():
     current = accounts.settings()
     form = forms.SettingsForm(formdata=request.form if request.method == "POST" else None, carriers=queries.carriers(),
-                              stale_hours=current.stale_hours, default_carrier=current.default_carrier or "")
+                              stale_hours=current.stale_hours, default_carrier=current.default_carrier or "",
+                              ships_abroad=bool(current.ships_abroad))
     if form.validate_on_submit() and commit_form(
-            form, lambda: accounts.save_settings(current_user, form.stale_hours.data, form.default_carrier.data or None)):
+            form, lambda: accounts.save_settings(current_user, form.stale_hours.data, form.default_carrier.data or None,
+                                                 bool(form.ships_abroad.data))):
         flash(_("Logistics settings saved."), "success")
         return redirect_to(url_for("logistics.settings"))
     return render_template("logistics/settings.html", form=form), 422 if request.method == "POST" else 200

@@ -71,7 +71,8 @@ class Address(CreatedAt, db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("tenant.members.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(40))
-    region_code: Mapped[str] = mapped_column(String(6), default="", server_default="")  # GB/T 2260
+    country: Mapped[str] = mapped_column(String(2), default="CN", server_default="CN")   # ISO 3166 alpha-2
+    region_code: Mapped[str] = mapped_column(String(6), default="", server_default="")  # GB/T 2260 (CN only)
     province: Mapped[str] = mapped_column(String(60), default="")   # the names of region_code, kept
     city: Mapped[str] = mapped_column(String(60))                   # as the shopper saw them
     district: Mapped[str] = mapped_column(String(60), default="")
@@ -81,14 +82,17 @@ class Address(CreatedAt, db.Model):
 
     @property
     def region_label(self) -> str:
-        """Province, city and district in the reader's language (the stored names for old rows)."""
-        from app.core import regions
+        """Province, city and district in the reader's language (the stored names for old rows);
+        abroad: city, state and the country's name."""
+        from app.core import countries, regions
 
+        if self.country and self.country != "CN":
+            return ", ".join(p for p in (self.city, self.province, countries.name(self.country)) if p)
         return regions.label(self.region_code) or " ".join(p for p in (self.province, self.city, self.district) if p)
 
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in ("name", "phone", "region_code", "province", "city", "district", "street",
-                                              "postcode")}
+        return {f: getattr(self, f) for f in ("name", "phone", "country", "region_code", "province", "city", "district",
+                                              "street", "postcode")}
 
 
 class CartItem(db.Model):

@@ -5,14 +5,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.blueprints.members.models import Address, CartItem, Member
-from app.core import phones, regions
+from app.core import countries, phones, regions
 from app.core.errors import DomainError, DuplicateCode
 from app.core.outbox import emit
 from app.core.security import MIN_PASSWORD_LENGTH, hash_password
 from app.extensions import db
 
 MAX_CART_QUANTITY = 99
-ADDRESS_INPUT = ("name", "phone", "region_code", "street", "postcode")   # what save_address reads
+ADDRESS_INPUT = ("name", "phone", "region_code", "street", "postcode",   # what save_address reads
+                 "country", "city", "province")                          # (the last three: abroad)
 ADDRESS_LIMITS = {"name": 120, "phone": 40, "street": 200, "postcode": 20}  # characters, as the columns hold
 
 
@@ -58,10 +59,12 @@ def save_address(member: Member, values: dict, address: Address | None = None) -
 
 def address_values(values: dict) -> dict:
     """A delivery address as typed, checked and completed: name, phone, street and postcode
-    trimmed; the phone must be a mainland mobile number (kept as its 11 digits); `region_code` is
-    the six-digit code of the district (or of a city / region without districts) from
-    `app.core.regions`, whose province, city and district names are filled in. Raises a
-    DomainError naming the field at fault; the checkouts of guests and members use it too."""
+    trimmed. In the mainland (`country` CN, the default) the phone must be a mainland mobile
+    number (kept as its 11 digits) and `region_code` is the six-digit code of the district (or of
+    a city / region without districts) from `app.core.regions`, whose province, city and district
+    names are filled in. Another country (where the store ships abroad) is free-form, see
+    `_abroad_fields`. Raises a DomainError naming the field at fault; the checkouts of guests and
+    members use it too."""
     clean = {f: (values.get(f) or "").strip() for f in ADDRESS_LIMITS}
     for required in ("name", "phone", "street"):
         if not clean[required]:
@@ -69,11 +72,36 @@ def address_values(values: dict) -> dict:
     for name, limit in ADDRESS_LIMITS.items():
         if len(clean[name]) > limit:
             raise DomainError(_("Use at most %(n)d characters.", n=limit), field=name)
+    country = (values.get("country") or countries.MAINLAND).strip().upper()
+    if country != countries.MAINLAND:
+        return {**clean, **_abroad_fields(country, clean["phone"], values)}
     clean["phone"] = phones.mainland_mobile(clean["phone"])
     if clean["phone"] is None:
         raise DomainError(str(phones.MAINLAND_MOBILE_MESSAGE), field="phone")
     clean.update(region_fields(values.get("region_code")))
-    return clean
+    return {**clean, "country": countries.MAINLAND}
+
+
+def _abroad_fields(country: str, phone: str, values: dict) -> dict:
+    """An address in another country, where the store ships abroad: free-form `city` (required)
+    and `province` (state, region; optional), a phone valid there (kept in E.164, +44…)."""
+    from app.blueprints.logistics import queries as logistics
+
+    if not logistics.ships_abroad():
+        raise DomainError(_("This shop delivers within mainland China only."), field="country")
+    if country not in countries.codes():
+        raise DomainError(_("Choose a country from the list."), field="country")
+    city, state = ((values.get(f) or "").strip() for f in ("city", "province"))
+    if not city:
+        raise DomainError(_("This field is required."), field="city")
+    for field, text in (("city", city), ("province", state)):
+        if len(text) > 60:
+            raise DomainError(_("Use at most %(n)d characters.", n=60), field=field)
+    number = phones.international(phone, country)
+    if number is None:
+        raise DomainError(_("Enter a phone number of %(country)s (with its +country code if it is another "
+                            "country's).", country=countries.name(country)), field="phone")
+    return {"country": country, "phone": number, "region_code": "", "province": state, "city": city, "district": ""}
 
 
 def region_fields(code) -> dict:

@@ -107,6 +107,9 @@ def lines_by_code(rows: list[tuple[str | None, int | None]]) -> list[LineRequest
 
 def _clean_address(address: dict) -> dict:
     clean = {f: str(address.get(f) or "").strip()[:120] for f in ADDRESS_FIELDS}
+    country = str(address.get("country") or "CN").strip().upper()[:2]
+    if country != "CN":         # an address abroad names its country (a mainland one keeps its old shape)
+        clean["country"] = country
     for required in ("name", "phone", "city", "street"):
         if not clean[required]:
             raise DomainError(_("The address needs a %(field)s.", field=required), field=f"address_{required}")

@@ -43,7 +43,55 @@ class RegisterForm(FlaskForm):
     next = HiddenField()
 
 
-class RegionForm(RegionFields, FlaskForm):
+class AbroadFields:
+    """Where the store ships abroad: a country select above the region cascade; another country
+    than the mainland swaps the cascade for free-form city and state fields (the picker
+    re-renders itself on the change, as on a region's)."""
+
+    country = SelectField(_l("Country or region"), choices=[], validate_choice=False, default="CN")
+    town = StringField(_l("City"), filters=[_strip], validators=[Length(max=60)], render_kw={"autocomplete": "address-level2"})
+    state = StringField(_l("State, province or region"), filters=[_strip], validators=[Length(max=60)],
+                        render_kw={"autocomplete": "address-level1"})
+
+    def setup_abroad(self) -> None:
+        from app.blueprints.logistics import queries as logistics
+        from app.core import countries
+
+        self.abroad_allowed = logistics.ships_abroad()
+        if not self.abroad_allowed or not self.country.data:
+            self.country.data = countries.MAINLAND
+        self.country.choices = countries.choices() if self.abroad_allowed else []
+        self.country.render_kw = {**self.province.render_kw, "autocomplete": "country"}
+
+    @property
+    def abroad(self) -> bool:
+        return self.abroad_allowed and self.country.data != "CN"
+
+    def validate_country(self, field):
+        from app.core import countries
+
+        if field.data not in countries.codes():
+            raise ValidationError(_l("Choose a country from the list."))
+
+    def validate_town(self, field):
+        if self.abroad and not field.data:
+            raise ValidationError(_l("This field is required."))
+
+    # the cascade is asked for in the mainland only
+    def validate_province(self, field):
+        if not self.abroad:
+            RegionFields.validate_province(self, field)
+
+    def validate_city(self, field):
+        if not self.abroad:
+            RegionFields.validate_city(self, field)
+
+    def validate_district(self, field):
+        if not self.abroad:
+            RegionFields.validate_district(self, field)
+
+
+class RegionForm(AbroadFields, RegionFields, FlaskForm):
     """The picker alone, re-rendered on each change (a GET: no CSRF token needed)."""
 
     class Meta:
@@ -56,11 +104,12 @@ class RegionForm(RegionFields, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_regions()
+        self.setup_abroad()
 
 
-class AddressForm(RegionFields, FlaskForm):
-    name = StringField(_l("Recipient"), validators=[DataRequired(), Length(max=200)])
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40), MainlandMobile()],
+class AddressForm(AbroadFields, RegionFields, FlaskForm):
+    name = StringField(_l("Recipient"), validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     province = region_select(_l("Province"))
     city = region_select(_l("City"))
@@ -72,11 +121,26 @@ class AddressForm(RegionFields, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_regions()
+        self.setup_abroad()
+
+    def validate_phone(self, field):
+        """A mainland mobile number (kept as 11 digits), or abroad a number valid in that country."""
+        from app.core import countries, phones
+
+        if not self.abroad:
+            return MainlandMobile()(self, field)
+        number = phones.international(field.data, self.country.data)
+        if number is None:
+            raise ValidationError(_l("Enter a phone number of %(country)s (with its +country code if it is another "
+                                     "country's).", country=countries.name(self.country.data)))
+        field.data = number
 
     def values(self) -> dict:
-        return {"name": self.name.data or "", "phone": self.phone.data or "", "region_code": self.region_code(),
-                "street": self.street.data or "", "postcode": self.postcode.data or "",
-                "is_default": bool(self.is_default.data)}
+        base = {"name": self.name.data or "", "phone": self.phone.data or "", "street": self.street.data or "",
+                "postcode": self.postcode.data or "", "is_default": bool(self.is_default.data)}
+        if self.abroad:
+            return {**base, "country": self.country.data, "city": self.town.data or "", "province": self.state.data or ""}
+        return {**base, "country": "CN", "region_code": self.region_code()}
 
 
 class CheckoutForm(AddressForm):
@@ -93,7 +157,8 @@ class CheckoutForm(AddressForm):
     idempotency_key = HiddenField()
     refresh = HiddenField()   # the no-JavaScript buttons: show the next region level / the freight
 
-    ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street", "postcode", "is_default")
+    ADDRESS_FIELDS = ("name", "phone", "country", "town", "state", "province", "city", "district", "street", "postcode",
+                      "is_default")
 
     def __init__(self, *args, addresses=(), points_balance: int = 0, **kwargs):
         super().__init__(*args, **kwargs)

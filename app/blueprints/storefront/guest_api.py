@@ -27,7 +27,6 @@ from app.core.tenancy import current_store
 from app.extensions import limiter
 
 GUEST_TOKEN_AGE = 30 * 86400
-ADDRESS_FIELDS = ("name", "phone", "region_code", "street", "postcode")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -100,7 +99,7 @@ def _address(data: dict) -> dict:
     if not isinstance(raw, dict):
         raise ApiError(422, "bad_value", "address must be an object: name, phone, region_code, street, postcode.",
                        "address")
-    values = {f: raw.get(f) if isinstance(raw.get(f), str) else "" for f in ADDRESS_FIELDS}
+    values = {f: raw.get(f) if isinstance(raw.get(f), str) else "" for f in members.ADDRESS_INPUT}
     try:
         return members.address_values(values)
     except DomainError as err:

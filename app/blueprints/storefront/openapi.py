@@ -81,7 +81,8 @@ SPEC = {
             "ShippingAddress": {"type": "object", "required": ["name", "phone", "city", "street"], "properties": {
                 f: {"type": "string", "maxLength": 120} for f in
                 ("name", "phone", "province", "city", "district", "street", "postcode")} | {
-                "region_code": _REGION_OUT}},
+                "region_code": _REGION_OUT,
+                "country": {"type": "string", "description": "Only on an address abroad (ISO 3166 alpha-2)"}}},
             "OrderLine": {"type": "object",
                           "required": ["sku_id", "sku_code", "title", "unit_price", "quantity", "discount"],
                           "properties": {
@@ -163,17 +164,25 @@ SPEC = {
                 "pricing": _nullable(PRICING, "The cart through the pricing pipeline (freight at checkout)"),
                 "notice": {"type": "string", "description": "Set when the cart holds less than was asked for "
                                                            "(no more can be bought than is available)."}}},
-            "AddressInput": {"type": "object", "required": ["name", "phone", "region_code", "street"], "properties": {
+            "AddressInput": {"type": "object", "required": ["name", "phone", "street"], "properties": {
                 "name": {"type": "string", "maxLength": 120},
                 "phone": {"type": "string", "maxLength": 40,
-                          "description": "A mainland China mobile number (11 digits; spaces, dashes, +86 allowed)",
+                          "description": "In the mainland a mainland China mobile number (11 digits; spaces, dashes, "
+                                         "+86 allowed); abroad a number valid in `country` (kept as +E.164)",
                           "example": "13800138000"},
-                "region_code": _REGION_CODE | {"description": "The district, or a city or region without districts "
-                                                              "(a leaf of GET regions)"},
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "CN",
+                            "description": "ISO 3166 alpha-2; another than CN only where the shop ships abroad "
+                                           "(422 field country otherwise)"},
+                "region_code": _REGION_CODE | {"description": "Mainland (CN) only, required there: the district, or a "
+                                                              "city or region without districts (a leaf of GET regions)"},
+                "city": {"type": "string", "maxLength": 60, "description": "Abroad only, required there"},
+                "province": {"type": "string", "maxLength": 60,
+                             "description": "Abroad only: state, province or region, if the country has them"},
                 "street": {"type": "string", "maxLength": 200}, "postcode": {"type": "string", "maxLength": 20},
                 "is_default": {"type": "boolean"}}},
             "Address": {"type": "object", "required": ["id", "region_code"], "properties": {
-                "id": {"type": "integer"}, "is_default": {"type": "boolean"}, "region_code": _REGION_OUT} | {
+                "id": {"type": "integer"}, "is_default": {"type": "boolean"}, "region_code": _REGION_OUT,
+                "country": {"type": "string", "description": "ISO 3166 alpha-2 (CN: the mainland)"}} | {
                 f: {"type": "string"} for f in ("name", "phone", "province", "city", "district", "street", "postcode")}},
             "Region": {"type": "object", "required": ["code", "name", "leaf"], "properties": {
                 "code": _REGION_CODE, "name": {"type": "string", "description": "In the request's language"},

@@ -558,8 +558,7 @@ def guest_checkout():
             key = form.idempotency_key.data[:80]
 
             def place():
-                address = {"name": values["name"], "phone": values["phone"], "street": values["street"],
-                           "postcode": values["postcode"], **members.region_fields(values["region_code"])}
+                address = members.address_values(values)
                 return orders.place_order(
                     [orders.LineRequest(s, q) for s, q in items.items()], address, shopper=shopper, shopper_id=None,
                     delivery_method=form.delivery.data, note=form.note.data or "", idempotency_key=key,
