@@ -231,3 +231,25 @@ def test_ageing_by_first_in_first_out_always_sums_to_the_balance_and_pays_the_ol
         assert buckets == expected
     else:
         assert buckets[0] <= 0 and all(b == 0 for b in buckets[1:])
+
+
+def test_every_view_of_the_new_reports_reads_as_chinese(app):
+    """The i18n walk reads each report once with its defaults; here every `by` and filter."""
+    from tests.i18n.pages import Page, duplicate_headers, latin_words
+
+    store = f.store(default_locale="zh_CN", name="示例商店", owner_name="王五")
+    _boot, _cap, shoes, _hats, _orders = _trade(store)
+    owner = f.client("store", store=store)
+    owner.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    base = f"/store/{store.slug}/finance/reports"
+    english = {}
+    for path in ("sales?by=day&channel=api", "sales?by=sku", f"sales?by=sku&category={shoes.id}", "sales?by=category",
+                 "sales?by=channel", "refund-rate?channel=storefront", "receivables-ageing", "payables-ageing",
+                 "sales?since=bad", "?until=2026-12-31"):
+        response = owner.get(f"{base}{path}" if path.startswith("?") else f"{base}/{path}")
+        assert response.status_code == 200, path
+        page = Page(response.get_data(as_text=True))
+        assert duplicate_headers(page) == [], path
+        if words := latin_words(page, {"factory"}):
+            english[path] = sorted(words)
+    assert english == {}
