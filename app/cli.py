@@ -222,6 +222,7 @@ def demo_seed():
     _demo_dispatch(store)
     _demo_service(store)
     _demo_purchasing(store, account.id)
+    _demo_payables(store)
     _demo_members(store)
     _demo_tracking(store)
     _demo_promotions(store)
@@ -283,6 +284,36 @@ def _demo_purchasing(store, account_id: int) -> None:
         orders.receive_asn(None, asn, {line.id: (line.quantity, 0, "") for line in asn.lines})
         replenishment.compute(trigger="nightly")
         scorecard.compute([supplier.id])
+
+
+def _demo_payables(store) -> None:
+    """Supplier invoices and payments in the demo store (once): the received PO billed by the
+    supplier through the portal, matched and half paid by bank transfer; the shipped one billed
+    before its goods arrived (the three-way match waits for them)."""
+    from app.blueprints.purchasing import orders, payables
+    from app.blueprints.purchasing.models import PurchaseOrder, Supplier, SupplierInvoice
+    from app.core.tenancy import store_context
+
+    with store_context(store):
+        supplier = db.session.scalar(select(Supplier).where(Supplier.code == "SUP-001"))
+        if supplier is None or db.session.scalar(select(func.count(SupplierInvoice.id))):
+            return
+        pos = db.session.scalars(select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id)
+                                 .order_by(PurchaseOrder.id)).all()
+        received = next((po for po in pos if any(line.received for line in po.lines)), None)
+        shipped = next((po for po in pos if po is not received and any(line.shipped for line in po.lines)), None)
+        today = orders.today_in_store()
+        if received is not None:
+            invoice = orders.enter_invoice(None, received, "DS-INV-0001", today,
+                                           {line.id: line.received for line in received.lines if line.received},
+                                           source="portal")
+            if invoice.payable:
+                payables.record_payment(None, supplier.id, today, {invoice.id: invoice.total // 2},
+                                        reference="ICBC-DEMO-0001", note="首期货款 50%")
+        if shipped is not None:
+            orders.enter_invoice(None, shipped, "DS-INV-0002", today,
+                                 {line.id: line.shipped for line in shipped.lines if line.shipped}, source="portal")
+        db.session.commit()
 
 
 def _demo_promotions(store) -> None:

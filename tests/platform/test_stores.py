@@ -136,3 +136,29 @@ def test_demo_seed_gives_the_demo_supplier_purchase_orders_in_the_portal(app):
     html = client.get("/supplier/stores/demo/orders").get_data(as_text=True)
     assert html.count("PO-0") >= 3
     assert "SUP-001" in client.get("/supplier/").get_data(as_text=True)
+
+
+def test_demo_seed_gives_the_demo_supplier_invoices_and_a_payment_once(app):
+    from app.blueprints.platform.models import Store
+    from app.blueprints.purchasing.models import SupplierInvoice, SupplierPayment
+    from app.core.tenancy import store_context
+    from app.extensions import db
+    from sqlalchemy import select
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        store = db.session.scalar(select(Store).where(Store.slug == "demo"))
+        with store_context(store):
+            invoices = {i.number: (i.match_status, i.status) for i in db.session.scalars(select(SupplierInvoice))}
+            payments = db.session.scalars(select(SupplierPayment)).all()
+            assert invoices["DS-INV-0001"] == ("matched", "partially_paid")
+            assert invoices["DS-INV-0002"][0] != "matched" and invoices["DS-INV-0002"][1] == "unpaid"
+            assert [p.reference for p in payments] == ["ICBC-DEMO-0001"]
+    client = app.test_client()
+    client.login("supplier", "supplier@houtai.cn", password="supplier-password")
+    html = client.get("/supplier/stores/demo/invoices", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "DS-INV-0001" in html
+    assert "DS-INV-0002" in html
+    assert "ICBC-DEMO-0001" in client.get("/supplier/stores/demo/payments").get_data(as_text=True)
