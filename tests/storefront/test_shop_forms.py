@@ -36,3 +36,27 @@ def test_the_wallet_reads_an_unused_coupon_past_its_date_as_expired(store):
         stale = Coupon(status="unused", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1))
         used = Coupon(status="used", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1))
         assert [coupons.wallet_status(c, now) for c in (fresh, stale, used)] == ["unused", "expired", "used"]
+
+
+def _cart_quantity(client, slug, sku):
+    html = client.get(f"/shop/{slug}/cart").get_data(as_text=True)
+    found = re.search(rf'<tr data-sku="{sku.code}">.*?name="quantity" value="([^"]*)"', html, re.S)
+    return found.group(1) if found else None
+
+
+def test_a_quantity_that_is_not_a_number_comes_back_under_the_box_it_was_typed_in(store, client):
+    sku = f.sku(store, title="马克杯", stock=10)
+    slug = store.slug
+    response = client.form(f"/shop/{slug}/cart", {"sku_id": sku.id, "quantity": "两个", "mode": "add"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="buy-form"' in html           # the product page again
+    assert "whole number" in _error_under(html, "quantity") and 'value="两个"' in html
+    assert _cart_quantity(client, slug, sku) is None                          # nothing in the cart
+    assert client.form(f"/shop/{slug}/cart", {"sku_id": sku.id, "quantity": "2", "mode": "add"}).status_code == 303
+    response = client.form(f"/shop/{slug}/cart", {"sku_id": sku.id, "quantity": "-1", "mode": "set"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="cart"' in html               # the cart, under that line
+    assert _error_under(html, f"quantity-{sku.id}") and 'value="-1"' in html
+    assert _cart_quantity(client, slug, sku) == "2"
+    stepped = client.form(f"/shop/{slug}/cart", {"sku_id": sku.id, "quantity": "2", "mode": "set", "step": "1"})
+    assert stepped.status_code == 303 and _cart_quantity(client, slug, sku) == "3"

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.core.phones import MainlandMobile
 from app.core.regionfields import RegionFields, region_select
@@ -24,6 +24,38 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(POINTS_MESSAGE) from None
+
+
+QUANTITY_MESSAGE = _l("Enter a whole number of items.")
+
+
+class QuantityField(IntegerField):
+    """A number of items: anything but a whole number (an empty box too) is refused with one
+    message; not posted at all (a bare stepper button, an old client) it is 1."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(QUANTITY_MESSAGE) from None
+
+
+class CartLineForm(FlaskForm):
+    """Add to (mode=add) or set (mode=set; 0 removes) a cart line; `step` is the cart's
+    steppers (-1, +1, remove), a button rather than something typed."""
+    sku_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2 ** 31 - 1)])
+    quantity = QuantityField(_l("Quantity"), default=1, validators=[NumberRange(min=0, max=10_000,
+                                                                                message=QUANTITY_MESSAGE)],
+                             render_kw={"size": 3, "inputmode": "numeric", "pattern": "[0-9]*"})
+    mode = HiddenField(default="add")
+    step = HiddenField()
+
+    @property
+    def stepped(self) -> bool:
+        return self.step.data in ("1", "-1", "remove")
 
 
 class RegisterForm(FlaskForm):

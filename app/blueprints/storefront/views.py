@@ -94,6 +94,10 @@ def _remember_referrer() -> None:
 @bp.route("/p/<int:id>")
 @public
 def product(id):
+    return _product_page(id)
+
+
+def _product_page(id: int, buy_form=None, status: int = 200):
     page = queries.product_page(id)
     if page is None:
         abort(404)
@@ -109,7 +113,8 @@ def product(id):
                            if detail.min_price is not None else None,
                            canonical=url_for("storefront.product", id=id, _external=True),
                            share_url=url_for("storefront.product", id=id, ref=code, _external=True),
-                           poster_url=url_for("storefront.poster", id=id, ref=code))
+                           poster_url=url_for("storefront.poster", id=id, ref=code),
+                           buy_form=buy_form or forms.CartLineForm(formdata=None)), status
 
 
 @bp.route("/p/<int:id>/poster.png")
@@ -182,6 +187,11 @@ def _cart_lines(items: dict[int, int]):
 @bp.route("/cart")
 @public
 def cart_page():
+    return _cart_page()
+
+
+def _cart_page(refused=None, status: int = 200):
+    """The cart; `refused` is a line's form whose quantity was refused, shown under that line."""
     from app.blueprints.promotions import queries as promotions
 
     items = cart.current_items()
@@ -195,27 +205,28 @@ def cart_page():
 
     guest = not signed_in and bool(lines) and orders.guest_checkout_open()
     return render_template("shop/cart.html", lines=lines, total=total, breakdown=breakdown,
-                           max_quantity=MAX_CART_QUANTITY, guest_checkout=guest)
+                           max_quantity=MAX_CART_QUANTITY, guest_checkout=guest, refused=refused), status
 
 
 @bp.route("/cart", methods=["POST"])
 @public
 def cart_update():
-    """Add to (mode=add) or set (mode=set; 0 removes) a cart line."""
-    try:
-        sku_id, quantity = int(request.form.get("sku_id", "")), int(request.form.get("quantity", "1"))
-        if not 0 < sku_id < 2 ** 31:
-            raise ValueError(sku_id)
-    except ValueError:
+    """Add to (mode=add) or set (mode=set; 0 removes) a cart line. A quantity that is not a
+    whole number comes back under the box it was typed in (the product page's, or the cart line's)."""
+    form = forms.CartLineForm()
+    if not form.validate_on_submit() and (form.sku_id.errors or not form.quantity.errors):   # no item chosen
         flash(_("Choose an item and a quantity."), "error")
         return redirect(back(url_for("storefront.cart_page"), prefix=f"/shop/{g.store.slug}/"), code=303)
+    sku_id, quantity = form.sku_id.data, form.quantity.data
     sku = catalog.sku_snapshots([sku_id]).get(sku_id)
     if sku is None or not sku.enabled:
         abort(404)
+    if form.quantity.errors:
+        return _cart_page(form, 422) if form.mode.data == "set" else _product_page(sku.product_id, form, 422)
     items = cart.current_items()
-    mode, step = request.form.get("mode"), request.form.get("step")    # the cart's steppers: -1, +1, remove
-    if step in ("1", "-1", "remove"):
-        mode, quantity = ("set", 0) if step == "remove" else ("add", int(step))
+    mode = form.mode.data
+    if form.stepped:    # the cart's steppers: -1, +1, remove
+        mode, quantity = ("set", 0) if form.step.data == "remove" else ("add", int(form.step.data))
     wanted = max(0, items.get(sku_id, 0) + quantity if mode == "add" else quantity)
     quantity = min(wanted, queries.cart_limit(sku_id))    # never more than can be bought
     response = make_response(redirect(url_for("storefront.cart_page"), code=303))
