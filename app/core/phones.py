@@ -55,3 +55,20 @@ def international(raw: str | None, country: str) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def comparable(raw: str | None) -> str:
+    """A phone as typed, in one form for comparing: a mainland mobile's 11 digits, another
+    country's number given with its +code in E.164, else the text trimmed."""
+    text = (raw or "").strip()
+    mainland = mainland_mobile(text)
+    if mainland:
+        return mainland
+    if text.startswith("+") or text.startswith("00"):
+        try:
+            number = phonenumbers.parse("+" + text[2:] if text.startswith("00") else text, None)
+        except phonenumbers.NumberParseException:
+            return text
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return text

@@ -102,3 +102,26 @@ def test_the_api_takes_an_address_abroad_with_its_field_errors(app, client, stor
     assert made.status_code == 201, made.get_json()
     assert (made.get_json()["country"], made.get_json()["phone"], made.get_json()["city"]) == ("GB", "+442079460018",
                                                                                                 "London")
+
+
+def test_a_guest_abroad_finds_the_order_by_its_number_and_the_phone_with_its_country_code(app, client, store, owner):
+    from tests.storefront.test_guest_api import ADDRESS
+    from tests.storefront.test_guest_checkout import _allow_guests
+
+    (sku,), _wh = _shop(app, store, stock=5, price=3000)
+    _ships_abroad(owner, store)
+    _allow_guests(owner, store)
+    base = f"/api/v1/shop/{store.slug}/guest"
+    abroad = {"name": "Jane Doe", "phone": "(415) 555-2671", "country": "US", "city": "San Francisco",
+              "province": "CA", "street": "1 Market St"}
+    placed = client.post(f"{base}/checkout", json={"items": [{"sku_id": sku, "quantity": 1}], "address": abroad})
+    assert placed.status_code == 201, placed.get_json()
+    number = placed.get_json()["number"]
+    assert placed.get_json()["address"]["phone"] == "+14155552671"
+    for typed in ("+1 415 555 2671", "+1-415-555-2671", "0014155552671"):
+        assert client.post(f"{base}/orders/lookup", json={"number": number, "phone": typed}).status_code == 200, typed
+    assert client.post(f"{base}/orders/lookup", json={"number": number, "phone": "+1 415 555 2672"}).status_code == 404
+    # a mainland guest's number is still found with or without +86 and spaces
+    home = client.post(f"{base}/checkout", json={"items": [{"sku_id": sku, "quantity": 1}], "address": ADDRESS})
+    assert client.post(f"{base}/orders/lookup", json={"number": home.get_json()["number"],
+                                                      "phone": "+86 137 0000 0001"}).status_code == 200

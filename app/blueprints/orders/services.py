@@ -711,16 +711,16 @@ def guest_checkout_open() -> bool:
 def guest_order(number: str, phone: str | None = None) -> Order | None:
     """A guest's order (placed without an account, on the shop's pages or through its API) by its
     number, and when `phone` is given only if it is the phone the guest gave (as typed, or its 11
-    digits). Orders staff entered or imported without a shopper are never a guest's."""
+    digits; a number abroad with its +country code, spaces aside). Orders staff entered or imported without a shopper are never a guest's."""
     order = db.session.scalar(select(Order).where(Order.number == number, Order.shopper_id.is_(None),
                                                   Order.source.in_(("storefront", "api"))))
     if order is None or phone is None:
         return order
-    from app.core.phones import mainland_mobile
+    from app.core.phones import comparable
 
-    wanted = mainland_mobile(phone) or phone.strip()
+    wanted = comparable(phone)
     given = {(order.shopper or {}).get("phone") or "", (order.address or {}).get("phone") or ""}
-    return order if wanted and wanted in {mainland_mobile(g) or g for g in given if g} else None
+    return order if wanted and wanted in {comparable(g) for g in given if g} else None
 
 
 def order_for_update(order_id: int) -> Order | None:
