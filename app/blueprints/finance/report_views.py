@@ -1,6 +1,9 @@
-"""Finance reports (trial balance, profit and loss, balance sheet, margin, inventory valuation),
-gateway receivables against the payment center's reconciliation, and the period close. Each
-report renders as a page and exports as CSV or XLSX (money in major units beside its currency)."""
+"""Finance reports (trial balance, profit and loss with profit by month, balance sheet, margin,
+inventory valuation, sales by day / SKU / category / channel, refund rate by SKU, receivables
+and payables ageing), gateway receivables against the payment center's reconciliation, and the
+period close. Each report renders as a page with a chart where one helps and exports as CSV or
+XLSX through `app.core.export` (money in major units beside its currency), in the store's
+calendar days."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -167,8 +170,6 @@ def inventory_valuation():
     return _render(table, "inventory-valuation", report="inventory")
 
 
-
-
 def _channel_labels() -> dict:
     """The order center's words for an order's source (the same on the order pages)."""
     from app.blueprints.orders.views import SOURCE_LABELS
@@ -202,9 +203,9 @@ def _category() -> tuple[int | None, bool]:
     return (int(raw), True) if raw.isdigit() and int(raw) in queries.category_names() else (None, False)
 
 
-def _top_chart(rows, label: str, value=lambda r: r.gmv, name=lambda r: r.label, limit: int = 12):
-    """Bars of the first `limit` rows (the report's best), in yuan."""
-    return bar_chart([(str(name(r)) or "—", value(r) // 100) for r in rows[:limit]], label, axis="text")
+def _top_chart(rows, label: str, limit: int = 12):
+    """Bars of the paid amount of the first `limit` rows (the report's best), in yuan."""
+    return bar_chart([(str(r.label) or "—", r.gmv // 100) for r in rows[:limit]], label, axis="text")
 
 
 @bp.route("/reports/sales")
