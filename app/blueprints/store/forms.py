@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -56,3 +56,12 @@ class WebhookForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Length(max=200)])
     topics = MultiCheckboxField(_l("Topics"))
     active = BooleanField(_l("Active"), default=True)
+
+
+class SavedFilterForm(FlaskForm):
+    """Save a list's current filters under a name (the list page posts it; a refused name comes
+    back on a page of its own with the filters kept)."""
+    name = StringField(_l("Name these filters"), validators=[DataRequired(), Length(max=60)])
+    view = HiddenField(validators=[Length(max=80)])
+    query = HiddenField(validators=[Length(max=1000)])
+    next = HiddenField()

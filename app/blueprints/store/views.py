@@ -381,9 +381,12 @@ def account_locale():
 def saved_filter_save():
     from app.core import savedfilters
 
-    perform(lambda: savedfilters.save(current_user.id, request.form.get("view", "")[:80], request.form.get("name", ""),
-                                      request.form.get("query", "")), _("Filter saved."))
-    return redirect(_own_page(request.form.get("next")), code=303)
+    form = forms.SavedFilterForm()
+    if form.validate_on_submit() and commit_form(form, lambda: savedfilters.save(
+            current_user.id, form.view.data, form.name.data, form.query.data)):
+        flash(_("Filter saved."), "success")
+        return redirect(_own_page(form.next.data), code=303)
+    return render_template("store/saved_filter.html", form=form, back=_own_page(form.next.data)), 422
 
 
 @bp.route("/saved-filters/<int:id>/delete", methods=["POST"])
