@@ -101,15 +101,22 @@ PromotionEdit.register(bp, "/<int:id>", "promotion_edit")
 STATUS_ACTIONS = {"publish": "active", "pause": "paused", "resume": "active", "end": "ended"}
 
 
+def status_action(obj, action: str | None, actions: dict, set_status, labels, back: str):
+    """Publish, pause, resume or end a named object (a promotion, a group buy): `action` is the
+    button's, `actions` maps it to the status `set_status(actor, obj, status)` moves to; an
+    unknown action is a 404, a refused move flashes why; back to `back` either way."""
+    if action not in actions:
+        abort(404)
+    perform(lambda: set_status(current_user, obj, actions[action]),
+            lambda o: _("“%(name)s” is now %(status)s.", name=o.name, status=labels[o.status]))
+    return redirect_to(back)
+
+
 @bp.route("/<int:id>/<action>", methods=["POST"])
 @requires("promotions.manage")
 def promotion_action(id, action):
-    promotion = db.get_or_404(Promotion, id)
-    if action not in STATUS_ACTIONS:
-        abort(404)
-    perform(lambda: services.set_status(current_user, promotion, STATUS_ACTIONS[action]),
-            lambda p: _("“%(name)s” is now %(status)s.", name=p.name, status=services.STATUS_LABELS[p.status]))
-    return redirect_to(url_for("promotions.promotion_edit", id=id))
+    return status_action(db.get_or_404(Promotion, id), action, STATUS_ACTIONS, services.set_status,
+                         services.STATUS_LABELS, url_for("promotions.promotion_edit", id=id))
 
 
 @bp.route("/simulator")
@@ -383,25 +390,33 @@ class GroupBuyList(ListView):
 GroupBuyList.register(bp, "/group-buys/", "group_buys")
 
 
-@bp.route("/group-buys/new", methods=["GET", "POST"])
-@requires("promotions.manage")
-def group_buy_new():
-    from app.blueprints.catalog import queries as catalog
-    from app.core.formview import commit_form
+class GroupBuyEdit(NamedEdit):
+    """A new group buy (its SKU by code); it is published or ended from its page."""
 
-    form = forms.GroupBuyForm()
-    if form.validate_on_submit():
-        sku_id = catalog.sku_id_by_code(form.sku_code.data.strip())
+    template = "promotions/group_buy_new.html"
+    cancel_endpoint = "promotions.group_buys"
+    model, form_class, detail_endpoint = GroupBuy, forms.GroupBuyForm, "promotions.group_buy"
+    new_title = edit_title = _l("New group buy")
+    saved_message = _l("Group buy “%(name)s” saved.")
+
+    def make_form(self, obj):
+        return forms.GroupBuyForm()
+
+    def save(self, form, obj):
+        from app.blueprints.catalog import queries as catalog
+        from app.core.errors import DomainError
+
+        code = form.sku_code.data.strip()
+        sku_id = catalog.sku_id_by_code(code)
         if sku_id is None:
-            form.sku_code.errors = [_("No SKU with the code “%(code)s”.", code=form.sku_code.data.strip())]
-        elif done := commit_form(form, lambda: groupbuy.save_activity(current_user, None, {
-                "name": form.name.data, "sku_id": sku_id, "group_price": form.group_price.data,
-                "group_size": form.group_size.data, "time_limit_minutes": form.time_limit_minutes.data,
-                "starts_at": forms.local_to_utc(form.starts_at.data), "ends_at": forms.local_to_utc(form.ends_at.data)})):
-            return redirect_to(url_for("promotions.group_buy", id=done.result.id))
-    return render_template("promotions/group_buy_new.html", form=form), 422 if request.method == "POST" else 200
+            raise DomainError(_("No SKU with the code “%(code)s”.", code=code), field="sku_code")
+        return groupbuy.save_activity(current_user, obj, {
+            "name": form.name.data, "sku_id": sku_id, "group_price": form.group_price.data,
+            "group_size": form.group_size.data, "time_limit_minutes": form.time_limit_minutes.data,
+            "starts_at": forms.local_to_utc(form.starts_at.data), "ends_at": forms.local_to_utc(form.ends_at.data)})
 
 
+GroupBuyEdit.register(bp, "/group-buys/new", "group_buy_new")
 GROUP_ACTIONS = {"publish": "active", "end": "ended"}
 
 
@@ -415,12 +430,8 @@ def group_buy(id):
     activity = db.get_or_404(GroupBuy, id)
     if request.method == "POST":
         check("promotions.manage")
-        action = request.form.get("action")
-        if action not in GROUP_ACTIONS:
-            abort(400)
-        perform(lambda: groupbuy.set_status(current_user, activity, GROUP_ACTIONS[action]),
-                lambda a: _("“%(name)s” is now %(status)s.", name=a.name, status=groupbuy.STATUS_LABELS[a.status]))
-        return redirect_to(url_for("promotions.group_buy", id=id))
+        return status_action(activity, request.form.get("action"), GROUP_ACTIONS, groupbuy.set_status,
+                             groupbuy.STATUS_LABELS, url_for("promotions.group_buy", id=id))
     sku = catalog.sku_snapshots([activity.sku_id]).get(activity.sku_id)
     return render_template("promotions/group_buy.html", activity=activity, sku=sku,
                            teams=queries.group_teams(activity.id), labels=groupbuy.STATUS_LABELS,
