@@ -209,6 +209,8 @@ def test_a_failed_group_order_paid_offline_is_closed_and_listed_for_a_refund_by_
     bad = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": " "})
     assert bad.status_code == 422 and f'id="p{place.id}-reference-error"' in bad.get_data(as_text=True)
     assert _place(store, order_id).status == "refund_due"       # nothing changed
+    for nonsense in ("x", "99999999999999999999", "0"):
+        assert module_owner.form(base + "/refunds", {"place": nonsense, "p1-reference": "X"}).status_code == 404
     clerk = f.staff_client(store, permissions=["promotions.view"])
     assert clerk.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "X"}).status_code == 403
     done = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "ICBC-20261202-9"})

@@ -453,8 +453,8 @@ def group_refunds():
     if request.method == "POST":
         check("orders.payment")
         place_id = request.form.get("place", "")     # the row's id (a button's value), not typed text
-        if not place_id.isdigit():
-            abort(400)
+        if not place_id.isdigit() or not 0 < int(place_id) < 2 ** 62:
+            abort(404)
         posted = (int(place_id), forms.ManualRefundForm(prefix=f"p{place_id}"))
         if posted[1].validate_on_submit() and commit_form(posted[1], lambda: groupbuy.record_manual_refund(
                 current_user, posted[0], posted[1].reference.data)):
