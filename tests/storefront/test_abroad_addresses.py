@@ -112,6 +112,10 @@ def test_a_guest_abroad_finds_the_order_by_its_number_and_the_phone_with_its_cou
     _ships_abroad(owner, store)
     _allow_guests(owner, store)
     base = f"/api/v1/shop/{store.slug}/guest"
+    quote = client.post(f"{base}/checkout/quote", json={"items": [{"sku_id": sku, "quantity": 2}], "country": "US"})
+    assert quote.status_code == 200 and quote.get_json()["goods_total"] == 6000, quote.get_json()
+    bad = client.post(f"{base}/checkout/quote", json={"items": [{"sku_id": sku, "quantity": 2}], "country": "ZZ"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "country"
     abroad = {"name": "Jane Doe", "phone": "(415) 555-2671", "country": "US", "city": "San Francisco",
               "province": "CA", "street": "1 Market St"}
     placed = client.post(f"{base}/checkout", json={"items": [{"sku_id": sku, "quantity": 1}], "address": abroad})

@@ -118,14 +118,27 @@ def _email(data: dict) -> str:
 @api.route("/guest/checkout/quote", methods=["POST"])
 @public
 def guest_quote():
-    """What POST guest/checkout would charge for these SKUs to this district: goods, freight, total."""
+    """What POST guest/checkout would charge for these SKUs to this district (or, where the shop
+    ships abroad, to another country: the freight templates' rates for areas not named): goods,
+    freight, total."""
     _open()
     data = _json()
     items, delivery = _items(data), _delivery(data)
-    region_code = data.get("region_code")
-    if not isinstance(region_code, str) or not regions.is_leaf(region_code):
-        raise ApiError(422, "bad_value", "region_code is a six-digit district code (a leaf of GET regions).",
-                       "region_code")
+    country = data.get("country", "CN")
+    if country != "CN":             # abroad, where the shop ships there: no region
+        from app.blueprints.logistics import queries as logistics
+        from app.core import countries
+
+        if not isinstance(country, str) or country not in countries.codes():
+            raise ApiError(422, "bad_value", "country is an ISO 3166 alpha-2 code, e.g. US.", "country")
+        if not logistics.ships_abroad():
+            raise ApiError(422, "bad_value", "This shop delivers within mainland China only.", "country")
+        region_code = ""
+    else:
+        region_code = data.get("region_code")
+        if not isinstance(region_code, str) or not regions.is_leaf(region_code):
+            raise ApiError(422, "bad_value", "region_code is a six-digit district code (a leaf of GET regions).",
+                           "region_code")
     preview = orders.preview_checkout(items, region_code, delivery)
     if preview.error:
         raise ApiError(422, "undeliverable", preview.error, "region_code")
@@ -242,9 +255,12 @@ SPEC["components"]["schemas"].update({
         "email": {"type": "string", "maxLength": 254, "description": "Optional: where the order's news goes"},
         "delivery_method": {"type": "string", "enum": ["express", "pickup"]},
         "note": {"type": "string", "maxLength": 500}}},
-    "GuestQuoteInput": {"type": "object", "required": ["items", "region_code"], "properties": {
+    "GuestQuoteInput": {"type": "object", "required": ["items"], "properties": {
         "items": _ITEMS, "region_code": {"type": "string", "pattern": "^[0-9]{6}$",
-                                         "description": "A district (leaf) code of GET regions"},
+                                         "description": "In the mainland (required there): a district (leaf) code "
+                                                        "of GET regions"},
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$", "default": "CN",
+                    "description": "ISO 3166 alpha-2; another than CN where the shop ships abroad"},
         "delivery_method": {"type": "string", "enum": ["express", "pickup"]}}},
     "GuestLookup": {"type": "object", "required": ["number", "phone"], "properties": {
         "number": {"type": "string", "maxLength": 24}, "phone": {"type": "string", "maxLength": 40,
