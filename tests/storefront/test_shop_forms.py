@@ -29,13 +29,16 @@ def test_an_unknown_coupon_code_is_refused_under_the_code_field(store):
     assert f.count(store, Coupon, Coupon.member_id == shopper.id) == 0
 
 
-def test_the_wallet_reads_an_unused_coupon_past_its_date_as_expired(store):
+def test_the_wallet_reads_an_unused_coupon_out_of_its_dates_as_expired_or_not_valid_yet(store):
     now = utcnow()
     with f.bound(store):
         fresh = Coupon(status="unused", valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=1))
         stale = Coupon(status="unused", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1))
         used = Coupon(status="used", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1))
-        assert [coupons.wallet_status(c, now) for c in (fresh, stale, used)] == ["unused", "expired", "used"]
+        early = Coupon(status="unused", valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=9))
+        assert [coupons.wallet_status(c, now) for c in (fresh, stale, used, early)] == [
+            "unused", "expired", "used", "not_yet_valid"]
+        assert str(coupons.WALLET_LABELS["not_yet_valid"]) == "Not valid yet"
 
 
 def _cart_quantity(client, slug, sku):

@@ -20,6 +20,7 @@ from app.extensions import db
 KIND_LABELS = {"amount_off": _l("Amount off"), "percent_off": _l("Percent off"), "free_shipping": _l("Free shipping")}
 STATUS_LABELS = {"unused": _l("Unused"), "locked": _l("Locked"), "used": _l("Used"), "expired": _l("Expired"),
                  "void": _l("Void")}
+WALLET_LABELS = {**STATUS_LABELS, "not_yet_valid": _l("Not valid yet")}   # what a shopper's wallet says
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
 MAX_CODES = 10_000
 
@@ -248,8 +249,12 @@ def usable(coupon: Coupon, now: datetime | None = None) -> bool:
 
 
 def wallet_status(coupon: Coupon, now: datetime | None = None) -> str:
-    """The status a shopper's wallet shows: an unused coupon out of its dates reads expired."""
-    return "expired" if coupon.status == "unused" and not usable(coupon, now) else coupon.status
+    """The status a shopper's wallet shows (a key of WALLET_LABELS): an unused coupon before its
+    first day is not valid yet, after its last day expired."""
+    now = now or utcnow()
+    if coupon.status != "unused" or usable(coupon, now):
+        return coupon.status
+    return "not_yet_valid" if coupon.valid_from is not None and coupon.valid_from > now else "expired"
 
 
 def claimable_templates(now: datetime | None = None) -> list[CouponTemplate]:

@@ -735,7 +735,7 @@ def _coupons_page(redeem_form=None, status: int = 200):
     currency = current_store().currency
     return render_template("shop/coupons.html", templates=coupon_service.claimable_templates(), wallet=wallet,
                            held=held, describe=lambda t: coupon_service.describe(t, currency),
-                           wallet_status=coupon_service.wallet_status, statuses=coupon_service.STATUS_LABELS,
+                           wallet_status=coupon_service.wallet_status, statuses=coupon_service.WALLET_LABELS,
                            redeem_form=redeem_form or forms.RedeemCodeForm(formdata=None)), status
 
 
