@@ -1,7 +1,9 @@
 """Ledger properties over random sequences of receipts, returns, paid orders, shipments,
-refunds (some of which fail afterwards), supplier invoices and payments, each event delivered
-once or twice: the ledger always balances, every account's summary equals the sum of its
-postings, each SKU's value follows the moving average and the inventory account equals it."""
+refunds by amount or by lines (some of which fail afterwards), supplier invoices and payments,
+each event delivered once or twice, then every order refunded in full: the ledger always
+balances, every account's summary equals the sum of its postings, each SKU's value follows the
+moving average and the inventory account equals it, and each order's revenue, promotion and
+coupon discounts and points cost are back to zero."""
 import itertools
 from unittest import mock
 
@@ -21,9 +23,10 @@ sku = st.integers(0, len(SKUS) - 1)
 step = st.one_of(
     st.tuples(st.just("receive"), sku, st.integers(1, 20), st.integers(0, 5000)),
     st.tuples(st.just("return"), sku, st.integers(1, 5)),
-    st.tuples(st.just("order"), sku, st.integers(1, 5), st.integers(100, 10000), st.integers(0, 50), st.integers(0, 800)),
+    st.tuples(st.just("order"), sku, st.integers(1, 5), st.integers(100, 10000), st.integers(0, 50), st.integers(0, 800),
+              st.tuples(st.integers(0, 100), st.integers(0, 100), st.integers(0, 100))),
     st.tuples(st.just("ship"), st.integers(0, 20), st.integers(1, 5)),
-    st.tuples(st.just("refund"), st.integers(0, 20), st.integers(1, 100)),
+    st.tuples(st.just("refund"), st.integers(0, 20), st.integers(1, 100), st.integers(0, 5)),
     st.tuples(st.just("refund_fails"), st.integers(0, 20)),
     st.tuples(st.just("invoice"), st.integers(1, 100000), st.integers(0, 13), st.integers(-500, 500)),
     st.tuples(st.just("pay_supplier"), st.integers(1, 100000)),
@@ -38,6 +41,10 @@ class World:
         self.shipped = {}                               # order id -> units shipped
         self.stock = {s: [0, 0] for s in SKUS}          # sku -> [quantity, value]
         self.refunded = {}                              # payment id -> refunded so far
+        self.sources = {}                               # order id -> {sku: discount weights by source}
+        self.refunded_units = {}                        # order id -> units refunded (by lines)
+        self.returned = {}                              # order id -> shipped units refunded
+        self.cancelled = {}                             # order id -> unshipped units refunded (never ship)
 
     def receive(self, s, q, unit):
         self.stock[s][0] += q
@@ -65,6 +72,34 @@ def _twice(store, fn, topic, payload, again: bool):
         deliver(store, fn, topic, payload, event_id=event.id)
 
 
+def refund(store, world, n, payment, pct, units, again, everything=False):
+    """Refund `units` more of the order's line (0: by amount alone) for `pct` % of their net
+    price; `everything`: every unit and money left."""
+    order = world.orders[payment["order_id"]]
+    line = order.lines[0]
+    left = payment["amount"] - world.refunded.get(payment["id"], 0)
+    q = min(units, line.quantity - world.refunded_units.get(order.id, 0))
+    if everything:
+        amount = left
+    elif q:
+        amount = min(left, (line.unit_price * line.quantity - line.discount) * q // line.quantity * pct // 100)
+    else:
+        amount = min(left, max(1, left * pct // 100))
+    if not (q or amount > 0):
+        return
+    shipped = world.shipped.get(order.id, 0) - world.returned.get(order.id, 0)
+    returned = min(q, shipped)
+    world.refunds[n] = {"id": n, "request_id": f"R{n}", "amount": amount, "status": "succeeded",
+                        "payment_id": payment["id"], "payment_number": payment["number"], "order_id": order.id,
+                        "gateway": "sandbox", "currency": "CNY", "units": (q, returned, q - returned),
+                        "lines": {str(line.id): {"quantity": q, "amount": amount}} if q else {}}
+    world.refunded[payment["id"]] = world.refunded.get(payment["id"], 0) + amount
+    world.refunded_units[order.id] = world.refunded_units.get(order.id, 0) + q
+    world.returned[order.id] = world.returned.get(order.id, 0) + returned
+    world.cancelled[order.id] = world.cancelled.get(order.id, 0) + q - returned
+    _twice(store, handlers.post_refund, "refund.succeeded", {"refund_id": n}, again)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(steps=st.lists(st.tuples(step, st.booleans()), max_size=20))
@@ -77,7 +112,8 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
         world.last = {row.sku_id: row.last_unit_cost for row in session.scalars(select(SkuCost))}
     with mock.patch.object(handlers.order_queries, "for_posting", lambda oid: world.orders.get(oid)), \
             mock.patch.object(handlers.payment_queries, "payment_snapshot", lambda pid: world.payments.get(pid)), \
-            mock.patch.object(handlers.payment_queries, "refund_snapshot", lambda rid: world.refunds.get(rid)):
+            mock.patch.object(handlers.payment_queries, "refund_snapshot", lambda rid: world.refunds.get(rid)), \
+            mock.patch.object(handlers.promotion_queries, "discount_sources", lambda oid: world.sources.get(oid, {})):
         for (kind, *args), again in steps:
             n = next(_ids)
             if kind == "receive":
@@ -96,19 +132,20 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
                 world.receive(s, q, unit)
                 world.last[s] = unit
             elif kind == "order":
-                s, q, price, pct, shipping = SKUS[args[0]], args[1], args[2], args[3], args[4]
+                s, q, price, pct, shipping, (promotion, coupon, points) = SKUS[args[0]], *args[1:]
                 discount = price * q * pct // 100
                 order_id = 10**9 + n
                 world.orders[order_id] = PostingOrder(order_id, f"O{n}", "CNY", price * q, discount, shipping, 0,
                                                       price * q - discount + shipping,
                                                       (PostingLine(order_id, s, 1, "S", "t", price, q, discount),))
+                world.sources[order_id] = {s: {"promotion": promotion, "coupon": coupon, "points": points}}
                 world.payments[n] = {"id": n, "number": f"P{n}", "order_id": order_id, "currency": "CNY",
                                      "amount": price * q - discount + shipping, "gateway": "sandbox", "paid_at": None}
                 _twice(store, handlers.post_payment, "payment.succeeded", {"payment_id": n, "from": "pending"}, again)
             elif kind == "ship" and world.orders:
                 order = list(world.orders.values())[args[0] % len(world.orders)]
                 line = order.lines[0]
-                q = min(args[1], line.quantity - world.shipped.get(order.id, 0))
+                q = min(args[1], line.quantity - world.shipped.get(order.id, 0) - world.cancelled.get(order.id, 0))
                 if q > 0:
                     _twice(store, handlers.post_parcel, "parcel.shipped", {
                         "notice_id": n, "notice_number": f"N{n}", "order_id": order.id,
@@ -117,18 +154,18 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
                     world.issue(line.sku_id, q)
             elif kind == "refund" and world.payments:
                 payment = list(world.payments.values())[args[0] % len(world.payments)]
-                left = payment["amount"] - world.refunded.get(payment["id"], 0)
-                amount = max(1, left * args[1] // 100)
-                if left > 0:
-                    world.refunds[n] = {"id": n, "request_id": f"R{n}", "amount": amount, "status": "succeeded",
-                                        "payment_id": payment["id"], "payment_number": payment["number"],
-                                        "order_id": payment["order_id"], "gateway": "sandbox", "currency": "CNY"}
-                    world.refunded[payment["id"]] = world.refunded.get(payment["id"], 0) + amount
-                    _twice(store, handlers.post_refund, "refund.succeeded", {"refund_id": n}, again)
+                refund(store, world, n, payment, args[1], args[2], again)
             elif kind == "refund_fails" and world.refunds:
-                refund = list(world.refunds.values())[args[0] % len(world.refunds)]
+                r = list(world.refunds.values())[args[0] % len(world.refunds)]
                 _twice(store, handlers.reverse_failed_refund, "refund.failed",
-                       {"refund_id": refund["id"], "from": "succeeded"}, again)
+                       {"refund_id": r["id"], "from": "succeeded"}, again)
+                if not r.get("failed"):
+                    r["failed"] = True
+                    world.refunded[r["payment_id"]] -= r["amount"]
+                    o, (units, returned, cancelled) = r["order_id"], r["units"]
+                    world.refunded_units[o] -= units
+                    world.returned[o] -= returned
+                    world.cancelled[o] -= cancelled
             elif kind == "invoice":
                 amount, rate, variance = args
                 tax = amount * rate // (100 + rate)
@@ -139,8 +176,19 @@ def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_sto
                 _twice(store, handlers.post_supplier_payment, "purchasing.payment_recorded", {
                     "payment_id": n, "supplier_id": 3, "amount": args[0], "currency": "CNY"}, again)
 
+        for payment in world.payments.values():           # every order refunded in full
+            order = world.orders[payment["order_id"]]
+            refund(store, world, next(_ids), payment, 100, order.lines[0].quantity, False, everything=True)
+
     with f.bound(store) as session:
         assert session.scalar(select(func.sum(Line.debit) - func.sum(Line.credit))) in (0, None)
+        codes = dict(session.execute(select(Account.code, Account.id)).all())
+        for order_id in world.orders:
+            net = dict(session.execute(select(Line.account_id, func.sum(Line.debit - Line.credit))
+                                       .where(Line.order_id == order_id).group_by(Line.account_id)).all())
+            assert net.get(codes["6001"], 0) + net.get(codes["6001.02"], 0) == 0, order_id
+            for code in ("6001.01", "6001.03", "6601.01"):
+                assert net.get(codes[code], 0) == 0, (order_id, code)
         unbalanced = session.execute(select(Line.entry_id).group_by(Line.entry_id)
                                      .having(func.sum(Line.debit) != func.sum(Line.credit))).all()
         assert not unbalanced

@@ -63,19 +63,61 @@ def post_payment(event) -> None:
 
 @handler("refund.succeeded", queue="finance")
 def post_refund(event) -> None:
-    """Dr what is still an advance on the order, the rest as a sales return; Cr the gateway."""
+    """Money back on shipped units reverses exactly their share of what their shipment booked:
+    the gross price as a sales return (销售退回) and the promotion, coupon and points shares
+    (counted cumulatively per line, so once every unit is refunded each is back to zero). Money
+    back beyond that is first what is still an advance on the order, then its shipping income,
+    the rest a sales return; money back short of it (a deduction) stays revenue. Cr the gateway."""
     if _posted(event, "refund"):
         return
     r = payment_queries.refund_snapshot(event.payload["refund_id"])
     if r is None:
         return
-    advance = max(0, queries.order_balance(r["order_id"], ADVANCES))
-    back = min(r["amount"], advance)
-    services.post("refund", r["id"], [dr(ADVANCES, back, order_id=r["order_id"]),
-                                      dr(RETURNS, r["amount"] - back, order_id=r["order_id"]),
-                                      cr(_money_account(r["gateway"]), r["amount"], party=r["gateway"])],
-                  rule="refund", event_id=event.id, source_number=r["request_id"], currency=r["currency"],
-                  on=_on(event))
+    legs, reversed_net = _returned_lines(r["order_id"], r.get("lines") or {})
+    rest = r["amount"] - reversed_net
+    back = min(max(0, rest), max(0, queries.order_balance(r["order_id"], ADVANCES)))
+    shipping = min(max(0, rest - back), max(0, queries.order_balance(r["order_id"], SHIPPING_INCOME)))
+    legs += [dr(ADVANCES, back, order_id=r["order_id"]), dr(SHIPPING_INCOME, shipping, order_id=r["order_id"]),
+             dr(RETURNS, rest - back - shipping, order_id=r["order_id"]),
+             cr(_money_account(r["gateway"]), r["amount"], party=r["gateway"])]
+    services.post("refund", r["id"], legs, rule="refund", event_id=event.id, source_number=r["request_id"],
+                  currency=r["currency"], on=_on(event))
+
+
+def _returned_lines(order_id: int, refunded: dict) -> tuple[list, int]:
+    """The legs reversing the shipment's booking of the refunded units that shipped (units
+    refunded beyond those shipped were never booked: their money is still an advance), and
+    their net (gross less the discounts)."""
+    if not refunded:
+        return [], 0
+    order = order_queries.for_posting(order_id)
+    if order is None:
+        return [], 0
+    lines = {line.id: line for line in order.lines}
+    shipped = queries.recognised_quantities(order_id)
+    done = queries.returned_on_lines(order_id)
+    sources = promotion_queries.discount_sources(order_id)
+    legs, net = [], 0
+    for key, part in refunded.items():
+        line = lines.get(int(key))
+        if line is None:
+            continue
+        had = done.get(line.id, {})
+        before = had.get("quantity", 0)
+        q = min(int((part or {}).get("quantity") or 0), shipped.get(line.id, 0) - before)
+        if q <= 0:
+            continue
+        upto = before + q
+        dims = {"order_id": order_id, "order_line_id": line.id, "sku_id": line.sku_id, "quantity": q}
+        parts = services.split(line.discount, sources.get(line.sku_id, {}), "promotion")
+        gross = line.unit_price * upto - had.get(RETURNS, 0)
+        share = {kind: amount * min(upto, line.quantity) // line.quantity + had.get(account, 0)
+                 for kind, amount, account in ((k, parts.get(k, 0), a) for k, a in (
+                     ("promotion", DISCOUNTS), ("coupon", COUPON_DISCOUNTS), ("points", POINTS_COST)))}
+        legs += [dr(RETURNS, gross, **dims), cr(DISCOUNTS, share["promotion"], **dims),
+                 cr(COUPON_DISCOUNTS, share["coupon"], **dims), cr(POINTS_COST, share["points"], **dims)]
+        net += gross - sum(share.values())
+    return legs, net
 
 
 @handler("refund.failed", queue="finance")

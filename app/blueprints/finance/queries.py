@@ -44,6 +44,25 @@ def recognised_quantities(order_id: int) -> dict[int, int]:
     return {line_id: int(q) for line_id, q in rows if q}
 
 
+def returned_on_lines(order_id: int) -> dict[int, dict[str, int]]:
+    """What refunds (less the ones reversed) gave back so far on each order line:
+    {order line id: {"quantity": units, account code: debits minus credits}} (one query)."""
+    signed = case((Line.debit > 0, Line.quantity), else_=-Line.quantity)
+    rows = db.session.execute(select(Line.order_line_id, Account.code, func.sum(Line.debit - Line.credit),
+                                     func.sum(signed))
+                              .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
+                              .where(Line.order_id == order_id, Line.order_line_id.is_not(None),
+                                     Entry.source_kind == "refund")
+                              .group_by(Line.order_line_id, Account.code))
+    out: dict[int, dict[str, int]] = {}
+    for line_id, code, amount, units in rows:
+        part = out.setdefault(line_id, {"quantity": 0})
+        part[code] = int(amount or 0)
+        if code == "6001.02":
+            part["quantity"] = int(units or 0)
+    return out
+
+
 # --- balances ----------------------------------------------------------------------------------
 
 @dataclass

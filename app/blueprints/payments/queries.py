@@ -105,14 +105,16 @@ def payment_snapshot(payment_id: int) -> dict | None:
 
 
 def refund_snapshot(refund_id: int) -> dict | None:
-    """One refund with its payment's gateway and order (one query)."""
+    """One refund with its payment's gateway and order, and the order lines it gives money back
+    for ({order line id: {quantity, amount}}, empty for a refund by amount alone) (one query)."""
     row = db.session.execute(select(Refund.id, Refund.request_id, Refund.amount, Refund.status, Refund.finished_at,
-                                    Payment.id, Payment.number, Payment.order_id, Payment.gateway, Payment.currency)
+                                    Payment.id, Payment.number, Payment.order_id, Payment.gateway, Payment.currency,
+                                    Refund.lines)
                              .join(Payment, Payment.id == Refund.payment_id).where(Refund.id == refund_id)).first()
     if row is None:
         return None
     keys = ("id", "request_id", "amount", "status", "finished_at", "payment_id", "payment_number", "order_id",
-            "gateway", "currency")
+            "gateway", "currency", "lines")
     return dict(zip(keys, row))
 
 
