@@ -240,6 +240,8 @@ def _template_helpers(app: Flask) -> None:
     from app.core.jobs import queue_label, worker_state_label
     app.add_template_filter(queue_label, "queue_label")
     app.add_template_filter(worker_state_label, "worker_state")
+    from app.core.countries import abroad_name
+    app.add_template_filter(abroad_name, "abroad_country")
     from app.core.tasks import result_items
     app.add_template_global(result_items, "task_results")
 

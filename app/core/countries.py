@@ -39,3 +39,9 @@ def choices() -> list[tuple[str, str]]:
     names = _names(_locale())
     return [(MAINLAND, names[MAINLAND])] + sorted(((c, n) for c, n in names.items() if c != MAINLAND),
                                                    key=lambda pair: pair[1])
+
+
+def abroad_name(code: str | None) -> str:
+    """The country's name for an address abroad, "" for the mainland (or none given): a template
+    filter (`|abroad_country`) the address lines of orders, notices and labels end with."""
+    return name(code) if code and code != MAINLAND else ""

@@ -87,6 +87,11 @@ def test_an_address_abroad_is_free_form_with_field_errors_and_mainland_keeps_the
     number = placed.headers["Location"].rsplit("/", 1)[1]
     address = _get(app, store, lambda: db.session.scalar(select(Order.address).where(Order.number == number)))
     assert (address["country"], address["city"], address["phone"]) == ("US", "San Francisco", "+14155552671")
+    # the shopper's and the staff's order pages say the country
+    assert "1 Market St United States" in client.get(placed.headers["Location"]).get_data(as_text=True)
+    order_id = _get(app, store, lambda: db.session.scalar(select(Order.id).where(Order.number == number)))
+    staff = owner.get(f"/store/{slug}/orders/{order_id}").get_data(as_text=True)
+    assert "1 Market St 94105 United States" in staff
 
 
 def test_the_api_takes_an_address_abroad_with_its_field_errors(app, client, store, owner):

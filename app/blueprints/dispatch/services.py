@@ -79,7 +79,9 @@ def notices_of(order_id: int, lock: bool = False) -> list[DeliveryNotice]:
 
 def _address_code(address: dict) -> str:
     """The GB/T 2260 code of the delivery address: its region code, else its province found
-    by name in the regions dataset."""
+    by name in the regions dataset; none for an address abroad (its state is no province)."""
+    if str(address.get("country") or "CN").upper() != "CN":
+        return ""
     code = str(address.get("region_code") or "").strip()
     if code:
         return code
