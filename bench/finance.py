@@ -27,7 +27,7 @@ def main(postings: int = 600, journal_lines: int = 1_000_000) -> None:
 
 
 def run(app, postings: int, journal_lines: int) -> None:
-    from sqlalchemy import text
+    from sqlalchemy import event, text
 
     from app.blueprints.finance import handlers, queries
     from app.blueprints.orders.queries import PostingLine, PostingOrder
@@ -44,11 +44,16 @@ def run(app, postings: int, journal_lines: int) -> None:
             mock.patch.object(handlers.payment_queries, "payment_snapshot", lambda pid: payments.get(pid)):
         started = time.perf_counter()
         done = 0
+        statements = [0]
+
+        def count(*_args):
+            statements[0] += 1
         with app.test_request_context(), store_context(store):
             handlers.post_inbound(Event(next(ids), "inbound.completed", {
                 "inbound_id": 1, "kind": "purchase", "supplier_id": 1, "currency": "CNY",
                 "lines": [{"sku_id": sku, "quantity": 10 ** 6, "unit_cost": 500}]}, utcnow()))
             db.session.commit()
+            event.listen(db.engine, "before_cursor_execute", count)
             while done < postings:
                 n = next(ids)
                 orders[n] = PostingOrder(n, f"O{n}", "CNY", 2000, 100, 0, 0, 1900,
@@ -62,9 +67,10 @@ def run(app, postings: int, journal_lines: int) -> None:
                     utcnow()))
                 db.session.commit()
                 done += 2
+            event.remove(db.engine, "before_cursor_execute", count)
         elapsed = time.perf_counter() - started
     print(f"finance postings: {done} entries in {elapsed:.1f} s = {done / elapsed:.0f} postings/s "
-          "(one commit each, balance checked by the database)")
+          f"(one commit each, balance checked by the database), {statements[0] / done:.1f} SQL statements a posting")
 
     with app.app_context():
         schema = store.schema_name

@@ -123,3 +123,33 @@ def test_a_refund_before_shipment_gives_back_the_advance(module_store):
     deliver(module_store, handlers.post_refund, "refund.succeeded", {"refund_id": refund.id})
     [booked] = [e for e in entries(module_store, rule="refund") if e.source_id == str(refund.id)]
     assert legs(booked) == [("1122", 0, 600), ("2203", 600, 0)]
+
+
+def test_a_posting_looks_up_once_whether_its_event_was_posted(module_store):
+    from unittest import mock
+
+    from sqlalchemy import event as sa_event
+
+    from app.extensions import db
+
+    lookups = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        if "fin_entries.event_id =" in statement and "fin_entries.rule =" in statement:
+            lookups.append(statement)
+    payment = {"id": 7_000_001, "number": "P-LOOKUP", "order_id": 7_000_001, "amount": 1234, "gateway": "sandbox",
+               "currency": "CNY", "paid_at": None}
+    with mock.patch.object(handlers.payment_queries, "payment_snapshot", lambda pid: payment):
+        with f.bound(module_store):
+            sa_event.listen(db.engine, "before_cursor_execute", spy)
+        try:
+            first = deliver(module_store, handlers.post_payment, "payment.succeeded",
+                            {"payment_id": payment["id"], "from": "pending"})
+            assert len(lookups) == 1
+            deliver(module_store, handlers.post_payment, "payment.succeeded",
+                    {"payment_id": payment["id"], "from": "pending"}, event_id=first.id)
+            assert len(lookups) == 2                     # the redelivery: one lookup, nothing posted
+        finally:
+            with f.bound(module_store):
+                sa_event.remove(db.engine, "before_cursor_execute", spy)
+    assert len(entries(module_store, event_id=first.id)) == 1

@@ -35,7 +35,7 @@ NEW_PAYMENT_FROM = (None, "created", "pending", "failed", "closed")
 
 
 def _posted(event, rule: str) -> bool:
-    return queries.entry_for_event(event.id, rule) is not None
+    return services.posted(event.id, rule)
 
 
 def _on(event):

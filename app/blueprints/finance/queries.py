@@ -16,10 +16,6 @@ from app.core.tenancy import current_store
 from app.extensions import db
 
 
-def entry_for_event(event_id: int, rule: str) -> Entry | None:
-    return db.session.scalar(select(Entry).where(Entry.event_id == event_id, Entry.rule == rule))
-
-
 def account_name(account: Account) -> str:
     return account.name_zh if str(get_locale() or "zh").startswith("zh") else account.name_en
 

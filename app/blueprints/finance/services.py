@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost, StoreUsage
 from app.core import audit
@@ -87,7 +88,7 @@ def post(source_kind: str, source_id, legs: list[Leg], *, rule: str, event_id: i
     """Post one balanced entry. With an `event_id`, at most one entry per (event, rule): a
     redelivered event returns the entry posted the first time. Legs of zero are dropped; an
     entry with nothing left is not posted (None). Raises Unbalanced, changes nothing."""
-    if event_id is not None:
+    if event_id is not None and (event_id, rule) not in _unposted().pop(event_id, ()):
         existing = db.session.scalar(select(Entry).where(Entry.event_id == event_id, Entry.rule == rule))
         if existing is not None:
             return existing
@@ -112,6 +113,32 @@ def post(source_kind: str, source_id, legs: list[Leg], *, rule: str, event_id: i
                         for leg in legs])
     db.session.flush()
     return entry
+
+
+def posted(event_id: int, rule: str) -> bool:
+    """Whether this (event, rule) has its entry already. The answer no is remembered for the
+    `post()` of the same (event, rule) that follows in this transaction, so a handler that asks
+    first (to skip its reads on a redelivery) makes one lookup per posting, not two; the unique
+    (event_id, rule) of the table still refuses a second entry."""
+    if db.session.scalar(select(Entry.id).where(Entry.event_id == event_id, Entry.rule == rule)) is not None:
+        return True
+    _unposted()[event_id] = {(event_id, rule)}
+    return False
+
+
+def _unposted() -> dict:
+    """(event, rule) pairs this session found without an entry, not posted yet; forgotten at the
+    transaction's end (commit or rollback)."""
+    return db.session.info.setdefault(_UNPOSTED, {})
+
+
+_UNPOSTED = "finance_unposted"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unposted(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_UNPOSTED, None)
 
 
 def account_ids(codes) -> dict[str, int]:
