@@ -7,7 +7,8 @@ from app.blueprints.dispatch.models import NOTICE_STATUSES, DeliveryNotice
 from app.blueprints.invoices.models import STATUSES as INVOICE_STATUSES, InvoiceRequest
 from app.blueprints.orders.models import ORDER_STATUSES, Order
 from app.blueprints.platform.models import STORE_STATUSES, Store
-from app.blueprints.promotions.models import FLASH_STATUSES, PROMOTION_STATUSES, FlashSession, Promotion
+from app.blueprints.promotions.models import (FLASH_STATUSES, GROUP_BUY_STATUSES, GROUP_STATUSES, PROMOTION_STATUSES,
+                                             FlashSession, GroupBuy, GroupTeam, Promotion)
 from app.blueprints.purchasing.models import PO_STATUSES, PurchaseOrder
 from app.blueprints.store.models import STAFF_STATUSES, StaffUser
 
@@ -28,6 +29,9 @@ RULES = [
     (InvoiceRequest, INVOICE_STATUSES, "issued", lambda s: s == "issued"),
     (Promotion, PROMOTION_STATUSES, "simulable", lambda s: s in ("draft", "paused")),
     (FlashSession, FLASH_STATUSES, "editable", lambda s: s == "draft"),
+    (GroupBuy, GROUP_BUY_STATUSES, "is_draft", lambda s: s == "draft"),
+    (GroupBuy, GROUP_BUY_STATUSES, "endable", lambda s: s != "ended"),
+    (GroupTeam, GROUP_STATUSES, "is_open", lambda s: s == "open"),
     (AfterSalesRequest, REQUEST_STATUSES, "awaiting_answer", lambda s: s in ("requested", "escalated")),
     (AfterSalesRequest, REQUEST_STATUSES, "closable_after_refusal", lambda s: s in ("rejected", "escalated")),
 ]
@@ -44,3 +48,10 @@ def test_a_refund_only_request_has_no_goods_to_receive():
         goods = AfterSalesRequest(status=status, kind="return_refund")
         assert goods.receivable is (status in ("awaiting_return", "returned"))
         assert AfterSalesRequest(status=status, kind="refund_only").receivable is False
+
+
+def test_a_group_has_room_while_open_and_not_every_place_is_held():
+    for status in GROUP_STATUSES:
+        for taken in (2, 3):
+            team = GroupTeam(status=status, size=3, taken=taken)
+            assert team.has_room is (status == "open" and taken < 3), (status, taken)

@@ -231,14 +231,14 @@ def test_a_failed_group_whose_gateway_refund_fails_is_flagged_for_a_refund_by_ha
     store, sku, activity_id = shop
     code, order_id = _open(store, activity_id, f.member(store))
     _pay(store, order_id)
-    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    wait_for(lambda: _team(store, code) == "open", timeout=120)
     _fail_group(store, code)
-    wait_for(lambda: _order_status(store, order_id) == "closed", timeout=90)
+    wait_for(lambda: _order_status(store, order_id) == "closed", timeout=120)
     assert _place(store, order_id).status == "refunded"
     team_id = _place(store, order_id).team_id
     with f.bound(store, request=True):     # the gateway reports later that the refund did not go through
         assert refunds.apply_refund_notice(Notice("refund", f"group-{team_id}-{order_id}", "failed", 6_000, "CNY",
                                                   None, "REFUND_CLOSED", utcnow())) == "applied"
-    wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=60)
+    wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=120)
     assert "REFUND_CLOSED" in _place(store, order_id).refund_note
     assert order_id in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])

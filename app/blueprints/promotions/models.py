@@ -269,6 +269,16 @@ class GroupBuy(CreatedAt, db.Model):
     orders: Mapped[int] = mapped_column(Integer, default=0)           # paid orders of succeeded groups
     gmv: Mapped[int] = mapped_column(BigInteger, default=0)           # their payable
 
+    @property
+    def is_draft(self) -> bool:
+        """Not published yet: staff may still publish it."""
+        return self.status == "draft"
+
+    @property
+    def endable(self) -> bool:
+        """Draft or running: staff may end it (open groups run to their time)."""
+        return self.status != "ended"
+
 
 class GroupTeam(CreatedAt, db.Model):
     """One group (团) of an activity: opened by its leader's order, open once the leader paid and
@@ -295,6 +305,16 @@ class GroupTeam(CreatedAt, db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_open(self) -> bool:
+        """The leader paid and the time has not run out yet: the group is gathering members."""
+        return self.status == "open"
+
+    @property
+    def has_room(self) -> bool:
+        """Open with a place not yet held by anyone's order: another shopper may join."""
+        return self.is_open and self.taken < self.size
 
 
 class GroupMember(CreatedAt, db.Model):
