@@ -9,11 +9,19 @@ Discounts, split by who gives what (the pricing pipeline's breakdown kept with t
 promotion or member price lowers this sale's price (销售折扣, 6001.01); a coupon does too, but
 is booked apart (销售折扣—优惠券, 6001.03) so that its cost is seen; points pay with value the
 shopper earned on earlier orders, a loyalty cost rather than a lower price (销售费用—积分抵现,
-6601.01). Revenue (6001) is always the gross price. A refund first gives
-back what is still an advance, the rest is a sales return (销售退回). Receipts are valued at the
+6601.01). Revenue (6001) is always the gross price. A refund beyond its shipped units' share
+(below) gives back what is still an advance, then shipping income, the rest is a sales return
+(销售退回). Receipts are valued at the
 purchase price against 应付账款—暂估 until the supplier's invoice is matched; an invoice billing a
 price other than the receipt's books the difference as a purchase price variance
-(主营业务成本—采购价差, 6401.01). Goods returned to a supplier leave inventory at the moving
+(主营业务成本—采购价差, 6401.01), all of it in the invoice's period, even for units still in
+stock: the moving-average cost and 库存商品 stay at the receipt's price (a deliberate
+simplification, not yet the standard's split of the in-stock share into inventory; a store whose
+invoices often differ from its purchase orders sees the variance in the P&L of the invoice's
+month rather than when the units sell). A refund of shipped units reverses exactly their share of
+what their shipment booked (gross as 销售退回, and the promotion, coupon and points shares), so
+an order refunded in full has none of those left; COGS comes back only with the goods (the
+return's receipt, at the moving average then). Goods returned to a supplier leave inventory at the moving
 average, owed back at their purchase price (暂估 for units not invoiced yet, else the payable
 and its input VAT), the difference again a price variance.
 """
