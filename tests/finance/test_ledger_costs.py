@@ -1,5 +1,6 @@
 """Costs the ledger books apart: a promotion, a coupon and points taken off one order line each
-go to their own account, parcel by parcel, adding up exactly; a supplier invoice billing another
+go to their own account, parcel by parcel, adding up exactly, and refunds of the units take
+each back exactly (the points given back reverse their cost); a supplier invoice billing another
 price than the receipt books a purchase price variance; goods returned to a supplier leave
 inventory at the moving average and are owed back at their purchase price (against 暂估 before
 the invoice, against the payable and its input VAT after), the difference a price variance."""
@@ -18,7 +19,7 @@ from tests.promotions.conftest import promotion
 from tests.purchasing.test_payables import _tolerances
 
 
-def test_promotion_coupon_and_points_are_booked_apart_parcel_by_parcel(store):
+def test_promotion_coupon_and_points_are_booked_apart_parcel_by_parcel_and_refunds_take_each_back(store):
     sku = f.sku(store, price=20_000, stock=10)
     promotion(store)                                                         # 满300减30
     member = f.member(store)
@@ -32,7 +33,7 @@ def test_promotion_coupon_and_points_are_booked_apart_parcel_by_parcel(store):
                     delivery_method="pickup")
     (line,) = order.lines
     assert (order.goods_total, line.discount, order.shipping_fee) == (60_000, 8_000, 0)
-    f.payment(store, order)
+    payment = f.payment(store, order)
     settle(store)
     for n, quantity in enumerate((1, 2)):                                    # two parcels: 1 unit, then 2
         deliver(store, handlers.post_parcel, "parcel.shipped", {
@@ -45,6 +46,15 @@ def test_promotion_coupon_and_points_are_booked_apart_parcel_by_parcel(store):
     totals = balances(store)
     assert (totals["6001.01"], totals["6001.03"], totals["6601.01"]) == (3_000, 2_000, 3_000)
     assert totals["6001"] == -60_000 and totals["2203"] == 0 and sum(totals.values()) == 0
+    for units, amount in ((1, 17_334), (2, 34_666)):                      # the points come back with them
+        refund = f.refund(store, payment, lines={line.id: (units, amount)})
+        deliver(store, handlers.post_refund, "refund.succeeded", {"refund_id": refund.id, "order_id": order.id})
+    first_refund = entries(store, rule="refund")[0]
+    assert {code: c for code, _d, c in legs(first_refund) if code in ("6001.01", "6001.03", "6601.01")} == \
+        {"6001.01": 1_000, "6001.03": 666, "6601.01": 1_000}
+    totals = balances(store)
+    assert totals["6001"] + totals["6001.02"] == 0 and totals["2203"] == 0 and sum(totals.values()) == 0
+    assert (totals["6001.01"], totals["6001.03"], totals["6601.01"]) == (0, 0, 0)
 
 
 def test_an_invoice_above_the_receipt_price_books_the_difference_as_a_price_variance(store):
