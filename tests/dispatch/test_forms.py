@@ -53,3 +53,15 @@ def test_after_packing_the_worker_goes_back_only_to_a_page_of_this_store(store, 
     assert response.status_code == 303
     assert "evil.example" not in response.headers["Location"]
     assert response.headers["Location"].endswith(f"/store/{store.slug}/dispatch/notices/{second.id}")
+
+
+def test_the_notice_page_gives_every_input_its_own_id(store, owner):
+    """Pack, print a waybill and ship by hand sit on one page with same-named fields; a label
+    points at one input only when no id is repeated (axe: duplicate-id)."""
+    notice = f.notice(store)
+    html = owner.get(f"/store/{store.slug}/dispatch/notices/{notice.id}").get_data(as_text=True)
+    fields = [tag for tag in re.findall(r'<(?:input|select|textarea)\b[^>]*>', html) if 'type="hidden"' not in tag]
+    ids = [re.search(r'\bid="([^"]+)"', tag).group(1) for tag in fields if ' id="' in tag]
+    assert {"weight_grams", "ship-weight_grams", "carrier", "ship-carrier"} <= set(ids)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+

@@ -21,9 +21,12 @@ class PackForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
-    carrier = SelectField(_l("Carrier"), choices=[], validators=[DataRequired()])
-    waybill_no = StringField(_l("Waybill number"), validators=[DataRequired(), Length(max=40)])
-    weight_grams = IntegerField(_l("Parcel weight (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    """Ship by hand. It sits on the notice page beside the pack and waybill forms, whose fields
+    have the same names: its ids are its own (the posted names stay), so no two inputs share one."""
+    carrier = SelectField(_l("Carrier"), choices=[], validators=[DataRequired()], id="ship-carrier")
+    waybill_no = StringField(_l("Waybill number"), validators=[DataRequired(), Length(max=40)], id="ship-waybill_no")
+    weight_grams = IntegerField(_l("Parcel weight (g)"), validators=[Optional(), NumberRange(min=1, max=100_000)],
+                                id="ship-weight_grams")
 
 
 class ShipWithWaybillForm(FlaskForm):
