@@ -109,3 +109,50 @@ def _order_id(number):
 def test_the_group_operations_are_in_the_openapi_document(spec):
     operations = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {"listGroupBuys", "listOpenGroups", "openGroup", "getGroup", "joinGroup", "listMyGroups"} <= operations
+
+
+def test_a_retried_open_with_the_same_idempotency_key_answers_with_the_first_group_and_order(app, client, store):
+    from app.blueprints.orders.models import Order
+
+    base = f"/api/v1/shop/{store.slug}"
+    sku = f.sku(store, price=10_000, stock=20)
+    now = utcnow()
+    with f.bound(store, request=True) as session:
+        activity = groupbuy.save_activity(None, None, {
+            "name": "重试拼团", "sku_id": sku.id, "group_price": 6_000, "group_size": 2, "time_limit_minutes": 60,
+            "starts_at": now - timedelta(minutes=5), "ends_at": now + timedelta(days=3)})
+        groupbuy.set_status(None, activity, "active")
+        session.flush()
+        activity_id = activity.id
+    leader = f.member(store)
+    home, office = f.address(store, leader).id, f.address(store, leader).id
+    auth = _auth(client, store, leader)
+    orders = lambda: f.read(store, lambda: f.db_session().scalar(  # noqa: E731
+        select(func.count()).select_from(Order).where(Order.shopper_id == leader.id)))
+    url, headers = f"{base}/group-buys/{activity_id}/open", {**auth, "Idempotency-Key": "open-retry-1"}
+    teams_before = _teams(store)
+
+    first = client.post(url, json={"address_id": home}, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    again = client.post(url, json={"address_id": home}, headers=headers)
+    assert (again.status_code, again.get_json()) == (201, first.get_json())
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert (_teams(store) - teams_before, orders()) == (1, 1)
+
+    other = client.post(url, json={"address_id": office}, headers=headers)      # the same key, another body
+    assert other.status_code == 409
+    assert other.get_json() == {"error": {"code": "idempotency_conflict", "field": None,
+                                          "message": other.get_json()["error"]["message"]}}
+    assert (_teams(store) - teams_before, orders()) == (1, 1)                  # nothing changed
+
+    fresh = client.post(url, json={"address_id": home}, headers={**auth, "Idempotency-Key": "open-retry-2"})
+    assert fresh.status_code == 201 and fresh.get_json()["group"]["code"] != first.get_json()["group"]["code"]
+    too_long = client.post(url, json={"address_id": home}, headers={**auth, "Idempotency-Key": "k" * 81})
+    assert too_long.status_code == 422 and too_long.get_json()["error"]["field"] == "Idempotency-Key"
+    assert (_teams(store) - teams_before, orders()) == (2, 2)
+
+
+def test_open_group_documents_the_idempotency_key(spec):
+    operation = spec["paths"]["/api/v1/shop/{slug}/group-buys/{id}/open"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+    assert "409" in operation["responses"]

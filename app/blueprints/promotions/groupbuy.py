@@ -105,7 +105,10 @@ def _code() -> str:
 
 
 def _place(activity_row: GroupBuy, team: GroupTeam, member_id: int, address: dict, shopper: dict, leader: bool,
-           now: datetime, points: int = 0):
+           now: datetime, points: int = 0, idempotency_key: str | None = None, request_hash: str | None = None):
+    """The shopper's order in `team` and their place in it: (team, order). With an idempotency key
+    that a concurrent retry used first, the order center answers with that order: then its group
+    is the answer and `team`, just started for nothing, is dropped."""
     from app.blueprints.orders import services as orders
 
     minutes = None
@@ -115,20 +118,28 @@ def _place(activity_row: GroupBuy, team: GroupTeam, member_id: int, address: dic
     order = orders.place_order([orders.LineRequest(activity_row.sku_id, 1)], address, shopper=shopper,
                                shopper_id=member_id, order_type="group_buy", source="storefront",
                                flash_prices={activity_row.sku_id: activity_row.group_price},
-                               payment_minutes=minutes, points=points)
+                               payment_minutes=minutes, points=points, idempotency_key=idempotency_key,
+                               request_hash=request_hash)
+    if idempotency_key is not None and (first := team_of_order(order.id)) is not None:
+        db.session.delete(team)
+        db.session.flush()
+        return first, order
     try:
         with db.session.begin_nested():
             db.session.add(GroupMember(team_id=team.id, member_id=member_id, order_id=order.id, leader=leader,
                                        status="pending"))
     except IntegrityError:     # the same shopper joining twice at once: the second is refused whole
         raise GroupClosed(_("You are in this group already.")) from None
-    return order
+    return team, order
 
 
 def open_group(activity_id: int, member_id: int, address: dict, shopper: dict, now: datetime | None = None,
-               points: int = 0):
+               points: int = 0, idempotency_key: str | None = None, request_hash: str | None = None):
     """The shopper starts a group: the group (waiting for this payment) and its first order.
-    Returns (team, order); the group opens when the order is paid."""
+    Returns (team, order); the group opens when the order is paid. With an idempotency key
+    (the order center's, `orders.order_for_key`; `request_hash` names the request) a retry
+    returns the first group and order, also when retries arrive at once; the same key with
+    another request raises IdempotencyConflict."""
     now = now or utcnow()
     activity_row = activity(activity_id)
     if not _live(activity_row, now):
@@ -137,7 +148,7 @@ def open_group(activity_id: int, member_id: int, address: dict, shopper: dict, n
                      size=activity_row.group_size, taken=1, paid=0)
     db.session.add(team)
     db.session.flush()
-    return team, _place(activity_row, team, member_id, address, shopper, True, now, points)
+    return _place(activity_row, team, member_id, address, shopper, True, now, points, idempotency_key, request_hash)
 
 
 def join_group(code: str, member_id: int, address: dict, shopper: dict, now: datetime | None = None,
@@ -161,7 +172,7 @@ def join_group(code: str, member_id: int, address: dict, shopper: dict, now: dat
         raise GroupClosed(_("This group is full.") if team.status == "open" and team.taken >= team.size
                           else _("This group is no longer open."))
     db.session.refresh(team)
-    return team, _place(activity(team.activity_id), team, member_id, address, shopper, False, now, points)
+    return _place(activity(team.activity_id), team, member_id, address, shopper, False, now, points)
 
 
 # --- what the order center's events do ---------------------------------------------------------

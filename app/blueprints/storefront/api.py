@@ -460,6 +460,15 @@ def _shipment_body(s) -> dict:
                         "description": e.description, "location": e.location} for e in s.events]}
 
 
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header (None without one); longer than the orders' column
+    holds is a 422. The key is stored on the order it placed (`orders.order_for_key` finds it)."""
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 80:
+        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    return key
+
+
 @api.route("/checkout", methods=["POST"])
 @shopper_token
 def checkout():
@@ -467,9 +476,7 @@ def checkout():
     retry with the same key and body answers with the first order (also after the cart
     emptied, also when retries arrive at once); the same key with another body is a 409."""
     data = _json()
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 80:
-        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    key = idempotency_key()
     digest = orders.fingerprint(api="checkout", body=data)
     existing = orders.order_for_key(g.member.id, key, digest)
     if existing is not None:

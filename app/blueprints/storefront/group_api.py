@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask import g, jsonify, url_for
 
 from app.blueprints.storefront import queries
-from app.blueprints.storefront.api import ApiError, _int, _json, _order_body, _points, api, shopper_token
+from app.blueprints.storefront.api import (ApiError, _int, _json, _order_body, _points, api, idempotency_key,
+                                           shopper_token)
 from app.blueprints.storefront.group_views import place_in_group
-from app.blueprints.storefront.openapi import SPEC, _json as _doc, _op, _ref
+from app.blueprints.storefront.openapi import IDEMPOTENCY_KEY, SPEC, _json as _doc, _op, _ref
 from app.core.permissions import public
 
 
@@ -91,12 +92,21 @@ def _placed(start) -> tuple:
 @api.route("/group-buys/<int:id>/open", methods=["POST"])
 @shopper_token
 def group_buy_open(id):
-    """Start a group: an order at the group price; the group opens once it is paid."""
+    """Start a group: an order at the group price; the group opens once it is paid. An
+    Idempotency-Key makes retries safe as in checkout (the key is the order's): the same key
+    and body answer with the first group and order, the same key with another body is a 409."""
+    from app.blueprints.orders import services as orders
     from app.blueprints.promotions import groupbuy
 
+    key = idempotency_key()
+    digest = orders.fingerprint(api="openGroup", activity_id=id, body=_json())
+    existing = orders.order_for_key(g.member.id, key, digest)
+    if existing is not None and (team := groupbuy.team_of_order(existing.id)) is not None:
+        return jsonify(group=_group_body(team), order=_order_body(queries.order_view(existing))), 201, \
+            {"Idempotent-Replayed": "true"}
     activity = _live_activity(id)
     return _placed(lambda member_id, address, shopper, points: groupbuy.open_group(
-        activity.id, member_id, address, shopper, points=points))
+        activity.id, member_id, address, shopper, points=points, idempotency_key=key, request_hash=digest))
 
 
 @api.route("/groups/<code>/join", methods=["POST"])
@@ -175,7 +185,8 @@ SPEC["paths"].update({
         _ITEMS("Group"), params=[_ID])},
     "/api/v1/shop/{slug}/group-buys/{id}/open": {"post": _op(
         "openGroup", "Start a group: an order at the group price (pay it to open the group)",
-        _doc(_ref("GroupPlaced"), "Created"), status="201", params=[_ID], body=_PLACE, secure=True)},
+        _doc(_ref("GroupPlaced"), "Created"), status="201", params=[_ID, IDEMPOTENCY_KEY], body=_PLACE, secure=True,
+        extra={"409": _doc(_ref("Error"), "The idempotency key was used for a different request")})},
     "/api/v1/shop/{slug}/groups/{code}": {"get": _op("getGroup", "A group by its share code", _doc(_ref("Group")),
                                                      params=[_CODE])},
     "/api/v1/shop/{slug}/groups/{code}/join": {"post": _op(

@@ -58,6 +58,10 @@ _REGION_CODE = {"type": "string", "pattern": "^[0-9]{6}$", "example": "440305",
 _REGION_OUT = {"type": "string", "pattern": "^([0-9]{6})?$", "example": "440305",
                "description": "Six-digit GB/T 2260 code of the district (or city); empty on addresses from before regions"}
 
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80},
+                   "description": "Makes retries safe: the same key and body answer with the first result "
+                                  "(header Idempotent-Replayed: true); the same key with another body is a 409"}
+
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Houtai storefront API", "version": "1.0.0",
@@ -356,7 +360,7 @@ SPEC = {
             _json(_ref("CheckoutQuote")), body=_ref("CheckoutQuoteInput"), secure=True)},
         "/api/v1/shop/{slug}/checkout": {"post": _op(
             "checkout", "Place an order from the cart", _json(_ref("Order"), "Created"), body=_ref("Checkout"), secure=True,
-            status="201", params=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 80}}],
+            status="201", params=[IDEMPOTENCY_KEY],
             extra={"409": _json(_ref("Error"), "The idempotency key was used for a different order")})},
         "/api/v1/shop/{slug}/orders": {"get": _op("listOrders", "The shopper's orders, newest first, 20 a page",
                                                   _json(_ref("OrderList")), secure=True, params=[
