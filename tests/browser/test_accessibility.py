@@ -19,9 +19,33 @@ def axe():
     return Axe()
 
 
+def _group_refund(store, sku) -> int:
+    """A failed group whose order waits for a refund by hand (as after an offline payment):
+    a row on the group refunds page. Returns the place's id."""
+    from datetime import timedelta
+
+    from app.blueprints.promotions import groupbuy
+    from app.core.db import utcnow
+
+    now = utcnow()
+    with f.bound(store, request=True) as session:
+        activity = groupbuy.save_activity(None, None, {
+            "name": "两人拼团", "sku_id": sku.id, "group_price": 6_000, "group_size": 2, "time_limit_minutes": 60,
+            "starts_at": now - timedelta(minutes=5), "ends_at": now + timedelta(days=3)})
+        groupbuy.set_status(None, activity, "active")
+        session.flush()
+        team, order = groupbuy.open_group(activity.id, f.member(store).id, f.ADDRESS, f.SHOPPER)
+        session.flush()
+        place = groupbuy.places(team.id)[0]
+        team.status, place.status, place.refund_note = "failed", "refund_due", "线下付款：请手工退款"
+        session.flush()
+        return place.id
+
+
 def _data(store):
     """Something on every page: a product with a SKU grid and stock, an order with its
-    payment, a stocktake, a finished job, a shopper with an address."""
+    payment, a stocktake, a finished job, a shopper with an address, a group order to
+    refund by hand."""
     wh = f.warehouse(store, priority=1)
     product = f.product(store, title="碎花连衣裙", price=19900, stock=8, warehouse=wh,
                         options={"颜色": ["红", "蓝"], "尺码": ["S", "M"]})
@@ -31,7 +55,8 @@ def _data(store):
     f.task(store)
     shopper = f.member(store, name="顾客")
     f.address(store, shopper)
-    return {"product": product.id, "order": order.id, "stocktake": stocktake.id, "shopper": shopper.email}
+    return {"product": product.id, "order": order.id, "stocktake": stocktake.id, "shopper": shopper.email,
+            "group_refund": _group_refund(store, product.skus[1])}
 
 
 def _violations(axe, page, name: str) -> list[str]:
@@ -58,10 +83,12 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
             "dashboard": "/", "product list": "/catalog/products", "product edit": f"/catalog/products/{data['product']}",
             "order list": "/orders/", "order detail": f"/orders/{data['order']}", "stock": "/inventory/stock",
             "stocktake": f"/inventory/documents/{data['stocktake']}", "payments": "/payments/", "staff": "/staff",
-            "settings": "/settings", "jobs": "/jobs",
+            "settings": "/settings", "jobs": "/jobs", "group refunds": "/promotions/group-buys/refunds",
         }
         for name, path in admin.items():
             page.goto(base + path)
+            if name == "group refunds":   # the row with its refund form, not the empty table
+                assert page.locator(f"tr[data-place='{data['group_refund']}'] input[name$=reference]").count() == 1
             assert page.locator("html").get_attribute("lang") == ("zh-CN" if locale == "zh_CN" else "en"), name
             found += _violations(axe, page, name)
 
