@@ -57,6 +57,42 @@ def test_promotion_coupon_and_points_are_booked_apart_parcel_by_parcel_and_refun
     assert (totals["6001.01"], totals["6001.03"], totals["6601.01"]) == (0, 0, 0)
 
 
+def test_a_refund_reverses_what_the_parcel_booked_even_when_it_predates_todays_discount_split(store):
+    """A parcel posted before the coupon/points split (the whole discount on 6001.01, as the old
+    code booked it): its refunds take back 6001.01 only, leaving 6001.03 and 6601.01 at zero."""
+    from unittest import mock
+
+    sku = f.sku(store, price=20_000, stock=10)
+    promotion(store)
+    member = f.member(store)
+    with f.bound(store, request=True) as session:
+        template = coupons.save_template(None, None, {"name": f.unique("券"), "kind": "amount_off", "amount": 2_000,
+                                                      "threshold": 10_000, "quantity": 5, "per_member_limit": 1,
+                                                      "valid_days": 7})
+        coupon = coupons.claim_coupon(member.id, template.id)
+        member_services.adjust_points(None, session.get(Member, member.id), 5_000, "活动奖励")
+    order = f.order(store, lines=[(sku, 3)], member_obj=member, coupon_ids=[coupon.id], points=3_000,
+                    delivery_method="pickup")
+    (line,) = order.lines
+    payment = f.payment(store, order)
+    settle(store)
+    with mock.patch.object(handlers.promotion_queries, "discount_sources", lambda order_id: {}):
+        deliver(store, handlers.post_parcel, "parcel.shipped", {
+            "notice_id": 950, "notice_number": "N-OLD", "order_id": order.id,
+            "lines": [{"order_line_id": line.id, "sku_id": sku.id, "quantity": 3}]})
+    totals = balances(store)
+    assert (totals["6001.01"], totals.get("6001.03", 0), totals.get("6601.01", 0)) == (8_000, 0, 0)
+    for units, amount in ((1, 17_334), (2, 34_666)):
+        refund = f.refund(store, payment, lines={line.id: (units, amount)})
+        deliver(store, handlers.post_refund, "refund.succeeded", {"refund_id": refund.id, "order_id": order.id})
+    first_refund = entries(store, rule="refund")[0]
+    assert {code: c for code, _d, c in legs(first_refund) if code in ("6001.01", "6001.03", "6601.01")} == \
+        {"6001.01": 2_666}
+    totals = balances(store)
+    assert (totals["6001.01"], totals.get("6001.03", 0), totals.get("6601.01", 0)) == (0, 0, 0)
+    assert totals["6001"] + totals["6001.02"] == 0 and totals["2203"] == 0 and sum(totals.values()) == 0
+
+
 def test_an_invoice_above_the_receipt_price_books_the_difference_as_a_price_variance(store):
     with f.bound(store, request=True):
         _tolerances(price=5, quantity=0)

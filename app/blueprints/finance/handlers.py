@@ -95,7 +95,9 @@ def post_refund(event) -> None:
 def _returned_lines(order_id: int, refunded: dict) -> tuple[list, int]:
     """The legs reversing the shipment's booking of the refunded units that shipped (units
     refunded beyond those shipped were never booked: their money is still an advance), and
-    their net (gross less the discounts)."""
+    their net (gross less the discounts). Each discount account gets back its share of what the
+    line's parcel postings actually booked on it (not today's split of the discount: a parcel
+    posted before the split existed booked all of it to 6001.01), counted cumulatively per line."""
     if not refunded:
         return [], 0
     order = order_queries.for_posting(order_id)
@@ -104,7 +106,8 @@ def _returned_lines(order_id: int, refunded: dict) -> tuple[list, int]:
     lines = {line.id: line for line in order.lines}
     shipped = queries.recognised_quantities(order_id)
     done = queries.returned_on_lines(order_id)
-    sources = promotion_queries.discount_sources(order_id)
+    accounts = (DISCOUNTS, COUPON_DISCOUNTS, POINTS_COST)
+    booked = queries.booked_on_lines(order_id, accounts)
     legs, net = [], 0
     for key, part in refunded.items():
         line = lines.get(int(key))
@@ -117,13 +120,11 @@ def _returned_lines(order_id: int, refunded: dict) -> tuple[list, int]:
             continue
         upto = before + q
         dims = {"order_id": order_id, "order_line_id": line.id, "sku_id": line.sku_id, "quantity": q}
-        parts = services.split(line.discount, sources.get(line.sku_id, {}), "promotion")
         gross = line.unit_price * upto - had.get(RETURNS, 0)
-        share = {kind: amount * min(upto, line.quantity) // line.quantity + had.get(account, 0)
-                 for kind, amount, account in ((k, parts.get(k, 0), a) for k, a in (
-                     ("promotion", DISCOUNTS), ("coupon", COUPON_DISCOUNTS), ("points", POINTS_COST)))}
-        legs += [dr(RETURNS, gross, **dims), cr(DISCOUNTS, share["promotion"], **dims),
-                 cr(COUPON_DISCOUNTS, share["coupon"], **dims), cr(POINTS_COST, share["points"], **dims)]
+        units, on_line = shipped[line.id], booked.get(line.id, {})
+        share = {account: max(0, on_line.get(account, 0) * upto // units + had.get(account, 0))
+                 for account in accounts}
+        legs += [dr(RETURNS, gross, **dims)] + [cr(account, share[account], **dims) for account in accounts]
         net += gross - sum(share.values())
     return legs, net
 

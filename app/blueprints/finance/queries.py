@@ -59,6 +59,20 @@ def returned_on_lines(order_id: int) -> dict[int, dict[str, int]]:
     return out
 
 
+def booked_on_lines(order_id: int, codes: tuple[str, ...]) -> dict[int, dict[str, int]]:
+    """What the parcel postings (less their reversals) booked on each order line on `codes`:
+    {order line id: {account code: debits minus credits}} (one query)."""
+    rows = db.session.execute(select(Line.order_line_id, Account.code, func.sum(Line.debit - Line.credit))
+                              .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
+                              .where(Line.order_id == order_id, Line.order_line_id.is_not(None),
+                                     Entry.source_kind == "parcel", Account.code.in_(codes))
+                              .group_by(Line.order_line_id, Account.code))
+    out: dict[int, dict[str, int]] = {}
+    for line_id, code, amount in rows:
+        out.setdefault(line_id, {})[code] = int(amount or 0)
+    return out
+
+
 # --- balances ----------------------------------------------------------------------------------
 
 @dataclass
