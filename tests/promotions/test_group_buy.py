@@ -242,3 +242,65 @@ def test_a_failed_group_whose_gateway_refund_fails_is_flagged_for_a_refund_by_ha
     wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=120)
     assert "REFUND_CLOSED" in _place(store, order_id).refund_note
     assert order_id in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])
+
+
+def test_a_failed_group_order_partly_refunded_by_after_sales_is_refunded_the_rest_and_flagged_for_no_more(
+        app, shop, module_owner):
+    """¥10 of ¥60 went back through after-sales before the group failed: the group refunds the
+    other ¥50 through the gateway and flags nothing; if that refund then fails, staff are asked
+    to pay back ¥50 by hand, not the whole ¥60 (the shopper would get ¥70)."""
+    from app.blueprints.payments import refunds
+    from app.blueprints.payments.gateways import Notice
+    from app.blueprints.payments.models import Refund
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    _pay(store, order_id)
+    wait_for(lambda: _team(store, code) == "open", timeout=120)
+    with f.bound(store, request=True):
+        refunds.refund_order(None, order_id, f"as-{order_id}-1", amount=1_000, reason="after-sales")
+    wait_for(lambda: f.read(store, lambda: refunds.refund_state(f"as-{order_id}-1")) == "succeeded", timeout=120)
+    _fail_group(store, code)
+    assert _team(store, code) == "failed"
+    team_id = _place(store, order_id).team_id
+    request_id = f"group-{team_id}-{order_id}"
+    wait_for(lambda: f.read(store, lambda: refunds.refund_state(request_id)) == "succeeded", timeout=120)
+    amounts = f.read(store, lambda: f.db_session().execute(
+        select(Refund.request_id, Refund.amount, Refund.status).join(Payment, Payment.id == Refund.payment_id)
+        .where(Payment.order_id == order_id).order_by(Refund.id)).all())
+    assert [tuple(r) for r in amounts] == [(f"as-{order_id}-1", 1_000, "succeeded"), (request_id, 5_000, "succeeded")]
+    place = _place(store, order_id)
+    assert (place.status, place.refund_amount) == ("refunded", 0)
+    assert order_id not in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])
+    assert f.read(store, lambda: f.db_session().scalar(select(Payment.status).where(Payment.order_id == order_id))) \
+        == "refunded"
+
+    with f.bound(store, request=True):     # the gateway reports later that the ¥50 did not go through
+        assert refunds.apply_refund_notice(Notice("refund", request_id, "failed", 5_000, "CNY",
+                                                  None, "REFUND_CLOSED", utcnow())) == "applied"
+    wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=120)
+    place = _place(store, order_id)
+    assert place.refund_amount == 5_000
+    html = module_owner.get(f"/store/{store.slug}/promotions/group-buys/refunds").get_data(as_text=True)
+    row = html[html.index(f'data-place="{place.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "¥50.00" in row and "¥60.00" not in row
+
+
+def test_a_failed_group_with_nothing_left_to_refund_asks_the_gateway_for_nothing(app, shop):
+    """After-sales refunded the whole order before the group failed: no refund, nothing flagged."""
+    from app.blueprints.payments import refunds
+    from app.blueprints.payments.models import Refund
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    _pay(store, order_id)
+    wait_for(lambda: _team(store, code) == "open", timeout=120)
+    with f.bound(store, request=True):
+        refunds.refund_order(None, order_id, f"as-{order_id}-all", amount=6_000, reason="after-sales")
+    wait_for(lambda: f.read(store, lambda: refunds.refund_state(f"as-{order_id}-all")) == "succeeded", timeout=120)
+    _fail_group(store, code)
+    assert _team(store, code) == "failed"
+    assert _place(store, order_id).status == "refunded"
+    assert f.count(store, Refund, Refund.request_id.like("group-%"),
+                   Refund.payment_id.in_(select(Payment.id).where(Payment.order_id == order_id))) == 0

@@ -278,6 +278,13 @@ def order_payment(order_id: int) -> Payment | None:
         .order_by(Payment.id.desc()).limit(1))
 
 
+def order_refundable(order_id: int) -> int | None:
+    """What of the order's payment can still be refunded through its gateway (paid minus refunds
+    pending or done, e.g. by after-sales); None: the order was not paid through a gateway."""
+    payment = order_payment(order_id)
+    return None if payment is None else max(0, refundable(payment))
+
+
 def refund_order(actor, order_id: int, request_id: str, *, lines: dict[int, int] | None = None,
                  amount: int | None = None, reason: str = "") -> Refund:
     """Refund order lines (their paid share, unit by unit) or an amount of the order's payment,

@@ -243,32 +243,41 @@ def _refund_request(team_id: int, order_id: int) -> str:
 
 
 def _refund(team: GroupTeam, place: GroupMember, reason: str) -> None:
-    """Pay the place's order back in full through the payment center (once per order). An order
-    the payment center cannot refund (paid offline) is flagged for staff to refund by hand."""
+    """Pay the place's order back through the payment center (once per order): what is still
+    refundable of its payment (after-sales may have refunded part of it already; nothing left,
+    nothing to do). An order the payment center cannot refund (paid offline) is flagged for staff
+    to refund by hand, for what it paid."""
     from app.blueprints.orders import queries as orders
     from app.blueprints.payments import refunds
 
-    ref = orders.order_ref(place.order_id)
-    try:
-        refunds.refund_order(None, place.order_id, _refund_request(team.id, place.order_id), amount=ref.payable,
-                             reason=reason)
-    except DomainError as err:       # paid offline (or refunded by staff meanwhile): a person checks it
-        _refund_by_hand(place, err.message)
+    left = refunds.order_refundable(place.order_id)
+    if left is None:                 # paid offline: a person pays it back
+        ref = orders.order_ref(place.order_id)
+        _refund_by_hand(place, _("This order was not paid through a payment gateway: refund it by hand."),
+                        ref.payable if ref is not None else 0)
         return
-    place.status = "refunded"
+    if left > 0:
+        try:
+            refunds.refund_order(None, place.order_id, _refund_request(team.id, place.order_id), amount=left,
+                                 reason=reason)
+        except DomainError as err:   # the payment cannot be refunded through its gateway
+            _refund_by_hand(place, err.message, left)
+            return
+    place.status, place.refund_amount = "refunded", 0
 
 
-def _refund_by_hand(place: GroupMember, why: str) -> None:
+def _refund_by_hand(place: GroupMember, why: str, amount: int) -> None:
     """The group failed and nothing refunds this order by itself: it is closed (it will never
-    ship; its stock goes back) and listed for staff to refund by hand (`refunds_due`)."""
+    ship; its stock goes back) and listed for staff to refund `amount` by hand (`refunds_due`)."""
     from app.blueprints.orders import services as orders
 
-    place.status, place.refund_note = "refund_due", (why or "")[:300]
+    place.status, place.refund_note, place.refund_amount = "refund_due", (why or "")[:300], max(0, amount)
     order = orders.order_for_update(place.order_id)
     if order is not None and order.status in ("paid", "allocated"):
         orders.close_order(None, order, _("the group buy failed; the payment is to be refunded by hand"))
     db.session.flush()
-    emit("group_buy.refund_due", {"order_id": place.order_id, "team_id": place.team_id, "place_id": place.id})
+    emit("group_buy.refund_due", {"order_id": place.order_id, "team_id": place.team_id, "place_id": place.id,
+                                  "amount": place.refund_amount})
 
 
 def _place_of_request(request_id: str) -> GroupMember | None:
@@ -285,7 +294,10 @@ def refund_failed(request_id: str, why: str = "") -> bool:
     place = _place_of_request(request_id)
     if place is None or place.status != "refunded":
         return False
-    _refund_by_hand(place, _("The gateway's refund failed: %(why)s", why=why or "-"))
+    from app.blueprints.payments import refunds
+
+    _refund_by_hand(place, _("The gateway's refund failed: %(why)s", why=why or "-"),
+                    refunds.order_refundable(place.order_id) or 0)
     return True
 
 
@@ -294,7 +306,7 @@ def refund_succeeded(request_id: str) -> bool:
     place = _place_of_request(request_id)
     if place is None or place.status != "refund_due":
         return False
-    place.status = "refunded"
+    place.status, place.refund_amount = "refunded", 0
     db.session.flush()
     return True
 

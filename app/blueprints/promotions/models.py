@@ -339,3 +339,5 @@ class GroupMember(CreatedAt, db.Model):
     leader: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     refund_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # what is still owed to the shopper when the place is due a refund by hand (minor units)
+    refund_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
