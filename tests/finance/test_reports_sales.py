@@ -253,3 +253,15 @@ def test_every_view_of_the_new_reports_reads_as_chinese(app):
         if words := latin_words(page, {"factory"}):
             english[path] = sorted(words)
     assert english == {}
+
+
+def test_chart_bars_count_whole_units_of_the_stores_currency():
+    """A yen store has no minor unit: ¥1,500 is a bar of 1,500, not 15 (the bars used to divide by 100)."""
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from app.blueprints.finance import report_views
+
+    for currency, minor, whole in (("JPY", 1500, 1500), ("CNY", 1500, 15), ("CNY", -250, -2)):
+        with mock.patch.object(report_views, "current_store", lambda c=currency: SimpleNamespace(currency=c)):
+            assert report_views._whole(minor) == whole, currency

@@ -37,6 +37,11 @@ def _day(name: str, default: date) -> tuple[date, bool]:
         return default, False
 
 
+
+def _whole(minor: int) -> int:
+    """A chart bar's height: whole major units of the store's currency (a yen store has no fen)."""
+    return int(to_major(minor, current_store().currency))
+
 @dataclass
 class Table:
     """A report's table: headers with their kind ("text", "money", "number") and raw rows."""
@@ -90,7 +95,7 @@ def reports():
     table = Table(_("Profit and loss"), [(_("Section"), "text"), (_("Code"), "text"), (_("Account"), "text"),
                                          (_("Amount"), "money")], _statement_rows(statement),
                   ["", "", _("Profit"), statement.result],
-                  chart=bar_chart([(m, (revenue - expense) // 100) for m, revenue, expense in queries.result_by_month(until)],
+                  chart=bar_chart([(m, _whole(revenue - expense)) for m, revenue, expense in queries.result_by_month(until)],
                                   _("Profit by month, last 12 months (yuan)"), axis="text"))
     return _render(table, f"profit-and-loss-{since}-{until}", since=since, until=until, date_range=True,
                    invalid=not (ok1 and ok2), report="pl")
@@ -205,7 +210,7 @@ def _category() -> tuple[int | None, bool]:
 
 def _top_chart(rows, label: str, limit: int = 12):
     """Bars of the paid amount of the first `limit` rows (the report's best), in yuan."""
-    return bar_chart([(str(r.label) or "—", r.gmv // 100) for r in rows[:limit]], label, axis="text")
+    return bar_chart([(str(r.label) or "—", _whole(r.gmv)) for r in rows[:limit]], label, axis="text")
 
 
 @bp.route("/reports/sales")
@@ -230,7 +235,7 @@ def sales():
                       [[r.label, r.orders, r.gmv, r.refunds, r.net, r.aov] for r in rows],
                       [_("Total"), sum(r.orders for r in rows), sum(r.gmv for r in rows),
                        sum(r.refunds for r in rows), sum(r.net for r in rows), None],
-                      chart=bar_chart([(r.label, r.gmv // 100) for r in rows], _("GMV by day (yuan)")))
+                      chart=bar_chart([(r.label, _whole(r.gmv)) for r in rows], _("GMV by day (yuan)")))
     elif by == "channel":
         rows, labels = queries.sales_by_channel(since, until), _channel_labels()
         for r in rows:
@@ -316,7 +321,7 @@ def receivables_ageing():
                   [[r.label, *r.buckets[1:], r.total] for r in rows],
                   [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(1, len(labels) + 1)],
                    sum(r.total for r in rows)],
-                  chart=bar_chart(list(zip(_short_buckets(), [sum(r.buckets[i] for r in rows) // 100
+                  chart=bar_chart(list(zip(_short_buckets(), [_whole(sum(r.buckets[i] for r in rows))
                                                               for i in range(1, len(labels) + 1)])),
                                   _("Owed by gateways, by age (yuan)"), axis="text"),
                   note=_("Age: days since the payment, in the store's calendar; refunds and settlements pay off "
@@ -338,7 +343,7 @@ def payables_ageing():
                   [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(len(labels))],
                    sum(r.total for r in rows)],
                   chart=bar_chart(list(zip([str(_("Not due")), "1–30", *_short_buckets()[1:]],
-                                           [sum(r.buckets[i] for r in rows) // 100 for i in range(len(labels))])),
+                                           [_whole(sum(r.buckets[i] for r in rows)) for i in range(len(labels))])),
                                   _("Owed to suppliers, by days overdue (yuan)"), axis="text"),
                   note=_("Matched supplier invoices not yet paid in full; an invoice without payment terms counts "
                          "as not yet due."))
