@@ -3,6 +3,7 @@ shopper enters the return waybill → the fake carrier pushes signed → the war
 unit as good into a bin → the sandbox refund succeeds → the unit is back in stock → the linked
 ticket is closed and the shopper rates it."""
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.blueprints.aftersales.models import AfterSalesRequest
@@ -61,7 +62,7 @@ def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, 
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/aftersales/requests")
     staff.click(f"text={req.number}")
-    assert staff.locator("p.photos img").count() == 1
+    expect(staff.locator("p.photos img")).to_have_count(1)
     staff.click("[data-action=approve]")
     staff.wait_for_selector("[data-status=awaiting_return]")
 

@@ -3,6 +3,7 @@ and cancels it; the stock returns."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from app.blueprints.catalog.models import Sku
 from app.extensions import db
@@ -45,7 +46,8 @@ def test_shopper_buys_and_staff_cancels(app, live_server, browser, store):
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/orders/?q={number}")
     staff.click(f"text={number}")
-    assert staff.locator("#lines tr[data-sku]").count() == 2
+    # the click only starts the navigation: wait for the order page, not the list still shown
+    expect(staff.locator("#lines tr[data-sku]")).to_have_count(2)
     assert "商品0" in staff.inner_text("#lines") and "¥90.00" in staff.inner_text("[data-payable]")
     staff.fill("input[name=reason]", "out of stock at the supplier")
     staff.click("button[data-action=cancel]")
