@@ -236,6 +236,25 @@ def test_the_shopper_rates_a_solved_ticket_of_theirs_once_on_the_shop_page(store
     assert stranger.form(url, {"score": "1"}).status_code == 404
 
 
+def test_a_refused_rating_answers_on_the_page_under_the_field_and_keeps_the_comment(store):
+    member = f.member(store)
+    shopper = f.shopper_client(store, member)
+    conversation = f.conversation(store, member)
+    (ticket,) = _tickets_of(store, conversation.id)
+    url = f"/shop/{store.slug}/service/tickets/{ticket.id}/rate"
+    early = shopper.form(url, {"score": "4", "comment": "等了很久"})          # not solved yet
+    page = early.get_data(True)
+    assert early.status_code == 422 and f'id="rate-{ticket.id}-score-error"' in page
+    assert "You can rate a ticket once it is solved." in page
+    with f.bound(store, request=True):
+        services.resolve_ticket(None, db.session.get(Ticket, ticket.id))
+    bad = shopper.form(url, {"score": "9", "comment": "等了很久"})             # not one of the five
+    page = bad.get_data(True)
+    assert bad.status_code == 422 and f'id="rate-{ticket.id}-score-error"' in page
+    assert 'value="等了很久"' in page                                          # the comment is kept
+    assert _ticket(store, ticket.id).csat_score is None
+
+
 def test_staff_open_a_ticket_for_a_shopper_and_bad_input_changes_nothing(store, owner):
     member = f.member(store)
     url = f"/store/{store.slug}/service/tickets/new"

@@ -19,11 +19,13 @@ shopper = _realm_only("shopper", "shopper")
 
 @shop_bp.route("/")
 @shopper
-def hub():
+def hub(failed=None, status: int = 200):
+    """The shopper's threads and tickets; `failed` is (ticket id, its rating form) when a rating was
+    refused, so that row shows the form again with the shopper's input and the error under the field."""
     tickets = queries.shopper_tickets(current_user.id)
     return render_template("service/shop_hub.html", conversations=queries.shopper_conversations(current_user.id),
                            tickets=tickets, statuses=services.STATUS_LABELS,
-                           rate_form=forms.RateForm(formdata=None))
+                           rate_form=forms.RateForm(formdata=None), failed=failed), status
 
 
 def _thread(order_number: str, status: int = 200, form=None):
@@ -92,11 +94,8 @@ def rate(id):
     if form.validate_on_submit() and commit_form(form, lambda: services.rate_ticket(
             current_user.id, ticket, form.score.data, form.comment.data or "")):
         flash(_("Thank you for your rating."), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-    return redirect_to(url_for("service_shop.hub"))
+        return redirect_to(url_for("service_shop.hub"))
+    return hub(failed=(ticket.id, form), status=422)
 
 
 @shop_bp.route("/attachments/<int:id>")
