@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import selectinload
 
-from app.blueprints.orders.models import AWAITING_SHIPMENT, Order, OrderLine
+from app.blueprints.orders.models import AWAITING_SHIPMENT, Order, OrderEvent, OrderLine
 from app.extensions import db
 
 
@@ -111,6 +111,27 @@ def shopper_order_refs(shopper_id: int, limit: int = 20) -> tuple[list[OrderRef]
     rows = db.session.execute(select(*_REF_COLUMNS).where(Order.shopper_id == shopper_id)
                               .order_by(Order.id.desc()).limit(limit)).all()
     return [OrderRef(*row) for row in rows], total
+
+
+def paying_payments(order_ids) -> dict[int, str]:
+    """The number of the payment-center payment that paid each of these orders, as its timeline's
+    "paid" row names it (one query). An order paid offline, or not paid, is missing: a later
+    payment that the order did not need never counts as the one that paid it."""
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    number = OrderEvent.data["payment"].astext
+    rows = db.session.execute(select(OrderEvent.order_id, number).where(
+        OrderEvent.order_id.in_(ids), OrderEvent.action == "paid", number.is_not(None)).order_by(OrderEvent.id))
+    out: dict[int, str] = {}
+    for order_id, payment_number in rows:
+        out.setdefault(order_id, payment_number)      # the first "paid" row
+    return out
+
+
+def paying_payment(order_id: int) -> str | None:
+    """The number of the payment that paid the order (see `paying_payments`); None: paid offline or not paid."""
+    return paying_payments([order_id]).get(order_id)
 
 
 def order_id_of(number: str) -> int | None:

@@ -82,16 +82,20 @@ def attention() -> dict[str, int]:
 
 
 def paid_payments(order_ids) -> dict[int, dict]:
-    """The payment that paid each of these orders (its latest successful one): our number, the
-    gateway, the gateway's trade number, the amount and when it was paid (one query)."""
-    ids = list(order_ids)
-    if not ids:
+    """The payment that paid each of these orders (the one the order's timeline names, never a
+    later payment it did not need): our number, the gateway, the gateway's trade number, the
+    amount and when it was paid (two queries)."""
+    from app.blueprints.orders import queries as order_queries
+
+    numbers = order_queries.paying_payments(order_ids)
+    if not numbers:
         return {}
     out: dict[int, dict] = {}
-    for p in db.session.scalars(select(Payment).where(Payment.order_id.in_(ids), Payment.status.in_(PAID))
-                                .order_by(Payment.order_id, Payment.id)):
-        out[p.order_id] = {"number": p.number, "gateway": p.gateway, "trade_no": p.gateway_trade_no or p.number,
-                           "amount": p.amount, "currency": p.currency, "paid_at": p.gateway_paid_at or p.paid_at}
+    for p in db.session.scalars(select(Payment).where(Payment.number.in_(list(numbers.values())),
+                                                      Payment.status.in_(PAID))):
+        if numbers.get(p.order_id) == p.number:
+            out[p.order_id] = {"number": p.number, "gateway": p.gateway, "trade_no": p.gateway_trade_no or p.number,
+                               "amount": p.amount, "currency": p.currency, "paid_at": p.gateway_paid_at or p.paid_at}
     return out
 
 
@@ -180,10 +184,16 @@ def refunded_lines(start: datetime, end: datetime) -> tuple[dict[int, tuple[int,
 
 def order_money(order_id: int) -> dict | None:
     """What the payment center took for an order and gave back: the gateway of the payment that
-    paid it, its amount, and the refunds of it that succeeded (None: not paid through the payment
-    center, e.g. offline). One query."""
+    paid it (the one the order's timeline names, never a later payment it did not need), its
+    amount, and the refunds of it that succeeded (None: not paid through the payment center,
+    e.g. offline). Two queries."""
+    from app.blueprints.orders import queries as order_queries
+
+    number = order_queries.paying_payment(order_id)
+    if number is None:
+        return None
     refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(
         Refund.payment_id == Payment.id, Refund.status == "succeeded").scalar_subquery()
     row = db.session.execute(select(Payment.gateway, Payment.amount, refunded).where(
-        Payment.order_id == order_id, Payment.status.in_(PAID)).order_by(Payment.id.desc()).limit(1)).first()
+        Payment.order_id == order_id, Payment.number == number, Payment.status.in_(PAID))).first()
     return {"gateway": row[0], "paid": int(row[1]), "refunded": int(row[2])} if row else None

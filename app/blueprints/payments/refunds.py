@@ -272,10 +272,15 @@ def flag_stuck(older_than_minutes: int = 60) -> int:
 # --- refunds asked for by another center (after-sales) -----------------------------------------
 
 def order_payment(order_id: int) -> Payment | None:
-    """The order's payment that took its money (the newest that succeeded), refunded or not."""
+    """The payment that paid the order (the one its timeline names, `orders.paying_payment`),
+    refunded or not. Another payment of the same order (a second attempt that also went through,
+    flagged as not needed) is never it, newer or not; None: paid offline or not paid."""
+    number = order_queries.paying_payment(order_id)
+    if number is None:
+        return None
     return db.session.scalar(select(Payment).where(
-        Payment.order_id == order_id, Payment.status.in_((*REFUNDABLE_STATUSES, "refunded")))
-        .order_by(Payment.id.desc()).limit(1))
+        Payment.order_id == order_id, Payment.number == number,
+        Payment.status.in_((*REFUNDABLE_STATUSES, "refunded"))))
 
 
 def order_refundable(order_id: int) -> int | None:
