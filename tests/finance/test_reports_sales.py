@@ -150,6 +150,36 @@ def test_payables_ageing_buckets_matched_invoices_by_days_past_due(store, owner)
     assert rows[-1][0] == "Total" and rows[-1][6] == f"{(3 * total - 3000) / 100:.2f}"
 
 
+def test_payables_ageing_is_as_of_its_day_with_the_payments_dated_by_then(store, owner):
+    """An invoice counts from the store's day it was matched (the payable's posting), not its
+    own date; a payment counts from the day it was paid: on an earlier day the invoice paid
+    since is still owed, and one matched since is not owed yet."""
+    from app.blueprints.purchasing import orders, payables
+
+    with _at(datetime(2026, 11, 1, 23, 50, tzinfo=SHANGHAI)), f.bound(store, request=True):   # 15:50 UTC
+        supplier = f.supplier_record(store)
+        supplier.payment_terms_days = 30
+        po = f.purchase_order(store, supplier, lines=[(f.sku(store), 10)], state="received", unit_price=1000)
+        invoice = orders.enter_invoice(None, po, "INV-ASOF", date(2026, 10, 25), {po.lines[0].id: 10})
+        assert invoice.match_status == "matched" and invoice.due_on == date(2026, 11, 24)
+        invoice_id, total, supplier_id, supplier_name = invoice.id, invoice.total, supplier.id, supplier.name
+    with _at(datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)), f.bound(store, request=True):
+        payables.record_payment(None, supplier_id, date(2026, 11, 15), {invoice_id: 4000}, "bank_transfer", "B-1")
+    with _at(datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)), f.bound(store, request=True):
+        payables.record_payment(None, supplier_id, date(2026, 11, 28), {invoice_id: total - 4000}, "bank_transfer", "B-2")
+    with _at(NOW), f.bound(store, request=True):
+        assert queries.payables_ageing(date(2026, 10, 31)) == []              # dated Oct 25, matched Nov 1
+        (matched_day,) = queries.payables_ageing(date(2026, 11, 1))            # 23:50 is still Nov 1
+        assert matched_day.buckets == [total, 0, 0, 0, 0]
+        (part_paid,) = queries.payables_ageing(date(2026, 11, 25))             # due Nov 24, B-1 only
+        assert part_paid.buckets == [0, total - 4000, 0, 0, 0]
+        assert queries.payables_ageing(date(2026, 11, 28)) == []               # paid in full that day
+        assert queries.payables_ageing(date(2026, 12, 2)) == []
+    with _at(NOW):
+        rows = _csv(owner, f"/store/{store.slug}/finance/reports/payables-ageing?until=2026-11-14&export=csv")
+    assert rows[1][0] == supplier_name and rows[1][1:3] == [f"{total / 100:.2f}", "0.00"]
+
+
 def test_profit_and_loss_shows_profit_by_month_with_a_loss_below_the_line(store, owner):
     dr, cr = services.dr, services.cr
     with f.bound(store, request=True):

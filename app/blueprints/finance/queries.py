@@ -498,13 +498,14 @@ def age_first_in_first_out(debits: list[tuple[date, int]], paid: int, as_of: dat
 
 
 def payables_ageing(as_of: date) -> list[AgeingRow]:
-    """What the store owes each supplier on matched invoices, by how long past the due date on
-    `as_of`: bucket 0 is not yet due (or no terms), 1–4 are days overdue as in AGE_BUCKETS (the
-    first bucket from 1 day) (one query, through the purchasing center's read side)."""
+    """What the store owed each supplier at the end of `as_of` on invoices matched by then, less
+    the payments dated up to then, by how long past the due date on `as_of`: bucket 0 is not yet
+    due (or no terms), 1–4 are days overdue as in AGE_BUCKETS (the first bucket from 1 day) (one
+    query, through the purchasing center's read side)."""
     from app.blueprints.purchasing import queries as purchasing_queries
 
     out: dict[int, AgeingRow] = {}
-    for p in purchasing_queries.open_payables():
+    for p in purchasing_queries.open_payables(as_of):
         row = out.setdefault(p.supplier_id, AgeingRow(f"supplier:{p.supplier_id}", p.supplier))
         late = (as_of - p.due_on).days if p.due_on else 0
         row.buckets[0 if late <= 0 else 1 + _bucket(late)] += p.outstanding

@@ -3,13 +3,15 @@ the snapshots other centers may read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, select
 
 from app.blueprints.purchasing.models import (Asn, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierApplication,
-                                              SupplierInvoice)
+                                              SupplierInvoice, SupplierPayment, SupplierPaymentAllocation)
 from app.core.db import utcnow
+from app.core.tenancy import current_store
 from app.extensions import db
 
 
@@ -131,8 +133,6 @@ class InvoicePayment:
 
 def invoice_payments(invoice_id: int) -> list[InvoicePayment]:
     """The payments that paid (part of) an invoice, oldest first, in one statement."""
-    from app.blueprints.purchasing.models import SupplierPayment, SupplierPaymentAllocation
-
     rows = db.session.execute(
         select(SupplierPayment.id, SupplierPayment.number, SupplierPayment.paid_on, SupplierPaymentAllocation.amount,
                SupplierPayment.method, SupplierPayment.reference)
@@ -154,16 +154,25 @@ class OpenPayable:
     currency: str
 
 
-def open_payables() -> list[OpenPayable]:
-    """Matched (or accepted) supplier invoices not yet paid in full, by supplier and due date
-    (one query)."""
+def open_payables(as_of: date) -> list[OpenPayable]:
+    """What was owed at the end of the store's day `as_of`, by supplier and due date (one query):
+    invoices matched (or accepted) by then, less the payments paid on or before `as_of`. An
+    invoice matched later was still goods received not invoiced (暂估) on that day, and a
+    payment dated later was still owed, whatever has happened since."""
     from app.blueprints.purchasing.payables import PAYABLE
 
+    tz = ZoneInfo(current_store().timezone or "Asia/Shanghai")
+    day_ends = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=tz)
+    paid = (select(SupplierPaymentAllocation.invoice_id, func.sum(SupplierPaymentAllocation.amount).label("amount"))
+            .join(SupplierPayment, SupplierPayment.id == SupplierPaymentAllocation.payment_id)
+            .where(SupplierPayment.paid_on <= as_of).group_by(SupplierPaymentAllocation.invoice_id).subquery())
+    left = SupplierInvoice.total - func.coalesce(paid.c.amount, 0)
     rows = db.session.execute(
         select(SupplierInvoice.supplier_id, Supplier.name, SupplierInvoice.number, SupplierInvoice.invoice_date,
-               SupplierInvoice.due_on, SupplierInvoice.total - SupplierInvoice.paid_amount, SupplierInvoice.currency)
+               SupplierInvoice.due_on, left, SupplierInvoice.currency)
         .join(Supplier, Supplier.id == SupplierInvoice.supplier_id)
-        .where(SupplierInvoice.match_status.in_(PAYABLE), SupplierInvoice.paid_amount < SupplierInvoice.total)
+        .outerjoin(paid, paid.c.invoice_id == SupplierInvoice.id)
+        .where(SupplierInvoice.match_status.in_(PAYABLE), SupplierInvoice.matched_at < day_ends, left > 0)
         .order_by(Supplier.name, SupplierInvoice.due_on, SupplierInvoice.id))
-    return [OpenPayable(s, name, number, day, due, int(left), currency)
-            for s, name, number, day, due, left, currency in rows]
+    return [OpenPayable(s, name, number, day, due, int(owed), currency)
+            for s, name, number, day, due, owed, currency in rows]
