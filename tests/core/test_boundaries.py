@@ -33,3 +33,22 @@ def test_every_allowed_exception_gives_its_reason():
         if "->" in line and not line.lstrip().startswith("#"):
             above = next(l for l in reversed(lines[:i]) if "->" not in l)
             assert above.lstrip().startswith("#"), f"no reason written above: {line.strip()}"
+
+
+def test_no_center_imports_another_centers_pages():
+    """A center's `views` module is its HTTP layer: what another center needs of it (labels, rules)
+    lives in that center's services or queries (the finance reports once read the order sources'
+    labels from orders.views)."""
+    import re
+
+    import grimp
+
+    graph = grimp.build_graph("app", include_external_packages=False)
+    crossing = []
+    for module in sorted(graph.modules):
+        own = re.match(r"app\.blueprints\.([^.]+)", module)
+        for imported in graph.find_modules_directly_imported_by(module) if own else ():
+            other = re.fullmatch(r"app\.blueprints\.([^.]+)\.views", imported)
+            if other and other.group(1) != own.group(1):
+                crossing.append(f"{module} -> {imported}")
+    assert crossing == []

@@ -177,7 +177,7 @@ def inventory_valuation():
 
 def _channel_labels() -> dict:
     """The order center's words for an order's source (the same on the order pages)."""
-    from app.blueprints.orders.views import SOURCE_LABELS
+    from app.blueprints.orders.services import SOURCE_LABELS
 
     return {source: str(SOURCE_LABELS.get(source, source)) for source in queries.CHANNELS}
 

@@ -27,6 +27,8 @@ STATUS_LABELS = {"pending_payment": _l("Pending payment"), "paid": _l("Paid"), "
                  "partially_shipped": _l("Partially shipped"),
                  "shipped": _lp("order status", "Shipped"), "delivered": _l("Delivered"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled"), "closed": _l("Closed")}
+# Order.source, in the words of the order pages (the finance center's sales by channel uses them too)
+SOURCE_LABELS = {"storefront": _l("Shop"), "api": _l("Shop API"), "staff": _l("Entered by staff")}
 ACTION_LABELS = {"created": _l("Order placed"), "note": _l("Internal note"), "address_changed": _l("Address changed"),
                  "refunded": _l("Refunded %(amount)s"), "parcel_shipped": _l("Parcel %(notice)s shipped"),
                  "units_cancelled": _l("%(units)s unit(s) will not ship: refunded before shipment"),

@@ -21,7 +21,6 @@ from app.core.permissions import check, requires
 from app.core.tenancy import current_store
 from app.extensions import db
 
-SOURCE_LABELS = {"storefront": _l("Shop"), "api": _l("Shop API"), "staff": _l("Entered by staff")}
 DELIVERY_LABELS = {"express": _l("Express delivery"), "pickup": _l("Pickup")}
 TYPE_LABELS = {"normal": _l("Normal"), "flash_sale": _l("Flash sale"), "group_buy": _l("Group buy"),
                "presale": _l("Presale"), "pickup": _l("Pickup"), "wholesale": _l("Wholesale")}
@@ -48,7 +47,7 @@ class OrderList(ListView):
         Column("order_type", _l("Type"), value=lambda o: TYPE_LABELS[o.order_type]),
         Column("shopper", _l("Shopper"), value=lambda o: o.shopper.get("name") or o.shopper.get("email") or ""),
         Column("payable", _l("Payable"), sort=Order.payable, kind="money"),
-        Column("source", _l("Source"), sort=Order.source, value=lambda o: SOURCE_LABELS.get(o.source, o.source)),
+        Column("source", _l("Source"), sort=Order.source, value=lambda o: services.SOURCE_LABELS.get(o.source, o.source)),
     ]
     filters = [
         Filter("status", _l("Status"), lambda q, v: q.where(Order.status == v),
@@ -133,7 +132,7 @@ def _order_page(o: Order, posted: dict | None = None, status: int = 200):
                            shipments=logistics.shipments_for_order(o.id, staff=True),
                            customs=crossborder.declaration_for(o.id),
                            aftersales=aftersales.order_requests(o.number),
-                           statuses=services.STATUS_LABELS, types=TYPE_LABELS, sources=SOURCE_LABELS, deliveries=DELIVERY_LABELS,
+                           statuses=services.STATUS_LABELS, types=TYPE_LABELS, sources=services.SOURCE_LABELS, deliveries=DELIVERY_LABELS,
                            price_rule=catalog_queries.price_rule_label,
                            next_states=services.ORDER_STATES.allowed(o.status), forms=action_forms), status
 
