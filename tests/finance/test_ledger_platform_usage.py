@@ -7,7 +7,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from app.blueprints.finance.models import StoreUsage
+from app.blueprints.platform.models import StoreUsage
 from app.core import jobs, periodic
 from app.core.db import utcnow
 from tests import factories as f

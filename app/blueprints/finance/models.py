@@ -17,7 +17,7 @@ from sqlalchemy import (DDL, BigInteger, Boolean, CheckConstraint, Date, DateTim
                         String, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import platform_args, tenant_args, utcnow
+from app.core.db import tenant_args, utcnow
 from app.extensions import db
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "revenue", "expense")
@@ -188,25 +188,6 @@ class Period(db.Model):
     closed_through: Mapped[date | None] = mapped_column(Date)
     closed_by: Mapped[str | None] = mapped_column(String(254))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class StoreUsage(db.Model):
-    """Platform table: one store's usage and revenue over its last `days` local days (GMV, paid
-    orders, refunds) and its database space, kept by the periodic `finance.jobs.refresh_usage`
-    job in each store, so platform staff read one table instead of opening every store."""
-
-    __tablename__ = "store_usage"
-    __table_args__ = platform_args()
-
-    store_id: Mapped[int] = mapped_column(ForeignKey("platform.stores.id", ondelete="CASCADE"), primary_key=True,
-                                          autoincrement=False)
-    days: Mapped[int] = mapped_column(Integer, default=30)
-    orders: Mapped[int] = mapped_column(Integer, default=0)
-    gmv: Mapped[int] = mapped_column(BigInteger, default=0)
-    refunds: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # --- the rules the database holds -------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from app.blueprints.finance import queries
 from app.blueprints.finance.services import USAGE_DAYS
 from app.blueprints.platform import queries as platform_queries
 from app.core.permissions import platform_staff
@@ -18,7 +17,7 @@ platform_bp = Blueprint("finance_platform", __name__, url_prefix="/platform/usag
 @platform_bp.route("/")
 @platform_staff
 def usage():
-    counted = queries.store_usage()
+    counted = platform_queries.store_usage()
     rows = [{"store": s, "usage": counted.get(s.id), "fee": s.plan_fee, "fee_currency": s.plan_currency}
             for s in platform_queries.active_stores()]
     return render_template("finance/platform_usage.html", rows=rows, days=USAGE_DAYS)

@@ -533,10 +533,3 @@ def result_by_month(until: date, months: int = 12) -> list[tuple[str, int, int]]
         out.append((key, sums.get((key, "revenue"), 0), -sums.get((key, "expense"), 0)))
         day = (day + timedelta(days=32)).replace(day=1)
     return out
-
-
-def store_usage() -> dict[int, "StoreUsage"]:
-    """The platform summary's rows by store id (one query of a platform table, no store bound)."""
-    from app.blueprints.finance.models import StoreUsage
-
-    return {row.store_id: row for row in db.session.scalars(select(StoreUsage))}

@@ -15,7 +15,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost, StoreUsage
+from app.blueprints.finance.models import ACCOUNT_TYPES, Account, CostMove, Entry, Line, Period, SkuCost
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -335,27 +335,24 @@ USAGE_DAYS = 30
 def refresh_usage(now=None) -> dict:
     """This store's last USAGE_DAYS local days (GMV and paid orders from the order center, refunds
     from the payment center, each one query) and its database space, written to its row of the
-    platform summary (`platform.store_usage`). Returns the figures."""
-    from datetime import datetime, time
-
+    platform summary (`platform.store_usage`, the platform center's table). Returns the figures."""
     from sqlalchemy import text
 
+    from app.blueprints.finance.queries import local_window
     from app.blueprints.orders import queries as order_queries
     from app.blueprints.payments import queries as payment_queries
+    from app.blueprints.platform import services as platform_services
 
     store = current_store()
-    tz = ZoneInfo(store.timezone or "Asia/Shanghai")
-    day = (now or utcnow()).astimezone(tz).date()
-    start = datetime.combine(day - timedelta(days=USAGE_DAYS - 1), time(), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
-    sales = order_queries.sales_by_day(start, end, tz.key)
-    refunds = payment_queries.refunded_between(start, end, tz.key)
+    day = local_day(now or utcnow())
+    start, end, tz_name = local_window(day - timedelta(days=USAGE_DAYS - 1), day)
+    sales = order_queries.sales_by_day(start, end, tz_name)
+    refunds = payment_queries.refunded_between(start, end, tz_name)
     size = db.session.scalar(text(
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": store.schema})
     figures = {"days": USAGE_DAYS, "orders": sum(n for n, _g in sales.values()),
                "gmv": sum(g for _n, g in sales.values()), "refunds": sum(refunds.values()),
                "currency": store.currency, "bytes": int(size or 0), "refreshed_at": utcnow()}
-    stmt = insert(StoreUsage).values(store_id=store.id, **figures)
-    db.session.execute(stmt.on_conflict_do_update(index_elements=[StoreUsage.store_id], set_=figures))
+    platform_services.record_store_usage(store.id, **figures)
     return figures

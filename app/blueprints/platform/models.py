@@ -8,7 +8,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignK
                         Integer, String, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import CreatedAt, platform_args
+from app.core.db import CreatedAt, platform_args, utcnow
 from app.extensions import db
 
 STORE_STATUSES = ("active", "suspended", "deleted")
@@ -156,3 +156,23 @@ class PooledSchema(CreatedAt, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     schema_name: Mapped[str | None] = mapped_column(String(63), unique=True)
     version: Mapped[str | None] = mapped_column(String(32))
+
+
+class StoreUsage(db.Model):
+    """Platform table: one store's usage and revenue over its last `days` local days (GMV, paid
+    orders, refunds) and its database space, written by the finance center's periodic
+    `finance.jobs.refresh_usage` job in each store through `platform.services.record_store_usage`,
+    so platform staff read one table instead of opening every store."""
+
+    __tablename__ = "store_usage"
+    __table_args__ = platform_args()
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("platform.stores.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False)
+    days: Mapped[int] = mapped_column(Integer, default=30)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    gmv: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunds: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -126,3 +126,10 @@ def active_stores() -> list[ActiveStore]:
                               .outerjoin(Plan, Plan.id == Store.plan_id)
                               .where(Store.status == "active", Store.schema_name.is_not(None)).order_by(Store.id))
     return [ActiveStore(*row) for row in rows]
+
+
+def store_usage() -> dict:
+    """The usage summary's rows (StoreUsage) by store id (one query, no store bound)."""
+    from app.blueprints.platform.models import StoreUsage
+
+    return {row.store_id: row for row in db.session.scalars(select(StoreUsage))}

@@ -288,3 +288,14 @@ def set_supplier_user(admin: SupplierAccount, user_id: int, role: str, active: b
     user.role, user.active = role, bool(active)
     audit.record_platform(admin, "supplier_account.updated", user, label=user.email, changes=audit.changes_of(user))
     return user
+
+
+def record_store_usage(store_id: int, **figures) -> None:
+    """Write one store's row of the usage summary (days, orders, gmv, refunds, currency, bytes,
+    refreshed_at), replacing what it held. Called from inside the store (finance's periodic job)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from app.blueprints.platform.models import StoreUsage
+
+    stmt = insert(StoreUsage).values(store_id=store_id, **figures)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=[StoreUsage.store_id], set_=figures))
