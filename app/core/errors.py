@@ -80,6 +80,13 @@ def render_error(status: int, title: str, message: str, code: str | None = None,
                            layout=_layout(), **extra), status
 
 
+def too_many_attempts(err=None):
+    """The page for a limit that was hit (sign-in attempts and the like)."""
+    return render_error(429, _("Too many attempts"),
+                        _("Too many attempts in a short time. Wait a few minutes and try again, "
+                          "or reset your password."))
+
+
 def register_error_pages(app) -> None:
     @app.errorhandler(400)
     def bad_request(err):
@@ -125,11 +132,7 @@ def register_error_pages(app) -> None:
     def method_not_allowed(err):
         return render_error(405, _("Method not allowed"), _("This address does not accept that kind of request."))
 
-    @app.errorhandler(429)
-    def too_many(err):
-        return render_error(429, _("Too many attempts"),
-                            _("Too many attempts in a short time. Wait a few minutes and try again, "
-                              "or reset your password."))
+    app.register_error_handler(429, too_many_attempts)
 
     def unavailable_page():
         from app.extensions import db

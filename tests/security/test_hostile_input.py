@@ -129,3 +129,16 @@ def test_lone_surrogate_bytes_in_a_form_and_a_query_are_no_server_error(app, sto
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code in (303, 422)
     assert client.get(f"/shop/{store.slug}/?q=%ED%A0%80").status_code == 200
+
+
+def test_the_guest_look_up_takes_hostile_numbers_without_a_5xx(app, store):
+    """The look-up page and the API share a limit keyed on the number typed: any number (too
+    long, not text, lone surrogates, NUL) is a 4xx, never a server error."""
+    client = app.test_client()
+    find, lookup = f"/shop/{store.slug}/orders/find", f"/api/v1/shop/{store.slug}/guest/orders/lookup"
+    for number in ("长" * 5000, "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"), "26\x0012", " " * 30):
+        response = client.form(find, {"number": number, "phone": "13700000001"})
+        assert response.status_code in (400, 404, 422), (repr(number[:20]), response.status_code)
+    for number in ("长" * 5000, 2612020000001, ["2612020000001"], {"n": 1}, None):
+        response = client.post(lookup, json={"number": number, "phone": "13700000001"})
+        assert 400 <= response.status_code < 500, (repr(number), response.status_code)

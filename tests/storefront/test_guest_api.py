@@ -106,6 +106,50 @@ def test_failed_guest_look_ups_are_limited_per_order_number(app, client, store, 
     assert int(locked.headers["Retry-After"]) >= 1
 
 
+def test_the_look_up_page_counts_in_the_api_look_up_limit_per_order_number(app, client, store, owner):
+    (sku,), _wh = _shop(app, store, stock=5, price=100)
+    _allow_guests(owner, store)
+    base, find = f"/api/v1/shop/{store.slug}/guest", f"/shop/{store.slug}/orders/find"
+    number = client.post(f"{base}/checkout", json={"items": [{"sku_id": sku, "quantity": 1}],
+                                                   "address": ADDRESS}).get_json()["number"]
+    limit = int(app.config["LOGIN_LIMIT_ACCOUNT"].split()[0])
+    english, chinese = app.test_client(), app.test_client()
+    english.form(f"/shop/{store.slug}/locale", {"locale": "en"})
+    chinese.form(f"/shop/{store.slug}/locale", {"locale": "zh_CN"})
+    answers = [client.post(f"{base}/orders/lookup", json={"number": number, "phone": f"1370000{i:04d}"}).status_code
+               for i in range(2, limit)]
+    answers += [english.form(find, {"number": number, "phone": f"1380000{i:04d}"}).status_code for i in range(2)]
+    assert answers == [404] * limit
+    # the next attempt is refused on the page, even with the right phone, with the form and a message kept
+    refused = english.form(find, {"number": number, "phone": ADDRESS["phone"]})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Too many look-ups with a wrong number or phone" in text
+    assert 'name="number"' in text and number in text
+    refused = chinese.form(find, {"number": number, "phone": ADDRESS["phone"]})
+    assert refused.status_code == 429 and "查询次数过多" in refused.get_data(as_text=True)
+    locked = client.post(f"{base}/orders/lookup", json={"number": number, "phone": ADDRESS["phone"]})
+    assert locked.status_code == 429 and "look-ups" in locked.get_json()["error"]["message"]
+    # the page still shows its form, and another order's number is not locked by this one
+    assert english.get(find).status_code == 200
+    assert english.form(find, {"number": "2612020009999", "phone": ADDRESS["phone"]}).status_code == 404
+
+
+def test_the_look_up_page_counts_in_the_api_look_up_limit_per_client_address(app, client, store, owner):
+    _allow_guests(owner, store)
+    base, find = f"/api/v1/shop/{store.slug}/guest", f"/shop/{store.slug}/orders/find"
+    app.config["LOGIN_LIMIT_IP"] = "3 per minute"
+    try:
+        answers = [client.post(f"{base}/orders/lookup", json={"number": f"26120200{i:05d}", "phone": "13700000001"})
+                   .status_code for i in range(2)]
+        answers.append(client.form(find, {"number": "2612020000002", "phone": "13700000001"}).status_code)
+        assert answers == [404, 404, 404]
+        assert client.form(find, {"number": "2612020000003", "phone": "13700000001"}).status_code == 429
+        assert client.post(f"{base}/orders/lookup", json={"number": "2612020000004", "phone": "13700000001"}
+                           ).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_IP"] = "30 per minute"
+
+
 def test_guest_operations_are_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     operations = {op["operationId"] for path in spec["paths"].values() for op in path.values()}

@@ -184,18 +184,33 @@ def guest_checkout():
 
 
 def _lookup_key() -> str:
-    """Failed look-ups count per order number (and store), whichever address they come from."""
-    data = request.get_json(silent=True)
-    number = data.get("number") if isinstance(data, dict) else None
-    return f"api-guest-lookup:{current_store().id}:{number.strip()[:24] if isinstance(number, str) else ''}"
+    """Failed look-ups count per order number (and store), whichever address they come from and
+    whether they come through the API (JSON) or the shop's look-up page (a form)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        number = data.get("number") if isinstance(data, dict) else None
+    else:
+        number = request.form.get("number")
+    return f"guest-lookup:{current_store().id}:{number.strip()[:24] if isinstance(number, str) else ''}"
+
+
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
+# One pair of buckets for the API's look-up and the shop's look-up page (storefront.order_lookup),
+# so that neither lets a client guess numbers and phones while the other is locked.
+lookup_ip_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_IP"], scope="guest-lookup-ip",
+                                       methods=["POST"], override_defaults=False, deduct_when=_not_found)
+lookup_number_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
+                                           scope="guest-lookup-number", key_func=_lookup_key, methods=["POST"],
+                                           override_defaults=False, deduct_when=_not_found)
 
 
 @api.route("/guest/orders/lookup", methods=["POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_IP"], override_defaults=False,
-               deduct_when=lambda response: response.status_code == 404)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_lookup_key, override_defaults=False,
-               deduct_when=lambda response: response.status_code == 404)
+@lookup_ip_limit
+@lookup_number_limit
 def guest_lookup():
     """Find a guest order by its number and the phone given at checkout: the order and its guest token."""
     data = _json()

@@ -10,9 +10,10 @@ from app.blueprints.catalog import queries as catalog
 from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
 from app.blueprints.storefront import bp, cart, forms, queries
+from app.blueprints.storefront.guest_api import lookup_ip_limit, lookup_number_limit
 from app.blueprints.payments.gateways import GatewayError
 from app.core import regions
-from app.core.errors import DomainError
+from app.core.errors import DomainError, too_many_attempts
 from app.core.formview import attach_error, commit, commit_form, perform
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
@@ -594,9 +595,12 @@ def guest_checkout():
 
 @bp.route("/orders/find", methods=["GET", "POST"])
 @public
+@lookup_ip_limit
+@lookup_number_limit
 def order_lookup():
     """A guest finds an order by its number and the phone given at checkout (the same answer
-    for a wrong number and a wrong phone)."""
+    for a wrong number and a wrong phone). Failed look-ups count in the same buckets as the
+    API's (POST guest/orders/lookup): per client address and per order number."""
     form = forms.OrderLookupForm()
     status = 200
     if form.validate_on_submit():
@@ -609,6 +613,16 @@ def order_lookup():
     elif request.method == "POST":
         status = 422
     return render_template("shop/order_lookup.html", form=form), status
+
+
+@bp.errorhandler(429)
+def _too_many(err):
+    """The look-up's limit answers on the look-up page, the form kept, saying what to do."""
+    if request.endpoint != "storefront.order_lookup":
+        return too_many_attempts(err)
+    form = forms.OrderLookupForm()
+    form.form_errors.append(_("Too many look-ups with a wrong number or phone. Wait a few minutes and try again."))
+    return render_template("shop/order_lookup.html", form=form), 429
 
 
 @bp.route("/orders/guest/<number>", methods=["GET", "POST"])
