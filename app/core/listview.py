@@ -268,23 +268,27 @@ def fixed_offset(tz: ZoneInfo) -> str | None:
     return offset_text(january) if january == july else None
 
 
-def start_list_export(actor, endpoint: str, args: dict, fmt: str, variant: str | None = None):
+def start_list_export(actor, endpoint: str, args: dict, fmt: str, variant: str | None = None,
+                      owner: str | None = None):
     """Queue the export of the list at `endpoint`, filtered by `args` (query-string lists),
-    in the current language; returns the task (the caller commits)."""
+    in the current language; returns the task (the caller commits). `owner` is who follows it
+    when not the store's staff ('supplier:<account id>' on the portal, see ListView.export_owner)."""
     from app.core.tasks import start_task
 
     view = LIST_VIEWS[endpoint]
     return start_task(actor, "core.list_export", _("Export: %(list)s", list=str(view.title)), endpoint=endpoint,
-                      args=args, fmt=fmt, variant=variant, locale=str(get_locale()))
+                      args=args, fmt=fmt, variant=variant, locale=str(get_locale()), owner=owner)
 
 
 @task("core.list_export", _l("Export a list"))
 def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | None = None,
-                    locale: str | None = None) -> dict:
+                    locale: str | None = None, owner: str | None = None) -> dict:
     """A big list export, written to the task's file with progress per chunk."""
     from werkzeug.datastructures import MultiDict
 
     view = LIST_VIEWS[endpoint]()
+    if owner:
+        view.bind_export_owner(owner)     # the portal's list reads g.supplier, as in the request
     with force_locale(locale or current_store().default_locale):
         stmt, _state = view.filtered(MultiDict(args))
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
@@ -305,6 +309,9 @@ def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | Non
     return {"rows": total, "file": path}
 
 
+# realms whose big exports run as a task in the store's schema; the platform's lists (at most one
+# row per store) stream their CSV in chunks instead (export_response)
+BACKGROUND_EXPORT_REALMS = ("store", "supplier")
 LAYOUTS = {"platform": "layouts/platform.html", "supplier": "layouts/portal.html", "store": "layouts/store.html"}
 
 
@@ -352,7 +359,7 @@ class ListView(View):
     # --- request handling ------------------------------------------------------------------
     def dispatch_request(self, **kwargs):
         if request.method == "POST":
-            if request.form.get("export") and self.realm == "store":
+            if request.form.get("export") and self.realm in BACKGROUND_EXPORT_REALMS:
                 return self.start_export()
             return self.bulk()
         stmt, state = self.filtered()
@@ -466,9 +473,9 @@ class ListView(View):
 
     def export(self, stmt: Select, fmt: str, variant: str | None):
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        if self.realm == "store" and total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
+        if self.realm in BACKGROUND_EXPORT_REALMS and total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
             return render_template("components/export_confirm.html", view=self, total=total, fmt=fmt,
-                                   variant=variant, layout="layouts/store.html")
+                                   variant=variant, layout=LAYOUTS[self.realm])
         return export_response(self.export_table(variant), self.export_query(stmt, variant), fmt,
                                self.export_filename(fmt, variant))
 
@@ -487,9 +494,21 @@ class ListView(View):
             flash(_("Unknown export format."), "error")
             return redirect_to(request.full_path if request.query_string else request.path)
         args = {k: v for k, v in request.args.lists() if k not in ("export", "variant", "page", "per_page")}
-        task = start_list_export(current_user._get_current_object(), request.endpoint, args, fmt, variant)
+        task = start_list_export(current_user._get_current_object(), request.endpoint, args, fmt, variant,
+                                 owner=self.export_owner())
         db.session.commit()
-        return redirect_to(url_for("store.job_detail", id=task.id))
+        return redirect_to(url_for(self.job_endpoint, id=task.id))
+
+    # a background export on the portal is the supplier's own task, followed on the portal's pages
+    job_endpoint = "store.job_detail"
+
+    def export_owner(self) -> str | None:
+        """Who follows this list's background exports when not the store's staff (the portal:
+        'supplier:<account id>'); None for the store's staff, under the store.jobs rules."""
+        return None
+
+    def bind_export_owner(self, owner: str) -> None:
+        """In the worker, before the export's query: restore what the list's request had."""
 
     # --- bulk actions ----------------------------------------------------------------------
     def bulk(self):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +29,8 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 TASK_STATES = ("queued", "running", "done", "failed", "cancelled")
+STATE_LABELS = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"),
+                "cancelled": _l("Cancelled")}
 FINISHED = ("done", "failed", "cancelled")
 
 

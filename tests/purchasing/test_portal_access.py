@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from app.blueprints.purchasing import orders, payables
 from app.blueprints.purchasing.models import Asn, PurchaseOrder, SupplierInvoice, SupplierPayment, SupplierReturn
+from app.core import tasks
+from app.core.tasks import Task
 from tests import factories as f
 from tests.core.test_routes import schema_digest
 
 PORTAL = "/supplier/stores/<slug>"
 KIND_OF_SEGMENT = {"orders": PurchaseOrder, "asns": Asn, "returns": SupplierReturn, "invoices": SupplierInvoice,
-                   "payments": SupplierPayment}
+                   "payments": SupplierPayment, "jobs": Task}
 FORM = {"reason": "walk", "lines-0-line_id": "1", "lines-0-answer": "confirm", "lines-0-quantity": "1",
         "lines-0-date": "2030-01-01", "ship_date": "2030-01-01", "boxes": "1", "number": "WALK-1",
         "invoice_date": "2030-01-01"}
@@ -33,9 +35,16 @@ def _business(store, supplier, marker: str) -> dict:
                                        {received.lines[0].id: 2})
         debit = orders.return_to_supplier(None, received, {received.lines[0].id: 1}, marker)
         payment = payables.record_payment(None, supplier.id, date.today(), {invoice.id: 100}, reference=marker)
+        export = Task(kind="core.list_export", title=f"{marker} export", state="running",
+                      params={"owner": f"supplier:{supplier.account_id}"})   # running: its cancel is walked too
+        session.add(export)
+        session.flush()
+        path = tasks.files_dir() / f"{export.id}-{marker}.csv"
+        path.write_text(marker)
+        export.result_file = str(path)
         session.flush()
         return {PurchaseOrder: [received.id, sent.id], Asn: [asn.id], SupplierInvoice: [invoice.id],
-                SupplierReturn: [debit.id], SupplierPayment: [payment.id]}
+                SupplierReturn: [debit.id], SupplierPayment: [payment.id], Task: [export.id]}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,8 @@ def test_supplier_x_never_reaches_supplier_y_in_the_same_store(app, world):
     own = rows[("x", 1)]
     for path in (f"orders/{own[PurchaseOrder][0]}", f"orders/{own[PurchaseOrder][0]}/print", f"asns/{own[Asn][0]}",
                  f"asns/{own[Asn][0]}/labels", f"returns/{own[SupplierReturn][0]}",
-                 f"invoices/{own[SupplierInvoice][0]}", f"payments/{own[SupplierPayment][0]}"):
+                 f"invoices/{own[SupplierInvoice][0]}", f"payments/{own[SupplierPayment][0]}",
+                 f"jobs/{own[Task][0]}"):
         response = client.get(f"/supplier/stores/{one.slug}/{path}")
         assert response.status_code == 200 and "SUPXONEMARK" in response.get_data(as_text=True) or \
             response.status_code == 200 and path.startswith(("asns", "invoices")), path

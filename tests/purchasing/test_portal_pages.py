@@ -83,3 +83,34 @@ def test_portal_pages_read_in_chinese(portal):
             dups[url] = dup
     client.form("/locale", {"locale": "en"})
     assert english == {} and dups == {}
+
+
+def test_a_big_portal_export_runs_in_the_background_for_that_supplier_only(app, portal, monkeypatch):
+    """Over the inline limit the portal's PO list is exported as a task in the store's schema,
+    with the progress page and the download on the portal; another supplier account of the same
+    store never reaches it."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import wait_for
+
+    one, _two, client, _ids = portal
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
+    url = f"/supplier/stores/{one.slug}/orders?export=xlsx&sort=number"
+    confirm = client.get(url).get_data(as_text=True)
+    assert 'data-export-rows="3"' in confirm and 'id="export-form"' in confirm
+    started = client.post(url, data={"csrf_token": client.csrf_token(), "export": "xlsx"})
+    assert started.status_code == 303
+    job = started.headers["Location"]
+    assert f"/supplier/stores/{one.slug}/jobs/" in job
+    download = wait_for(lambda: (m := re.search(r'href="([^"]+/jobs/\d+/file)"', client.get(job).get_data(as_text=True)))
+                        and m.group(1), timeout=45)
+    file = client.get(download)
+    assert file.headers["Content-Disposition"].endswith("purchase_orders.xlsx")
+    rows = list(load_workbook(io.BytesIO(file.get_data())).active.iter_rows(values_only=True))
+    assert len(rows) - 1 == 3 and rows[1][0] < rows[2][0] < rows[3][0]      # its own three POs, sorted
+    other = f.supplier(company="别家", name="李")
+    f.supplier_record(one, other)
+    stranger = f.client("supplier", other.email)
+    assert stranger.get(job).status_code == 404 and stranger.get(download).status_code == 404

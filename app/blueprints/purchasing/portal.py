@@ -26,6 +26,7 @@ from app.blueprints.purchasing import (forms, orders, pages, payables, portal_bp
                                        services)
 from app.blueprints.purchasing.models import (Asn, PurchaseOrder, SupplierApplication, SupplierInvoice, SupplierPayment,
                                               SupplierReturn)
+from app.core import tasks
 from app.core.formview import commit, commit_form
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView
@@ -191,10 +192,74 @@ def apply():
                                    "rejected": _("Rejected")}), status
 
 
+# --- the portal's lists and their background exports ---------------------------------------------
+
+class PortalList(ListView):
+    """A portal list: the supplier's own rows of this store. A big export runs as a task in the
+    store's schema that only this supplier account follows (the portal's job pages below)."""
+    realm = "supplier"
+    job_endpoint = "portal_store.job_detail"
+
+    def export_owner(self) -> str:
+        return f"supplier:{current_user.supplier_id}"
+
+    def bind_export_owner(self, owner: str) -> None:
+        kind, _sep, account_id = owner.partition(":")
+        supplier = queries.supplier_of_account(int(account_id)) if kind == "supplier" and account_id.isdigit() else None
+        if supplier is None:                     # the account no longer serves this store: export nothing
+            raise LookupError(f"no supplier of this store for {owner!r}")
+        g.supplier = supplier
+
+
+def _own_task(id: int):
+    """One of this supplier account's tasks in this store (anyone else's answers 404)."""
+    task = db.session.get(tasks.Task, id)
+    if task is None or (task.params or {}).get("owner") != f"supplier:{current_user.supplier_id}":
+        abort(404)
+    return task
+
+
+@portal_store_bp.route("/jobs/<int:id>")
+@supplier_user
+def job_detail(id):
+    return render_template("purchasing/portal_job.html", task=_own_task(id), states=tasks.STATE_LABELS,
+                           jobs="portal_store")
+
+
+@portal_store_bp.route("/jobs/<int:id>/progress")
+@supplier_user
+def job_progress(id):
+    return render_template("components/_task_progress.html", task=_own_task(id), states=tasks.STATE_LABELS,
+                           jobs="portal_store")
+
+
+@portal_store_bp.route("/jobs/<int:id>/cancel", methods=["POST"])
+@supplier_user
+def job_cancel(id):
+    from app.core.formview import perform
+
+    task = _own_task(id)
+    perform(lambda: tasks.request_cancel(task), _("Cancelling…"))
+    return redirect_to(url_for("portal_store.job_detail", id=id))
+
+
+@portal_store_bp.route("/jobs/<int:id>/file")
+@supplier_user
+def job_file(id):
+    from pathlib import Path
+
+    from flask import send_file
+
+    task = _own_task(id)
+    path = Path(task.result_file) if task.result_file else None
+    if path is None or path.parent != tasks.files_dir() or not path.exists():   # only this store's folder
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name.split("-", 1)[-1])
+
+
 # --- purchase orders ---------------------------------------------------------------------------------------
 
-class PortalOrderList(ListView):
-    realm = "supplier"
+class PortalOrderList(PortalList):
     title = _l("Purchase orders")
     model = PurchaseOrder
     search_fields = [PurchaseOrder.number]
@@ -281,8 +346,7 @@ def order_confirm(id):
 
 # --- shipping notices ------------------------------------------------------------------------------------
 
-class PortalAsnList(ListView):
-    realm = "supplier"
+class PortalAsnList(PortalList):
     title = _l("Shipping notices")
     model = Asn
     search_fields = [Asn.number, Asn.waybill]
@@ -379,8 +443,7 @@ def asn_labels(id):
 
 # --- returns, invoices, scorecard ------------------------------------------------------------------------
 
-class PortalReturnList(ListView):
-    realm = "supplier"
+class PortalReturnList(PortalList):
     title = _l("Returns and debit notes")
     model = SupplierReturn
     default_sort = "-created_at"
@@ -416,8 +479,7 @@ def debit_note(id):
     return render_template("purchasing/debit_note.html", debit=_own(SupplierReturn, id), layout="layouts/portal.html")
 
 
-class PortalInvoiceList(ListView):
-    realm = "supplier"
+class PortalInvoiceList(PortalList):
     title = _l("Invoices")
     model = SupplierInvoice
     search_fields = [SupplierInvoice.number]
@@ -452,9 +514,8 @@ def invoice(id):
     return pages.invoice_page(_own(SupplierInvoice, id), portal=True)
 
 
-class PortalPaymentList(ListView):
+class PortalPaymentList(PortalList):
     """What the store paid this supplier."""
-    realm = "supplier"
     title = _l("Payments received")
     model = SupplierPayment
     search_fields = [SupplierPayment.number, SupplierPayment.reference]
