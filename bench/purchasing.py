@@ -1,5 +1,7 @@
 """Purchasing: replenishment suggestions computed per second for a store with 50,000 SKUs and
 a year of sales in its stock ledger, and the portal's PO list p95 for a supplier serving 100 stores.
+The suggestions are also computed for a store of BASELINE_SKUS in the same run and printed beside
+them: a linear computation keeps the same SKUs/s at both sizes.
 
     python -m bench.purchasing [SKUS] [STORES]
 """
@@ -12,9 +14,12 @@ from bench.common import bench_app, cleanup, summary
 
 HISTORY_DAYS = 365
 SALES_EVERY_DAYS = 7      # one ledger row per SKU a week: 52 rows a SKU over the year
+BASELINE_SKUS = 5_000
+RUNS = ("first run (inserts)", "second run (updates in place)")
 
 
-def _suggestions(app, skus: int) -> None:
+def _suggestions(app, skus: int) -> dict[str, float]:
+    """Build a store of `skus` SKUs and compute its suggestions twice; SKUs/s per run."""
     from sqlalchemy import text
 
     from app.blueprints.catalog import services as catalog
@@ -26,7 +31,7 @@ def _suggestions(app, skus: int) -> None:
     from app.extensions import db
 
     with app.app_context():
-        store = create_store(None, f"pur-{int(time.time()) % 100000}", "Pur", "o@pur.cn", None, plan_code="pro")
+        store = create_store(None, f"pur-{skus}-{int(time.time()) % 100000}", "Pur", "o@pur.cn", None, plan_code="pro")
         db.session.commit()
         bound = db.session.get(Store, store.id)
         db.session.expunge(bound)
@@ -63,13 +68,16 @@ def _suggestions(app, skus: int) -> None:
         db.session.commit()
         print(f"built {skus} SKUs and {rows} ledger rows over {HISTORY_DAYS} days in "
               f"{time.perf_counter() - started:.1f} s")
-        for run in ("first run (inserts)", "second run (updates in place)"):
+        rates = {}
+        for run in RUNS:
             started = time.perf_counter()
             opened = replenishment.compute(trigger="nightly")
             db.session.commit()
             elapsed = time.perf_counter() - started
+            rates[run] = skus / elapsed
             print(f"suggestions, {run}: {skus} SKUs in {elapsed:.2f} s = {skus / elapsed:.0f} SKUs/s "
                   f"({opened} suggestions open)")
+    return rates
 
 
 def _portal(app, stores: int, requests: int = 60) -> None:
@@ -122,7 +130,12 @@ def _portal(app, stores: int, requests: int = 60) -> None:
 def main(skus: int = 50_000, stores: int = 100) -> None:
     app, instance = bench_app()
     try:
-        _suggestions(app, skus)
+        sizes = [BASELINE_SKUS, skus] if skus != BASELINE_SKUS else [skus]
+        rates = {size: _suggestions(app, size) for size in sizes}
+        for run in RUNS:
+            print(f"suggestions per second, {run}: "
+                  + " | ".join(f"{size} SKUs{' (baseline)' if size == BASELINE_SKUS else ''}: "
+                               f"{rates[size][run]:.0f}" for size in sizes))
         if stores:
             _portal(app, stores)
     finally:
