@@ -1,6 +1,9 @@
 """Guest checkout in the shopper API, where the store allows it: quote and place an order from
 SKUs and an address without an account, find it again by number + phone, read it and pay it with
 the order's guest token; bad input is a JSON field error and changes nothing."""
+from datetime import datetime, timedelta, timezone
+
+import time_machine
 from sqlalchemy import func, select
 
 from app.blueprints.orders.models import Order
@@ -64,12 +67,17 @@ def test_a_guest_quotes_places_finds_and_pays_an_order_through_the_api(app, clie
     guest = {"Authorization": f"Bearer {token}"}
     seen = client.get(f"{base}/orders/{number}", headers=guest)
     assert seen.status_code == 200 and seen.get_json()["timeline"][0]["status"] == "pending_payment"
-    assert client.get(f"{base}/orders/{number}").status_code == 401
+    # ... and without it, the order is as missing as a number that does not exist (no oracle)
+    missing = client.get(f"{base}/orders/2612020009999")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     member = _token(client, store.slug, f"member@{store.slug}.cn")
-    assert client.get(f"{base}/orders/{number}", headers=member).status_code == 401
-    assert client.get(f"{base}/orders/{number}", headers={"Authorization": f"Bearer {token[:-2]}xx"}).status_code == 401
     other = client.post(f"{base}/checkout", json={**body, "address": {**ADDRESS, "phone": "13700000009"}}).get_json()
-    assert client.get(f"{base}/orders/{other['number']}", headers=guest).status_code == 404
+    for headers in ({}, member, {"Authorization": f"Bearer {token[:-2]}xx"}, {"Authorization": token}):
+        refused = client.get(f"{base}/orders/{number}", headers=headers)
+        assert (refused.status_code, refused.get_json()) == (404, missing.get_json()), headers
+        refused = client.post(f"{base}/orders/{number}/pay", json={"gateway": "sandbox"}, headers=headers)
+        assert (refused.status_code, refused.get_json()) == (404, missing.get_json()), headers
+    assert client.get(f"{base}/orders/{other['number']}", headers=guest).get_json() == missing.get_json()
     assert client.get(f"/api/v1/shop/{store.slug}/orders/{number}", headers=member).status_code == 404
 
     # found again by number + phone (as typed with spaces); a wrong phone is the same 404 as a wrong number
@@ -89,6 +97,20 @@ def test_a_guest_quotes_places_finds_and_pays_an_order_through_the_api(app, clie
     back = app.test_client().form(started.get_json()["redirect_url"], {"choice": "success"})
     assert f"/orders/guest/{number}" in back.headers["Location"]
     wait_for(lambda: client.get(f"{base}/orders/{number}", headers=guest).get_json()["status"] == "paid")
+
+
+def test_an_expired_guest_token_says_so_only_for_its_own_order(app, client, store, owner):
+    (sku,), _wh = _shop(app, store, stock=5, price=100)
+    _allow_guests(owner, store)
+    base = f"/api/v1/shop/{store.slug}/guest"
+    placed = client.post(f"{base}/checkout", json={"items": [{"sku_id": sku, "quantity": 1}], "address": ADDRESS})
+    number, guest = placed.get_json()["number"], {"Authorization": f"Bearer {placed.get_json()['guest_token']}"}
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=31), tick=True):
+        expired = client.get(f"{base}/orders/{number}", headers=guest)
+        assert expired.status_code == 401 and expired.get_json()["error"]["code"] == "token_expired"
+        elsewhere = client.get(f"{base}/orders/2612020009999", headers=guest)     # another number: as missing
+        assert elsewhere.status_code == 404 and elsewhere.get_json()["error"]["code"] == "not_found"
+    assert client.get(f"{base}/orders/{number}", headers=guest).status_code == 200
 
 
 def test_failed_guest_look_ups_are_limited_per_order_number(app, client, store, owner):
@@ -155,4 +177,9 @@ def test_guest_operations_are_in_the_openapi_document(client):
     operations = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {"quoteGuestCheckout", "guestCheckout", "lookUpGuestOrder", "getGuestOrder", "payGuestOrder"} <= operations
     assert spec["paths"]["/api/v1/shop/{slug}/guest/orders/{number}"]["get"]["security"] == [{"guest": []}]
+    for path, method in (("/api/v1/shop/{slug}/guest/orders/{number}", "get"),
+                         ("/api/v1/shop/{slug}/guest/orders/{number}/pay", "post")):
+        responses = spec["paths"][path][method]["responses"]
+        assert "guest token" in responses["404"]["description"], path        # a wrong token is a 404 as missing
+        assert responses["401"]["description"].startswith("token_expired"), path
     assert "guest_token" in spec["components"]["schemas"]["GuestOrder"]["allOf"][1]["properties"]

@@ -2,9 +2,9 @@
 buying without an account (the same store switch as the pages' guest checkout): quote and place
 an order from a list of SKUs and a delivery address, find it again by its number and the phone
 given, read it and pay it. Placing or finding an order answers a guest token (a bearer token
-for that one order); another order's number with it is a 404 like a missing one. A wrong
-number or phone answers the same 404, and failed look-ups are limited per order number and
-per client address. The operations are described in the OpenAPI document here, beside their
+for that one order); without it, with a wrong one or with another order's number it is a 404
+like a missing order. A wrong number or phone answers the same 404, and failed look-ups are
+limited per order number and per client address, together with the shop's look-up page. The operations are described in the OpenAPI document here, beside their
 routes."""
 from __future__ import annotations
 
@@ -40,27 +40,41 @@ def _guest_body(view) -> dict:
             "expires_in": GUEST_TOKEN_AGE}
 
 
+NOT_FOUND = "No such order."
+
+
+def _token_order(number: str) -> str | None:
+    """The order number that the request's guest token names, if the token is this store's and
+    that order's; None for no token, a forged one or another order's. Raises the 401 of an
+    expired token only for a token of this very order (so it tells nothing a stranger can use)."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    try:
+        data = _serializer().loads(header[7:], max_age=GUEST_TOKEN_AGE)
+    except SignatureExpired as err:
+        data, expired = _serializer().load_payload(err.payload), True
+    except BadSignature:
+        return None
+    else:
+        expired = False
+    if not isinstance(data, dict) or data.get("s") != current_store().id or data.get("o") != number:
+        return None
+    if expired:
+        raise ApiError(401, "token_expired", "The guest token expired; look the order up again.")
+    return number
+
+
 def guest_token(fn):
-    """The guest token of the order named in the path (from checkout or look-up). A number that
-    is not a guest order of this store is a 404 whatever the token; so is another order's token."""
+    """The guest token of the order named in the path (from checkout or look-up), checked before
+    the order is looked for: no token, a wrong one, another order's, or a number that is not a
+    guest order of this store all answer the same 404, so nothing tells which numbers exist."""
 
     @wraps(fn)
     def wrapper(number, *args, **kwargs):
-        order = orders.guest_order(number)
-        if order is None:       # not a guest order of this store (another store's number too): as missing
-            raise ApiError(404, "not_found", "No such order.")
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <guest_token> from POST guest/checkout "
-                                                "or POST guest/orders/lookup.")
-        try:
-            data = _serializer().loads(header[7:], max_age=GUEST_TOKEN_AGE)
-        except SignatureExpired:
-            raise ApiError(401, "token_expired", "The guest token expired; look the order up again.")
-        except BadSignature:
-            raise ApiError(401, "bad_token", "The token is not valid.")
-        if data.get("s") != current_store().id or data.get("o") != number:     # another order's token
-            raise ApiError(404, "not_found", "No such order.")
+        order = orders.guest_order(number) if _token_order(number) is not None else None
+        if order is None:
+            raise ApiError(404, "not_found", NOT_FOUND)
         g.guest_order = order
         return fn(number, *args, **kwargs)
 
@@ -258,6 +272,10 @@ def guest_pay(number):
 _GUEST = [{"guest": []}]
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 24}}
 _FORBIDDEN = {"403": _doc(_ref("Error"), "guest_checkout_off: the shop sells to signed-in shoppers only")}
+_TOKEN_ERRORS = {
+    "401": _doc(_ref("Error"), "token_expired: this order's guest token expired; look the order up again"),
+    "404": _doc(_ref("Error"), "not_found: no guest order with this number, or no, a wrong or another order's "
+                               "guest token (the same answer, so that it tells nothing of which numbers exist)")}
 _ITEMS = {"type": "array", "minItems": 1, "maxItems": 50, "items": {
     "type": "object", "required": ["sku_id", "quantity"], "properties": {
         "sku_id": {"type": "integer", "minimum": 1}, "quantity": {"type": "integer", "minimum": 1, "maximum": 99}}}}
@@ -298,9 +316,10 @@ SPEC["paths"].update({
         _doc(_ref("GuestOrder")), body=_ref("GuestLookup"))},
     "/api/v1/shop/{slug}/guest/orders/{number}": {"get": {
         **_op("getGuestOrder", "A guest order with its timeline and shipments", _doc(_ref("GuestOrder")),
-              params=[_NUMBER]), "security": _GUEST}},
+              params=[_NUMBER], extra=_TOKEN_ERRORS), "security": _GUEST}},
     "/api/v1/shop/{slug}/guest/orders/{number}/pay": {"post": {
         **_op("payGuestOrder", "Start paying a guest order", _doc(_ref("PaymentStart"), "Created"),
               body=_ref("PayInput"), status="201", params=[_NUMBER],
-              extra={"502": _doc(_ref("Error"), "The payment gateway did not answer")}), "security": _GUEST}},
+              extra={**_TOKEN_ERRORS, "502": _doc(_ref("Error"), "The payment gateway did not answer")}),
+        "security": _GUEST}},
 })
