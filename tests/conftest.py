@@ -248,7 +248,13 @@ def worker(suite_app):
     process.stop()
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+# How long a test waits for the worker (or a browser for a page) before failing. It returns as
+# soon as the awaited condition holds, so a generous limit costs nothing when the test passes;
+# 15 s failed on a loaded 2-core CI machine (the worker's jobs queue behind the suite's others).
+WAIT_LIMIT = 45.0
+
+
+def wait_for(predicate, timeout: float = WAIT_LIMIT, interval: float = 0.1):
     """Poll until `predicate()` is truthy; returns its value or fails the test."""
     import time
 
@@ -348,7 +354,7 @@ def _bound(store: StoreInfo):
     return db.session.get(Store, store.id)
 
 
-def last_mail(app, to: str, timeout: float = 15.0) -> str:
+def last_mail(app, to: str, timeout: float = WAIT_LIMIT) -> str:
     """Body of the newest mail sent to `to`, waiting for the worker to write it."""
     from app.core.mail import list_mail
 

@@ -4,9 +4,16 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.conftest import WAIT_LIMIT
+
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+# Every page action, navigation and expect(...) waits up to WAIT_LIMIT (tests/conftest.py): each
+# returns as soon as its condition holds, and 15 s failed on a loaded CI machine.
+TIMEOUT_MS = int(WAIT_LIMIT * 1000)
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
@@ -28,15 +35,30 @@ def browser():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        yield _Browser(browser)
         browser.close()
+
+
+class _Browser:
+    """The session's Chromium, whose every new context waits TIMEOUT_MS by default (a test
+    that opens its own context gets the same limit without setting it)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.set_default_timeout(TIMEOUT_MS)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture()
 def page(browser):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15000)
     yield page
     context.close()
 

@@ -27,7 +27,6 @@ def test_a_shopper_abroad_swaps_the_cascade_for_free_form_fields_and_saves_the_a
     member = f.member(store, name="Jane")
     context = browser.new_context(locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.set_default_timeout(20000)
     shop, axe, found = f"{live_server}/shop/{store.slug}", Axe(), []
     try:
         page.goto(f"{shop}/login")

@@ -75,7 +75,6 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
     data = _data(store)
     context = browser.new_context(locale="zh-CN" if locale == "zh_CN" else "en-US")
     page = context.new_page()
-    page.set_default_timeout(15000)
     found = []
     try:
         base = sign_in_owner(page, live_server, store)

@@ -38,7 +38,6 @@ def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, 
     photo.write_bytes(f.png(8, 8))
 
     shopper = browser.new_context(locale="zh-CN").new_page()
-    shopper.set_default_timeout(20000)
     shop = f"{live_server}/shop/{store.slug}"
     shopper.goto(f"{shop}/login")
     shopper.fill("input[name=email]", member.email)
@@ -58,7 +57,6 @@ def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, 
         == [returned.id]
 
     staff = browser.new_context(locale="zh-CN").new_page()
-    staff.set_default_timeout(20000)
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/aftersales/requests")
     staff.click(f"text={req.number}")

@@ -33,7 +33,6 @@ def _watched(browser, locale="en-US"):
     context.route("https://js.stripe.com/**", lambda route: route.fulfill(
         status=200, body=FAKE_STRIPE_JS, content_type="application/javascript"))
     page = context.new_page()
-    page.set_default_timeout(15000)
     console = []
     page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("dialog", lambda d: d.accept())

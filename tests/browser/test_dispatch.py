@@ -24,7 +24,6 @@ def test_split_order_goes_through_waves_pick_pack_and_ship(app, live_server, bro
         ids = {n.number: n.id for n in session.scalars(select(DeliveryNotice).where(DeliveryNotice.order_id == order.id))}
 
     page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(20000)
     base = sign_in_owner(page, live_server, store)
     page.goto(f"{base}/orders/?q={order.number}")
     page.click(f"text={order.number}")

@@ -74,7 +74,6 @@ def test_the_owner_sees_the_days_sales_and_profit_the_test_computed(app, live_se
     assert (revenue, cogs) == (2 * 25000 + 6000 + 3 * 6000, 2 * 12000 + 4 * 1500)
 
     page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(15000)
     try:
         base = sign_in_owner(page, live_server, store)
         today = page.locator('#sales [data-window="1"]')

@@ -39,7 +39,6 @@ def test_merchant_switches_chinese_english_chinese_on_the_admin(app, live_server
     order = f.order(store, "shipped")
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(15000)
     base = sign_in_owner(page, live_server, store)
     _journey(page, f"{base}/", "dashboard")
     _journey(page, f"{base}/orders/{order.id}", "order_detail")
@@ -56,7 +55,6 @@ def test_shopper_switches_chinese_english_chinese_in_the_shop(app, live_server, 
     shop = f"{live_server}/shop/{store.slug}"
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(15000)
     page.goto(f"{shop}/login")
     page.fill("input[name=email]", member.email)
     page.fill("input[name=password]", PASSWORD)

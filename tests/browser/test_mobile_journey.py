@@ -61,7 +61,6 @@ def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays_
     context = browser.new_context(locale="zh-CN" if phone else "en-US", viewport=viewport, is_mobile=phone,
                                   has_touch=phone, **({"user_agent": PHONE_AGENT} if phone else {}))
     page = context.new_page()
-    page.set_default_timeout(15000)
     base = f"{live_server}/shop/{store.slug}"
     try:
         page.goto(f"{base}/login")
@@ -165,7 +164,7 @@ def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays_
             page.reload()
             return page.locator("[data-status=paid]").count() == 1
 
-        wait_for(paid, timeout=20)
+        wait_for(paid)
         def placed():
             order = f.db_session().query(Order).filter_by(number=number).one()
             return order.status, order.payable, order.address.get("region_code")

@@ -22,7 +22,6 @@ def test_shopper_buys_and_staff_cancels(app, live_server, browser, store):
     product_a, product_b = _get(app, store, lambda: [db.session.get(Sku, s).product_id for s in (a, b)])
     shop = f"{live_server}/shop/{store.slug}"
     page = browser.new_context(locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
     for product in (product_a, product_b):
         page.goto(f"{shop}/p/{product}")
         page.click("#buy-form button[type=submit]")
@@ -42,7 +41,6 @@ def test_shopper_buys_and_staff_cancels(app, live_server, browser, store):
     assert _level(app, store, a, wh) == (6, 1) and _level(app, store, b, wh) == (6, 1)
 
     staff = browser.new_context(locale="en-US").new_page()
-    staff.set_default_timeout(15000)
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/orders/?q={number}")
     staff.click(f"text={number}")

@@ -31,7 +31,6 @@ def test_shopper_pays_on_the_sandbox_page_and_staff_sees_it_paid(app, live_serve
     product = _get(app, store, lambda: db.session.get(Sku, sku).product_id)
     shop = f"{live_server}/shop/{store.slug}"
     page = browser.new_context(locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
     _signed_in_shopper(page, shop, store.slug)
     page.goto(f"{shop}/p/{product}")
     page.click("#buy-form button[type=submit]")
@@ -52,10 +51,9 @@ def test_shopper_pays_on_the_sandbox_page_and_staff_sees_it_paid(app, live_serve
         page.reload()
         return page.locator("[data-status=paid]").count() == 1
 
-    wait_for(paid_for_shopper, timeout=20)
+    wait_for(paid_for_shopper)
 
     staff = browser.new_context(locale="en-US").new_page()
-    staff.set_default_timeout(15000)
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/orders/?q={number}")
     staff.click(f"text={number}")

@@ -17,7 +17,6 @@ pytestmark = pytest.mark.browser
 
 def _shopper(browser, shop, email, name):
     page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(30000)
     page.goto(f"{shop}/register")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -39,7 +38,7 @@ def _pay_on_sandbox(page):
         page.reload()
         return page.locator("[data-status=paid]").count() == 1
 
-    wait_for(paid, timeout=30)
+    wait_for(paid)
 
 
 def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_group(app, live_server, browser, store):
@@ -48,7 +47,6 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
 
     sku = f.sku(store, price=20_000, stock=20)
     owner = browser.new_context(locale="en-US").new_page()
-    owner.set_default_timeout(30000)
     base = sign_in_owner(owner, live_server, store)
 
     owner.goto(f"{base}/promotions/new")
@@ -108,7 +106,7 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
     buyer.goto(f"{live_server}{group_url}" if group_url.startswith("/") else group_url)
     assert buyer.locator("#group-poster svg").count() == 1
     clock = buyer.inner_text("#group-poster [data-clock]")            # the countdown ticks
-    expect(buyer.locator("#group-poster [data-clock]")).not_to_have_text(clock, timeout=10_000)
+    expect(buyer.locator("#group-poster [data-clock]")).not_to_have_text(clock)
     share = buyer.input_value("#share-link")
 
     friend = _shopper(browser, shop, f"friend@{store.slug}.cn", "好友")
@@ -122,5 +120,5 @@ def test_the_owner_sets_up_promotions_and_shoppers_buy_with_a_coupon_and_in_a_gr
         buyer.goto(share)
         return buyer.locator("[data-status=succeeded]").count() == 1
 
-    wait_for(succeeded, timeout=30)
+    wait_for(succeeded)
     assert "2 of 2 paid" in buyer.inner_text("#group-places")

@@ -31,7 +31,7 @@ def test_low_stock_to_suggestion_to_po_to_portal_to_receipt_to_scorecard(app, li
         inventory.set_thresholds(None, sku.id, warehouse.id, safety_stock=5, reorder_point=10)
     with f.bound(store, request=True):
         inventory.move(sku.id, warehouse.id, "shipment", "outbound", "order:E2E", on_hand=-22)    # 8 left: low
-    wait_for(lambda: f.count(store, Suggestion, Suggestion.sku_id == sku.id, Suggestion.status == "open"), timeout=30)
+    wait_for(lambda: f.count(store, Suggestion, Suggestion.sku_id == sku.id, Suggestion.status == "open"))
 
     base = sign_in_owner(page, live_server, store)
     page.goto(f"{base}/purchasing/suggestions")
@@ -51,7 +51,6 @@ def test_low_stock_to_suggestion_to_po_to_portal_to_receipt_to_scorecard(app, li
     page.wait_for_selector("[data-status=sent]")
 
     portal = browser.new_context(locale="en-US").new_page()
-    portal.set_default_timeout(15000)
     portal.goto(f"{live_server}/supplier/login")
     portal.fill("input[name=email]", account.email)
     portal.fill("input[name=password]", PASSWORD)

@@ -20,14 +20,12 @@ def test_a_shopper_message_appears_in_the_open_inbox_and_the_agent_answers_with_
     f.canned_reply(store, title="问候", body="{姓名}您好，我们已收到您的照片。")
     member = f.member(store, name="浏览器顾客")
     staff = browser.new_context(locale="en-US").new_page()
-    staff.set_default_timeout(15000)
     base = sign_in_owner(staff, live_server, store)
     staff.goto(f"{base}/service/inbox")
     assert staff.locator("[data-unread]").get_attribute("data-unread") == "0"
 
     shop = f"{live_server}/shop/{store.slug}"
     shopper = browser.new_context(locale="zh-CN").new_page()
-    shopper.set_default_timeout(15000)
     shopper.goto(f"{shop}/login")
     shopper.fill("input[name=email]", member.email)
     shopper.fill("input[name=password]", PASSWORD)
@@ -41,8 +39,8 @@ def test_a_shopper_message_appears_in_the_open_inbox_and_the_agent_answers_with_
     shopper.wait_for_selector("text=收到的衣服有污渍")
 
     # the inbox page that was open all along shows the new thread and the unread count by itself
-    staff.wait_for_selector("#list-results >> text=收到的衣服有污渍", timeout=10000)
-    staff.wait_for_selector('[data-unread="1"]', timeout=10000)
+    staff.wait_for_selector("#list-results >> text=收到的衣服有污渍")
+    staff.wait_for_selector('[data-unread="1"]')
     staff.click("#list-results >> text=浏览器顾客")
     staff.wait_for_selector("#messages [data-attachment]")
     conversation_id = f.read(store, lambda: db.session.scalar(db.select(Conversation.id)))

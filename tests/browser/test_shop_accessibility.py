@@ -41,7 +41,6 @@ def test_every_shop_page_at_phone_size_has_no_serious_accessibility_violation_no
     context = browser.new_context(locale="zh-CN" if locale == "zh_CN" else "en-US", viewport=PHONE,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.set_default_timeout(20000)
     shop = f"{live_server}/shop/{store.slug}"
     found, sideways = [], []
 

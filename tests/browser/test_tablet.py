@@ -26,7 +26,6 @@ def test_at_1024px_lists_scroll_inside_their_card_and_the_sidebar_folds_behind_a
                   category_obj=category, tags=f"OFFICE.GAMING.BUNDLE.{i}")
     context = browser.new_context(locale="en-US", viewport=TABLET)
     page = context.new_page()
-    page.set_default_timeout(15000)
     try:
         base = sign_in_owner(page, live_server, store)
         page.goto(f"{base}/catalog/products")

@@ -24,7 +24,7 @@ def _push_live(live_server, fake, carrier, waybill):
     path, form = fake.push(carrier, waybill)
     with urllib.request.urlopen(urllib.request.Request(
             live_server + path, data=urllib.parse.urlencode(form).encode(), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=15) as answer:
+            headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=45) as answer:
         assert b'"result":true' in answer.read()
 
 
@@ -40,7 +40,6 @@ def test_shopper_follows_two_parcels_until_the_order_completes(app, live_server,
         _push_live(live_server, fake_kuaidi100, s.carrier_code, s.waybill_no)
 
     page = browser.new_context(locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
     shop = f"{live_server}/shop/{store.slug}"
     page.goto(f"{shop}/login")
     page.fill("input[name=email]", member.email)

@@ -66,7 +66,7 @@ def test_import_runs_as_a_task_and_reimport_updates_by_sku_code(app, owner, stor
     response = owner.form(f"/store/{store.slug}/catalog/products/import/run",
                           {"file_key": key, "filename": "p.csv", "mode": "all"})
     job = response.headers["Location"]
-    wait_for(lambda: "Done" in owner.get(job).get_data(as_text=True), timeout=30)
+    wait_for(lambda: "Done" in owner.get(job).get_data(as_text=True))
     assert _get(app, store, lambda: (db_count(Product), db_count(Sku))) == (2, 3)
     # export, change a price, import back: the same SKUs are updated, nothing duplicated
     exported = owner.get(f"/store/{store.slug}/catalog/products/export").get_data(as_text=True).lstrip("\ufeff")
@@ -83,7 +83,7 @@ def test_import_runs_as_a_task_and_reimport_updates_by_sku_code(app, owner, stor
     key = html.split('name="file_key" value="')[1].split('"')[0]
     job = owner.form(f"/store/{store.slug}/catalog/products/import/run",
                      {"file_key": key, "filename": "p.csv", "mode": "all"}).headers["Location"]
-    wait_for(lambda: "Done" in owner.get(job).get_data(as_text=True), timeout=30)
+    wait_for(lambda: "Done" in owner.get(job).get_data(as_text=True))
     assert _get(app, store, lambda: (db_count(Product), db_count(Sku))) == (2, 3)
     from app.extensions import db
     assert _get(app, store, lambda: db.session.scalar(select(Sku.sale_price).where(Sku.code == "MUG-1"))) == 1990
@@ -122,6 +122,6 @@ def test_an_all_or_nothing_import_of_a_file_with_bad_rows_fails_with_its_reason(
     key = html.split('name="file_key" value="')[1].split('"')[0]
     job = owner.form(f"/store/{store.slug}/catalog/products/import/run",
                      {"file_key": key, "filename": "p.csv", "mode": "all"}).headers["Location"]
-    page = wait_for(lambda: (lambda p: "rows have errors" in p and p)(owner.get(job).get_data(as_text=True)), timeout=30)
+    page = wait_for(lambda: (lambda p: "rows have errors" in p and p)(owner.get(job).get_data(as_text=True)))
     assert "NameError" not in page
     assert _get(app, store, lambda: db_count(Product)) == 0

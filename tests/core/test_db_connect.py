@@ -29,7 +29,7 @@ def test_web_requests_never_prepare_statements_on_the_server(app):
 def test_worker_jobs_never_prepare_statements_on_the_server(app):
     with app.app_context():
         job = jobs.enqueue(prepared_statements_job, 10)
-        wait_for(lambda: job.get_status(refresh=True) == "finished", timeout=20)
+        wait_for(lambda: job.get_status(refresh=True) == "finished")
         assert job.return_value() == 0
 
 

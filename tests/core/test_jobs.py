@@ -9,14 +9,14 @@ from tests.support.handlers import bad_input_job, flaky_job
 def test_transient_errors_are_retried_with_backoff(app):
     with app.app_context():
         job = jobs.enqueue(flaky_job, "transient")
-        wait_for(lambda: job.get_status(refresh=True) == "finished", timeout=20)
+        wait_for(lambda: job.get_status(refresh=True) == "finished")
         assert job.return_value() == "ok after 3"
 
 
 def test_bad_input_is_not_retried(app):
     with app.app_context():
         job = jobs.enqueue(bad_input_job, "bad")
-        wait_for(lambda: job.get_status(refresh=True) == "failed", timeout=20)
+        wait_for(lambda: job.get_status(refresh=True) == "failed")
         import time
         time.sleep(2.5)
         assert int(app.extensions["houtai_redis"].get("test:tries:bad")) == 1

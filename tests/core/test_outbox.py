@@ -72,7 +72,7 @@ def test_an_event_emitted_inside_a_savepoint_is_dispatched_after_the_outer_commi
         assert db.session.info.get("houtai_after_commit"), "dispatched before the outer commit"
         db.session.commit()
         assert not db.session.info.get("houtai_after_commit")
-    wait_for(lambda: _event(app, store, event_id).status == "delivered", timeout=10)
+    wait_for(lambda: _event(app, store, event_id).status == "delivered")
     assert _effects(app, store, "test.effect", event_id) == 1
 
 
@@ -101,7 +101,7 @@ def test_redis_down_at_commit_keeps_the_change_and_delivers_later(app, store, wo
     wait_for(lambda: redis.ping())
     assert _effects(app, store, "test.effect", event_id) == 0
     assert _sweep(app, store) >= 1
-    wait_for(lambda: _event(app, store, event_id).status == "delivered", timeout=30)
+    wait_for(lambda: _event(app, store, event_id).status == "delivered")
     assert _effects(app, store, "test.effect", event_id) == 1
     # the worker's scheduler process died with the connection: give later tests a fresh one
     worker.stop()
@@ -112,7 +112,7 @@ def test_worker_killed_mid_job_does_not_double_the_effect(app, store, worker):
     event_id = _emit(app, store, "test.slow", {"seconds": 3})
     registry = StartedJobRegistry(queue=get_queue("default", app.extensions["houtai_redis"]))
     with app.app_context():
-        wait_for(lambda: registry.get_job_ids(), timeout=15, interval=0.05)
+        wait_for(lambda: registry.get_job_ids(), interval=0.05)
     worker.stop(signal.SIGKILL)  # the worker and its work horse die mid-handler
     try:
         assert _effects(app, store, "test.slow", event_id) == 0
@@ -120,7 +120,7 @@ def test_worker_killed_mid_job_does_not_double_the_effect(app, store, worker):
     finally:
         worker.start(take_over_scheduler=True)
     assert _sweep(app, store) >= 1
-    wait_for(lambda: _event(app, store, event_id).status == "delivered", timeout=40)
+    wait_for(lambda: _event(app, store, event_id).status == "delivered")
     assert _effects(app, store, "test.slow", event_id) == 1
 
 

@@ -96,7 +96,7 @@ def test_a_refused_subscription_is_tried_again_by_the_follow_up(app, tracked_sto
     try:
         order = factories.order(tracked_store, "shipped")
         s = ship_parcel(tracked_store, order)
-        wait_for(lambda: _shipment(tracked_store, s.id).subscription == "failed", timeout=30)
+        wait_for(lambda: _shipment(tracked_store, s.id).subscription == "failed")
         assert "500" in _shipment(tracked_store, s.id).subscription_error
     finally:
         fake_kuaidi100.refuse_subscription = None

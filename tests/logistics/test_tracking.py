@@ -27,7 +27,7 @@ def _events(store, shipment_id) -> list[tuple]:
 
 def _subscribed(store, fake, shipment):
     try:
-        wait_for(lambda: _shipment(store, shipment.id).subscription == "subscribed", timeout=30)
+        wait_for(lambda: _shipment(store, shipment.id).subscription == "subscribed")
     except AssertionError:
         got = _shipment(store, shipment.id)
         raise AssertionError(f"subscription {got.subscription}: {got.subscription_error}") from None
@@ -156,8 +156,8 @@ def test_parcels_signed_before_the_order_counted_as_shipped_still_deliver_it(app
     _subscribed(tracked_store, fake, s)
     fake.scan(s.carrier_code, s.waybill_no, "3", "已签收", at=T0)
     post_push(client, fake.push(s.carrier_code, s.waybill_no))
-    wait_for(lambda: _no_pending(tracked_store), timeout=30)
+    wait_for(lambda: _no_pending(tracked_store))
     assert factories.get(tracked_store, Order, order.id).status == "allocated"
     with factories.bound(tracked_store, request=True) as session:
         order_services.ship(None, session.get(Order, order.id), "")
-    wait_for(lambda: factories.get(tracked_store, Order, order.id).status == "delivered", timeout=30)
+    wait_for(lambda: factories.get(tracked_store, Order, order.id).status == "delivered")

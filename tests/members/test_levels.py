@@ -139,7 +139,7 @@ def test_a_refund_through_the_payment_center_takes_back_the_points_the_order_ear
     wait_for(lambda: _member(store, member.id).points == earned)
     with f.bound(store, request=True) as session:
         refunds.refund(None, session.get(Payment, payment.id), "half-back", order.payable // 2, reason="damaged")
-    wait_for(lambda: _member(store, member.id).points == earned - earned // 2, timeout=30)
+    wait_for(lambda: _member(store, member.id).points == earned - earned // 2)
     assert _member(store, member.id).total_spent == order.payable - order.payable // 2
     kinds = f.read(store, lambda: f.db_session().scalars(select(PointsEntry.kind).where(
         PointsEntry.member_id == member.id).order_by(PointsEntry.id)).all())

@@ -93,7 +93,7 @@ def test_a_transaction_chosen_as_deadlock_victim_runs_again(app, store):
             attempts[order] += 1
             bump(first)
             if attempts[order] == 1:
-                barrier.wait(timeout=10)
+                barrier.wait(timeout=45)
             bump(second)
 
         with app.app_context(), store_context(bound):

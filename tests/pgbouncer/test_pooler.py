@@ -33,10 +33,10 @@ def test_the_group_really_runs_through_pgbouncer(app, pgbouncer):
     with app.app_context():
         assert db.engine.url.port == pgbouncer.port
         job = jobs.enqueue(database_port_job)
-        wait_for(lambda: job.get_status(refresh=True) == "finished", timeout=20)
+        wait_for(lambda: job.get_status(refresh=True) == "finished")
         assert job.return_value() == pgbouncer.port  # the worker too
         job = jobs.enqueue(prepared_statements_job, 10)
-        wait_for(lambda: job.get_status(refresh=True) == "finished", timeout=20)
+        wait_for(lambda: job.get_status(refresh=True) == "finished")
         assert job.return_value() == 0
     pools = [p for p in pgbouncer.show("POOLS") if p["database"] == pgbouncer.database]
     assert pools and pools[0]["pool_mode"] == "transaction"

@@ -24,7 +24,7 @@ def _handled(store, number):
         ids = [e.id for e in rows if e.payload["number"] == number]
         return ids and f.db_session().scalar(select(HandlerRun.status).where(
             HandlerRun.event_id == ids[0], HandlerRun.handler == HANDLER)) == "done"
-    return wait_for(lambda: f.read(store, done), timeout=30)
+    return wait_for(lambda: f.read(store, done))
 
 
 def test_a_po_follows_its_inbound_completed_on_the_warehouse_pages(module_store):
@@ -51,7 +51,7 @@ def test_a_po_follows_its_inbound_completed_on_the_warehouse_pages(module_store)
         [{"sku_id": a.id, "quantity": 6, "unit_cost": 250}, {"sku_id": b.id, "quantity": 4, "unit_cost": 250}],
         key=lambda l: l["sku_id"])
     # the purchasing handler, run by the worker: the notice is received and the PO follows
-    wait_for(lambda: f.get(store, Asn, asn_id).status == "received", timeout=30)
+    wait_for(lambda: f.get(store, Asn, asn_id).status == "received")
     assert f.get(store, PurchaseOrder, po_id).status == "partially_received"
     received = f.read(store, lambda: {l.sku_id: l.received for l in f.db_session().scalars(
         select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == po_id))})

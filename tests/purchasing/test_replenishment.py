@@ -99,7 +99,7 @@ def test_stock_low_suggests_through_the_worker(app, store):
     with f.bound(store, request=True):
         _sell(store, sku, warehouse, 25, "order:X1")                     # 5 left, below 10: stock.low
     row = wait_for(lambda: f.read(store, lambda: f.db_session().scalar(
-        select(Suggestion).where(Suggestion.sku_id == sku.id, Suggestion.status == "open"))), timeout=30)
+        select(Suggestion).where(Suggestion.sku_id == sku.id, Suggestion.status == "open"))))
     assert row.trigger == "stock_low" and row.quantity >= 20
     assert row.numbers["on_hand"] == 5 and row.numbers["reorder_point"] == 10
 

@@ -147,7 +147,7 @@ class FakeAlipay:
                                  trade_status="TRADE_SUCCESS", total_amount=trade["total_amount"],
                                  receipt_amount=trade["total_amount"])
         request = urllib.request.Request(trade["notify_url"], data=urllib.parse.urlencode(form).encode(), method="POST")
-        with urllib.request.urlopen(request, timeout=15) as answer:
+        with urllib.request.urlopen(request, timeout=45) as answer:
             self.notified.append(answer.read().decode())
         return trade["return_url"]
 

@@ -290,7 +290,7 @@ class FakeWeChatPay:
         body, headers = self.pay(trade["mchid"], trade["out_trade_no"])
         request = urllib.request.Request(trade["notify_url"], data=body, method="POST", headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=15):
+            with urllib.request.urlopen(request, timeout=45):
                 pass
         except OSError:
             pass        # WeChat would retry; tests look at the trade
