@@ -48,3 +48,12 @@ def to_decimal_text(minor: int, currency: str = "CNY") -> str:
     """1234 -> '12.34' for CNY: the plain form gateways such as Alipay expect."""
     exp = EXPONENT.get(currency, 2)
     return str((Decimal(minor) / (10 ** exp)).quantize(Decimal(1).scaleb(-exp))) if exp else str(minor)
+
+
+def currency_name(currency: str) -> str:
+    """The currency's name in the reader's language (人民币, Japanese Yen): what a chart's amounts
+    are in, said in words (the code itself where Babel does not know it)."""
+    from babel.numbers import get_currency_name
+    from flask_babel import get_locale
+
+    return get_currency_name(currency, locale=get_locale() or "en")

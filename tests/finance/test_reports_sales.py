@@ -72,7 +72,7 @@ def test_sales_reports_count_by_the_store_day_and_split_by_sku_category_and_chan
         assert by_category == {"鞋": (3, 9000), "帽": (5, 5000)}
     with _at(NOW):
         page = owner.get(f"{base}?by=day&since=2026-12-01&until=2026-12-02").get_data(as_text=True)
-        assert "<svg" in page and "GMV by day (yuan)" in page and "¥50.00" in page and "¥20.00" in page
+        assert "<svg" in page and "GMV by day (Chinese Yuan)" in page and "¥50.00" in page and "¥20.00" in page
         rows = _csv(owner, f"{base}?by=day&since=2026-12-01&until=2026-12-02&export=csv")
         assert rows[1] == ["2026-12-01", "1", "50.00", "0.00", "50.00", "50.00", "CNY"]
         assert rows[2] == ["2026-12-02", "1", "30.00", "10.00", "20.00", "30.00", "CNY"]
@@ -124,7 +124,7 @@ def test_receivables_ageing_pays_off_the_oldest_payments_first(store, owner):
     assert rows[0][:6] == ["Payment gateway", "0–30 days", "31–60 days", "61–90 days", "Over 90 days", "Total"]
     assert rows[1][1:6] == ["20.00", "20.00", "0.00", "0.00", "40.00"]
     page = owner.get(f"/store/{store.slug}/finance/reports/receivables-ageing").get_data(as_text=True)
-    assert "Owed by gateways, by age (yuan)" in page and "<svg" in page
+    assert "Owed by gateways, by age (Chinese Yuan)" in page and "<svg" in page
 
 
 def test_payables_ageing_buckets_matched_invoices_by_days_past_due(store, owner):
@@ -191,7 +191,7 @@ def test_profit_and_loss_shows_profit_by_month_with_a_loss_below_the_line(store,
         assert len(months) == 12
         assert months[today.strftime("%Y-%m")] == (9000, 0) and months[last_month.strftime("%Y-%m")] == (0, 4000)
     page = owner.get(f"/store/{store.slug}/finance/reports").get_data(as_text=True)
-    assert "Profit by month, last 12 months (yuan)" in page
+    assert "Profit by month, last 12 months (Chinese Yuan)" in page
     assert f"<title>{today.strftime('%Y-%m')}: 90</title>" in page
     assert f"<title>{last_month.strftime('%Y-%m')}: -40</title>" in page and 'class="bar negative"' in page
 
@@ -295,3 +295,29 @@ def test_chart_bars_count_whole_units_of_the_stores_currency():
     for currency, minor, whole in (("JPY", 1500, 1500), ("CNY", 1500, 15), ("CNY", -250, -2)):
         with mock.patch.object(report_views, "current_store", lambda c=currency: SimpleNamespace(currency=c)):
             assert report_views._whole(minor) == whole, currency
+
+
+def test_money_charts_name_the_stores_currency_in_the_readers_language(app):
+    """The chart titles once said "(yuan)" / "（元）" whatever the store's currency: a yen store's
+    bars are yen, and the title says so in the reader's language."""
+    from app.blueprints.purchasing import orders
+
+    yen = f.store(currency="JPY")
+    f.payment(yen, f.order(yen, price=1500))                         # a sale, a gateway's receivable, a payable
+    with f.bound(yen, request=True):
+        services.post("manual", 1, [services.dr("1122", 1500, party="sandbox"), services.cr("2203", 1500)],
+                      rule="test")
+        po = f.purchase_order(yen, f.supplier_record(yen), lines=[(f.sku(yen), 2)], state="received", unit_price=700)
+        orders.enter_invoice(None, po, "INV-JPY", services.today(), {po.lines[0].id: 2})
+    owner = f.client("store", store=yen)
+    base = f"/store/{yen.slug}/finance/reports"
+    titles = {"": "Profit by month, last 12 months", "/sales": "GMV by day", "/sales?by=channel": "GMV by channel",
+              "/sales?by=sku": "Paid amount of the best-selling SKUs", "/sales?by=category": "Paid amount by category",
+              "/receivables-ageing": "Owed by gateways, by age", "/payables-ageing": "Owed to suppliers, by days overdue"}
+    for path, title in titles.items():
+        page = owner.get(base + path).get_data(as_text=True)
+        assert f"{title} (Japanese Yen)" in page and "yuan" not in page, path
+    owner.form(f"/store/{yen.slug}/account/locale", {"locale": "zh_CN", "next": base})
+    for path, title in {"/sales": "每日成交额", "/payables-ageing": "应付供应商，按逾期天数"}.items():
+        page = owner.get(base + path).get_data(as_text=True)
+        assert f"{title}（日元）" in page and "（元）" not in page, path

@@ -18,7 +18,7 @@ from app.core import export
 from app.core.charts import BarChart, bar_chart
 from app.core.formview import commit_form
 from app.core.htmx import redirect_to
-from app.core.money import to_major
+from app.core.money import currency_name, to_major
 from app.core.permissions import requires
 from app.core.tenancy import current_store
 
@@ -41,6 +41,11 @@ def _day(name: str, default: date) -> tuple[date, bool]:
 def _whole(minor: int) -> int:
     """A chart bar's height: whole major units of the store's currency (a yen store has no fen)."""
     return int(to_major(minor, current_store().currency))
+
+
+def _currency() -> str:
+    """What the money charts count in, for their titles: the store's currency by name."""
+    return currency_name(current_store().currency or "CNY")
 
 @dataclass
 class Table:
@@ -96,7 +101,8 @@ def reports():
                                          (_("Amount"), "money")], _statement_rows(statement),
                   ["", "", _("Profit"), statement.result],
                   chart=bar_chart([(m, _whole(revenue - expense)) for m, revenue, expense in queries.result_by_month(until)],
-                                  _("Profit by month, last 12 months (yuan)"), axis="text"))
+                                  _("Profit by month, last 12 months (%(currency)s)", currency=_currency()),
+                                  axis="text"))
     return _render(table, f"profit-and-loss-{since}-{until}", since=since, until=until, date_range=True,
                    invalid=not (ok1 and ok2), report="pl")
 
@@ -209,7 +215,8 @@ def _category() -> tuple[int | None, bool]:
 
 
 def _top_chart(rows, label: str, limit: int = 12):
-    """Bars of the paid amount of the first `limit` rows (the report's best), in yuan."""
+    """Bars of the paid amount of the first `limit` rows (the report's best), in whole units of
+    the store's currency."""
     return bar_chart([(str(r.label) or "—", _whole(r.gmv)) for r in rows[:limit]], label, axis="text")
 
 
@@ -235,7 +242,8 @@ def sales():
                       [[r.label, r.orders, r.gmv, r.refunds, r.net, r.aov] for r in rows],
                       [_("Total"), sum(r.orders for r in rows), sum(r.gmv for r in rows),
                        sum(r.refunds for r in rows), sum(r.net for r in rows), None],
-                      chart=bar_chart([(r.label, _whole(r.gmv)) for r in rows], _("GMV by day (yuan)")))
+                      chart=bar_chart([(r.label, _whole(r.gmv)) for r in rows],
+                                      _("GMV by day (%(currency)s)", currency=_currency())))
     elif by == "channel":
         rows, labels = queries.sales_by_channel(since, until), _channel_labels()
         for r in rows:
@@ -246,14 +254,15 @@ def sales():
                       [[r.label, r.orders, r.gmv, r.refunds, r.net, r.aov] for r in rows],
                       [_("Total"), sum(r.orders for r in rows), sum(r.gmv for r in rows),
                        sum(r.refunds for r in rows), sum(r.net for r in rows), None],
-                      chart=_top_chart(rows, _("GMV by channel (yuan)")))
+                      chart=_top_chart(rows, _("GMV by channel (%(currency)s)", currency=_currency())))
     elif by == "sku":
         rows = queries.sales_by_sku(since, until, channel, category)
         table = Table(_("Sales by SKU"), [(_("SKU code"), "text"), (_("Product"), "text"), (_("Category"), "text"),
                                           (_("Orders"), number), (_("Units"), number), (_("Paid amount"), money)],
                       [[r.label, r.extra["title"], r.extra["category"], r.orders, r.units, r.gmv] for r in rows],
                       [_("Total"), "", "", None, sum(r.units for r in rows), sum(r.gmv for r in rows)],
-                      chart=_top_chart(rows, _("Paid amount of the best-selling SKUs (yuan)")),
+                      chart=_top_chart(rows, _("Paid amount of the best-selling SKUs (%(currency)s)",
+                                               currency=_currency())),
                       note=_("Paid amount: price × units less each line's share of the discounts."))
     else:
         rows = queries.sales_by_category(since, until, channel)
@@ -263,7 +272,7 @@ def sales():
                                                (_("Paid amount"), money)],
                       [[r.label, r.orders, r.units, r.gmv] for r in rows],
                       [_("Total"), None, sum(r.units for r in rows), sum(r.gmv for r in rows)],
-                      chart=_top_chart(rows, _("Paid amount by category (yuan)")),
+                      chart=_top_chart(rows, _("Paid amount by category (%(currency)s)", currency=_currency())),
                       note=_("An order with products of two categories counts in both."))
     suffix = f"-{channel}" if channel else ""
     return _render(table, f"sales-by-{by}{suffix}-{since}-{until}", since=since, until=until, date_range=True,
@@ -297,16 +306,26 @@ def refund_rate():
                    channels=list(_channel_labels().items()))
 
 
-def _short_buckets() -> list[str]:
-    """"0–30", "31–60", … ">90": the chart's axis."""
-    return [f">{low - 1}" if high is None else f"{low}–{high}" for low, high in queries.AGE_BUCKETS]
-
-
-def _bucket_labels() -> list[str]:
-    out = []
+def _ageing(report: str, name: str, rows: list, as_of: date, ok: bool, *, title: str, party: str, chart: str,
+            note: str, overdue: bool = False):
+    """An ageing report, receivables or payables: a row per party with its amount per bucket and
+    its total, the buckets' totals as bars. By age (AR), bucket 0 of a row is unused; by days
+    overdue (AP), it is what is not due yet and the first of AGE_BUCKETS starts at 1 day."""
+    labels, axis = [], []
     for low, high in queries.AGE_BUCKETS:
-        out.append(_("Over %(n)d days", n=low - 1) if high is None else _("%(low)d–%(high)d days", low=low, high=high))
-    return out
+        low = max(low, 1) if overdue else low
+        days = _("Over %(n)d days", n=low - 1) if high is None else _("%(low)d–%(high)d days", low=low, high=high)
+        labels.append(_("Overdue %(days)s", days=days) if overdue else days)
+        axis.append(f">{low - 1}" if high is None else f"{low}–{high}")
+    if overdue:
+        labels, axis = [_("Not yet due"), *labels], [_("Not due"), *axis]
+    first = len(queries.AGE_BUCKETS) + 1 - len(labels)
+    totals = [sum(r.buckets[i] for r in rows) for i in range(first, len(queries.AGE_BUCKETS) + 1)]
+    table = Table(title, [(party, "text"), *[(label, "money") for label in labels], (_("Total"), "money")],
+                  [[r.label, *r.buckets[first:], r.total] for r in rows],
+                  [_("Total"), *totals, sum(r.total for r in rows)],
+                  chart=bar_chart(list(zip(axis, map(_whole, totals))), chart, axis="text"), note=note)
+    return _render(table, f"{name}-{as_of}", until=as_of, invalid=not ok, report=report)
 
 
 @bp.route("/reports/receivables-ageing")
@@ -314,40 +333,23 @@ def _bucket_labels() -> list[str]:
 def receivables_ageing():
     """What each gateway owes, by the age of the payments not yet settled (first in, first out)."""
     as_of, ok = _day("until", services.today())
-    rows = queries.receivables_ageing(as_of)
-    labels = _bucket_labels()
-    table = Table(_("Receivables ageing"), [(_("Payment gateway"), "text"), *[(label, "money") for label in labels],
-                                            (_("Total"), "money")],
-                  [[r.label, *r.buckets[1:], r.total] for r in rows],
-                  [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(1, len(labels) + 1)],
-                   sum(r.total for r in rows)],
-                  chart=bar_chart(list(zip(_short_buckets(), [_whole(sum(r.buckets[i] for r in rows))
-                                                              for i in range(1, len(labels) + 1)])),
-                                  _("Owed by gateways, by age (yuan)"), axis="text"),
-                  note=_("Age: days since the payment, in the store's calendar; refunds and settlements pay off "
-                         "the oldest payments first."))
-    return _render(table, f"receivables-ageing-{as_of}", until=as_of, invalid=not ok, report="ar")
+    return _ageing("ar", "receivables-ageing", queries.receivables_ageing(as_of), as_of, ok,
+                   title=_("Receivables ageing"), party=_("Payment gateway"),
+                   chart=_("Owed by gateways, by age (%(currency)s)", currency=_currency()),
+                   note=_("Age: days since the payment, in the store's calendar; refunds and settlements pay off "
+                          "the oldest payments first."))
 
 
 @bp.route("/reports/payables-ageing")
 @requires("finance.view")
 def payables_ageing():
-    """What the store owes each supplier on matched invoices, by days past the due date."""
+    """What the store owed each supplier at the end of the day, by days past the due date."""
     as_of, ok = _day("until", services.today())
-    rows = queries.payables_ageing(as_of)
-    labels = [str(_("Not yet due")), *[str(_("Overdue %(days)s", days=label)) for label in _bucket_labels()]]
-    labels[1] = str(_("Overdue %(days)s", days=_("%(low)d–%(high)d days", low=1, high=queries.AGE_BUCKETS[0][1])))
-    table = Table(_("Payables ageing"), [(_("Supplier"), "text"), *[(label, "money") for label in labels],
-                                         (_("Total"), "money")],
-                  [[r.label, *r.buckets, r.total] for r in rows],
-                  [_("Total"), *[sum(r.buckets[i] for r in rows) for i in range(len(labels))],
-                   sum(r.total for r in rows)],
-                  chart=bar_chart(list(zip([str(_("Not due")), "1–30", *_short_buckets()[1:]],
-                                           [_whole(sum(r.buckets[i] for r in rows)) for i in range(len(labels))])),
-                                  _("Owed to suppliers, by days overdue (yuan)"), axis="text"),
-                  note=_("Matched supplier invoices not yet paid in full; an invoice without payment terms counts "
-                         "as not yet due."))
-    return _render(table, f"payables-ageing-{as_of}", until=as_of, invalid=not ok, report="ap")
+    return _ageing("ap", "payables-ageing", queries.payables_ageing(as_of), as_of, ok, title=_("Payables ageing"),
+                   party=_("Supplier"),
+                   chart=_("Owed to suppliers, by days overdue (%(currency)s)", currency=_currency()),
+                   note=_("Supplier invoices matched by the end of that day, less the payments dated up to it; an "
+                          "invoice without payment terms counts as not yet due."), overdue=True)
 
 
 @bp.route("/receivables")
