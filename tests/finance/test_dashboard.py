@@ -57,3 +57,19 @@ def test_dashboard_figures_equal_the_orders_of_each_local_day_around_midnight(st
     with _at(NOW):
         page = owner.get(f"/store/{store.slug}/").get_data(as_text=True)
     assert 'data-figure="gmv">¥30.00' in page and 'data-figure="refunds">¥7.00' in page
+
+
+def test_the_home_page_chart_counts_whole_units_of_the_stores_currency_and_names_it():
+    """The home page's GMV bars divided by 100 whatever the currency (a ¥1,500 yen sale was a bar
+    of 15) and its Chinese title said 元 for every store."""
+    yen = f.store(currency="JPY")
+    f.payment(yen, f.order(yen, price=1500))
+    owner = f.client("store", store=yen)
+    with f.bound(yen, request=True):
+        from app.blueprints.finance import services
+
+        today = services.today().isoformat()
+    page = owner.get(f"/store/{yen.slug}/").get_data(as_text=True)
+    assert "GMV per day, last 30 days (Japanese Yen)" in page and f"<title>{today}: 1500</title>" in page
+    owner.form(f"/store/{yen.slug}/account/locale", {"locale": "zh_CN", "next": f"/store/{yen.slug}/"})
+    assert "近 30 天每日成交额（日元）" in owner.get(f"/store/{yen.slug}/").get_data(as_text=True)

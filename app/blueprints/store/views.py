@@ -21,9 +21,11 @@ from app.core.formview import FormView, commit, commit_form, committed, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.mail import queue_mail
+from app.core.money import currency_name, to_major
 from app.core.permissions import public, requires, signed_in_staff
 from app.core.security import BadToken
 from app.core.sessions import remember_password, rotate_session
+from app.core.tenancy import current_store
 from app.core.urls import same_origin_path
 from app.extensions import db
 
@@ -37,8 +39,10 @@ def dashboard():
     from app.blueprints.finance import queries as finance_queries
 
     sales = finance_queries.dashboard() if permissions.can("finance.view") else None
-    sales_chart = charts.bar_chart([(day, value // 100) for day, value in sales["chart"]],
-                                   label=_("GMV per day, last 30 days")) if sales else None
+    currency = current_store().currency or "CNY"
+    sales_chart = charts.bar_chart([(day, int(to_major(value, currency))) for day, value in sales["chart"]],
+                                   label=_("GMV per day, last 30 days (%(currency)s)",
+                                           currency=currency_name(currency))) if sales else None
     by_status = queries.staff_by_status()
     activity = queries.activity_by_day(14)
     return render_template("store/dashboard.html", by_status=by_status, sales=sales, sales_chart=sales_chart,
