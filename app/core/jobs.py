@@ -72,20 +72,23 @@ def get_queue(name: str, connection=None) -> Queue:
 
 
 def enqueue(fn, *args, store_id: int | None = None, delay: int | None = None, queue: str | None = None,
-            job_id: str | None = None, **kwargs):
+            job_id: str | None = None, job_meta: dict | None = None, result_ttl: int | None = None, **kwargs):
     """Queue a declared job now (or after `delay` seconds), on its queue unless `queue` says
     otherwise. Arguments must be plain values (ids, strings), never ORM objects. A `job_id`
-    lets the caller ask later whether the job is still alive (`job_alive`)."""
+    lets the caller ask later whether the job is still alive (`job_alive`); `job_meta` is kept
+    in RQ's meta beside ours, and `result_ttl` keeps a finished job (and its meta) that long."""
     spec = REGISTRY[getattr(fn, "job_name", fn)]
     options = dict(
         job_timeout=spec.timeout,
         retry=Retry(max=len(spec.retry), interval=list(spec.retry)) if spec.retry else None,
-        meta={"store_id": store_id, "job": spec.name},
+        meta={**(job_meta or {}), "store_id": store_id, "job": spec.name},
         description=f"{spec.name} store={store_id} args={args}",
         failure_ttl=7 * 86400,
     )
     if job_id:
         options["job_id"] = job_id
+    if result_ttl is not None:
+        options["result_ttl"] = result_ttl
     target = get_queue(queue or spec.queue)
     call = ("app.core.jobs.run_job", spec.name, store_id, list(args), kwargs)
     if delay:

@@ -26,7 +26,7 @@ from flask_babel import force_locale, format_datetime, get_locale, gettext as _,
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
-from app.core import export, permissions
+from app.core import export, permissions, platform_export
 from app.core.errors import DomainError
 from app.core.money import format_money, to_major
 from app.core.tasks import task
@@ -309,9 +309,6 @@ def run_list_export(ctx, endpoint: str, args: dict, fmt: str, variant: str | Non
     return {"rows": total, "file": path}
 
 
-# realms whose big exports run as a task in the store's schema; the platform's lists (at most one
-# row per store) stream their CSV in chunks instead (export_response)
-BACKGROUND_EXPORT_REALMS = ("store", "supplier")
 LAYOUTS = {"platform": "layouts/platform.html", "supplier": "layouts/portal.html", "store": "layouts/store.html"}
 
 
@@ -359,7 +356,7 @@ class ListView(View):
     # --- request handling ------------------------------------------------------------------
     def dispatch_request(self, **kwargs):
         if request.method == "POST":
-            if request.form.get("export") and self.realm in BACKGROUND_EXPORT_REALMS:
+            if request.form.get("export"):
                 return self.start_export()
             return self.bulk()
         stmt, state = self.filtered()
@@ -473,7 +470,7 @@ class ListView(View):
 
     def export(self, stmt: Select, fmt: str, variant: str | None):
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        if self.realm in BACKGROUND_EXPORT_REALMS and total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
+        if total > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
             return render_template("components/export_confirm.html", view=self, total=total, fmt=fmt,
                                    variant=variant, layout=LAYOUTS[self.realm])
         return export_response(self.export_table(variant), self.export_query(stmt, variant), fmt,
@@ -494,6 +491,10 @@ class ListView(View):
             flash(_("Unknown export format."), "error")
             return redirect_to(request.full_path if request.query_string else request.path)
         args = {k: v for k, v in request.args.lists() if k not in ("export", "variant", "page", "per_page")}
+        if self.realm == "platform":     # no store schema to hold a task: an RQ job (core.platform_export)
+            job_id = platform_export.start_platform_export(current_user._get_current_object(), request.endpoint, args, fmt, variant,
+                                           str(get_locale()), _("Export: %(list)s", list=str(self.title)))
+            return redirect_to(url_for("platform.export_job", id=job_id))
         task = start_list_export(current_user._get_current_object(), request.endpoint, args, fmt, variant,
                                  owner=self.export_owner())
         db.session.commit()

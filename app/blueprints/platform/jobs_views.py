@@ -73,3 +73,49 @@ def failed_job_retry(job_id):
 def failed_job_delete(job_id):
     _job_action(job_id, "delete")
     return redirect_to(url_for("platform.failed_jobs"))
+
+
+# --- big exports of the platform's lists (core.platform_export) -----------------------------------
+
+def _own_export(id: str):
+    """The signed-in platform user's own export (anyone else's, or one RQ no longer keeps, is 404)."""
+    from flask import abort
+    from flask_login import current_user
+
+    from app.core.platform_export import platform_export
+
+    found = platform_export(id, current_user.id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/exports/<id>")
+@platform_staff
+def export_job(id):
+    from app.core.tasks import STATE_LABELS
+
+    return render_template("platform/export_job.html", task=_own_export(id), states=STATE_LABELS, jobs="platform")
+
+
+@bp.route("/exports/<id>/progress")
+@platform_staff
+def job_progress(id):
+    """The polled progress fragment (components/_task_progress.html)."""
+    from app.core.tasks import STATE_LABELS
+
+    return render_template("components/_task_progress.html", task=_own_export(id), states=STATE_LABELS,
+                           jobs="platform")
+
+
+@bp.route("/exports/<id>/file")
+@platform_staff
+def job_file(id):
+    from flask import abort, send_file
+
+    from app.core.platform_export import export_file
+
+    path = export_file(_own_export(id))
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name.split("-", 4)[-1])
