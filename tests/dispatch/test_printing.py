@@ -124,3 +124,112 @@ def test_print_waybills_refuses_a_selection_with_nothing_to_ship_and_staff_witho
     with f.bound(store) as session:
         assert session.scalars(select(DeliveryNotice.waybill_no)).all() in ([], [""], [None])
     assert len(fake_kuaidi100.issued) == before
+
+
+def _wave_of_two(store, fake_kuaidi100):
+    """Two paid orders of one warehouse, routed, in one wave; the store ready to print waybills."""
+    _waybills_ready(store, fake_kuaidi100)
+    warehouse = f.warehouse(store, priority=1)
+    a, b = f.sku(store, stock=5, warehouse=warehouse), f.sku(store, stock=5, warehouse=warehouse)
+    notices = [f.notice(store, f.order(store, state="paid", lines=[(sku, 1)])) for sku in (a, b)]
+    return f.wave(store, notices), notices
+
+
+def _labels(html: str) -> dict[str, tuple[str, str]]:
+    """The printed labels: notice number -> (waybill, the label's markup)."""
+    return {notice: (waybill, body) for notice, waybill, body in re.findall(
+        r'<section class="waybill-label" data-notice="([^"]+)" data-waybill="([^"]*)">(.*?)</section>', html, re.S)}
+
+
+def test_printing_a_waves_waybills_issues_one_per_parcel_and_prints_a_100_by_180_label_with_its_barcode(
+        store, owner, fake_kuaidi100):
+    from app.core.barcodes import code128_svg
+
+    wave, notices = _wave_of_two(store, fake_kuaidi100)
+    url = f"/store/{store.slug}/dispatch/waves/{wave.id}/waybills"
+    before = len(fake_kuaidi100.issued)
+    response = owner.form(url, {"carrier": "shunfeng"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    location = response.headers["Location"]
+    assert location.endswith("/dispatch/labels?notices=" + ",".join(str(n.id) for n in notices))
+
+    # one request to the carrier (through the Kuaidi100 adapter) per notice, each for its own receiver
+    issued = fake_kuaidi100.issued[before:]
+    assert len(issued) == 2 and {i["kuaidicom"] for i in issued} == {"shunfeng"}
+    stored = {n.number: f.get(store, DeliveryNotice, n.id) for n in notices}
+    assert {i["kuaidinum"] for i in issued} == {n.waybill_no for n in stored.values()}
+    assert all(n.carrier_code == "shunfeng" and n.waybill_no.startswith("SF") for n in stored.values())
+    assert [i["param"]["recMan"]["name"] for i in issued] == [n.address["name"] for n in notices]
+
+    # one label per parcel, carrying its own waybill as a Code 128 barcode, on a 100 x 180 mm page
+    html = owner.get(location).get_data(as_text=True)
+    labels = _labels(html)
+    assert {number: waybill for number, (waybill, _body) in labels.items()} == \
+        {number: n.waybill_no for number, n in stored.items()}
+    for waybill, body in labels.values():
+        assert body.count('data-barcode="code128"') == 1 and code128_svg(waybill) in body
+    css = owner.get("/static/css/labels.css").get_data(as_text=True)
+    assert re.search(r"@page waybill \{ size: 100mm 180mm;", css)
+    assert re.search(r"\.waybill-label \{ page: waybill; width: 100mm; height: 180mm;", css)
+
+    # printing the wave again prints the same numbers and asks the carrier for none
+    again = owner.form(url, {"carrier": "shunfeng"})
+    assert again.status_code == 303 and again.headers["Location"] == location
+    assert len(fake_kuaidi100.issued) == before + 2
+    assert _labels(owner.get(location).get_data(as_text=True)).keys() == labels.keys()
+    assert {w for w, _b in _labels(owner.get(location).get_data(as_text=True)).values()} == \
+        {n.waybill_no for n in stored.values()}
+
+
+def test_two_clicks_at_once_on_print_the_waves_waybills_issue_each_parcel_one_number(
+        app, store, fake_kuaidi100, monkeypatch):
+    """The print form opens a new tab, so a second click comes easily: while the first request waits
+    for the carrier, the second must wait for it, not ask for numbers of its own (the first tab's
+    labels would carry numbers the shop then forgets, and those parcels would never be tracked)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tests.conftest import wait_for
+
+    wave, (notice, other) = _wave_of_two(store, fake_kuaidi100)
+    url = f"/store/{store.slug}/dispatch/waves/{wave.id}/waybills"
+    first_in, carrier_answers = threading.Event(), threading.Event()
+    label = fake_kuaidi100._label
+
+    def slow_label(form):              # the carrier keeps the first request waiting
+        if not first_in.is_set():
+            first_in.set()
+            carrier_answers.wait(30)
+        return label(form)
+
+    monkeypatch.setattr(fake_kuaidi100, "_label", slow_label)
+    before = len(fake_kuaidi100.issued)
+    answers = {}
+
+    def click(name):
+        client = app.test_client()
+        client.login("store", store.owner_email, slug=store.slug)
+        answers[name] = client.form(url, {"carrier": "shunfeng"})
+
+    first = threading.Thread(target=click, args=("first",))
+    first.start()
+    assert first_in.wait(30)
+    second = threading.Thread(target=click, args=("second",))
+    second.start()
+
+    def second_done_or_waiting_for_the_first():
+        with app.app_context():
+            with db.engine.connect() as conn:
+                waiting = conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                           " AND query ILIKE '%delivery_notices%FOR UPDATE%'"))
+        return not second.is_alive() or waiting
+
+    wait_for(second_done_or_waiting_for_the_first, timeout=30)
+    carrier_answers.set()
+    first.join(30)
+    second.join(30)
+    assert answers["first"].status_code == answers["second"].status_code == 303
+    assert len(fake_kuaidi100.issued) == before + 2                  # one number per parcel, not two
+    stored = {n.id: f.get(store, DeliveryNotice, n.id).waybill_no for n in (notice, other)}
+    assert {i["kuaidinum"] for i in fake_kuaidi100.issued[before:]} == set(stored.values())

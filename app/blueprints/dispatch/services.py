@@ -348,7 +348,13 @@ def _finish_wave(wave_id: int | None) -> None:
 
 def issue_waybill(actor, notice: DeliveryNotice, carrier_code: str | None = None) -> DeliveryNotice:
     """Ask the carrier for an electronic waybill (电子面单) for the notice, once: a notice
-    that has one keeps it."""
+    that has one keeps it. The notice row is locked first, so a second print of the same
+    parcels at the same moment (a double click, a wave and an order list) waits for the first
+    and finds its number instead of asking the carrier for another."""
+    if notice.waybill_no:
+        return notice
+    db.session.flush()
+    db.session.refresh(notice, ["waybill_no", "carrier_code", "status"], with_for_update=True)
     if notice.waybill_no:
         return notice
     if notice.status not in UNSHIPPED or notice.status == "held":
