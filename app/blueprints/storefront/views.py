@@ -15,6 +15,7 @@ from app.blueprints.payments.gateways import GatewayError
 from app.core import regions
 from app.core.errors import DomainError, too_many_attempts
 from app.core.formview import attach_error, commit, commit_form, perform
+from app.core.headers import leads_to_gateways
 from app.core.money import to_minor
 from app.core.permissions import _realm_only, public
 from app.core.sessions import rotate_session
@@ -626,6 +627,7 @@ def _too_many(err):
 
 
 @bp.route("/orders/guest/<number>", methods=["GET", "POST"])
+@leads_to_gateways
 @public
 def guest_order(number):
     """A guest's order, for the browser that placed or looked it up: status, lines, paying."""
@@ -671,6 +673,7 @@ def my_orders():
 
 
 @bp.route("/orders/<number>", methods=["GET", "POST"])
+@leads_to_gateways
 @shopper
 def my_order(number):
     if request.method == "POST":
