@@ -92,6 +92,23 @@ def test_reserve_is_all_or_nothing_across_lines_and_warehouses(app, store):
     assert _level(app, store, a, w1) == (3, 3) and _level(app, store, b, w2) == (4, 4)
 
 
+def test_a_fresh_reservation_short_of_stock_changes_no_stock_row_without_a_savepoint(app, store):
+    """A new order's reservation (`fresh`) goes without a savepoint: the shortage of its last line
+    is found before its first line's stock changes, so the caller's transaction holds nothing."""
+    (a, b), (w1, _w2) = _setup(app, store, skus=2, stock=(3, 4), warehouses=2)
+    with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):
+        with pytest.raises(services.OutOfStock):
+            services.reserve([services.Line(a, 5), services.Line(b, 8)], "fresh-too-much", fresh=True)
+        assert db.session.scalar(select(func.sum(StockLevel.reserved)).where(StockLevel.sku_id.in_([a, b]))) == 0
+        assert db.session.scalar(select(func.count()).select_from(StockMovement).where(
+            StockMovement.document_ref == "fresh-too-much")) == 0
+        reservation = services.reserve([services.Line(a, 5), services.Line(b, 7)], "fresh-fits", fresh=True)
+        assert reservation.id and sorted(l["quantity"] for l in reservation.lines if l["sku_id"] == a) == [2, 3]
+        db.session.commit()
+    assert _level(app, store, a, w1) == (3, 3)
+    assert _ledger_ok(app, store)
+
+
 def test_commit_release_expire_and_illegal_transitions(app, store):
     (sku,), (wh,) = _setup(app, store, stock=(10,))
     with app.test_request_context(headers={"Accept-Language": "en"}), store_context(db.session.get(Store, store.id)):

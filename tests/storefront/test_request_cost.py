@@ -7,7 +7,7 @@ from tests.orders.test_orders import _shop
 from tests.storefront.test_api import _token
 
 CART_STATEMENTS = 11       # store, member, SKU snapshot, available stock (the cart holds no more), cart line read + write, cart read, snapshot; pricing: the member's level and segments, live promotions
-CHECKOUT_STATEMENTS = 27   # placing the order (22 with a key: one reads the freight templates, one the member's
+CHECKOUT_STATEMENTS = 25   # placing the order (20 with a key: one reads the freight templates, one the member's
                            # level and blacklist flag, one whether the store sells cross-border; pricing: the level
                            # and segments again, the live promotions) plus store, member, key, cart, address
 

@@ -233,12 +233,20 @@ def reserve(lines: list[Line], reference: str, expires_at: datetime | None = Non
             fresh: bool = False) -> Reservation:
     """Reserve every line or nothing, across warehouses by priority and stock. Idempotent per
     `reference`: asking again returns the existing reservation. `fresh` says the caller has
-    just made the reference up (a new order), so there is none to look for first."""
+    just made the reference up (a new order), so there is none to look for first, nor a
+    concurrent twin to catch: no savepoint either, since OutOfStock is raised before the
+    first stock row changes (the levels are locked and the whole plan made first)."""
     if not fresh:
         existing = db.session.scalar(select(Reservation).where(Reservation.reference == reference))
         if existing is not None:
             return existing
     merged = _merge(lines)
+    if fresh:
+        reservation = Reservation(reference=reference, status="active", expires_at=expires_at,
+                                  lines=_allocate(merged, reference, actor))
+        db.session.add(reservation)
+        db.session.flush()
+        return reservation
     savepoint = db.session.begin_nested()
     try:
         allocated = _allocate(merged, reference, actor)
