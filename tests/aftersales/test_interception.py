@@ -65,6 +65,7 @@ def test_a_partial_refund_before_shipment_takes_the_units_off_the_notice_and_rel
         assert [(l.quantity, l.cancelled_quantity) for l in row.lines] == [(2, 1), (1, 0)]
     page = owner.get(f"/store/{store.slug}/orders/{order.id}").get_data(as_text=True)   # what staff see
     assert f'data-request="{req.number}"' in page and 'data-refunded="2500"' in page
+    assert "Refunded through after-sales: ¥25.00" in page       # the requests' total, from aftersales.queries
     assert 'data-cancelled="1"' in page
 
     from app.blueprints.dispatch import services as dispatch

@@ -115,10 +115,19 @@ def shopper_request(shopper_id: int, number: str) -> RequestView | None:
     return _view(req, tuple(REQUEST_STATES.history(req, public=True)))
 
 
-def order_requests(order_number: str) -> list[RequestView]:
+class OrderRequests(list):
+    """An order's requests (a list of RequestView) with what they refunded together."""
+
+    @property
+    def refunded(self) -> int:
+        """Minor units paid back through these requests, in the order's currency."""
+        return sum(r.refunded for r in self)
+
+
+def order_requests(order_number: str) -> OrderRequests:
     """An order's requests, oldest first (the order pages list them; two statements)."""
-    return [_view(r) for r in db.session.scalars(_loaded().where(AfterSalesRequest.order_number == order_number)
-                                                 .order_by(AfterSalesRequest.id))]
+    return OrderRequests(_view(r) for r in db.session.scalars(
+        _loaded().where(AfterSalesRequest.order_number == order_number).order_by(AfterSalesRequest.id)))
 
 
 def can_ask(order_status: str) -> bool:

@@ -381,7 +381,8 @@ def explanation(priced: Priced, currency: str) -> dict:
 
 
 def describe(data: dict) -> dict:
-    """An explanation with its labels in the reader's language (stage, kind, reason)."""
+    """An explanation with its labels in the reader's language (stage, kind, reason), and the
+    goods after their discounts (`goods_after_discounts`, before freight), which the cart shows."""
     def name_of(item):
         if item["key"] == "points":
             return _("Points")
@@ -397,7 +398,8 @@ def describe(data: dict) -> dict:
                 "kind_label": str(KIND_LABELS.get(a["kind"], a["kind"]))} for a in data.get("applied", [])]
     skipped = [{**s, "name": name_of(s), "stage_label": str(STAGE_LABELS.get(s["stage"], s["stage"])),
                 "reason_label": str(REASONS.get(s["reason"], s["reason"]))} for s in data.get("skipped", [])]
-    return {**data, "applied": applied, "skipped": skipped}
+    return {**data, "applied": applied, "skipped": skipped,
+            "goods_after_discounts": data.get("goods_total", 0) - data.get("discount_total", 0)}
 
 
 def order_explanation(order_id: int) -> dict | None:

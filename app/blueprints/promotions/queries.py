@@ -46,7 +46,8 @@ def describe(priced) -> dict:
 
 
 def simulate(form) -> tuple[dict, dict | None]:
-    """(the breakdown under the live promotions, the breakdown with the chosen draft added or None)."""
+    """(the breakdown under the live promotions, the breakdown with the chosen draft added or None;
+    the draft's `difference` is its payable less the live one)."""
     from app.blueprints.catalog import queries as catalog
     from app.blueprints.orders import queries as orders
 
@@ -88,6 +89,7 @@ def simulate(form) -> tuple[dict, dict | None]:
         if promotion is not None and promotion.status in ("draft", "paused"):
             draft = describe(pricing.price_cart(items, member_id=member_id, shipping_fee=fee, draft=promotion,
                                                 trial_coupons=trial))
+            draft["difference"] = draft["payable"] - live.result.payable     # what the draft changes
     return describe(live), draft
 
 
