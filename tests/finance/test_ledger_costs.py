@@ -148,3 +148,31 @@ def test_goods_returned_before_the_invoice_clear_the_accrual_and_the_average_dif
         cost = session.get(SkuCost, sku.id)
         assert (cost.quantity, cost.value) == (15, 18_000)
         assert balances(store)["1405"] == sum(session.scalars(select(SkuCost.value)))
+
+
+def test_margin_by_sku_takes_off_the_refunded_units_and_the_cost_of_those_that_came_back(store):
+    """Two units shipped, one refunded and sent back: the margin report counts one unit sold, its
+    net revenue and its cost (the return's receipt takes the returned unit's cost back out of
+    COGS). It once left the sales return (6001.02) out, so a refund raised the margin."""
+    from app.blueprints.finance import queries, services
+
+    sku = f.product(store, price=10_000, cost=4_000, stock=10).skus[0]
+    order = f.order(store, lines=[(sku, 2)], delivery_method="pickup")
+    (line,) = order.lines
+    payment = f.payment(store, order)
+    settle(store)
+    deliver(store, handlers.post_parcel, "parcel.shipped", {
+        "notice_id": 990, "notice_number": "N990", "order_id": order.id,
+        "lines": [{"order_line_id": line.id, "sku_id": sku.id, "quantity": 2}]})
+    refund = f.refund(store, payment, lines={line.id: (1, 10_000)})
+    deliver(store, handlers.post_refund, "refund.succeeded", {"refund_id": refund.id, "order_id": order.id})
+    with f.bound(store, request=True):
+        today = services.today()
+        (refunded_only,) = queries.margin_by_sku(today, today)             # the unit is not back yet
+    assert (refunded_only["units"], refunded_only["revenue"], refunded_only["cogs"]) == (1, 10_000, 8_000)
+    deliver(store, handlers.post_inbound, "inbound.completed", {
+        "inbound_id": 991, "number": "IN991", "kind": "return", "warehouse_id": 1,
+        "lines": [{"sku_id": sku.id, "quantity": 1, "unit_cost": None}], "currency": "CNY"})
+    with f.bound(store, request=True):
+        (row,) = queries.margin_by_sku(today, today)
+    assert (row["units"], row["revenue"], row["cogs"], row["margin"]) == (1, 10_000, 4_000, 6_000)

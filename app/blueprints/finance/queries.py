@@ -149,16 +149,23 @@ def inventory_valuation() -> list[SkuCost]:
     return list(db.session.scalars(select(SkuCost).where(SkuCost.quantity != 0).order_by(SkuCost.sku_id)))
 
 
+MARGIN_REVENUE = ("6001", "6001.01", "6001.02", "6001.03")    # gross, promotions, sales returns, coupons
+
+
 def margin_by_sku(start: date, end: date) -> list[dict]:
-    """Net revenue (gross minus promotion and coupon discounts) and COGS of shipped lines per SKU,
-    from the lines of 6001, 6001.01, 6001.03 and 6401 in the range (points redeemed are a selling
-    expense, not a lower price)."""
+    """Net revenue (gross less promotion and coupon discounts and less the sales returns of
+    refunded units) and COGS per SKU, from the lines of MARGIN_REVENUE and 6401 in the range
+    (points redeemed are a selling expense, not a lower price). Units are those shipped less
+    those refunded. A refunded unit's cost leaves COGS only when the goods come back (the
+    return's receipt, at the moving average of that day); money given back by amount, naming
+    no line, is not a SKU's and stays out."""
     code = Account.code
-    revenue = func.sum(case((code.in_(("6001", "6001.01", "6001.03")), Line.credit - Line.debit), else_=0))
+    revenue = func.sum(case((code.in_(MARGIN_REVENUE), Line.credit - Line.debit), else_=0))
     cogs = func.sum(case((code == "6401", Line.debit - Line.credit), else_=0))
-    units = func.sum(case((code == "6001", case((Line.credit > 0, Line.quantity), else_=-Line.quantity)), else_=0))
+    units = func.sum(case((code.in_(("6001", "6001.02")), case((Line.credit > 0, Line.quantity),
+                                                               else_=-Line.quantity)), else_=0))
     rows = db.session.execute(select(Line.sku_id, revenue, cogs, units).join(Account, Account.id == Line.account_id)
-                              .where(Line.sku_id.is_not(None), code.in_(("6001", "6001.01", "6001.03", "6401")),
+                              .where(Line.sku_id.is_not(None), code.in_((*MARGIN_REVENUE, "6401")),
                                      Line.posted_on >= start, Line.posted_on <= end)
                               .group_by(Line.sku_id).order_by(Line.sku_id))
     return [{"sku_id": s, "revenue": int(r), "cogs": int(c), "units": int(u), "margin": int(r) - int(c)}

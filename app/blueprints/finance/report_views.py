@@ -161,7 +161,9 @@ def margin():
                                       (_("Cost of goods sold"), "money"), (_("Gross margin"), "money"),
                                       (_("Margin %"), "number")],
                   [[*g, round(g[4] * 100 / g[2]) if g[2] else None] for g in sorted(groups.values(),
-                                                                                   key=lambda g: -g[4])])
+                                                                                   key=lambda g: -g[4])],
+                  note=_("Units shipped less units refunded; net revenue after discounts and refunds. A refunded "
+                         "unit's cost leaves the cost of goods sold when the goods come back."))
     return _render(table, f"margin-{by}-{since}-{until}", since=since, until=until, date_range=True, by=by,
                    invalid=not (ok1 and ok2), report="margin")
 
