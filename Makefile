@@ -72,6 +72,8 @@ bench: install translations
 	$(BIN)/python -m bench.shop_pages
 	$(BIN)/python -m bench.aftersales
 	$(BIN)/python -m bench.promotions
+	$(BIN)/python -m bench.finance 600 300000
+	$(BIN)/python -m bench.purchasing 50000 20
 	$(BIN)/python -m bench.fleet $(FLEET_SIZES)
 
 extract-messages: install

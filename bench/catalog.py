@@ -56,8 +56,9 @@ def _fill(app, store_id: int, products: int) -> None:
                 batch = []
         conn.execute(text(
             f"INSERT INTO {schema}.skus (product_id, code, barcode, options, option_key, list_price, sale_price, "
-            f"cost_price, enabled, ever_sold, created_at) SELECT p.id, 'B' || lpad(p.id::text, 6, '0') || '-' || n, '', "
-            f"'{{}}', n::text, p.min_price, p.min_price, 0, true, false, now() FROM {schema}.products p, "
+            f"cost_price, enabled, ever_sold, hs_code, origin_country, consumption_tax_bp, duty_bp, created_at) "
+            f"SELECT p.id, 'B' || lpad(p.id::text, 6, '0') || '-' || n, '', "
+            f"'{{}}', n::text, p.min_price, p.min_price, 0, true, false, '', '', 0, 0, now() FROM {schema}.products p, "
             f"generate_series(1, 4) n"))
         conn.execute(text(f"ANALYZE {schema}.products; ANALYZE {schema}.skus"))
         db.session.commit()

@@ -57,8 +57,9 @@ def main(seconds: float = 5.0) -> None:
         db.session.flush()
         hot = product.skus[0].id
         conn.execute(text(f"INSERT INTO {schema}.skus (product_id, code, barcode, options, option_key, list_price, "
-                          f"sale_price, cost_price, enabled, ever_sold, created_at) SELECT :p, 'R-' || n, '', '{{}}', "
-                          f"'k' || n, 100, 100, 0, true, false, now() FROM generate_series(1, 10000) n"), {"p": product.id})
+                          f"sale_price, cost_price, enabled, ever_sold, hs_code, origin_country, consumption_tax_bp, "
+                          f"duty_bp, created_at) SELECT :p, 'R-' || n, '', '{{}}', 'k' || n, 100, 100, 0, true, false, "
+                          f"'', '', 0, 0, now() FROM generate_series(1, 10000) n"), {"p": product.id})
         spread = [r[0] for r in conn.execute(text(f"SELECT id FROM {schema}.skus WHERE code LIKE 'R-%' ORDER BY id"))]
         for sku_id in [hot] + spread:
             services._ensure_level(sku_id, wh.id)
