@@ -86,3 +86,34 @@ def test_staff_who_cannot_change_the_rules_read_the_card_rule_in_words(app, stor
     viewer = f.staff_client(store, permissions=["members.view"])
     html = viewer.get(f"/store/{store.slug}/members/levels").get_data(as_text=True)
     assert "stored-value and gift cards" in html and ">No</dd>" in html and ">False<" not in html
+
+
+def test_a_refund_after_completion_takes_back_growth_in_step_with_the_goods_not_the_freight(app, store):
+    """Growth is earned on the goods (¥200, not the ¥8 freight): refunding half the goods takes
+    back half the growth, and refunding the rest of the goods takes back all of it, though the
+    freight stays paid (the payment is not refunded in full)."""
+    from app.blueprints.orders import services as orders
+
+    with f.bound(store, request=True):
+        orders.save_settings(None, "normal", {**{k: getattr(orders.settings_for("normal"), k) for k in (
+            "payment_timeout_minutes", "auto_confirm_days", "after_sales_days", "max_quantity_per_line",
+            "free_shipping_over")}, "shipping_fee": 800})
+    member = f.member(store)
+    order = f.order(store, "pending_payment", member_obj=member, price=20_000)
+    assert order.payable == 20_800
+    f.payment(store, order)
+    _complete(store, order.id)
+    wait_for(lambda: _member(store, member.id).growth == 200 + 10, timeout=60)
+
+    def refund(request_id, amount):
+        with f.bound(store, request=True):
+            refunds.refund_order(None, order.id, request_id, amount=amount, reason="退一半")
+        wait_for(lambda: f.read(store, lambda: refunds.refund_state(request_id)) == "succeeded", timeout=60)
+
+    refund("growth-half", 10_000)
+    wait_for(lambda: _member(store, member.id).growth < 210, timeout=60)
+    assert _member(store, member.id).growth == 210 - 210 * 10_000 // 20_000       # 105, not 210 * 10000 // 20800
+    refund("growth-rest", 10_000)
+    wait_for(lambda: _member(store, member.id).growth < 105, timeout=60)
+    assert _member(store, member.id).growth == 0
+    assert f.read(store, lambda: loyalty.growth_refund_basis(order.id)) == (20_000, 20_000)

@@ -140,35 +140,47 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payable=st.integers(100, 500_000), spent=st.integers(1, 50_000),
-       cuts=st.lists(st.integers(1, 1_000), min_size=1, max_size=6))
+@given(goods=st.integers(100, 500_000), freight=st.sampled_from([0, 0, 600, 800, 2_000]) | st.integers(0, 5_000),
+       spent=st.integers(1, 50_000), cuts=st.lists(st.integers(1, 1_000), min_size=1, max_size=6),
+       keep_freight=st.booleans())
 def test_refunding_an_order_in_any_parts_gives_back_exactly_its_points_and_takes_back_exactly_its_growth(
-        app, module_store, payable, spent, cuts):
-    """However an order's payable is split into refunds, together they give back exactly the
-    points it spent and take back exactly the growth it earned: never more, never negative."""
+        app, module_store, goods, freight, spent, cuts, keep_freight):
+    """However an order's payable (goods and freight) is split into refunds, together they give
+    back exactly the points it spent and take back exactly the growth it earned: never more,
+    never negative. Growth was earned on the goods alone, so it goes back in step with the goods
+    refunded (a refund counts against the goods first), and all of it once the goods are refunded,
+    even when the freight is kept (the payment then is not refunded in full)."""
     from app.blueprints.members import loyalty
 
     store = module_store
     member = f.member(store)
     order_id = member.id * 100
+    payable = goods + freight
+    refundable = goods if keep_freight else payable
     total = sum(cuts)
-    parts = [payable * c // total for c in cuts]
-    parts[-1] += payable - sum(parts)                     # the parts add up to the payable exactly
+    parts = [refundable * c // total for c in cuts]
+    parts[-1] += refundable - sum(parts)                  # the parts add up to what is refunded exactly
+    earned = 1_000
     with f.bound(store, request=True) as session:
         member_services.adjust_points(None, session.get(Member, member.id), spent, "准备")
         member_services.spend_points(member.id, spent, order_id)
-        loyalty.add_growth(session.get(Member, member.id), 1_000, order_id)
+        loyalty.add_growth(session.get(Member, member.id), earned, order_id)
         refunded = 0
         for n, part in enumerate(parts):
             refunded += part
-            last = refunded >= payable
+            last = refunded >= refundable
             member_services.refund_points(member.id, order_id, refund_id=order_id + n, amount=part, payable=payable,
-                                          full=last)
-            loyalty.refund_growth(member.id, order_id, amount=part, payable=payable, full=last)
+                                          full=last and not keep_freight)
+            # the member center's handler: prorated on the goods, all of it once they are refunded
+            loyalty.refund_growth(member.id, order_id, amount=part, basis=goods,
+                                  full=(last and not keep_freight) or refunded >= goods)
             row = session.get(Member, member.id)
             session.refresh(row)
-            assert 0 <= row.points <= spent and 0 <= row.growth <= 1_000
+            assert 0 <= row.points <= spent and 0 <= row.growth <= earned
+            taken, share = earned - row.growth, earned * min(refunded, goods) // goods
+            assert share - (n + 1) <= taken <= share    # its goods' share, less at most a unit of rounding a part
         row = session.get(Member, member.id)
         session.refresh(row)
-        assert row.points == spent                         # every point spent came back
+        if not keep_freight:
+            assert row.points == spent                     # every point spent came back
         assert row.growth == 0 and loyalty.recent_growth(member.id) == 0

@@ -30,6 +30,7 @@ def refund_points(event) -> None:
     amount = int(event.payload.get("amount") or 0)
     loyalty.refund_points(order.shopper_id, order.id, refund_id=event.payload["refund_id"], amount=amount,
                           payable=order.payable, full=bool(event.payload.get("full")))
-    loyalty.refund_growth(order.shopper_id, order.id, amount=amount, payable=order.payable,
-                          full=bool(event.payload.get("full")))
+    basis, refunded = loyalty.growth_refund_basis(order.id)     # prorated on the goods, as it was earned
+    loyalty.refund_growth(order.shopper_id, order.id, amount=amount, basis=basis,
+                          full=bool(event.payload.get("full")) or refunded >= basis)
     loyalty.record_order_refund(order.shopper_id, amount)

@@ -499,11 +499,32 @@ def order_completed(member_id: int, order_id: int, paid: int) -> tuple[int, Leve
     return points, raised
 
 
-def refund_growth(member_id: int, order_id: int, *, amount: int, payable: int, full: bool = False) -> int:
-    """A refund of `amount` out of the order's `payable` takes back that share of the growth value
-    the order earned (all that is left when `full`), as a negative growth entry: the recent growth
-    the level review reads drops with it (the level itself is reviewed on its schedule). Never
-    more than the order earned. Returns the growth taken back."""
+def growth_refund_basis(order_id: int) -> tuple[int, int]:
+    """What a refund of the order's growth is prorated on, and how much has been refunded against
+    it: (the earning basis the growth was earned on, the refunds that succeeded since it was
+    earned). The basis is the same as `earning_basis` was at completion: the goods after every
+    discount, less what had been refunded by then; freight and customs tax earned nothing, so a
+    refund is counted against the goods (one of freight too) and the growth is all taken back
+    once refunds since reach the basis."""
+    from app.blueprints.orders import queries as orders
+    from app.blueprints.payments import queries as payments
+
+    goods = sum(line.unit_price * line.quantity - line.discount for line in orders.lines_of(order_id))
+    earned_at = db.session.scalar(select(func.min(GrowthEntry.at)).where(GrowthEntry.order_id == order_id,
+                                                                         GrowthEntry.amount > 0))
+    now = payments.order_money(order_id)
+    if now is None or earned_at is None:
+        return max(0, goods), 0
+    before = payments.order_money(order_id, before=earned_at)["refunded"]
+    return max(0, goods - before), max(0, now["refunded"] - before)
+
+
+def refund_growth(member_id: int, order_id: int, *, amount: int, basis: int, full: bool = False) -> int:
+    """A refund of `amount` takes back that share of the growth value the order earned, prorated
+    on `basis`, what the growth was earned on (`growth_refund_basis`: the goods paid for, never
+    the freight), all that is left when `full`, as a negative growth entry: the recent growth the
+    level review reads drops with it (the level itself is reviewed on its schedule). Never more
+    than the order earned. Returns the growth taken back."""
     member = db.session.get(Member, member_id, with_for_update=True)
     if member is None:
         return 0
@@ -513,7 +534,7 @@ def refund_growth(member_id: int, order_id: int, *, amount: int, payable: int, f
     left = earned + sum(a for a in rows if a < 0)
     if left <= 0:
         return 0
-    taken = left if full or payable <= 0 else min(left, earned * amount // payable)
+    taken = left if full or basis <= 0 else min(left, earned * amount // basis)
     if taken <= 0:
         return 0
     db.session.add(GrowthEntry(member_id=member_id, amount=-taken, order_id=order_id))

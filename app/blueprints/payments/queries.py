@@ -182,18 +182,20 @@ def refunded_lines(start: datetime, end: datetime) -> tuple[dict[int, tuple[int,
     return by_line, int(unattributed)
 
 
-def order_money(order_id: int) -> dict | None:
+def order_money(order_id: int, before: datetime | None = None) -> dict | None:
     """What the payment center took for an order and gave back: the gateway of the payment that
     paid it (the one the order's timeline names, never a later payment it did not need), its
-    amount, and the refunds of it that succeeded (None: not paid through the payment center,
-    e.g. offline). Two queries."""
+    amount, and the refunds of it that succeeded (`before`: those that had succeeded by then)
+    (None: not paid through the payment center, e.g. offline). Two queries."""
     from app.blueprints.orders import queries as order_queries
 
     number = order_queries.paying_payment(order_id)
     if number is None:
         return None
-    refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.payment_id == Payment.id, Refund.status == "succeeded").scalar_subquery()
+    done = [Refund.payment_id == Payment.id, Refund.status == "succeeded"]
+    if before is not None:
+        done.append(Refund.finished_at < before)
+    refunded = select(func.coalesce(func.sum(Refund.amount), 0)).where(*done).scalar_subquery()
     row = db.session.execute(select(Payment.gateway, Payment.amount, refunded).where(
         Payment.order_id == order_id, Payment.number == number, Payment.status.in_(PAID))).first()
     return {"gateway": row[0], "paid": int(row[1]), "refunded": int(row[2])} if row else None
