@@ -183,3 +183,21 @@ def test_guest_operations_are_in_the_openapi_document(client):
         assert "guest token" in responses["404"]["description"], path        # a wrong token is a 404 as missing
         assert responses["401"]["description"].startswith("token_expired"), path
     assert "guest_token" in spec["components"]["schemas"]["GuestOrder"]["allOf"][1]["properties"]
+
+
+def test_guest_and_member_checkout_refuse_a_bad_delivery_note_or_key_alike(app, client, store, owner):
+    """One set of checks serves both checkouts: the same field errors, and no order."""
+    from tests.storefront.test_idempotency import _api_shopper
+
+    (sku,), _wh = _shop(app, store, stock=5, price=100)
+    _allow_guests(owner, store)
+    base, auth, address_id = _api_shopper(app, client, store, sku, f"alike@{store.slug}.cn")
+    guest = {"items": [{"sku_id": sku, "quantity": 1}], "address": ADDRESS}
+    member = {"address_id": address_id}
+    for wrong, headers in (({"delivery_method": "drone"}, {}), ({"note": "长" * 501}, {}), ({"note": 5}, {}),
+                           ({}, {"Idempotency-Key": "k" * 81})):
+        answers = [client.post(f"{base}/guest/checkout", json={**guest, **wrong}, headers=headers),
+                   client.post(f"{base}/checkout", json={**member, **wrong}, headers={**auth, **headers})]
+        assert [a.status_code for a in answers] == [422, 422], wrong
+        assert answers[0].get_json() == answers[1].get_json(), wrong
+    assert _orders(app, store) == 0

@@ -396,9 +396,7 @@ def checkout_quote():
     items = members.cart_of(g.member.id)
     if not items:
         raise ApiError(422, "empty_cart", "The cart is empty.")
-    delivery = data.get("delivery_method", "express")
-    if delivery not in ("express", "pickup"):
-        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
+    delivery = delivery_method(data)
     if data.get("address_id") is not None:
         address = members.address_of(g.member.id, _int(data.get("address_id"), "address_id"))
         if address is None:
@@ -469,6 +467,22 @@ def idempotency_key() -> str | None:
     return key
 
 
+def delivery_method(data: dict) -> str:
+    """`delivery_method` of a checkout body: express (the default) or pickup."""
+    delivery = data.get("delivery_method", "express")
+    if delivery not in orders.DELIVERY_METHODS:
+        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
+    return delivery
+
+
+def order_note(data: dict) -> str:
+    """`note` of a checkout body: the shopper's words to the shop, at most 500 characters."""
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 500:
+        raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    return note
+
+
 @api.route("/checkout", methods=["POST"])
 @shopper_token
 def checkout():
@@ -487,12 +501,8 @@ def checkout():
     address = members.address_of(g.member.id, _int(data.get("address_id"), "address_id"))
     if address is None:
         raise ApiError(422, "bad_value", "address_id must be one of your addresses.", "address_id")
-    delivery = data.get("delivery_method", "express")
-    if delivery not in ("express", "pickup"):
-        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
-    note = data.get("note", "")
-    if not isinstance(note, str) or len(note) > 500:
-        raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    delivery = delivery_method(data)
+    note = order_note(data)
     coupon_ids, points = _coupon_ids(data), _points(data)
     member_id, shopper = g.member.id, {"name": g.member.name, "email": g.member.email, "phone": g.member.phone}
     address, payer = address.as_dict(), _payer_of(data)

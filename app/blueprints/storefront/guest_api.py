@@ -17,7 +17,7 @@ from app.blueprints.members import services as members
 from app.blueprints.orders import services as orders
 from app.blueprints.storefront import queries
 from app.blueprints.storefront.api import (ApiError, _int, _json, _order_body, _pricing_body, _shipping_body, _str,
-                                           _wechat_jsapi, api)
+                                           _wechat_jsapi, api, delivery_method, idempotency_key, order_note)
 from app.blueprints.storefront.openapi import SPEC, _json as _doc, _op, _ref
 from app.core import regions
 from app.core.errors import DomainError
@@ -100,13 +100,6 @@ def _items(data: dict) -> dict[int, int]:
     return items
 
 
-def _delivery(data: dict) -> str:
-    delivery = data.get("delivery_method", "express")
-    if delivery not in orders.DELIVERY_METHODS:
-        raise ApiError(422, "bad_value", "delivery_method is express or pickup.", "delivery_method")
-    return delivery
-
-
 def _address(data: dict) -> dict:
     """The delivery address, checked as the address book checks it (errors name address.<field>)."""
     raw = data.get("address")
@@ -137,7 +130,7 @@ def guest_quote():
     freight, total."""
     _open()
     data = _json()
-    items, delivery = _items(data), _delivery(data)
+    items, delivery = _items(data), delivery_method(data)
     country = data.get("country", "CN")
     if country != "CN":             # abroad, where the shop ships there: no region
         from app.blueprints.logistics import queries as logistics
@@ -169,18 +162,14 @@ def guest_checkout():
     POST checkout."""
     _open()
     data = _json()
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 80:
-        raise ApiError(422, "bad_value", "Idempotency-Key is at most 80 characters.", "Idempotency-Key")
+    key = idempotency_key()
     digest = orders.fingerprint(api="guest_checkout", body=data)
     existing = orders.order_for_key(None, key, digest)
     if existing is not None:
         return jsonify(_guest_body(queries.order_view(existing, timeline=True))), 201, {"Idempotent-Replayed": "true"}
-    items, delivery = _items(data), _delivery(data)
+    items, delivery = _items(data), delivery_method(data)
     address, email = _address(data), _email(data)
-    note = data.get("note", "")
-    if not isinstance(note, str) or len(note) > 500:
-        raise ApiError(422, "bad_value", "note is a text of at most 500 characters.", "note")
+    note = order_note(data)
     shopper = {"name": address["name"], "email": email, "phone": address["phone"]}
 
     def place():
