@@ -1,6 +1,7 @@
 """The logistics list and detail pages through the shared page test base: rows shown, a fixed
 number of queries, permissions, and another store's rows out of reach."""
 from app.blueprints.logistics import accounts, carriers, services
+from app.blueprints.logistics.freight_models import FreightTemplate
 from app.blueprints.logistics.models import CarrierAccount, Shipment
 from tests import factories as f
 from tests.support.crud import StorePages
@@ -37,3 +38,12 @@ class TestCarrierAccountPages(StorePages):
 
     def shown(self, row):
         return f"P{row.settings['partner_id'].removeprefix('P')}"
+
+
+class TestFreightTemplatePages(StorePages):
+    list_path = "logistics/freight/"
+    permission = "logistics.view"
+    model = FreightTemplate
+
+    def make(self, store, i):
+        return f.freight_template(store, name=f"运费模板{i}")

@@ -1,0 +1,40 @@
+"""Coupon templates and flash-sale sessions through the shared page test base: rows shown in a fixed number of queries,
+permission, another store's coupon out of reach, a bad form refused."""
+from app.blueprints.promotions.models import CouponTemplate, FlashSession
+from tests import factories as f
+from tests.support.crud import StorePages
+
+
+class TestCouponTemplatePages(StorePages):
+    list_path = "promotions/coupons/"
+    create_path = "promotions/coupons/new"
+    edit_path = "promotions/coupons/{id}/edit"
+    permission = "promotions.manage"
+    list_permission = "promotions.view"
+    model = CouponTemplate
+    form = {"name": "满100减10券", "kind": "amount_off", "amount": "10.00", "threshold": "100.00", "target_type": "all",
+            "quantity": "100", "per_member_limit": "1", "valid_days": "7"}
+    bad_form = {"quantity": "none"}
+
+    def make(self, store, i):
+        from app.blueprints.promotions import coupons
+
+        with f.bound(store, request=True):
+            return coupons.save_template(None, None, {"name": f"券{i}", "kind": "amount_off", "amount": 1_000 + i,
+                                                      "threshold": 0, "quantity": 10 + i, "valid_days": 7})
+
+
+class TestFlashSessionPages(StorePages):
+    list_path = "promotions/flash/"
+    permission = "promotions.view"
+    model = FlashSession
+
+    def make(self, store, i):
+        from datetime import timedelta
+
+        from app.blueprints.promotions import flash
+        from app.core.db import utcnow
+
+        with f.bound(store, request=True):
+            return flash.save_session(None, None, f"秒杀{i}", utcnow() + timedelta(days=1, hours=i),
+                                      utcnow() + timedelta(days=1, hours=i + 1))
