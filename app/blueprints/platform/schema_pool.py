@@ -10,7 +10,7 @@ empty, creation builds the schema as before.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select
 
 from app.blueprints.platform.models import PooledSchema
 from app.core.schemas import create_tenant_schema, one_store_per_transaction, quote_schema, tenant_head
@@ -55,8 +55,9 @@ def claim(schema: str) -> str | None:
     """Rename a pooled schema at head to `schema` in the caller's transaction; returns its
     revision, or None when the pool has none (the caller builds one).
 
-    Three statements: take the oldest row (DELETE … RETURNING over SKIP LOCKED: concurrent
-    claims take different rows), read the schema's own revision, rename it. A rollback
+    Two round trips: take the oldest row (DELETE … RETURNING over SKIP LOCKED: concurrent
+    claims take different rows), then read the schema's own revision and rename it in one
+    simple query (renamed back when the revision is not head, which seldom happens). A rollback
     puts the row and the schema's name back."""
     head = tenant_head()
     table = PooledSchema.__table__
@@ -68,12 +69,15 @@ def claim(schema: str) -> str | None:
     if row is None:
         return None
     conn = db.session.connection()
-    actual = conn.execute(text(f"SELECT version_num FROM {quote_schema(row['schema_name'])}.alembic_version")).scalar()
+    pooled, claimed = quote_schema(row["schema_name"]), quote_schema(schema)
+    one_store_per_transaction(conn, schema)
+    # no parameters: one simple query, two statements; the result is the SELECT's
+    actual = conn.exec_driver_sql(f"SELECT version_num FROM {pooled}.alembic_version;\n"
+                                  f"ALTER SCHEMA {pooled} RENAME TO {claimed}").scalar()
     if actual != head:  # the row was stale (a migration ran without `tenants migrate`): keep it, build instead
+        conn.exec_driver_sql(f"ALTER SCHEMA {claimed} RENAME TO {pooled}")
         db.session.execute(insert(table).values({**row, "version": actual}))
         return None
-    conn.execute(text(f"ALTER SCHEMA {quote_schema(row['schema_name'])} RENAME TO {quote_schema(schema)}"))
-    one_store_per_transaction(conn, schema)
     return head
 
 
