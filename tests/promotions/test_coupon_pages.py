@@ -1,6 +1,6 @@
-"""Coupon templates and flash-sale sessions through the shared page test base: rows shown in a fixed number of queries,
+"""Coupon templates, flash-sale sessions and group buys through the shared page test base: rows shown in a fixed number of queries,
 permission, another store's coupon out of reach, a bad form refused."""
-from app.blueprints.promotions.models import CouponTemplate, FlashSession
+from app.blueprints.promotions.models import CouponTemplate, FlashSession, GroupBuy
 from tests import factories as f
 from tests.support.crud import StorePages
 
@@ -38,3 +38,21 @@ class TestFlashSessionPages(StorePages):
         with f.bound(store, request=True):
             return flash.save_session(None, None, f"秒杀{i}", utcnow() + timedelta(days=1, hours=i),
                                       utcnow() + timedelta(days=1, hours=i + 1))
+
+
+class TestGroupBuyPages(StorePages):
+    list_path = "promotions/group-buys/"
+    permission = "promotions.view"
+    model = GroupBuy
+
+    def make(self, store, i):
+        from datetime import timedelta
+
+        from app.blueprints.promotions import groupbuy
+        from app.core.db import utcnow
+
+        sku = f.sku(store, price=20_000, stock=5)
+        with f.bound(store, request=True):
+            return groupbuy.save_activity(None, None, {
+                "name": f"拼团{i}", "sku_id": sku.id, "group_price": 12_000, "group_size": 2, "time_limit_minutes": 60,
+                "starts_at": utcnow() + timedelta(days=1), "ends_at": utcnow() + timedelta(days=2)})
