@@ -225,3 +225,40 @@ def test_a_line_discount_split_by_source_and_shipped_in_any_parcels_adds_up_exac
         assert booked == parts
     else:                                      # part shipped: never more than the source gave
         assert all(0 <= booked[k] <= parts[k] for k in parts)
+
+
+def test_money_refunded_before_shipping_is_not_taken_out_of_the_advances_again_by_the_parcel(module_store):
+    """Found by the property above: 5 × 100 paid (with 1 of freight), 126 refunded by amount
+    before shipping, then every unit ships, then the rest is refunded with the units. The parcel
+    used to take the whole 501 out of advances that held 375, leaving the order's revenue and
+    advances off by what was refunded first; now the first refund comes off the freight and the
+    goods the parcel recognises, and the order ends at zero on every account."""
+    store, world = module_store, World()
+    n = next(_ids)
+    order_id = 10**9 + n
+    world.orders[order_id] = PostingOrder(order_id, f"O{n}", "CNY", 500, 0, 1, 0, 501,
+                                          (PostingLine(order_id, SKUS[0], 1, "S", "t", 100, 5, 0),))
+    payment = {"id": n, "number": f"P{n}", "order_id": order_id, "currency": "CNY", "amount": 501,
+               "gateway": "sandbox", "paid_at": None}
+    world.payments[n] = payment
+    world.last = {}
+    with mock.patch.object(handlers.order_queries, "for_posting", lambda oid: world.orders.get(oid)), \
+            mock.patch.object(handlers.payment_queries, "payment_snapshot", lambda pid: world.payments.get(pid)), \
+            mock.patch.object(handlers.payment_queries, "refund_snapshot", lambda rid: world.refunds.get(rid)), \
+            mock.patch.object(handlers.promotion_queries, "discount_sources", lambda oid: {}):
+        _twice(store, handlers.post_payment, "payment.succeeded", {"payment_id": n, "from": "pending"}, False)
+        refund(store, world, next(_ids), payment, 25, 0, False)              # 126 by amount, no units
+        line = world.orders[order_id].lines[0]
+        _twice(store, handlers.post_parcel, "parcel.shipped", {
+            "notice_id": next(_ids), "notice_number": "N", "order_id": order_id,
+            "lines": [{"order_line_id": line.id, "sku_id": line.sku_id, "quantity": 5}]}, True)
+        world.shipped[order_id] = 5
+        refund(store, world, next(_ids), payment, 100, 5, False, everything=True)
+    with f.bound(store) as session:
+        codes = dict(session.execute(select(Account.id, Account.code)).all())
+        net = {codes[a]: v for a, v in session.execute(select(Line.account_id, func.sum(Line.debit - Line.credit))
+                                                        .where(Line.order_id == order_id)
+                                                        .group_by(Line.account_id)).all()}
+    assert world.refunded[n] == 501
+    assert net.get("6001", 0) + net.get("6001.02", 0) == 0 and net.get("2203", 0) == 0, net
+    assert net.get("6051", 0) == 0, net

@@ -31,6 +31,14 @@ def order_balance(order_id: int, code: str) -> int:
                                  .where(Line.order_id == order_id, Account.code == code)))
 
 
+def refunded_from_advances(order_id: int, code: str) -> int:
+    """What refunds took back out of the order's advances on `code` (less what reversed refunds put back)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Line.debit - Line.credit), 0))
+                                 .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
+                                 .where(Line.order_id == order_id, Account.code == code,
+                                        Entry.source_kind == "refund")))
+
+
 def recognised_quantities(order_id: int) -> dict[int, int]:
     """Units of each order line whose revenue is booked (credits of 6001 minus reversals)."""
     signed = case((Line.credit > 0, Line.quantity), else_=-Line.quantity)
