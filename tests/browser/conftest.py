@@ -76,6 +76,19 @@ def sign_in_owner(page, live_server, store) -> str:
     return base
 
 
+def sign_in_shopper(page, shop: str, email: str) -> None:
+    """Sign a shopper in on `page` at `shop` (its /shop/<slug> URL). It returns once the page the
+    form leads to has loaded: a goto right after the click could cancel the sign-in's navigation
+    before its cookie is set, and the next page would be the sign-in form again."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{shop}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#main-form button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def fill_address(page, name: str, phone: str, street: str, region=("330000", "330100", "330106")) -> None:
     """Fill the shop's address form as a shopper does: each region select waits for htmx to
     bring the next level's choices."""

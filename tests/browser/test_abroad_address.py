@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories as f
 from tests.browser.test_accessibility import _violations
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_shopper
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,7 @@ def test_a_shopper_abroad_swaps_the_cascade_for_free_form_fields_and_saves_the_a
     page = context.new_page()
     shop, axe, found = f"{live_server}/shop/{store.slug}", Axe(), []
     try:
-        page.goto(f"{shop}/login")
-        page.fill("input[name=email]", member.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#main-form button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_shopper(page, shop, member.email)
         page.goto(f"{shop}/account")
         form = page.locator("#address-form")
         assert form.locator("select[name=country]").input_value() == "CN"

@@ -4,8 +4,7 @@ one browser for the run."""
 import pytest
 
 from tests import factories as f
-from tests.browser.conftest import sign_in_owner
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_owner, sign_in_shopper
 
 pytestmark = pytest.mark.browser
 
@@ -94,11 +93,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
         shop = f"{live_server}/shop/{store.slug}"
         page.goto(f"{shop}/")
         found += _violations(axe, page, "shop home")
-        page.goto(f"{shop}/login")
-        page.fill("input[name=email]", data["shopper"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#main-form button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_shopper(page, shop, data["shopper"])
         page.goto(f"{shop}/p/{data['product']}")
         found += _violations(axe, page, "shop product")
         page.click("#buy-form button[type=submit]")

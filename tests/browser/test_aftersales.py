@@ -10,9 +10,9 @@ from app.blueprints.aftersales.models import AfterSalesRequest
 from app.blueprints.inventory import services as inventory
 from tests import factories as f
 from tests.aftersales.conftest import bought
-from tests.browser.conftest import sign_in_owner
+from tests.browser.conftest import sign_in_owner, sign_in_shopper
 from tests.browser.test_tracking import _push_live
-from tests.conftest import PASSWORD, wait_for
+from tests.conftest import wait_for
 from tests.logistics.conftest import kuaidi100_on
 from tests.logistics.test_tracking import _subscribed
 
@@ -39,10 +39,7 @@ def test_return_one_of_two_items_with_a_photo_until_refunded_and_restocked(app, 
 
     shopper = browser.new_context(locale="zh-CN").new_page()
     shop = f"{live_server}/shop/{store.slug}"
-    shopper.goto(f"{shop}/login")
-    shopper.fill("input[name=email]", member.email)
-    shopper.fill("input[name=password]", PASSWORD)
-    shopper.click("#main-form button[type=submit]")
+    sign_in_shopper(shopper, shop, member.email)
     shopper.goto(f"{shop}/orders/{order.number}")
     shopper.click("[data-action=aftersales]")
     shopper.select_option("select[name=kind]", "return_refund")

@@ -1,11 +1,12 @@
 """In Chromium: the admin, shop, sandbox payment and Stripe pages work under the
 Content-Security-Policy (no violation reported); the header checks live in tests/security."""
 import re
+import time
 
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.browser.conftest import fill_address
+from tests.browser.conftest import TIMEOUT_MS, fill_address
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +37,10 @@ def _watched(browser, locale="en-US"):
     console = []
     page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("dialog", lambda d: d.accept())
+    in_flight = page.in_flight = set()         # what _settle waits for
+    page.on("request", lambda r: in_flight.add(r))
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: in_flight.discard(r))
     return page, console
 
 
@@ -43,10 +48,29 @@ def _violations(page, console) -> list[str]:
     return page.evaluate("window.__csp") + console
 
 
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
+def _settle(page) -> None:
+    """Wait until the loaded page has no request in flight and htmx is not between a request and
+    its settled swap (a fragment that loads itself, and what it loads in turn). This is what
+    wait_for_load_state("networkidle") waited for, without its fixed half second of quiet on
+    each of the hundred-odd pages: a violation is reported while its resource or fragment is
+    handled, so once both are done every one is in."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        while page.in_flight:
+            assert time.monotonic() < deadline, f"requests still in flight: {[r.url for r in page.in_flight]}"
+            page.wait_for_timeout(10)           # lets Playwright deliver the requests' events
+        page.wait_for_function(HTMX_IDLE)
+        if not page.in_flight:                  # a swap may have started another request
+            return
+
+
 def _visit(page, console, url, seen: dict):
     response = page.goto(url)
     assert response.status < 500, url
-    page.wait_for_load_state("networkidle")
+    _settle(page)
     seen[url] = _violations(page, console)
     console.clear()
 

@@ -11,7 +11,8 @@ import re
 import pytest
 
 from tests import factories as f
-from tests.conftest import PASSWORD, wait_for
+from tests.browser.conftest import sign_in_shopper
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -63,11 +64,7 @@ def test_shopper_browses_picks_chips_checks_out_with_the_region_picker_and_pays_
     page = context.new_page()
     base = f"{live_server}/shop/{store.slug}"
     try:
-        page.goto(f"{base}/login")
-        page.fill("input[name=email]", member.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#main-form button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_shopper(page, base, member.email)
         if phone:   # the phone shops in Chinese, the desktop in English
             page.click("form.lang-switch button[value=zh_CN]")
             page.wait_for_load_state()

@@ -8,8 +8,7 @@ from app.blueprints.service.models import Conversation
 from app.blueprints.service.views import InboxList
 from app.extensions import db
 from tests import factories as f
-from tests.browser.conftest import sign_in_owner
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_owner, sign_in_shopper
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +25,7 @@ def test_a_shopper_message_appears_in_the_open_inbox_and_the_agent_answers_with_
 
     shop = f"{live_server}/shop/{store.slug}"
     shopper = browser.new_context(locale="zh-CN").new_page()
-    shopper.goto(f"{shop}/login")
-    shopper.fill("input[name=email]", member.email)
-    shopper.fill("input[name=password]", PASSWORD)
-    shopper.click("#main-form button[type=submit]")
+    sign_in_shopper(shopper, shop, member.email)
     shopper.goto(f"{shop}/service/messages")
     photo = tmp_path / "photo.png"
     photo.write_bytes(f.png())

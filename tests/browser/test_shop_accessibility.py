@@ -5,7 +5,7 @@ import pytest
 
 from tests import factories as f
 from tests.browser.test_accessibility import _violations
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_shopper
 
 pytestmark = pytest.mark.browser
 
@@ -56,11 +56,7 @@ def test_every_shop_page_at_phone_size_has_no_serious_accessibility_violation_no
         for name, path in (("sign in", "/login"), ("register", "/register"), ("home (guest)", "/")):
             page.goto(shop + path)
             check(name)
-        page.goto(f"{shop}/login")
-        page.fill("input[name=email]", data["shopper"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#main-form button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_shopper(page, shop, data["shopper"])
         page.goto(f"{shop}/p/{data['product']}")
         check("product")
         page.click("#buy-bar button[type=submit]")

@@ -12,7 +12,8 @@ from app.blueprints.orders import jobs as order_jobs
 from app.blueprints.orders.models import Order
 from app.core import jobs
 from tests import factories
-from tests.conftest import PASSWORD, wait_for
+from tests.browser.conftest import sign_in_shopper
+from tests.conftest import wait_for
 from tests.logistics.conftest import kuaidi100_on, ship_parcel
 from tests.logistics.test_tracking import _subscribed
 
@@ -41,10 +42,7 @@ def test_shopper_follows_two_parcels_until_the_order_completes(app, live_server,
 
     page = browser.new_context(locale="zh-CN").new_page()
     shop = f"{live_server}/shop/{store.slug}"
-    page.goto(f"{shop}/login")
-    page.fill("input[name=email]", member.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#main-form button[type=submit]")
+    sign_in_shopper(page, shop, member.email)
     page.goto(f"{shop}/orders/{order.number}")
     for s in parcels:
         card = page.locator(f"#shipment-{s.number}")
