@@ -88,7 +88,7 @@ def test_staff_who_cannot_change_the_rules_read_the_card_rule_in_words(app, stor
     assert "stored-value and gift cards" in html and ">No</dd>" in html and ">False<" not in html
 
 
-def test_a_refund_after_completion_takes_back_growth_in_step_with_the_goods_not_the_freight(app, store):
+def test_a_refund_after_completion_takes_back_growth_and_points_in_step_with_the_goods_not_the_freight(app, store):
     """Growth is earned on the goods (¥200, not the ¥8 freight): refunding half the goods takes
     back half the growth, and refunding the rest of the goods takes back all of it, though the
     freight stays paid (the payment is not refunded in full)."""
@@ -104,6 +104,7 @@ def test_a_refund_after_completion_takes_back_growth_in_step_with_the_goods_not_
     f.payment(store, order)
     _complete(store, order.id)
     wait_for(lambda: _member(store, member.id).growth == 200 + 10, timeout=60)
+    assert _member(store, member.id).points == 200                     # earned on the ¥200 of goods
 
     def refund(request_id, amount):
         with f.bound(store, request=True):
@@ -113,7 +114,9 @@ def test_a_refund_after_completion_takes_back_growth_in_step_with_the_goods_not_
     refund("growth-half", 10_000)
     wait_for(lambda: _member(store, member.id).growth < 210, timeout=60)
     assert _member(store, member.id).growth == 210 - 210 * 10_000 // 20_000       # 105, not 210 * 10000 // 20800
+    assert _member(store, member.id).points == 100                                # not 200 - 96 on the payable
     refund("growth-rest", 10_000)
     wait_for(lambda: _member(store, member.id).growth < 105, timeout=60)
     assert _member(store, member.id).growth == 0
+    assert _member(store, member.id).points == 0                                  # all, though the freight stays paid
     assert f.read(store, lambda: loyalty.growth_refund_basis(order.id)) == (20_000, 20_000)

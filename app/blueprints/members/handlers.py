@@ -28,9 +28,11 @@ def refund_points(event) -> None:
     if order is None or not order.shopper_id:
         return
     amount = int(event.payload.get("amount") or 0)
+    # points and growth were earned on the goods paid for, and points spent came off the goods:
+    # both are prorated on the goods, never the freight, and all come back once the goods are
+    basis, refunded = loyalty.growth_refund_basis(order.id)
+    full = bool(event.payload.get("full")) or refunded >= basis
     loyalty.refund_points(order.shopper_id, order.id, refund_id=event.payload["refund_id"], amount=amount,
-                          payable=order.payable, full=bool(event.payload.get("full")))
-    basis, refunded = loyalty.growth_refund_basis(order.id)     # prorated on the goods, as it was earned
-    loyalty.refund_growth(order.shopper_id, order.id, amount=amount, basis=basis,
-                          full=bool(event.payload.get("full")) or refunded >= basis)
+                          payable=basis, full=full)
+    loyalty.refund_growth(order.shopper_id, order.id, amount=amount, basis=basis, full=full)
     loyalty.record_order_refund(order.shopper_id, amount)
