@@ -1,6 +1,6 @@
 """The member center's list and edit pages through the shared page test base: permission,
 cross-store refusal, validation and a fixed number of queries per list page."""
-from app.blueprints.members.models import CardBatch, Level, Member, PointsEntry, Segment
+from app.blueprints.members.models import Card, CardBatch, Level, Member, PointsEntry, Segment
 from app.core.db import utcnow
 from tests import factories as f
 from tests.support.crud import StorePages
@@ -87,3 +87,24 @@ class TestCardBatchPages(StorePages):
 
         with f.bound(store, request=True):
             return cards.create_batch(None, f"批次{i}", "stored_value", 5000 + i, 2)
+
+
+class TestBatchCardPages(StorePages):
+    """The cards of one batch: a list keyed by its batch."""
+    list_path = "members/cards/{parent}"
+    permission = "members.view"
+    model = Card
+    parent_model = CardBatch
+
+    def make_parent(self, store, n):
+        from app.blueprints.members import cards
+
+        with f.bound(store, request=True):
+            return cards.create_batch(None, f.unique("批次"), "gift", 10_000, n)
+
+    def make(self, store, i):
+        from sqlalchemy import select
+
+        batch = self.parent(store)
+        return f.read(store, lambda: f.db_session().scalars(
+            select(Card).where(Card.batch_id == batch.id).order_by(Card.id)).all()[i])

@@ -1,6 +1,6 @@
 """Coupon templates, flash-sale sessions and group buys through the shared page test base: rows shown in a fixed number of queries,
 permission, another store's coupon out of reach, a bad form refused."""
-from app.blueprints.promotions.models import CouponTemplate, FlashSession, GroupBuy
+from app.blueprints.promotions.models import Coupon, CouponTemplate, FlashSession, GroupBuy
 from tests import factories as f
 from tests.support.crud import StorePages
 
@@ -56,3 +56,28 @@ class TestGroupBuyPages(StorePages):
             return groupbuy.save_activity(None, None, {
                 "name": f"拼团{i}", "sku_id": sku.id, "group_price": 12_000, "group_size": 2, "time_limit_minutes": 60,
                 "starts_at": utcnow() + timedelta(days=1), "ends_at": utcnow() + timedelta(days=2)})
+
+
+class TestCouponCodePages(StorePages):
+    """The codes issued of one coupon template: a list keyed by its template."""
+    list_path = "promotions/coupons/{parent}/codes"
+    permission = "promotions.view"
+    model = Coupon
+    parent_model = CouponTemplate
+
+    def make_parent(self, store, n):
+        from app.blueprints.promotions import coupons
+
+        with f.bound(store, request=True):
+            return coupons.save_template(None, None, {"name": f.unique("码券"), "kind": "amount_off", "amount": 500,
+                                                      "threshold": 0, "quantity": n, "valid_days": 7})
+
+    def make(self, store, i):
+        from sqlalchemy import select
+
+        from app.blueprints.promotions import coupons
+
+        with f.bound(store, request=True) as session:
+            template = session.get(CouponTemplate, self.parent(store).id)
+            coupons.generate_codes(None, template, 1)
+            return session.scalar(select(Coupon).where(Coupon.template_id == template.id).order_by(Coupon.id.desc()))

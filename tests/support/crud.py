@@ -25,6 +25,12 @@ The tests (each collected only where its page is declared):
 
 The stores are shared by the test module (module-scoped): `few` holds 3 rows of each
 declared model, `many` 30, `other` a handful whose last ids `few` lacks.
+
+A list keyed by a parent row (a coupon's codes, a card batch's cards) puts `{parent}` in
+`list_path`, names `parent_model` and builds the parent with `make_parent(store, n)` (one per
+store, to hold the n rows `make` then adds to it; `self.parent(store)` in `make`). Then
+store A's owner asking for store B's parent (an id A has no parent of) gets 404, by GET and
+by POST, and B's rows stay.
 """
 from __future__ import annotations
 
@@ -111,9 +117,11 @@ class StorePages(_OnlyWhatApplies):
         "test_bad_input_gets_a_field_error_and_changes_nothing":
             lambda c: bool((c.create_path or c.edit_path) and c.bad_form),
         "test_good_input_saves": lambda c: bool(c.create_path),
+        "test_another_stores_parent_is_not_found": lambda c: bool(c.list_path and "{parent}" in c.list_path),
     }
 
-    list_path: str | None = None
+    list_path: str | None = None            # with {parent} for a list keyed by a parent row
+    parent_model = None                     # the parent's model, then
     list_query: str = "per_page=100"
     create_path: str | None = None
     edit_path: str | None = None            # with {id}
@@ -132,6 +140,14 @@ class StorePages(_OnlyWhatApplies):
     def make(self, store, i: int):
         """One row of the model in `store` (numbered i); return it."""
         raise NotImplementedError
+
+    def make_parent(self, store, n: int):
+        """The parent row in `store` of a list keyed by one, to hold `n` rows; return it."""
+        raise NotImplementedError
+
+    def parent(self, store):
+        """The parent row `make_parent` built in `store`."""
+        return type(self).parents[store.id]
 
     def shown(self, row) -> str:
         """Text by which the list shows `row`."""
@@ -154,6 +170,11 @@ class StorePages(_OnlyWhatApplies):
     def pages(cls, crud_stores):
         """The module's stores with this class's rows in them."""
         maker = cls()
+        if cls.parent_model is not None:      # other: several parents, the last one's id is not few's
+            cls.parents = {crud_stores.few.id: maker.make_parent(crud_stores.few, cls.few),
+                           crud_stores.many.id: maker.make_parent(crud_stores.many, cls.many)}
+            cls.parents[crud_stores.other.id] = [maker.make_parent(crud_stores.other, cls.few + 8)
+                                                 for _ in range(cls.few + 8)][-1]
         few = [maker.make(crud_stores.few, i) for i in range(cls.few)]
         many = [maker.make(crud_stores.many, i) for i in range(cls.many)]
         other = [maker.make(crud_stores.other, i) for i in range(cls.few + 8)]
@@ -171,6 +192,8 @@ class StorePages(_OnlyWhatApplies):
         return self._client(stores, ("owner", store.id), store)
 
     def url(self, store, path: str, **kw) -> str:
+        if "{parent}" in path:
+            kw.setdefault("parent", self.parent(store).id)
         return f"/store/{store.slug}/{path.format(**kw)}"
 
     def _snapshot(self, store, row) -> dict | None:
@@ -256,6 +279,22 @@ class StorePages(_OnlyWhatApplies):
                     response = owner.form(url, self.edit_data(row))
                     assert response.status_code == 404, (url, response.status_code)
             assert self._snapshot(stores.other, row) == before
+
+    def test_another_stores_parent_is_not_found(self, app, pages):
+        from tests import factories as f
+
+        stores, _few, _many, other = pages
+        parent = self.parent(stores.other)
+        assert f.read(stores.few, lambda: f.db_session().get(self.parent_model, parent.id)) is None, \
+            "store `few` has a parent with the id of store `other`'s"
+        owner = self.owner(stores, stores.few)
+        url = self.url(stores.few, self.list_path, parent=parent.id)
+        before = self._count(stores.other)
+        response = owner.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+        response = owner.form(url, {"bulk_action": "delete", "ids": [str(r.id) for r in other]})
+        assert response.status_code == 404, (url, response.status_code)
+        assert self._count(stores.other) == before
 
     def test_bad_input_gets_a_field_error_and_changes_nothing(self, app, pages):
         stores, few, _many, _other = pages
