@@ -424,3 +424,93 @@ class PlatformPages(_OnlyWhatApplies):
         response = admin.form(f"/platform/{self.create_path}", self.create_data())
         assert response.status_code in (302, 303), (response.status_code, response.get_data(as_text=True)[:1500])
         assert self._count(app) == before + 1
+
+
+@dataclass
+class PortalWorld:
+    """The supplier portal's stores: in `store`, supplier accounts `x` and `y` (one of them
+    holds `few` rows of each declared model, the other `many`); `z` serves `other` only."""
+    store: object
+    other: object
+    accounts: dict
+    suppliers: dict
+    clients: dict
+
+
+@pytest.fixture(scope="module")
+def portal_world(app):
+    """The module's portal stores and suppliers (see PortalWorld), dropped at its end."""
+    from tests import factories as f
+
+    f.use_app(app)
+    one, two = f.store(), f.store()
+    accounts = {name: f.supplier(company=f"{name.upper()} 公司") for name in ("x", "y", "z")}
+    suppliers = {"x": f.supplier_record(one, accounts["x"]), "y": f.supplier_record(one, accounts["y"]),
+                 "z": f.supplier_record(two, accounts["z"])}
+    yield PortalWorld(one, two, accounts, suppliers, {})
+    f.drop_store(one)
+    f.drop_store(two)
+
+
+class PortalPages:
+    """One supplier-portal list: `Test<Model>PortalPages(PortalPages)` with `list_path` (under
+    /supplier/stores/<slug>/), `model` and `make(store, supplier, i)` (one row of `supplier`).
+    The list shows the signed-in supplier's rows only (not the store's other supplier's; a
+    supplier of another store is refused), in the same number of statements for 3 rows as for 30."""
+
+    list_path: str = ""
+    list_query: str = "per_page=100"
+    model = None
+    few, many = 3, 30
+
+    def make(self, store, supplier, i: int):
+        raise NotImplementedError
+
+    def shown(self, row) -> str:
+        return str(row.number)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def portal_pages(cls, portal_world):
+        maker, w = cls(), portal_world
+        rows = {"x": [maker.make(w.store, w.suppliers["x"], i) for i in range(cls.few)],
+                "y": [maker.make(w.store, w.suppliers["y"], i) for i in range(cls.many)],
+                "z": [maker.make(w.other, w.suppliers["z"], i) for i in range(cls.few)]}
+        return w, rows
+
+    def client(self, world, name):
+        from tests import factories as f
+
+        if name not in world.clients:
+            world.clients[name] = f.client("supplier", world.accounts[name].email)
+        return world.clients[name]
+
+    def url(self, store) -> str:
+        return f"/supplier/stores/{store.slug}/{self.list_path}" + ("?" + self.list_query if self.list_query else "")
+
+    def test_list_shows_only_the_suppliers_own_rows_in_a_fixed_number_of_queries(self, app, portal_pages):
+        world, rows = portal_pages
+        counts = {}
+        for name, other in (("x", "y"), ("y", "x")):
+            count, html = queries_for(app, self.client(world, name), self.url(world.store))
+            missing = [self.shown(r) for r in rows[name] if self.shown(r) not in html]
+            assert missing == [], f"{name}'s rows not on its list: {missing[:5]}"
+            seen = [self.shown(r) for r in rows[other] if self.shown(r) in html]
+            assert seen == [], f"{name} sees the rows of the store's other supplier {other}: {seen[:5]}"
+            counts[len(rows[name])] = count
+        assert counts[self.few] == counts[self.many], f"statements for {self.few} vs {self.many} rows: {counts}"
+
+    def test_a_supplier_of_another_store_and_a_store_owner_are_refused(self, app, portal_pages):
+        from tests import factories as f
+
+        world, rows = portal_pages
+        url = self.url(world.store)
+        visitors = {"z (another store's supplier)": self.client(world, "z"),
+                    "the store's owner": f.client("store", store=world.store), "anonymous": app.test_client()}
+        for who, visitor in visitors.items():
+            response = visitor.get(url)
+            assert response.status_code in (302, 303, 401, 403, 404), (who, response.status_code)
+            html = response.get_data(as_text=True)
+            assert not [r for r in rows["x"] + rows["y"] if self.shown(r) in html], who
+        count, html = queries_for(app, self.client(world, "z"), self.url(world.other))   # z's own store still works
+        assert all(self.shown(r) in html for r in rows["z"])
