@@ -186,6 +186,18 @@ def drop_store(info) -> None:
         in_transaction(drop)
 
 
+def platform_audit_entry(label: str, action: str = "platform.test"):
+    """One entry of the platform audit log, labelled `label`."""
+    from app.core import audit
+    from app.extensions import db
+
+    with _app.app_context():
+        db.session().expire_on_commit = False
+        entry = audit.record_platform(None, action, label=label)
+        db.session.commit()
+        return entry
+
+
 def platform_user(email: str | None = None, name: str = "Admin"):
     from app.blueprints.platform.services import create_platform_user
     from app.extensions import db

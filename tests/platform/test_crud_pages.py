@@ -1,5 +1,6 @@
 """The platform's list and edit pages through the shared page test base."""
 from app.blueprints.platform.models import PlatformUser, Store, SupplierAccount
+from app.core.audit import PlatformAuditEntry
 from tests import factories as f
 from tests.support.crud import PlatformPages
 
@@ -47,3 +48,12 @@ class TestSupplierPages(PlatformPages):
 
     def create_data(self):
         return {"email": f"{f.unique('sup')}@supplier.cn", "name": "Supplier", "company": "Co", "password": f.PASSWORD}
+
+
+class TestPlatformAuditPages(PlatformPages):
+    """The platform audit log: entries found by their label, in a fixed number of queries."""
+    list_path = "audit"
+    model = PlatformAuditEntry
+
+    def make(self, prefix, i):
+        return f.platform_audit_entry(f"{prefix}-{i}")
