@@ -20,7 +20,9 @@ from pathlib import Path
 
 from bench.common import bench_app, cleanup
 
-ADDRESS = {"name": "压测", "phone": "13800000000", "city": "上海", "street": "测试路 1 号"}
+# a full address: the API asks for the province and the region code since the regions of China landed
+ADDRESS = {"name": "压测", "phone": "13800000000", "province": "上海市", "city": "上海市", "street": "测试路 1 号",
+           "region_code": "310101"}
 
 
 def _setup(app):

@@ -87,3 +87,14 @@ def test_the_benchmark_runs_at_a_tiny_size(app, name, monkeypatch, capsys, leave
     printed = capsys.readouterr().out
     assert printed.strip(), f"{name} printed no figures"
     print(f"{name}: {time.perf_counter() - started:.1f} s")
+
+
+def test_the_checkout_benchmark_sends_an_address_the_api_accepts(client, store):
+    """bench.orders is not run here (gunicorn, pgbench); the address each of its shoppers saves
+    before checking out once answered 422, since the API asks for a region, and stopped `make bench`."""
+    from bench.orders import ADDRESS
+    from tests.storefront.test_api import _token
+
+    base = f"/api/v1/shop/{store.slug}"
+    response = client.post(f"{base}/addresses", json=ADDRESS, headers=_token(client, store.slug, f"b@{store.slug}.cn"))
+    assert response.status_code == 201, response.get_json()
