@@ -31,6 +31,7 @@ from app.core.formview import commit, commit_form
 from app.core.htmx import redirect_to
 from app.core.listview import Column, Filter, ListView
 from app.core.permissions import public, supplier_user
+from app.core.task_pages import task_pages
 from app.extensions import db
 
 # what each supplier role may do in a store (the admin does everything)
@@ -219,42 +220,7 @@ def _own_task(id: int):
     return task
 
 
-@portal_store_bp.route("/jobs/<int:id>")
-@supplier_user
-def job_detail(id):
-    return render_template("purchasing/portal_job.html", task=_own_task(id), states=tasks.STATE_LABELS,
-                           jobs="portal_store")
-
-
-@portal_store_bp.route("/jobs/<int:id>/progress")
-@supplier_user
-def job_progress(id):
-    return render_template("components/_task_progress.html", task=_own_task(id), states=tasks.STATE_LABELS,
-                           jobs="portal_store")
-
-
-@portal_store_bp.route("/jobs/<int:id>/cancel", methods=["POST"])
-@supplier_user
-def job_cancel(id):
-    from app.core.formview import perform
-
-    task = _own_task(id)
-    perform(lambda: tasks.request_cancel(task), _("Cancelling…"))
-    return redirect_to(url_for("portal_store.job_detail", id=id))
-
-
-@portal_store_bp.route("/jobs/<int:id>/file")
-@supplier_user
-def job_file(id):
-    from pathlib import Path
-
-    from flask import send_file
-
-    task = _own_task(id)
-    path = Path(task.result_file) if task.result_file else None
-    if path is None or path.parent != tasks.files_dir() or not path.exists():   # only this store's folder
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=path.name.split("-", 1)[-1])
+task_pages(portal_store_bp, find=_own_task, guard=supplier_user, layout="layouts/portal.html")
 
 
 # --- purchase orders ---------------------------------------------------------------------------------------

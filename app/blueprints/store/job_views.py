@@ -1,9 +1,7 @@
 """The store's Jobs (long tasks with progress) and Events (outbox, dead letters) pages."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, g, render_template, send_file, url_for
+from flask import g, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 
@@ -13,6 +11,7 @@ from app.core.formview import perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
 from app.core.permissions import MissingPermission, can, requires, signed_in_staff
+from app.core.task_pages import task_pages
 from app.core.urls import back
 from app.extensions import db
 
@@ -51,37 +50,7 @@ def _task(id: int) -> tasks.Task:
     return task
 
 
-@bp.route("/jobs/<int:id>")
-@signed_in_staff
-def job_detail(id):
-    return render_template("store/job_detail.html", task=_task(id), states=TASK_STATES)
-
-
-@bp.route("/jobs/<int:id>/progress")
-@signed_in_staff
-def job_progress(id):
-    """The polled progress fragment (components/_task_progress.html)."""
-    return render_template("components/_task_progress.html", task=_task(id), states=TASK_STATES)
-
-
-@bp.route("/jobs/<int:id>/cancel", methods=["POST"])
-@signed_in_staff
-def job_cancel(id):
-    task = _task(id)
-    perform(lambda: tasks.request_cancel(task), _("Cancelling…"))
-    return redirect_to(url_for("store.job_detail", id=id))
-
-
-@bp.route("/jobs/<int:id>/file")
-@signed_in_staff
-def job_file(id):
-    task = _task(id)
-    if not task.result_file:
-        abort(404)
-    path = Path(task.result_file)
-    if path.parent != tasks.files_dir() or not path.exists():  # only this store's folder
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=path.name.split("-", 1)[-1])
+task_pages(bp, find=_task, guard=signed_in_staff, layout="layouts/store.html", list_endpoint="store.jobs")
 
 
 def _retry_events(ids, actor) -> str:
