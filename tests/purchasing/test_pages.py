@@ -1,7 +1,7 @@
 """Purchasing list pages (back office and portal) cost the same number of SQL statements for 3
 rows as for 12, filter and export; the dashboard shows its figures; settings refuse bad input."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.blueprints.purchasing.models import Suggestion
 from app.blueprints.purchasing import replenishment
@@ -113,3 +113,23 @@ def test_settings_refuse_a_bad_tolerance_and_keep_the_rest(app, stores):
     assert owner.form(url, {**base, "price_tolerance_pct": "3", "quantity_tolerance_pct": "10"}).status_code == 303
     row = f.read(few, services.settings)
     assert (row.price_tolerance_pct, row.quantity_tolerance_pct) == (3, 10)
+
+
+def test_spend_per_month_counts_whole_yen_by_the_stores_month(app):
+    """A yen store's chart counts whole yen (¥50,000 once showed as 500), and a PO sent at 1 a.m.
+    on the first of the month in Shanghai (still the month before in UTC) is that month's spend."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from app.blueprints.purchasing.models import PurchaseOrder
+
+    yen = f.store(currency="JPY")
+    po = f.purchase_order(yen, state="sent", unit_price=5000, tax_rate=0)        # 10 × ¥5,000
+    first = datetime.now(ZoneInfo("Asia/Shanghai")).replace(day=1, hour=1, minute=0, second=0, microsecond=0)
+    with f._within(yen) as session:
+        session.execute(update(PurchaseOrder).where(PurchaseOrder.id == po.id).values(sent_at=first.astimezone(timezone.utc)))
+    html = f.client("store", store=yen).get(f"/store/{yen.slug}/purchasing/").get_data(as_text=True)
+    assert f"<title>{first:%Y-%m}: 50000</title>" in html
+    before = (first - timedelta(days=1)).strftime("%Y-%m")
+    assert f"<title>{before}: 0</title>" in html
+    assert "spend per month (japanese yen)" in html.lower()

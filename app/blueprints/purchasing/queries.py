@@ -60,7 +60,8 @@ def dashboard(months: int = 6) -> dict:
 
     by_status = dict(db.session.execute(select(PurchaseOrder.status, func.count())
                                         .where(PurchaseOrder.status.in_(OPEN)).group_by(PurchaseOrder.status)).all())
-    today = utcnow().date()
+    tz = current_store().timezone or "Asia/Shanghai"
+    today = utcnow().astimezone(ZoneInfo(tz)).date()      # a confirmed date and the months are the store's, not UTC's
     late = db.session.execute(
         select(PurchaseOrder.id, PurchaseOrder.number, Supplier.code, PurchaseOrderLine.sku_code,
                PurchaseOrderLine.confirmed_date, PurchaseOrderLine.confirmed - PurchaseOrderLine.received
@@ -72,11 +73,12 @@ def dashboard(months: int = 6) -> dict:
                PurchaseOrderLine.confirmed > PurchaseOrderLine.received + PurchaseOrderLine.rejected)
         .order_by(PurchaseOrderLine.confirmed_date).limit(20)).all()
     since = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    month = func.to_char(PurchaseOrder.sent_at, "YYYY-MM")
+    local_sent = func.timezone(tz, PurchaseOrder.sent_at)
+    month = func.to_char(local_sent, "YYYY-MM")
     spend_rows = db.session.execute(
         select(month, Supplier.code, func.sum(PurchaseOrder.total))
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-        .where(PurchaseOrder.sent_at.is_not(None), cast(PurchaseOrder.sent_at, Date) >= since,
+        .where(PurchaseOrder.sent_at.is_not(None), cast(local_sent, Date) >= since,
                PurchaseOrder.status != "cancelled")
         .group_by(month, Supplier.code).order_by(month, Supplier.code)).all()
     months_list, m = [], since

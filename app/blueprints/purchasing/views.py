@@ -16,8 +16,9 @@ from app.core.charts import bar_chart
 from app.core.formview import FormView, commit, commit_form, perform
 from app.core.htmx import redirect_to
 from app.core.listview import BulkAction, Column, Filter, ListView, detail_url
-from app.core.money import format_money
+from app.core.money import currency_name, format_money, to_major
 from app.core.permissions import can, check, requires
+from app.core.tenancy import current_store
 from app.extensions import db
 
 APPLICATION_LABELS = {"pending": _l("Waiting for a decision"), "approved": _l("Approved"), "rejected": _l("Rejected")}
@@ -43,7 +44,9 @@ def _get(model, id):
 @requires("purchasing.view")
 def dashboard():
     figures = queries.dashboard()
-    chart = bar_chart([(m, total // 100) for m, total in figures["month_totals"]], _("Spend per month"))
+    currency = current_store().currency or "CNY"          # (a PO is in the store's currency)
+    chart = bar_chart([(m, int(to_major(total, currency))) for m, total in figures["month_totals"]],
+                      _("Spend per month (%(currency)s)", currency=currency_name(currency)))
     return render_template("purchasing/dashboard.html", figures=figures, chart=chart, labels=orders.STATUS_LABELS)
 
 
@@ -253,8 +256,6 @@ def invite():
 
 
 def current_user_store_name() -> str:
-    from app.core.tenancy import current_store
-
     return current_store().name
 
 
