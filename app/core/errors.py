@@ -80,11 +80,28 @@ def render_error(status: int, title: str, message: str, code: str | None = None,
                            layout=_layout(), **extra), status
 
 
+def retry_after(err=None) -> int:
+    """Seconds until the limit that answered 429 (`err.limit`, Flask-Limiter's) lets requests
+    through again: what every 429 sends as Retry-After, page or API."""
+    import math
+    import time
+
+    from app.extensions import limiter
+
+    limit = getattr(err, "limit", None)
+    window = int(limit.limit.get_expiry()) if limit is not None else 60
+    current = getattr(limiter, "current_limit", None)
+    if current is not None and getattr(current, "reset_at", None):   # reset_at is rounded up to a second
+        return max(1, min(window, math.ceil(current.reset_at - time.time())))
+    return max(1, window)
+
+
 def too_many_attempts(err=None):
-    """The page for a limit that was hit (sign-in attempts and the like)."""
-    return render_error(429, _("Too many attempts"),
-                        _("Too many attempts in a short time. Wait a few minutes and try again, "
-                          "or reset your password."))
+    """The page for a limit that was hit (sign-in attempts and the like), with Retry-After."""
+    body, status = render_error(429, _("Too many attempts"),
+                                _("Too many attempts in a short time. Wait a few minutes and try again, "
+                                  "or reset your password."))
+    return body, status, {"Retry-After": str(retry_after(err))}
 
 
 def register_error_pages(app) -> None:

@@ -146,6 +146,7 @@ def test_the_look_up_page_counts_in_the_api_look_up_limit_per_order_number(app, 
     refused = english.form(find, {"number": number, "phone": ADDRESS["phone"]})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 429 and "Too many look-ups with a wrong number or phone" in text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 600          # the lockout's window, said to the browser
     assert 'name="number"' in text and number in text
     refused = chinese.form(find, {"number": number, "phone": ADDRESS["phone"]})
     assert refused.status_code == 429 and "查询次数过多" in refused.get_data(as_text=True)

@@ -18,7 +18,7 @@ from app.blueprints.orders import services as orders
 from app.blueprints.payments.gateways import GatewayError
 from app.blueprints.storefront import queries
 from app.core import regions
-from app.core.errors import DomainError
+from app.core.errors import DomainError, retry_after
 from app.core.formview import commit, committed
 from app.core.retry import in_transaction
 from app.core.permissions import public
@@ -138,30 +138,18 @@ def _too_many(err):
     guest/orders/lookup (their limits count only failed attempts) and the API's request limit
     per client. Both say when to retry."""
     limit = getattr(err, "limit", None)
-    retry_after = _retry_after(limit)
+    wait = retry_after(err)
     if limit is not None and limit.deduct_when is None:
         body = {"code": "rate_limited", "field": None,
                 "message": f"Too many requests to this shop's API (the limit is {limit.limit}). "
-                           f"Wait {retry_after} seconds and try again."}
+                           f"Wait {wait} seconds and try again."}
     elif request.endpoint == "shop_api.guest_lookup":
         body = {"code": "too_many_attempts", "field": None,
                 "message": "Too many look-ups with a wrong number or phone. Wait a few minutes and try again."}
     else:
         body = {"code": "too_many_attempts", "field": None,
                 "message": "Too many sign-in attempts. Wait a few minutes and try again."}
-    return jsonify(error=body), 429, {"Retry-After": str(retry_after)}
-
-
-def _retry_after(limit) -> int:
-    """Seconds until the limit that was hit lets requests through again."""
-    import math
-    import time
-
-    window = int(limit.limit.get_expiry()) if limit is not None else 60
-    current = getattr(limiter, "current_limit", None)
-    if current is not None and getattr(current, "reset_at", None):   # reset_at is rounded up to a second
-        return max(1, min(window, math.ceil(current.reset_at - time.time())))
-    return max(1, window)
+    return jsonify(error=body), 429, {"Retry-After": str(wait)}
 
 
 @api.route("/auth/token", methods=["POST"])

@@ -13,7 +13,7 @@ from app.blueprints.storefront import bp, cart, forms, queries
 from app.blueprints.storefront.guest_api import lookup_ip_limit, lookup_number_limit
 from app.blueprints.payments.gateways import GatewayError
 from app.core import regions
-from app.core.errors import DomainError, too_many_attempts
+from app.core.errors import DomainError, retry_after, too_many_attempts
 from app.core.formview import attach_error, commit, commit_form, perform
 from app.core.headers import leads_to_gateways
 from app.core.money import to_minor
@@ -623,7 +623,7 @@ def _too_many(err):
         return too_many_attempts(err)
     form = forms.OrderLookupForm()
     form.form_errors.append(_("Too many look-ups with a wrong number or phone. Wait a few minutes and try again."))
-    return render_template("shop/order_lookup.html", form=form), 429
+    return render_template("shop/order_lookup.html", form=form), 429, {"Retry-After": str(retry_after(err))}
 
 
 @bp.route("/orders/guest/<number>", methods=["GET", "POST"])
