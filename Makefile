@@ -57,6 +57,7 @@ test: install translations test-deps
 	$(BIN)/python -m pytest
 
 bench: install translations
+	@$(BIN)/pip install -q -e '.[bench]' || echo "py-spy could not be installed: bench.orders will not profile"
 	$(BIN)/python -m bench.store_create
 	$(BIN)/python -m bench.tenants_migrate
 	$(BIN)/python -m bench.events

@@ -1,6 +1,7 @@
 """Orders per second through the order service and through HTTP (gunicorn, 2 workers of
 4 threads, loopback), next to pgbench's TPC-B-like transactions per second on the same PostgreSQL;
-and SQL statements per order placement.
+and SQL statements per order placement. While the HTTP clients run, py-spy (the `bench` extra)
+samples one gunicorn worker's request threads and the bench prints where their wall time goes.
 
     python -m bench.orders [SECONDS]
 """
@@ -132,12 +133,77 @@ def _http(app, bound, skus, seconds: float) -> float:
                 i += 1
 
         started = time.monotonic()
+        sampler = _start_sampler(gunicorn.pid, seconds)
         with ThreadPoolExecutor(max_workers=clients) as pool:
             list(pool.map(client, range(clients)))
-        return sum(counts) / (time.monotonic() - started)
+        rate = sum(counts) / (time.monotonic() - started)
+        _report_samples(sampler)
+        return rate
     finally:
         gunicorn.terminate()
         gunicorn.wait()
+
+
+def _start_sampler(master_pid: int, seconds: float):
+    """py-spy recording one gunicorn worker (idle threads included: waiting on PostgreSQL is the point)."""
+    spy = Path(sys.executable).parent / "py-spy"
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    workers = children.read_text().split() if children.exists() else []
+    if not spy.exists() or not workers:
+        print("profile: py-spy is not installed (pip install -e '.[bench]'), no samples taken")
+        return None
+    out = Path(f"/tmp/houtai-bench-orders-{master_pid}.txt")
+    process = subprocess.Popen([str(spy), "record", "--idle", "--nonblocking", "-r", "200", "-d", str(max(1, int(seconds))),
+                                "-f", "raw", "-o", str(out), "-p", workers[0]],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return process, out
+
+
+# where a request thread's sample is, by the innermost frame that says it (checked in this order)
+WHERE = [
+    ("waiting on PostgreSQL", ("psycopg/waiting.py", "psycopg/generators.py", "psycopg_c", "psycopg/connection.py",
+                               "psycopg/cursor.py")),
+    ("taking a connection from the pool", ("sqlalchemy/pool/",)),
+    ("Redis (rate limit, session)", ("redis/",)),
+    ("SQLAlchemy (compile, ORM, flush)", ("sqlalchemy/",)),
+    ("Jinja / JSON rendering", ("jinja2/", "json/", "flask/json")),
+    ("Houtai code", ("/app/blueprints/", "/app/core/")),
+    ("Flask / Werkzeug / gunicorn", ("flask/", "werkzeug/", "gunicorn/")),
+]
+
+
+def _report_samples(sampler) -> None:
+    if sampler is None:
+        return
+    process, out = sampler
+    _, err = process.communicate(timeout=120)
+    if process.returncode != 0 or not out.exists():
+        print(f"profile: py-spy gave no samples ({err.strip().splitlines()[-1] if err.strip() else process.returncode})")
+        return
+    totals: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if "handle_request" not in stack:         # the worker's idle threads waiting for a request
+            continue
+        frames = stack.split(";")
+        where = "other"
+        for frame in reversed(frames):
+            where = next((label for label, marks in WHERE if any(m in frame for m in marks)), "")
+            if where:
+                break
+        where = where or "other"
+        totals[where] = totals.get(where, 0) + int(count)
+        if where == "Houtai code":
+            leaf = next(f for f in reversed(frames) if "/app/" in f)
+            leaves[leaf] = leaves.get(leaf, 0) + int(count)
+    out.unlink()
+    total = sum(totals.values()) or 1
+    print(f"profile of one worker's request threads (py-spy, {total} samples, wall time):")
+    for label, count in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {label}: {100 * count / total:.0f}%")
+    for leaf, count in sorted(leaves.items(), key=lambda kv: -kv[1])[:3]:
+        print(f"    in {leaf.split(' (')[0]} ({leaf.rsplit('/', 1)[-1].rstrip(')')}): {100 * count / total:.1f}%")
 
 
 def _pgbench(app, seconds: int) -> float:
