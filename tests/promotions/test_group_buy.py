@@ -19,6 +19,7 @@ from app.blueprints.promotions.models import GroupMember, GroupTeam
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.errors import DomainError
+from app.core.outbox import OutboxEvent
 from app.core.tenancy import store_context
 from tests import factories as f
 from tests.conftest import wait_for
@@ -178,7 +179,21 @@ def _place(store, order_id):
     return f.read(store, lambda: f.db_session().scalar(select(GroupMember).where(GroupMember.order_id == order_id)))
 
 
+def _hand_refund_legs(store, place_id):
+    """(account, debit, credit) of finance's entry for a place refunded by hand."""
+    from app.blueprints.finance.models import Entry
+
+    def legs():
+        entry = f.db_session().scalar(select(Entry).where(Entry.rule == "group_refund_by_hand",
+                                                          Entry.source_id == f"group-{place_id}"))
+        return [] if entry is None else sorted((l.account.code, l.debit, l.credit) for l in entry.lines)
+    return f.read(store, legs)
+
+
 def _fail_group(store, code):
+    # the worker is done with the payment's events first (dispatch share-locks the group while
+    # it holds the notice: the job and that handler would otherwise deadlock on a loaded machine)
+    wait_for(lambda: f.count(store, OutboxEvent, OutboxEvent.status == "pending") == 0, timeout=120)
     expires = f.read(store, lambda: groupbuy.team_by_code(code).expires_at)
     with time_machine.travel(expires + timedelta(seconds=1), tick=False):
         jobs.run_job(promotion_jobs.fail_expired_groups.job_name, store.id, [], {})
@@ -196,7 +211,7 @@ def test_a_failed_group_order_paid_offline_is_closed_and_listed_for_a_refund_by_
     assert _team(store, code) == "failed"
     assert _order_status(store, order_id) == "closed"           # never left "paid" with nothing to refund it
     place = _place(store, order_id)
-    assert place.status == "refund_due" and "refund it by hand" in place.refund_note
+    assert (place.status, place.refund_code, place.refund_note) == ("refund_due", "paid_offline", "")
     assert f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()]) == [order_id]
     ref = f.read(store, lambda: f.db_session().get(Order, order_id).reservation_ref)
     assert f.read(store, lambda: inventory.holds(ref)) == {}                # its stock is back
@@ -206,6 +221,7 @@ def test_a_failed_group_order_paid_offline_is_closed_and_listed_for_a_refund_by_
     page = module_owner.get(base + "/refunds")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and f'data-place="{place.id}"' in html and "¥60.00" in html
+    assert "not paid through a payment gateway: refund it by hand." in html
     bad = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": " "})
     assert bad.status_code == 422 and f'id="p{place.id}-reference-error"' in bad.get_data(as_text=True)
     assert _place(store, order_id).status == "refund_due"       # nothing changed
@@ -216,7 +232,14 @@ def test_a_failed_group_order_paid_offline_is_closed_and_listed_for_a_refund_by_
     done = module_owner.form(base + "/refunds", {"place": str(place.id), f"p{place.id}-reference": "ICBC-20261202-9"})
     assert done.status_code in (302, 303)
     place = _place(store, order_id)
-    assert (place.status, place.refund_note) == ("refunded", "ICBC-20261202-9")
+    assert (place.status, place.refund_code, place.refund_params, place.refund_amount) == (
+        "refunded", "refunded_by_hand", {"reference": "ICBC-20261202-9", "amount": 6_000}, 0)
+    (event,) = f.read(store, lambda: f.db_session().scalars(select(OutboxEvent.payload).where(
+        OutboxEvent.topic == "group_buy.refunded_by_hand", OutboxEvent.payload["order_id"].as_integer() == order_id))
+        .all())
+    assert (event["amount"], event["currency"], event["reference"], event["place_id"]) == (
+        6_000, "CNY", "ICBC-20261202-9", place.id)
+    wait_for(lambda: _hand_refund_legs(store, place.id) == [("1002", 0, 6_000), ("2203", 6_000, 0)], timeout=120)
     timeline = f.read(store, lambda: [e.reason for e in orders.ORDER_STATES.history(f.db_session().get(Order, order_id))])
     assert any("ICBC-20261202-9" in (r or "") for r in timeline)
     assert f.read(store, groupbuy.refunds_due) == []
@@ -240,7 +263,10 @@ def test_a_failed_group_whose_gateway_refund_fails_is_flagged_for_a_refund_by_ha
         assert refunds.apply_refund_notice(Notice("refund", f"group-{team_id}-{order_id}", "failed", 6_000, "CNY",
                                                   None, "REFUND_CLOSED", utcnow())) == "applied"
     wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=120)
-    assert "REFUND_CLOSED" in _place(store, order_id).refund_note
+    place = _place(store, order_id)
+    assert (place.refund_code, place.refund_params) == ("gateway_failed", {"why": "REFUND_CLOSED"})
+    with f.bound(store, request=True):
+        assert groupbuy.refund_note_text(place) == "The gateway's refund failed: REFUND_CLOSED"
     assert order_id in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])
 
 
@@ -304,3 +330,84 @@ def test_a_failed_group_with_nothing_left_to_refund_asks_the_gateway_for_nothing
     assert _place(store, order_id).status == "refunded"
     assert f.count(store, Refund, Refund.request_id.like("group-%"),
                    Refund.payment_id.in_(select(Payment.id).where(Payment.order_id == order_id))) == 0
+
+
+def test_a_gateway_refund_that_goes_through_after_a_refund_by_hand_flags_the_payment(app, shop, module_owner):
+    """The gateway refused a failed group's refund, staff paid the shopper back by hand, then the
+    gateway says the refund went through after all: the shopper has been paid twice, so the
+    payment is flagged for staff (not silently kept), and a later "failed" from the gateway does
+    not ask staff to pay back a third time."""
+    from app.blueprints.payments import refunds
+    from app.blueprints.payments.gateways import Notice
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    _pay(store, order_id)
+    wait_for(lambda: _team(store, code) == "open", timeout=120)
+    _fail_group(store, code)
+    wait_for(lambda: f.read(store, lambda: refunds.refund_state(
+        f"group-{_place(store, order_id).team_id}-{order_id}")) == "succeeded", timeout=120)
+    request_id = f"group-{_place(store, order_id).team_id}-{order_id}"
+
+    def notice(status):
+        with f.bound(store, request=True):
+            assert refunds.apply_refund_notice(Notice("refund", request_id, status, 6_000, "CNY", None,
+                                                      "REFUND_" + status.upper(), utcnow())) == "applied"
+
+    def flagged():
+        return f.read(store, lambda: f.db_session().scalar(select(Payment.flagged).where(Payment.order_id == order_id)))
+
+    notice("failed")
+    wait_for(lambda: _place(store, order_id).status == "refund_due", timeout=120)
+    place = _place(store, order_id)
+    with f.bound(store, request=True):
+        groupbuy.record_manual_refund(None, place.id, "ABC-778")
+    before = flagged()
+    notice("succeeded")                       # the gateway's refund went through as well
+    wait_for(lambda: "paid back twice" in (flagged() or ""), timeout=120)
+    assert before is None or "paid back twice" not in before
+    assert request_id in flagged() and "ABC-778" in flagged()
+    place = _place(store, order_id)
+    assert (place.status, place.refund_code) == ("refunded", "refunded_by_hand")
+    html = module_owner.get(f"/store/{store.slug}/payments/?flagged=1").get_data(as_text=True)
+    assert "paid back twice" in html
+
+    notice("failed")                          # and then not after all: the hand refund stands
+    wait_for(lambda: f.read(store, lambda: refunds.refund_state(request_id)) == "failed", timeout=120)
+    wait_for(lambda: f.count(store, OutboxEvent, OutboxEvent.topic == "refund.failed",
+                             OutboxEvent.status != "delivered") == 0, timeout=120)   # every handler ran
+    place = _place(store, order_id)
+    assert (place.status, place.refund_code) == ("refunded", "refunded_by_hand")
+    assert order_id not in f.read(store, lambda: [r["place"].order_id for r in groupbuy.refunds_due()])
+
+
+def test_the_reason_for_a_refund_by_hand_is_in_the_readers_language_and_old_rows_still_show(app, shop):
+    """The reason is kept as a code with its values and put in words when the page is shown: the
+    job that failed the group wrote no language into it. A row written before codes were kept
+    shows the sentence it was stored with."""
+    from app.blueprints.orders import services as orders
+
+    store, sku, activity_id = shop
+    code, order_id = _open(store, activity_id, f.member(store))
+    with f.bound(store, request=True) as session:
+        orders.mark_paid(None, session.get(Order, order_id), "BANK-9", offline=True)
+    wait_for(lambda: _team(store, code) == "open", timeout=60)
+    _fail_group(store, code)
+    place_id = _place(store, order_id).id
+    url = f"/store/{store.slug}/promotions/group-buys/refunds"
+
+    def row(client):
+        html = client.get(url).get_data(as_text=True)
+        part = html[html.index(f'data-place="{place_id}"'):]
+        return part[:part.index("</tr>")]
+
+    english, chinese = f.staff_client(store, permissions=["promotions.view"]), \
+        f.staff_client(store, permissions=["promotions.view"])
+    chinese.form(f"/store/{store.slug}/account/locale", {"locale": "zh_CN", "next": url})
+    assert "This order was not paid through a payment gateway: refund it by hand." in row(english)
+    assert "此订单未通过支付渠道付款：请人工退款。" in row(chinese)
+    assert "paid_offline" not in row(english) + row(chinese)
+    with f.bound(store) as session:           # a row from before: only its sentence
+        old = session.get(GroupMember, place_id)
+        old.refund_code, old.refund_params, old.refund_note = None, None, "线下付款：请手工退款"
+    assert "线下付款：请手工退款" in row(english) and "线下付款：请手工退款" in row(chinese)

@@ -92,6 +92,20 @@ def post_refund(event) -> None:
                   currency=r["currency"], on=_on(event))
 
 
+@handler("group_buy.refunded_by_hand", queue="finance")
+def post_group_refund_by_hand(event) -> None:
+    """Staff paid a failed group's order back by hand (bank transfer, cash): what the shopper
+    had paid in advance goes back out of the bank, Dr 预收账款—订单 (as a refund through a gateway
+    gives back an advance), Cr 银行存款. The reference is the entry's source number."""
+    if _posted(event, "group_refund_by_hand"):
+        return
+    p = event.payload
+    amount = int(p.get("amount") or 0)
+    services.post("refund", f"group-{p['place_id']}", [dr(ADVANCES, amount, order_id=p["order_id"]), cr(BANK, amount)],
+                  rule="group_refund_by_hand", event_id=event.id, source_number=p.get("reference", ""),
+                  memo=p.get("order_number", ""), currency=p.get("currency"), on=_on(event))
+
+
 def _returned_lines(order_id: int, refunded: dict) -> tuple[list, int]:
     """The legs reversing the shipment's booking of the refunded units that shipped (units
     refunded beyond those shipped were never booked: their money is still an advance), and

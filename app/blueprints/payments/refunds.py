@@ -271,6 +271,18 @@ def flag_stuck(older_than_minutes: int = 60) -> int:
 
 # --- refunds asked for by another center (after-sales) -----------------------------------------
 
+def flag_refund(request_id: str, why: str) -> bool:
+    """Another center found that this refund needs a person (a group's refund that went through
+    after staff had paid the shopper back by hand): its payment is flagged with `why`, as a
+    payment the order did not need is (the payments list's "Needs attention"). False: no such refund."""
+    _item, payment = _locked(request_id=(request_id or "").strip()[:64])
+    if payment is None:
+        return False
+    payment.flagged = (why or "")[:300]
+    db.session.flush()
+    return True
+
+
 def order_payment(order_id: int) -> Payment | None:
     """The payment that paid the order (the one its timeline names, `orders.paying_payment`),
     refunded or not. Another payment of the same order (a second attempt that also went through,

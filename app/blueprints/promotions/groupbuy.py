@@ -33,6 +33,14 @@ GROUP_LABELS = {"pending": _l("Waiting for the leader's payment"), "open": _l("O
                 "succeeded": _l("Succeeded"), "failed": _l("Failed (refunded)"), "cancelled": _l("Cancelled")}
 MEMBER_LABELS = {"pending": _l("Not paid yet"), "paid": _l("Paid"), "refund_due": _l("To refund by hand"),
                  "refunded": _l("Refunded"), "cancelled": _l("Cancelled")}
+# why a place is due a refund by hand, then what staff did: a code and its values are stored
+# (`refund_code`, `refund_params`), the words are the reader's (`refund_note_text`)
+REFUND_NOTES = {
+    "paid_offline": _l("This order was not paid through a payment gateway: refund it by hand."),
+    "refund_refused": _l("The payment center could not refund it: %(why)s"),
+    "gateway_failed": _l("The gateway's refund failed: %(why)s"),
+    "refunded_by_hand": _l("Refunded by hand: %(reference)s"),
+}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 FIELDS = ("name", "sku_id", "group_price", "group_size", "time_limit_minutes", "starts_at", "ends_at")
 
@@ -253,25 +261,26 @@ def _refund(team: GroupTeam, place: GroupMember, reason: str) -> None:
     left = refunds.order_refundable(place.order_id)
     if left is None:                 # paid offline: a person pays it back
         ref = orders.order_ref(place.order_id)
-        _refund_by_hand(place, _("This order was not paid through a payment gateway: refund it by hand."),
-                        ref.payable if ref is not None else 0)
+        _refund_by_hand(place, "paid_offline", {}, ref.payable if ref is not None else 0)
         return
     if left > 0:
         try:
             refunds.refund_order(None, place.order_id, _refund_request(team.id, place.order_id), amount=left,
                                  reason=reason)
         except DomainError as err:   # the payment cannot be refunded through its gateway
-            _refund_by_hand(place, err.message, left)
+            _refund_by_hand(place, "refund_refused", {"why": err.message[:200]}, left)
             return
     place.status, place.refund_amount = "refunded", 0
 
 
-def _refund_by_hand(place: GroupMember, why: str, amount: int) -> None:
+def _refund_by_hand(place: GroupMember, code: str, params: dict, amount: int) -> None:
     """The group failed and nothing refunds this order by itself: it is closed (it will never
-    ship; its stock goes back) and listed for staff to refund `amount` by hand (`refunds_due`)."""
+    ship; its stock goes back) and listed for staff to refund `amount` by hand (`refunds_due`),
+    with why (a REFUND_NOTES code and its values, put in words when shown)."""
     from app.blueprints.orders import services as orders
 
-    place.status, place.refund_note, place.refund_amount = "refund_due", (why or "")[:300], max(0, amount)
+    place.status, place.refund_amount = "refund_due", max(0, amount)
+    place.refund_code, place.refund_params = code, params
     order = orders.order_for_update(place.order_id)
     if order is not None and order.status in ("paid", "allocated"):
         orders.close_order(None, order, _("the group buy failed; the payment is to be refunded by hand"))
@@ -292,23 +301,48 @@ def refund_failed(request_id: str, why: str = "") -> bool:
     """The payment center's refund of a failed group's order failed (the gateway refused it, or
     cannot refund it automatically): the order is flagged for a refund by hand. Once."""
     place = _place_of_request(request_id)
-    if place is None or place.status != "refunded":
-        return False
+    if place is None or place.status != "refunded" or place.refund_code == "refunded_by_hand":
+        return False         # refunded by hand: the shopper has their money; nothing more is due
     from app.blueprints.payments import refunds
 
-    _refund_by_hand(place, _("The gateway's refund failed: %(why)s", why=why or "-"),
-                    refunds.order_refundable(place.order_id) or 0)
+    _refund_by_hand(place, "gateway_failed", {"why": (why or "-")[:200]}, refunds.order_refundable(place.order_id) or 0)
     return True
 
 
 def refund_succeeded(request_id: str) -> bool:
-    """A group refund that had failed went through after all (the gateway said so later)."""
+    """A group refund that had failed went through after all (the gateway said so later): nothing
+    is due by hand any more. If staff had refunded the place by hand meanwhile, the shopper has
+    been paid back twice: the refund's payment is flagged for staff (the payments list's "Needs
+    attention"), as a payment the order did not need is."""
     place = _place_of_request(request_id)
-    if place is None or place.status != "refund_due":
+    if place is None:
+        return False
+    if place.status == "refunded" and place.refund_code == "refunded_by_hand":
+        from app.blueprints.payments import refunds
+
+        reference = (place.refund_params or {}).get("reference", "")
+        return refunds.flag_refund(request_id, _(
+            "Refund %(ref)s went through after the order had been refunded by hand (%(reference)s): the shopper "
+            "was paid back twice; recover one of the two.", ref=request_id, reference=reference))
+    if place.status != "refund_due":
         return False
     place.status, place.refund_amount = "refunded", 0
     db.session.flush()
     return True
+
+
+def refund_note_text(place: GroupMember) -> str:
+    """Why the place is due a refund by hand, or how it was refunded, in the reader's language
+    (a row written before codes were kept shows the sentence it was stored with)."""
+    label = REFUND_NOTES.get(place.refund_code or "")
+    if label is None:
+        return place.refund_note or ""
+    return str(label) % _Values(place.refund_params or {})
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "-"
 
 
 def refunds_due() -> list[dict]:
@@ -321,7 +355,8 @@ def refunds_due() -> list[dict]:
                               .join(GroupBuy, GroupBuy.id == GroupTeam.activity_id)
                               .where(GroupMember.status == "refund_due").order_by(GroupMember.id).limit(500)).all()
     refs = orders.order_refs(m.order_id for m, _t, _a in rows)
-    return [{"place": m, "team": t, "activity": a, "order": refs.get(m.order_id)} for m, t, a in rows]
+    return [{"place": m, "team": t, "activity": a, "order": refs.get(m.order_id), "note": refund_note_text(m)}
+            for m, t, a in rows]
 
 
 def count_refunds_due() -> int:
@@ -330,7 +365,9 @@ def count_refunds_due() -> int:
 
 def record_manual_refund(actor, place_id: int, reference: str) -> GroupMember:
     """Staff paid a failed group's order back by hand (bank transfer, cash): the place is
-    refunded, the order's timeline and the audit log say how. Refused unless it was due."""
+    refunded, the order's timeline and the audit log say how, and `group_buy.refunded_by_hand`
+    (what was paid back, the reference) lets finance post the money out of the bank. Refused
+    unless it was due."""
     from app.blueprints.orders import services as orders
 
     reference = (reference or "").strip()
@@ -339,13 +376,19 @@ def record_manual_refund(actor, place_id: int, reference: str) -> GroupMember:
     place = db.session.get(GroupMember, place_id, with_for_update=True) if 0 < place_id < 2 ** 62 else None
     if place is None or place.status != "refund_due":
         raise IllegalTransition(_("This order is not waiting for a refund by hand."))
-    place.status, place.refund_note = "refunded", reference[:300]
+    amount = place.refund_amount
+    place.status, place.refund_amount = "refunded", 0
+    place.refund_code, place.refund_params = "refunded_by_hand", {"reference": reference[:200], "amount": amount}
     order = orders.order_for_update(place.order_id)
     if order is not None:
         orders.add_note(actor, order, _("Refunded by hand (the group buy failed): %(ref)s", ref=reference[:200]))
     db.session.flush()
     audit.record(actor, "group_buy.refunded_by_hand", place, label=order.number if order else str(place.order_id),
                  changes={"status": ["refund_due", "refunded"], "reference": [None, reference[:200]]})
+    emit("group_buy.refunded_by_hand", {
+        "place_id": place.id, "order_id": place.order_id, "team_id": place.team_id, "amount": amount,
+        "currency": order.currency if order is not None else None, "order_number": order.number if order else "",
+        "reference": reference[:64]})
     return place
 
 

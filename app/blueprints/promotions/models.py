@@ -321,7 +321,9 @@ class GroupMember(CreatedAt, db.Model):
     """A shopper's place in a group: their order, unpaid, paid, refunded (the group failed) or
     cancelled (not paid in time: the place is free again). `refund_due`: the group failed and the
     order cannot be refunded automatically (paid offline, or the gateway's refund failed); staff
-    refund it by hand and record it (`refund_note` says why it is due, then what was done)."""
+    refund it by hand and record it. Why it is due, then what was done, is a code of
+    `groupbuy.REFUND_NOTES` with its values (`refund_code`, `refund_params`), put in words when
+    shown; `refund_note` holds the sentence of a row written before codes were kept."""
 
     __tablename__ = "group_members"
     __table_args__ = tenant_args(
@@ -339,5 +341,7 @@ class GroupMember(CreatedAt, db.Model):
     leader: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     refund_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    refund_code: Mapped[str | None] = mapped_column(String(40))
+    refund_params: Mapped[dict | None] = mapped_column(JSONB)
     # what is still owed to the shopper when the place is due a refund by hand (minor units)
     refund_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
