@@ -299,11 +299,17 @@ def _place_of_request(request_id: str) -> GroupMember | None:
 
 def refund_failed(request_id: str, why: str = "") -> bool:
     """The payment center's refund of a failed group's order failed (the gateway refused it, or
-    cannot refund it automatically): the order is flagged for a refund by hand. Once."""
+    cannot refund it automatically): the order is flagged for a refund by hand. Once.
+
+    The refund's state now decides, not the event: the gateway's notices may be handled out of
+    order, and a "failed" that a later "succeeded" overtook asks staff for nothing."""
+    from app.blueprints.payments import refunds
+
     place = _place_of_request(request_id)
     if place is None or place.status != "refunded" or place.refund_code == "refunded_by_hand":
         return False         # refunded by hand: the shopper has their money; nothing more is due
-    from app.blueprints.payments import refunds
+    if refunds.refund_state(request_id) != "failed":
+        return False
 
     _refund_by_hand(place, "gateway_failed", {"why": (why or "-")[:200]}, refunds.order_refundable(place.order_id) or 0)
     return True
@@ -313,13 +319,14 @@ def refund_succeeded(request_id: str) -> bool:
     """A group refund that had failed went through after all (the gateway said so later): nothing
     is due by hand any more. If staff had refunded the place by hand meanwhile, the shopper has
     been paid back twice: the refund's payment is flagged for staff (the payments list's "Needs
-    attention"), as a payment the order did not need is."""
+    attention"), as a payment the order did not need is. As for a failure, the refund's state
+    now decides: a stale "succeeded" handled after a later "failed" changes nothing."""
+    from app.blueprints.payments import refunds
+
     place = _place_of_request(request_id)
-    if place is None:
+    if place is None or refunds.refund_state(request_id) != "succeeded":
         return False
     if place.status == "refunded" and place.refund_code == "refunded_by_hand":
-        from app.blueprints.payments import refunds
-
         reference = (place.refund_params or {}).get("reference", "")
         return refunds.flag_refund(request_id, _(
             "Refund %(ref)s went through after the order had been refunded by hand (%(reference)s): the shopper "
