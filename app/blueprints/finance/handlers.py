@@ -69,6 +69,22 @@ def post_payment(event) -> None:
                   rule="payment", event_id=event.id, source_number=p["number"], currency=p["currency"], on=_on(event))
 
 
+@handler("order.paid", queue="finance")
+def post_offline_payment(event) -> None:
+    """An order staff marked paid outside the payment center (a bank transfer, cash): the money is
+    in the bank, Dr 银行存款, and an advance on the order until it ships, Cr 预收账款—订单, as a
+    gateway's payment is. A payment-center payment is posted from payment.succeeded instead."""
+    if _posted(event, "offline_payment"):
+        return
+    p = order_queries.offline_payment(event.payload["order_id"])
+    if p is None:
+        return
+    services.post("payment", f"offline-{event.payload['order_id']}",
+                  [dr(BANK, p["amount"]), cr(ADVANCES, p["amount"], order_id=event.payload["order_id"])],
+                  rule="offline_payment", event_id=event.id, source_number=p["reference"], memo=p["number"],
+                  currency=p["currency"], on=_on(event))
+
+
 @handler("refund.succeeded", queue="finance")
 def post_refund(event) -> None:
     """Money back on shipped units reverses exactly their share of what their shipment booked:

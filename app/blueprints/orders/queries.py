@@ -134,6 +134,21 @@ def paying_payment(order_id: int) -> str | None:
     return paying_payments([order_id]).get(order_id)
 
 
+def offline_payment(order_id: int) -> dict | None:
+    """How staff recorded the order paid outside the payment center (a bank transfer, cash), from
+    its timeline's first "paid" row: {"number", "reference", "amount" (the payable), "currency"}.
+    None when a payment-center payment paid it, or it is not paid."""
+    row = db.session.execute(select(OrderEvent.data).where(OrderEvent.order_id == order_id, OrderEvent.action == "paid")
+                             .order_by(OrderEvent.id).limit(1)).first()
+    if row is None or (row.data or {}).get("payment"):
+        return None
+    order = db.session.execute(select(Order.number, Order.payable, Order.currency).where(Order.id == order_id)).first()
+    if order is None:
+        return None
+    return {"number": order.number, "reference": (row.data or {}).get("reference", ""), "amount": int(order.payable),
+            "currency": order.currency}
+
+
 def order_id_of(number: str) -> int | None:
     return db.session.scalar(select(Order.id).where(Order.number == number))
 
