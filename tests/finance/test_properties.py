@@ -7,7 +7,7 @@ coupon discounts and points cost are back to zero."""
 import itertools
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from app.blueprints.finance import handlers, services
@@ -103,6 +103,13 @@ def refund(store, world, n, payment, pct, units, again, everything=False):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(steps=st.lists(st.tuples(step, st.booleans()), max_size=20))
+# found by this test in a full run: ¥1 refunded by amount, the unit shipped (the parcel counted the ¥1
+# as a sales return, the advance was gone), then the refund failed: its reversal put the ¥1 back in
+# the advances while the return stayed, and refunding everything at the end returned ¥1 more than sold
+@example(steps=[(("order", 0, 1, 100, 0, 0, (0, 0, 0)), False), (("refund", 0, 1, 0), False), (("ship", 0, 1), False),
+                (("refund_fails", 0), False)])
+@example(steps=[(("order", 0, 1, 100, 0, 5, (0, 0, 0)), False), (("refund", 0, 10, 0), True), (("ship", 0, 1), False),
+                (("refund_fails", 0), True)])
 def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_store, steps):
     store = module_store
     world = World()

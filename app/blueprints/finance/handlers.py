@@ -167,6 +167,28 @@ def reverse_failed_refund(event) -> None:
     entry = services.posted_for("refund", event.payload["refund_id"], "refund")
     if entry is not None:
         services.reverse_entry(None, entry, event_id=event.id, rule="refund_failed")
+        _recognise_again(event, entry)
+
+
+def _recognise_again(event, refund_entry) -> None:
+    """A refund by amount had taken money out of the advances, and a parcel shipped since could
+    not take it out again: it counted it as money back (a sales return, or less shipping income).
+    The refund failed and its exact reversal puts the money back in the advances, so what the
+    parcels counted beyond the refunds still standing is revenue again: Dr 预收账款—订单, Cr 销售退回
+    (then the shipping income). The shopper never got that money back."""
+    order_id = next((line.order_id for line in refund_entry.lines if line.order_id), None)
+    if order_id is None:
+        return
+    returns, shipping = queries.parcel_shortfalls(order_id, RETURNS, SHIPPING_INCOME)
+    excess = returns + shipping - max(0, queries.refunded_from_advances(order_id, ADVANCES))
+    if excess <= 0:
+        return
+    from_returns = min(excess, returns)
+    services.post("parcel", f"refund-{refund_entry.source_id}",
+                  [dr(ADVANCES, excess, order_id=order_id), cr(RETURNS, from_returns, order_id=order_id),
+                   cr(SHIPPING_INCOME, excess - from_returns, order_id=order_id)],
+                  rule="refund_failed_recognised", event_id=event.id, source_number=refund_entry.source_number,
+                  currency=refund_entry.currency, on=_on(event))
 
 
 @handler("parcel.shipped", queue="finance")

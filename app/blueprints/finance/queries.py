@@ -39,6 +39,21 @@ def refunded_from_advances(order_id: int, code: str) -> int:
                                         Entry.source_kind == "refund")))
 
 
+def parcel_shortfalls(order_id: int, returns_code: str, shipping_code: str) -> tuple[int, int]:
+    """What the order's parcels counted as money already back, because a refund by amount had
+    taken it out of the advances before they shipped, less what failed refunds' corrections gave
+    back: (as a sales return, as shipping income taken off). Those are the parcels' only order-
+    level debits of the two accounts (rule "shipment"; corrections are "refund_failed_recognised")."""
+    rows = db.session.execute(select(Account.code, func.coalesce(func.sum(Line.debit - Line.credit), 0))
+                              .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
+                              .where(Line.order_id == order_id, Line.order_line_id.is_(None),
+                                     Account.code.in_((returns_code, shipping_code)),
+                                     Entry.rule.in_(("shipment", "refund_failed_recognised")))
+                              .group_by(Account.code)).all()
+    by_code = {code: int(total) for code, total in rows}
+    return max(0, by_code.get(returns_code, 0)), max(0, by_code.get(shipping_code, 0))
+
+
 def recognised_quantities(order_id: int) -> dict[int, int]:
     """Units of each order line whose revenue is booked (credits of 6001 minus reversals)."""
     signed = case((Line.credit > 0, Line.quantity), else_=-Line.quantity)
