@@ -7,7 +7,7 @@ coupon discounts and points cost are back to zero."""
 import itertools
 from unittest import mock
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, note, settings, strategies as st
 from sqlalchemy import func, select
 
 from app.blueprints.finance import handlers, services
@@ -110,8 +110,14 @@ def refund(store, world, n, payment, pct, units, again, everything=False):
                 (("refund_fails", 0), False)])
 @example(steps=[(("order", 0, 1, 100, 0, 5, (0, 0, 0)), False), (("refund", 0, 10, 0), True), (("ship", 0, 1), False),
                 (("refund_fails", 0), True)])
+# and one more: 4 units and a shipping fee of 1 fen, 3 shipped, 1 fen refunded by amount, the 4th
+# shipped: that parcel counted the fen as a sales return though shipping income was still booked,
+# so the full refund at the end returned 1 fen more than was sold and left the shipping income
+@example(steps=[(("order", 0, 4, 100, 0, 1, (0, 0, 0)), False), (("ship", 0, 3), False), (("refund", 0, 1, 0), False),
+                (("ship", 0, 1), False)])
 def test_the_ledger_balances_and_inventory_follows_the_moving_average(module_store, steps):
     store = module_store
+    note(f"steps={steps!r}")                           # shown in full when a case fails
     world = World()
     with f.bound(store) as session:                      # earlier examples' stock is the model's start
         for row in session.scalars(select(SkuCost).where(SkuCost.sku_id.in_(SKUS))):

@@ -228,13 +228,15 @@ def post_parcel(event) -> None:
                  cr(SHIPPING_INCOME, order.shipping_fee, order_id=order.id),
                  cr(CUSTOMS_TAX, order.tax_total, order_id=order.id)]
     # money refunded before shipping (by amount, no units) has already left the advances: the
-    # parcel cannot take it out again. As a refund does, it comes off the shipping income this
-    # parcel books first, the rest is a sales return of the goods now recognised
+    # parcel cannot take it out again. As a refund does, it comes off the shipping income first
+    # (the fee this first parcel books, or what an earlier parcel booked and no refund took back),
+    # the rest is a sales return of the goods now recognised
     wanted = sum(leg.debit - leg.credit for leg in legs if leg.account == ADVANCES)
     short = min(max(0, wanted - max(0, queries.order_balance(order.id, ADVANCES))),
                 max(0, queries.refunded_from_advances(order.id, ADVANCES)))
     if short:
-        shipping = min(short, order.shipping_fee if first_parcel else 0)
+        shipping_left = order.shipping_fee if first_parcel else max(0, queries.order_balance(order.id, SHIPPING_INCOME))
+        shipping = min(short, shipping_left)
         legs += [cr(ADVANCES, short, order_id=order.id), dr(SHIPPING_INCOME, shipping, order_id=order.id),
                  dr(RETURNS, short - shipping, order_id=order.id)]
     services.post("parcel", p.get("notice_id") or order.id, legs, rule="shipment", event_id=event.id,
